@@ -1,0 +1,249 @@
+"""Settings: `settings.toml` (every key commented there), overridden by environment variables
+`TRADECHAT_<SECTION>__<KEY>` (e.g. `TRADECHAT_BROKER__KIND=mt5`). Secrets are never read from
+the file: the file names the environment variable that holds each one (`*_env` keys)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_CONFIG = Path("settings.toml")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AppSettings(Section):
+    data_dir: Path = Path("data")
+    language: Literal["zh", "en"] = "zh"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class PaperSettings(Section):
+    seed: int = 7
+    balance: float = Field(10_000.0, gt=0)
+    currency: Literal["USD"] = "USD"
+    leverage: int = Field(100, ge=1, le=3000)
+    hedging: bool = True
+    server_utc_offset_hours: int = Field(2, ge=-12, le=14)
+    demo_history_days: int = Field(60, ge=0, le=3650)
+
+
+class BrokerSettings(Section):
+    kind: Literal["paper", "mt5", "mt5linux"] = "paper"
+    api_module: str = "MetaTrader5"
+    terminal_path: str = ""
+    login: int = 0
+    server: str = ""
+    password_env: str = "TRADECHAT_MT5_PASSWORD"
+    host: str = "127.0.0.1"
+    port: int = Field(18812, ge=1, le=65535)
+    timeout_ms: int = Field(60_000, ge=1000)
+    server_utc_offset_hours: int | None = Field(None, ge=-12, le=14)
+    deviation_points: int = Field(20, ge=0, le=10_000)
+    requote_retries: int = Field(3, ge=0, le=10)
+    magic: int = Field(20260001, ge=0)
+    symbol_map: dict[str, str] = Field(default_factory=dict)
+    paper: PaperSettings = Field(default_factory=PaperSettings)
+
+
+class SymbolsSettings(Section):
+    aliases: dict[str, str] = Field(default_factory=dict)
+
+
+class LLMSettings(Section):
+    enabled: bool = False
+    engine: Literal["auto", "rules", "llm"] = "auto"
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "gpt-4o-mini"
+    api_key_env: str = "TRADECHAT_LLM_API_KEY"
+    timeout_s: float = Field(8.0, gt=0, le=120)
+
+
+class UserEntry(Section):
+    platform: Literal["console", "telegram", "qq", "wecom"]
+    id: str
+    role: Literal["viewer", "trader", "admin"] = "viewer"
+    name: str = ""
+    lang: Literal["zh", "en"] | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+
+class LimitsSettings(Section):
+    messages_per_minute: int = Field(20, ge=1)
+
+
+class TradingSettings(Section):
+    confirm_ttl_s: int = Field(60, ge=5, le=3600)
+    use_default_volume: bool = False
+    default_volume: float = Field(0.01, gt=0)
+    max_price_drift_points: int = Field(50, ge=0)
+
+
+class RiskSettings(Section):
+    max_lots_per_order: float = Field(1.0, gt=0)
+    max_total_lots_per_symbol: float = Field(5.0, gt=0)
+    max_open_positions: int = Field(50, ge=1)
+    allowed_symbols: list[str] = Field(default_factory=list)
+    max_daily_loss: float = Field(500.0, ge=0)
+    read_only: bool = False
+
+
+class ReportsSettings(Section):
+    timezone: str = "server"
+    day_starts_at: str = "00:00"
+    daily_at: str = "23:59"
+    weekly_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "fri"
+    weekly_at: str = "23:59"
+    monthly_at: str = "00:05"
+    charts: bool = True
+    catchup_grace_hours: int = Field(12, ge=0, le=168)
+
+    @field_validator("day_starts_at", "daily_at", "weekly_at", "monthly_at")
+    @classmethod
+    def _hh_mm(cls, v: str) -> str:
+        try:
+            hh, mm = v.split(":")
+            if not (0 <= int(hh) < 24 and 0 <= int(mm) < 60):
+                raise ValueError
+        except ValueError:
+            raise ValueError("must be a time of day HH:MM, e.g. 23:59") from None
+        return v
+
+
+class AlertsSettings(Section):
+    snapshot_minutes: int = Field(5, ge=1, le=1440)
+    margin_level_below: float = Field(150.0, ge=0)
+    drawdown_pct: float = Field(5.0, ge=0, le=100)
+    push_new_deals: bool = False
+    deals_min_interval_s: int = Field(60, ge=5)
+
+
+class TelegramSettings(Section):
+    token_env: str = "TRADECHAT_TELEGRAM_TOKEN"
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_file_url: str = "https://api.telegram.org/file/bot"
+    webhook_url: str = ""
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(8443, ge=1, le=65535)
+    secret_token_env: str = "TRADECHAT_TELEGRAM_WEBHOOK_SECRET"
+
+
+class QQSettings(Section):
+    enabled: bool = False
+    mode: Literal["reverse", "forward"] = "reverse"
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(8080, ge=1, le=65535)
+    path: str = "/onebot/v11/ws"
+    forward_url: str = "ws://127.0.0.1:3001"
+    access_token_env: str = "TRADECHAT_QQ_ACCESS_TOKEN"
+    min_send_interval_s: float = Field(1.0, ge=0)
+    action_timeout_s: float = Field(10.0, gt=0)
+
+
+class WeComSettings(Section):
+    enabled: bool = False
+    corp_id: str = ""
+    agent_id: int = 0
+    secret_env: str = "TRADECHAT_WECOM_SECRET"
+    token_env: str = "TRADECHAT_WECOM_TOKEN"
+    aes_key_env: str = "TRADECHAT_WECOM_AES_KEY"
+    api_base_url: str = "https://qyapi.weixin.qq.com"
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(8081, ge=1, le=65535)
+    path: str = "/wecom/callback"
+    robot_webhook_env: str = "TRADECHAT_WECOM_ROBOT_WEBHOOK"
+
+
+class DatabaseSettings(Section):
+    url: str = ""  # empty: SQLite file under [app] data_dir
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TRADECHAT_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    app: AppSettings = Field(default_factory=AppSettings)
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    symbols: SymbolsSettings = Field(default_factory=SymbolsSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    users: list[UserEntry] = Field(default_factory=list)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    trading: TradingSettings = Field(default_factory=TradingSettings)
+    risk: RiskSettings = Field(default_factory=RiskSettings)
+    reports: ReportsSettings = Field(default_factory=ReportsSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    qq: QQSettings = Field(default_factory=QQSettings)
+    wecom: WeComSettings = Field(default_factory=WeComSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # the environment overrides the file, which arrives as init arguments
+        return (env_settings, init_settings)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite+aiosqlite:///{self.app.data_dir / 'tradechat.sqlite'}"
+
+
+class ConfigError(Exception):
+    """A settings file that cannot be used; the message names the key."""
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("TRADECHAT_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_settings(path: str | Path | None = None, *, required: bool = False) -> Settings:
+    """Read the TOML file (missing is fine unless `required`), apply environment overrides."""
+    p = config_path(path)
+    data: dict[str, Any] = {}
+    if p.exists():
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    elif required or path is not None:
+        raise ConfigError(f"{p}: no such file")
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc, p)) from None
+
+
+def describe_errors(exc: ValidationError, path: Path) -> str:
+    lines = [f"{path}: {exc.error_count()} problem(s):"]
+    for err in exc.errors():
+        key = ".".join(str(x) for x in err["loc"])
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        got = "" if err["type"] == "missing" else f" (got {err.get('input')!r})"
+        lines.append(f"  {key}: {msg}{got}")
+    return "\n".join(lines)
+
+
+def secret(env_name: str) -> str | None:
+    """A secret from the environment variable a setting names; None when unset or empty."""
+    value = os.environ.get(env_name, "") if env_name else ""
+    return value or None

@@ -1,0 +1,175 @@
+"""Typed broker models. MT5 struct sequences are converted to these at the adapter edge.
+
+Every `time` is a timezone-aware UTC datetime (the adapter converts from broker server time).
+`symbol` is the canonical name (EURUSD, XAUUSD …); `broker_symbol` is the terminal's own name
+(XAUUSD.m, GOLD …).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Side = Literal["buy", "sell"]
+PendingKind = Literal["limit", "stop"]
+DealType = Literal["buy", "sell", "balance", "credit", "other"]
+DealEntry = Literal["in", "out", "inout", "out_by"]
+Timeframe = Literal["M1", "M5", "M15", "M30", "H1", "H4", "D1", "W1", "MN1"]
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    login: int
+    server: str
+    name: str
+    company: str
+    currency: str
+    balance: float
+    equity: float
+    margin: float
+    margin_free: float
+    margin_level: float | None  # percent; None when no margin is used
+    leverage: int
+    profit: float  # floating P&L of open positions
+    hedging: bool  # True for a hedging account, False for netting
+    trade_allowed: bool
+    demo: bool
+    margin_so_call: float = 0.0  # margin-call level, percent
+    margin_so_so: float = 0.0  # stop-out level, percent
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolSpec:
+    symbol: str
+    broker_symbol: str
+    description: str
+    digits: int
+    point: float
+    contract_size: float
+    volume_min: float
+    volume_max: float
+    volume_step: float
+    stops_level: int  # minimal SL/TP distance from price, in points
+    filling_mode: int  # MT5 bit mask: 1 = FOK, 2 = IOC
+    currency_base: str
+    currency_profit: str
+    currency_margin: str
+    tick_size: float
+    tick_value: float  # value of one tick for one lot, in account currency
+    trade_allowed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    symbol: str
+    bid: float
+    ask: float
+    time: datetime
+    point: float
+    digits: int
+    day_open: float | None = None  # first price of the trading day, for the day change
+
+    @property
+    def spread_points(self) -> int:
+        return round((self.ask - self.bid) / self.point) if self.point else 0
+
+    @property
+    def day_change(self) -> float | None:
+        return None if self.day_open is None else self.bid - self.day_open
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    time: datetime
+    open: float
+    high: float
+    low: float
+    close: float
+    tick_volume: int
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    ticket: int
+    symbol: str
+    broker_symbol: str
+    side: Side
+    volume: float
+    price_open: float
+    price_current: float
+    sl: float | None
+    tp: float | None
+    profit: float  # floating, account currency, excluding swap
+    swap: float
+    magic: int
+    comment: str
+    time: datetime  # open time
+
+
+@dataclass(frozen=True, slots=True)
+class PendingOrder:
+    ticket: int
+    symbol: str
+    broker_symbol: str
+    side: Side
+    kind: PendingKind
+    volume: float
+    price: float
+    sl: float | None
+    tp: float | None
+    magic: int
+    comment: str
+    time: datetime  # setup time
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    ticket: int
+    order: int
+    position_id: int
+    time: datetime
+    type: DealType
+    entry: DealEntry
+    symbol: str  # canonical; "" for balance/credit operations
+    broker_symbol: str
+    volume: float
+    price: float
+    profit: float  # excludes commission, swap and fee (as in MT5)
+    commission: float
+    swap: float
+    fee: float
+    magic: int
+    comment: str
+    reason: int = 0
+
+    @property
+    def net(self) -> float:
+        """What the deal did to the balance."""
+        return self.profit + self.commission + self.swap + self.fee
+
+
+@dataclass(frozen=True, slots=True)
+class TradeResult:
+    ok: bool
+    retcode: int
+    message: str  # English, for a person
+    message_zh: str  # Chinese, for a person
+    ticket: int | None = None  # position ticket (market) or order ticket (pending)
+    deal: int | None = None
+    order: int | None = None
+    price: float | None = None
+    volume: float | None = None
+    request: dict[str, Any] = field(default_factory=dict)  # exactly what went to order_send
+
+    def text(self, lang: str) -> str:
+        return self.message_zh if lang == "zh" else self.message
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    connected: bool
+    trade_allowed: bool
+    ping_ms: float | None
+    message: str
+    message_zh: str

@@ -1,0 +1,103 @@
+"""Platform-neutral messages. Adapters translate app updates into `Incoming` and render
+`Outgoing` as well as their app allows; nothing in `handlers/` imports a chat library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+Lang = Literal["zh", "en"]
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    platform: str  # "console", "telegram", "qq", "wecom"
+    chat_id: str
+    user_id: str
+    user_name: str = ""
+    text: str | None = None
+    button_id: str | None = None  # callback data of a pressed button (≤ 64 bytes)
+    is_group: bool = False
+    message_id: str | None = None  # the app's id of the message that carried the button
+    mentioned: bool = False  # the bot was @-mentioned (groups)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    id: str  # callback data, ≤ 64 bytes
+    label: str  # "✅ 确认" / "✅ Confirm"
+    # The exact text a user may type instead of pressing, on apps without buttons
+    # ("确认 7F3K"); bound to the requester and the chat by the handler.
+    reply_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    data: bytes  # PNG
+    name: str = "chart.png"
+    caption: str = ""
+
+
+@dataclass(slots=True)
+class Outgoing:
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    edit_of: str | None = None  # message id to edit instead of sending a new message
+    lang: Lang = "zh"
+    # An answer whose text came from the user (names, echoes) is plain text; adapters that
+    # use markup escape everything.
+    kind: Literal["answer", "preview", "result", "push", "error"] = "answer"
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformCaps:
+    """What an app can show. `handlers/` produces one `Outgoing`; the adapter degrades it."""
+
+    buttons: Literal["native", "command", "none"]  # command = typed reply codes
+    max_text: int  # characters per message; longer answers are split at line boundaries
+    image_mode: Literal["bytes", "base64", "upload", "none"]
+    push: Literal["always", "reply_window"]
+    can_edit: bool = False
+
+
+class Pusher(Protocol):
+    """Fan-out used by the scheduler: deliver one message to a chat on any platform."""
+
+    async def push(self, platform: str, chat_id: str, out: Outgoing) -> None: ...
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split at line boundaries so that no chunk exceeds `limit` characters; a single line
+    longer than the limit is cut hard. Nothing is dropped."""
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    cur = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if cur:
+                chunks.append(cur)
+                cur = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = line if not cur else cur + "\n" + line
+        if len(candidate) > limit:
+            chunks.append(cur)
+            cur = line
+        else:
+            cur = candidate
+    if cur:
+        chunks.append(cur)
+    return chunks
+
+
+def detect_lang(text: str | None, default: Lang = "zh") -> Lang:
+    """Chinese when the message has any CJK character, English when it has Latin letters only."""
+    if not text:
+        return default
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return "zh"
+    if any(ch.isascii() and ch.isalpha() for ch in text):
+        return "en"
+    return default

@@ -1,0 +1,1 @@
+"""APScheduler jobs (filled in by the reports issue)."""
