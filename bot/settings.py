@@ -239,7 +239,9 @@ def describe_errors(exc: ValidationError, path: Path) -> str:
         key = ".".join(str(x) for x in err["loc"])
         msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
         got = "" if err["type"] == "missing" else f" (got {err.get('input')!r})"
-        lines.append(f"  {key}: {msg}{got}")
+        env = "TRADECHAT_" + "__".join(str(x) for x in err["loc"]).upper()
+        where = f" [from environment {env}]" if env in os.environ else ""
+        lines.append(f"  {key}: {msg}{got}{where}")
     return "\n".join(lines)
 
 
