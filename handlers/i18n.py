@@ -1,0 +1,324 @@
+"""Every user-facing string of the conversation, in Chinese and English, in one place.
+
+`t(lang, key, **values)` formats one entry; a missing key is a programming error (KeyError in
+tests), never a half-translated answer.
+"""
+
+from __future__ import annotations
+
+from handlers.messages import Lang
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # --- access ---------------------------------------------------------------------------
+    "denied": ("抱歉，你没有使用权限。", "Sorry, you are not authorised."),
+    "rate_limited": (
+        "消息有点多，请稍等一分钟再发。🙏",
+        "That's a lot of messages — please wait a minute and try again. 🙏",
+    ),
+    "need_trader": (
+        "你的权限是只读查看，不能交易。",
+        "Your role is viewer: you can look, not trade.",
+    ),
+    "need_admin": ("只有管理员可以修改设置。", "Only an admin can change settings."),
+    # --- admin commands -------------------------------------------------------------------
+    "readonly_on": (
+        "🔒 只读模式已开启：不会执行任何交易。",
+        "🔒 Read-only mode is on: no trades will be executed.",
+    ),
+    "readonly_off": (
+        "🔓 只读模式已关闭：可以交易。",
+        "🔓 Read-only mode is off: trading is allowed.",
+    ),
+    "readonly_state_on": (
+        "当前：只读模式（/readonly off 关闭）",
+        "Now: read-only (/readonly off to end)",
+    ),
+    "readonly_state_off": (
+        "当前：可交易（/readonly on 开启只读）",
+        "Now: trading allowed (/readonly on for read-only)",
+    ),
+    "readonly_usage": (
+        "用法：/readonly on 或 /readonly off",
+        "Usage: /readonly on or /readonly off",
+    ),
+    "lang_set": ("好的，以后用中文回复。", "OK, I'll answer in English from now on."),
+    "lang_usage": ("用法：/lang zh 或 /lang en", "Usage: /lang zh or /lang en"),
+    # --- parsing / generic ----------------------------------------------------------------
+    "unknown": (
+        "没听懂这句话。试试“持仓”“余额”“下单0.01手黄金”，或发“帮助”。",
+        "I didn't understand that. Try “positions”, “balance”, “buy 0.01 gold”, or “help”.",
+    ),
+    "broker_error": (
+        "交易终端暂时无法回答：{reason}",
+        "The trading terminal could not answer: {reason}",
+    ),
+    "internal_error": (
+        "出错了，这条消息没有处理。请稍后再试。",
+        "Something went wrong; that message was not handled. Please try again later.",
+    ),
+    "not_available": (
+        "这个功能暂时不可用（报表服务未启动）。",
+        "That isn't available right now (the report service is not running).",
+    ),
+    "symbol_unknown": ("交易终端里没有 {symbol}。", "The terminal has no symbol {symbol}."),
+    # --- slot filling ---------------------------------------------------------------------
+    "ask_symbol": ("哪个品种？（例如 黄金、欧美）", "Which symbol? (e.g. gold, EURUSD)"),
+    "ask_side": ("买还是卖？", "Buy or sell?"),
+    "ask_volume": ("多少手？", "How many lots?"),
+    "ask_close_target": (
+        "平哪个？请说品种或订单号（例如“黄金”“123456”），或“全部”。",
+        "Close what? Give a symbol or ticket (e.g. “gold”, “123456”) or “all”.",
+    ),
+    "ask_modify_values": (
+        "改成多少？例如“止损2300”或“sl 2300 tp 2400”。",
+        "Change to what? e.g. “sl 2300” or “sl 2300 tp 2400”.",
+    ),
+    "ask_cancel_target": (
+        "撤销哪个挂单？请说订单号，或“全部”。",
+        "Cancel which order? Give a ticket, or “all”.",
+    ),
+    # --- queries --------------------------------------------------------------------------
+    "no_positions": ("没有持仓。", "No open positions."),
+    "no_positions_symbol": ("{symbol} 没有持仓。", "No open positions in {symbol}."),
+    "positions_title": ("📊 持仓（{n} 单）", "📊 Positions ({n})"),
+    "positions_total": ("合计 {lots} 手  浮动 {pnl}", "Total {lots} lots  floating {pnl}"),
+    "no_orders": ("没有挂单。", "No pending orders."),
+    "orders_title": ("⏳ 挂单（{n} 个）", "⏳ Pending orders ({n})"),
+    "account_title": ("💰 账户 {login}", "💰 Account {login}"),
+    "quote_title": ("💱 {symbol}", "💱 {symbol}"),
+    "more_rows": ("… 另有 {n} 行", "… {n} more rows"),
+    "buy": ("买", "buy"),
+    "sell": ("卖", "sell"),
+    "buy_long": ("买入", "Buy"),
+    "sell_short": ("卖出", "Sell"),
+    "limit": ("限价", "limit"),
+    "stop": ("突破", "stop"),
+    # --- plans & previews -----------------------------------------------------------------
+    "preview_open": (
+        "📝 {side} {symbol} {lots} 手（市价）",
+        "📝 {side} {lots} lots {symbol} at market",
+    ),
+    "preview_pending": (
+        "📝 挂单 {side}{kind} {symbol} {lots} 手 @ {price}",
+        "📝 Pending {side} {kind} {lots} lots {symbol} @ {price}",
+    ),
+    "preview_close": (
+        "📝 平仓 {symbol}（{n} 单，{lots} 手）",
+        "📝 Close {symbol} ({n}, {lots} lots)",
+    ),
+    "preview_modify": ("📝 修改止损/止盈（{n} 单）", "📝 Modify SL/TP ({n})"),
+    "preview_cancel": ("📝 撤销挂单（{n} 个）", "📝 Cancel pending orders ({n})"),
+    "preview_price": (
+        "现价 买{ask} / 卖{bid}",
+        "Price ask {ask} / bid {bid}",
+    ),
+    "preview_margin": ("预计保证金 ≈ {margin} {ccy}", "Estimated margin ≈ {margin} {ccy}"),
+    "preview_sltp": ("止损 {sl}  止盈 {tp}", "SL {sl}  TP {tp}"),
+    "preview_expires": (
+        "{ttl} 秒内有效，请确认。无按钮时回复“确认 {code}”或“取消 {code}”。",
+        "Valid for {ttl} s. Without buttons reply “confirm {code}” or “cancel {code}”.",
+    ),
+    "preview_blocked": ("⛔ 不能执行：", "⛔ Cannot be executed:"),
+    "leg_close": (
+        "#{ticket} {side} {lots} 手 @ {price}  {pnl}",
+        "#{ticket} {side} {lots} @ {price}  {pnl}",
+    ),
+    "leg_close_partial": (
+        "#{ticket} {side} 平 {lots}/{total} 手 @ {price}  {pnl}",
+        "#{ticket} {side} close {lots}/{total} @ {price}  {pnl}",
+    ),
+    "leg_modify": (
+        "#{ticket} {symbol} 止损 {old_sl}→{sl}  止盈 {old_tp}→{tp}",
+        "#{ticket} {symbol} SL {old_sl}→{sl}  TP {old_tp}→{tp}",
+    ),
+    "leg_cancel": (
+        "#{ticket} {symbol} {side}{kind} {lots} 手 @ {price}",
+        "#{ticket} {symbol} {side} {kind} {lots} @ {price}",
+    ),
+    "none_value": ("无", "none"),
+    "btn_confirm": ("✅ 确认", "✅ Confirm"),
+    "btn_cancel": ("❌ 取消", "❌ Cancel"),
+    "code_confirm": ("确认 {code}", "confirm {code}"),
+    "code_cancel": ("取消 {code}", "cancel {code}"),
+    # plan problems (answered instead of a preview)
+    "no_match_positions": ("没有符合条件的持仓。", "No open position matches."),
+    "no_match_orders": ("没有符合条件的挂单。", "No pending order matches."),
+    "ticket_not_found": ("找不到订单 #{ticket}。", "Ticket #{ticket} was not found."),
+    "volume_exceeds": (
+        "要平 {want} 手，但符合条件的持仓只有 {have} 手。",
+        "You asked to close {want} lots but only {have} lots match.",
+    ),
+    "volume_invalid": ("{reason}", "{reason}"),
+    "price_needed": ("挂单需要价格。", "A pending order needs a price."),
+    "modify_nothing": (
+        "要改什么？请给出止损或止盈价格。",
+        "Change what? Give a stop-loss or take-profit price.",
+    ),
+    # --- risk check lines -----------------------------------------------------------------
+    "risk_read_only_ok": ("✅ 非只读模式", "✅ Not in read-only mode"),
+    "risk_read_only_fail": ("❌ 只读模式开启，暂停所有交易", "❌ Read-only mode is on: no trading"),
+    "risk_symbol_ok": ("✅ {symbol} 允许交易", "✅ {symbol} may be traded"),
+    "risk_symbol_fail": (
+        "❌ {symbol} 不在允许交易的品种中",
+        "❌ {symbol} is not an allowed symbol",
+    ),
+    "risk_lots_ok": ("✅ 单笔 {lots} ≤ {max} 手", "✅ Order {lots} ≤ {max} lots"),
+    "risk_lots_fail": (
+        "❌ 单笔 {lots} 手超过上限 {max} 手",
+        "❌ Order of {lots} lots exceeds {max}",
+    ),
+    "risk_symbol_total_ok": (
+        "✅ {symbol} 总手数 {total} ≤ {max}",
+        "✅ {symbol} total {total} ≤ {max} lots",
+    ),
+    "risk_symbol_total_fail": (
+        "❌ {symbol} 总手数将达 {total}，超过上限 {max}",
+        "❌ {symbol} total would be {total} lots, above {max}",
+    ),
+    "risk_positions_ok": ("✅ 持仓数 {n} ≤ {max}", "✅ Positions {n} ≤ {max}"),
+    "risk_positions_fail": (
+        "❌ 持仓数将达 {n}，超过上限 {max}",
+        "❌ Open positions would be {n}, above {max}",
+    ),
+    "risk_daily_ok": (
+        "✅ 今日盈亏 {pnl}，亏损上限 {max}",
+        "✅ Today's P&L {pnl}, loss limit {max}",
+    ),
+    "risk_daily_fail": (
+        "❌ 今日亏损 {pnl} 已达上限 {max}，暂停开新仓（平仓不受影响）",
+        "❌ Today's loss {pnl} reached the limit {max}: no new positions (closing still works)",
+    ),
+    "risk_daily_unknown": (
+        "❌ 无法计算今日盈亏，暂停开新仓",
+        "❌ Today's P&L is unavailable: no new positions",
+    ),
+    "risk_margin_ok": (
+        "✅ 可用保证金 {free} ≥ {need}",
+        "✅ Free margin {free} ≥ {need}",
+    ),
+    "risk_margin_fail": (
+        "❌ 可用保证金 {free} 不足（需要约 {need}）",
+        "❌ Free margin {free} is not enough (about {need} needed)",
+    ),
+    "risk_volume_fail": ("❌ {reason}", "❌ {reason}"),
+    # --- confirmation ---------------------------------------------------------------------
+    "confirm_not_found": (
+        "这个确认已失效（找不到）。请重新下达指令。",
+        "That confirmation is no longer valid. Please send the request again.",
+    ),
+    "confirm_not_owner": (
+        "这是别人的交易确认，只有发起人可以确认。",
+        "This confirmation belongs to someone else; only its requester can confirm it.",
+    ),
+    "confirm_expired": (
+        "⌛ 确认已过期（{ttl} 秒内有效），未执行。请重新下达指令。",
+        "⌛ The confirmation expired ({ttl} s); nothing was executed. Please send the request again.",
+    ),
+    "confirm_used": (
+        "这个确认已经处理过了（{state}），不会重复执行。",
+        "That confirmation was already handled ({state}); nothing is sent twice.",
+    ),
+    "confirm_wrong_code": (
+        "确认码 {code} 不对或已失效，未执行任何操作。",
+        "Code {code} is wrong or no longer valid; nothing was done.",
+    ),
+    "confirm_bare": (
+        "请回复完整的确认码，例如“确认 7F3K”（见预览消息）。",
+        "Please reply with the full code from the preview, e.g. “confirm 7F3K”.",
+    ),
+    "cancelled": ("❌ 已取消，未执行。", "❌ Cancelled; nothing was executed."),
+    "state_pending": ("待确认", "pending"),
+    "state_executing": ("执行中", "executing"),
+    "state_done": ("已执行", "done"),
+    "state_failed": ("已失败", "failed"),
+    "state_unknown": ("结果未知", "result unknown"),
+    "state_blocked": ("被风控拦截", "blocked by risk limits"),
+    "state_drifted": ("价格变动已重新预览", "re-previewed after a price move"),
+    "state_cancelled": ("已取消", "cancelled"),
+    "state_expired": ("已过期", "expired"),
+    "drifted": (
+        "⚠️ 价格变动了 {points} 点（上限 {max} 点），未执行。请看新的预览：",
+        "⚠️ The price moved {points} points (limit {max}); nothing was sent. Here is a fresh preview:",
+    ),
+    "blocked_now": (
+        "⛔ 确认时风控检查未通过，未执行：",
+        "⛔ Risk checks failed at confirmation; nothing was sent:",
+    ),
+    # --- execution results ----------------------------------------------------------------
+    "result_ok_open": (
+        "✅ 已成交：{side} {symbol} {lots} 手 @ {price}，订单 #{ticket}",
+        "✅ Filled: {side} {lots} lots {symbol} @ {price}, ticket #{ticket}",
+    ),
+    "result_ok_pending": (
+        "✅ 挂单已下：{side}{kind} {symbol} {lots} 手 @ {price}，订单 #{ticket}",
+        "✅ Order placed: {side} {kind} {lots} lots {symbol} @ {price}, ticket #{ticket}",
+    ),
+    "result_ok_close": (
+        "✅ 已平仓 #{ticket} {lots} 手 @ {price}",
+        "✅ Closed #{ticket} {lots} lots @ {price}",
+    ),
+    "result_ok_modify": ("✅ 已修改 #{ticket}", "✅ Modified #{ticket}"),
+    "result_ok_cancel": ("✅ 已撤销 #{ticket}", "✅ Cancelled #{ticket}"),
+    "result_fail": ("❌ #{what} 未执行：{reason}", "❌ #{what} not executed: {reason}"),
+    "result_fail_plain": ("❌ 未执行：{reason}", "❌ Not executed: {reason}"),
+    "result_unknown": (
+        "⚠️ 订单已发出，但没有收到交易终端的回复，无法确定是否成交。"
+        "不会自动重发。请发“持仓”查看，确认码 {cid}。",
+        "⚠️ The order was sent but the terminal did not answer, so it is unknown whether it "
+        "went through. It will NOT be resent. Check with “positions” (ref {cid}).",
+    ),
+    "result_found_later": (
+        "✅ 已核实：订单已成交（订单号 #{ticket}）。",
+        "✅ Checked: the order did go through (ticket #{ticket}).",
+    ),
+    "result_not_found_later": (
+        "核实后没有找到这笔订单，它没有成交。如仍需要，请重新下达指令。",
+        "The order was not found, so it did not go through. Send the request again if you still want it.",
+    ),
+    "result_skipped": ("（后续 {n} 笔未执行）", "({n} remaining not executed)"),
+    # --- help -----------------------------------------------------------------------------
+    "help": (
+        "🤖 我能做这些（直接打字即可）：\n"
+        "📊 查询\n"
+        "  持仓 · 看看黄金的单子\n"
+        "  挂单列表\n"
+        "  余额 · 账户信息\n"
+        "  黄金现在多少\n"
+        "  本月盈亏 · 今天黄金赚了多少\n"
+        "  日报 · 月报 · 对冲EA分品种汇报\n",
+        "🤖 Here's what I can do (just type):\n"
+        "📊 Queries\n"
+        "  positions · show my gold trades\n"
+        "  pending orders\n"
+        "  balance · account info\n"
+        "  price of gold\n"
+        "  P&L this month · how much did I make today\n"
+        "  daily report · monthly report · hedge report\n",
+    ),
+    "help_trade": (
+        "💹 交易（每笔都要你确认 ✅）\n"
+        "  下单0.01手黄金 · 卖出0.1手欧美 止损1.09\n"
+        "  1.0800挂单买入欧美0.1手\n"
+        "  对最早的黄金订单平仓 · 平仓0.02手黄金 · 全部平仓\n"
+        "  黄金止损改到2300 · 撤销所有挂单\n",
+        "💹 Trading (every trade needs your ✅)\n"
+        "  buy 0.01 gold · sell 0.1 EURUSD sl 1.09\n"
+        "  buy EURUSD 0.1 at 1.0800\n"
+        "  close my oldest gold trade · close 0.02 lots gold · close all\n"
+        "  move gold sl to 2300 · cancel all pending orders\n",
+    ),
+    "help_admin": (
+        "⚙️ 管理\n  /readonly on|off 只读模式 · /lang zh|en 语言\n",
+        "⚙️ Admin\n  /readonly on|off read-only mode · /lang zh|en language\n",
+    ),
+    "help_footer": (
+        "也可以用命令：/buy XAUUSD 0.01 · /close 123456 · /pnl month",
+        "Slash commands work too: /buy XAUUSD 0.01 · /close 123456 · /pnl month",
+    ),
+}
+
+
+def t(lang: Lang | str, key: str, **values: object) -> str:
+    zh, en = STRINGS[key]
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
