@@ -59,6 +59,8 @@ class PlatformCaps:
     image_mode: Literal["bytes", "base64", "upload", "none"]
     push: Literal["always", "reply_window"]
     can_edit: bool = False
+    # What `max_text` counts: characters, or UTF-8 bytes (WeCom's limits are in bytes).
+    text_unit: Literal["chars", "bytes"] = "chars"
 
 
 class Pusher(Protocol):
