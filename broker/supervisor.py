@@ -1,0 +1,158 @@
+"""Keeps the terminal connection alive: ping, notice loss, reconnect with back-off.
+
+While the terminal is away `MT5Broker` is marked disconnected, so its order operations return
+`ok=False` ("terminal not connected / 交易终端未连接") without sending anything and its lookups
+raise `TemporaryBrokerError`. Reconnection attempts wait 5 → 10 → 20 → 30 → 60 s (then 60 s
+each). `on_disconnect` / `on_reconnect` receive a `Health` to push as an alert; a failing
+callback is logged and never stops the supervisor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from broker.models import Health
+from broker.retcodes import NOT_CONNECTED_EN, NOT_CONNECTED_ZH
+
+log = logging.getLogger(__name__)
+
+BACKOFF_S: tuple[float, ...] = (5, 10, 20, 30, 60)
+
+HealthCallback = Callable[[Health], Awaitable[None] | None]
+
+
+class Supervised(Protocol):
+    """What the supervisor needs from the broker (`MT5Broker` has it)."""
+
+    @property
+    def connected(self) -> bool: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def connection_lost(self) -> asyncio.Event: ...
+    @property
+    def disconnect_reason(self) -> tuple[str, str]: ...
+    def mark_disconnected(self, message: str = "", message_zh: str = "") -> None: ...
+    async def ping(self) -> bool: ...
+    async def reconnect(self) -> bool: ...
+    async def health(self) -> Health: ...
+
+
+class Supervisor:
+    def __init__(
+        self,
+        broker: Supervised,
+        *,
+        interval_s: float = 30.0,
+        backoff_s: Sequence[float] = BACKOFF_S,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        on_disconnect: HealthCallback | None = None,
+        on_reconnect: HealthCallback | None = None,
+    ) -> None:
+        self.broker = broker
+        self.interval_s = interval_s
+        self.backoff_s = tuple(backoff_s) or BACKOFF_S
+        self._sleep = sleep
+        self.on_disconnect = on_disconnect
+        self.on_reconnect = on_reconnect
+        self.attempts = 0  # reconnection attempts in the current outage
+        self.delays: list[float] = []  # every back-off wait, in order (for tests and logs)
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def next_delay(self, attempt: int) -> float:
+        """Wait before reconnection attempt `attempt` (0-based): 5, 10, 20, 30, 60, 60 …"""
+        return self.backoff_s[min(attempt, len(self.backoff_s) - 1)]
+
+    async def check(self) -> bool:
+        """One ping. On failure: mark the broker disconnected, tell `on_disconnect`, and retry
+        with back-off until the terminal is back (then `on_reconnect`). True when it was up."""
+        if self.broker.closed:
+            return False
+        if self.broker.connected and await self.broker.ping():
+            return True
+        if self.broker.closed or self._stopping:
+            return False
+        reason_en, reason_zh = self.broker.disconnect_reason
+        self.broker.mark_disconnected(reason_en, reason_zh)
+        log.warning("MT5 terminal lost: %s", reason_en)
+        await self._notify(
+            self.on_disconnect,
+            Health(
+                False,
+                False,
+                None,
+                _join(NOT_CONNECTED_EN, reason_en, "; reconnecting", "; "),
+                _join(NOT_CONNECTED_ZH, reason_zh, "，正在重连", "："),
+            ),
+        )
+        await self._reconnect_loop()
+        return False
+
+    async def _reconnect_loop(self) -> None:
+        self.attempts = 0
+        while not self._stopping and not self.broker.closed:
+            delay = self.next_delay(self.attempts)
+            self.delays.append(delay)
+            await self._sleep(delay)
+            if self._stopping or self.broker.closed:
+                return
+            self.attempts += 1
+            if await self.broker.reconnect():
+                log.warning("MT5 terminal back after %d attempt(s)", self.attempts)
+                health = await self.broker.health()
+                await self._notify(
+                    self.on_reconnect,
+                    Health(
+                        health.connected,
+                        health.trade_allowed,
+                        health.ping_ms,
+                        f"The trading terminal is connected again; trading resumed. {health.message}",
+                        f"交易终端已重新连接，恢复交易。{health.message_zh}",
+                    ),
+                )
+                return
+
+    async def _notify(self, callback: HealthCallback | None, health: Health) -> None:
+        if callback is None:
+            return
+        try:
+            result = callback(health)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # an alert that cannot be pushed must not stop the supervisor
+            log.exception("supervisor callback failed")
+
+    async def run(self) -> None:
+        """Ping every `interval_s`, or at once when a call finds the terminal gone."""
+        while not self._stopping and not self.broker.closed:
+            await self.check()
+            lost = self.broker.connection_lost
+            if lost.is_set():
+                lost.clear()
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(lost.wait(), timeout=self.interval_s)
+
+    def start(self) -> asyncio.Task[None]:
+        self._stopping = False
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self.run(), name="mt5-supervisor")
+        return self._task
+
+    async def stop(self) -> None:
+        self._stopping = True
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def _join(head: str, reason: str, tail: str, sep: str) -> str:
+    return f"{head}{sep}{reason}{tail}" if reason and reason != head else f"{head}{tail}"
