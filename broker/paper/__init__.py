@@ -1,0 +1,57 @@
+"""The embedded paper terminal: an object with the MetaTrader5 Python API.
+
+    term = open_paper_terminal(Path("data/paper.sqlite"))
+    term.initialize()
+    term.order_send({"action": term.TRADE_ACTION_DEAL, "symbol": "EURUSD", ...})
+
+`MT5Broker` runs against it unchanged; nothing outside the app factory knows it is paper.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from broker.paper.constants import MT5Constants
+from broker.paper.specs import SPECS, Spec
+from broker.paper.structs import StructSeq
+from broker.paper.terminal import PaperTerminal, group_matches
+
+__all__ = [
+    "SPECS",
+    "MT5Constants",
+    "PaperTerminal",
+    "Spec",
+    "StructSeq",
+    "group_matches",
+    "open_paper_terminal",
+]
+
+
+def open_paper_terminal(
+    path: Path,
+    *,
+    seed: int = 7,
+    balance: float = 10_000.0,
+    leverage: int = 100,
+    hedging: bool = True,
+    server_utc_offset_hours: int = 2,
+    demo_history_days: int = 0,
+    suffix: str = "",
+) -> PaperTerminal:
+    """The paper terminal stored at `path`; a new account gets `demo_history_days` of EA
+    history (an existing account is resumed as it was, whatever the other arguments say)."""
+    is_new = not path.exists()
+    term = PaperTerminal(
+        path,
+        seed=seed,
+        balance=balance,
+        leverage=leverage,
+        hedging=hedging,
+        server_utc_offset_hours=server_utc_offset_hours,
+        suffix=suffix,
+    )
+    if is_new and demo_history_days > 0:
+        from broker.paper.demo import seed_demo_history
+
+        seed_demo_history(term, days=demo_history_days, seed=seed)
+    return term

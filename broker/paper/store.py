@@ -1,0 +1,203 @@
+"""SQLite persistence of the paper terminal (SQLAlchemy 2 Core, synchronous engine).
+
+Every state change is written in the same call that makes it, so a new `PaperTerminal` on the
+same file resumes exactly: account, positions, pending orders, history and ticket counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.pool import StaticPool
+
+from broker.paper.structs import StructSeq, TradeDeal, TradeOrder, field_names
+
+metadata = MetaData()
+
+account_table = Table(
+    "paper_account",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("login", Integer, nullable=False),
+    Column("name", String, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("leverage", Integer, nullable=False),
+    Column("hedging", Boolean, nullable=False),
+    Column("balance", Float, nullable=False),
+    Column("next_order", Integer, nullable=False),
+    Column("next_deal", Integer, nullable=False),
+    Column("rollover_day", Integer, nullable=False),  # last server day whose rollover ran
+    Column("created", Integer, nullable=False),  # UTC epoch seconds
+)
+
+symbol_table = Table(
+    "paper_symbol",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("visible", Boolean, nullable=False),
+)
+
+_INT = Integer
+_FLT = Float
+_STR = String
+
+_POSITION_COLUMNS: dict[str, Any] = {
+    "ticket": _INT, "time": _INT, "time_msc": _INT, "time_update": _INT,
+    "time_update_msc": _INT, "type": _INT, "magic": _INT, "identifier": _INT, "reason": _INT,
+    "volume": _FLT, "price_open": _FLT, "sl": _FLT, "tp": _FLT, "swap": _FLT, "symbol": _STR,
+    "comment": _STR, "external_id": _STR,
+}  # fmt: skip
+
+position_table = Table(
+    "paper_position",
+    metadata,
+    *(Column(n, t, primary_key=(n == "ticket"), autoincrement=False)
+      for n, t in _POSITION_COLUMNS.items()),
+)  # fmt: skip
+
+
+def _struct_columns(struct: type[StructSeq]) -> list[Column[Any]]:
+    ints = {"ticket", "order", "time", "time_msc", "type", "entry", "magic", "position_id",
+            "reason", "time_setup", "time_setup_msc", "time_done", "time_done_msc",
+            "time_expiration", "type_time", "type_filling", "state", "position_by_id"}  # fmt: skip
+    strs = {"symbol", "comment", "external_id"}
+    cols: list[Column[Any]] = []
+    for n in field_names(struct):
+        kind: Any = Integer if n in ints else String if n in strs else Float
+        cols.append(Column(n, kind, primary_key=(n == "ticket"), autoincrement=False))
+    return cols
+
+
+order_table = Table("paper_order", metadata, *_struct_columns(TradeOrder))
+history_order_table = Table(
+    "paper_history_order",
+    metadata,
+    *_struct_columns(TradeOrder),
+    Index("ix_paper_history_order_time", "time_setup"),
+    Index("ix_paper_history_order_position", "position_id"),
+)
+deal_table = Table(
+    "paper_deal",
+    metadata,
+    *_struct_columns(TradeDeal),
+    Index("ix_paper_deal_time", "time_msc"),
+    Index("ix_paper_deal_position", "position_id"),
+)
+
+
+class Store:
+    """One connection, write-through; `tx()` nests so a batch is one transaction."""
+
+    def __init__(self, path: Path | None) -> None:
+        if path is None:
+            self.engine = create_engine(
+                "sqlite://",
+                poolclass=StaticPool,
+                connect_args={"check_same_thread": False},
+            )
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(
+                f"sqlite:///{path}", connect_args={"check_same_thread": False}
+            )
+
+            @event.listens_for(self.engine, "connect")
+            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.close()
+
+        metadata.create_all(self.engine)
+        self._conn: Connection = self.engine.connect()
+        self._depth = 0
+
+    @contextmanager
+    def tx(self) -> Iterator[Connection]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self._conn
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self._conn.begin():
+                yield self._conn
+        finally:
+            self._depth = 0
+
+    def close(self) -> None:
+        self._conn.close()
+        self.engine.dispose()
+
+    # --- reads (at start) -------------------------------------------------------------
+    def load_account(self) -> dict[str, Any] | None:
+        with self.tx() as conn:
+            row = conn.execute(select(account_table)).mappings().first()
+            return dict(row) if row else None
+
+    def load_rows(self, table: Table, order_by: str | None = None) -> list[dict[str, Any]]:
+        with self.tx() as conn:
+            stmt = select(table)
+            if order_by:
+                stmt = stmt.order_by(table.c[order_by], table.c.ticket)
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    def load_tuples(self, table: Table, order_by: str) -> list[tuple[Any, ...]]:
+        with self.tx() as conn:
+            stmt = select(table).order_by(table.c[order_by], table.c.ticket)
+            return [tuple(r) for r in conn.execute(stmt)]
+
+    # --- writes ----------------------------------------------------------------------
+    def insert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            with self.tx() as conn:
+                conn.execute(insert(table), list(rows))
+
+    def upsert(self, table: Table, row: Mapping[str, Any], key: str = "ticket") -> None:
+        with self.tx() as conn:
+            res = conn.execute(update(table).where(table.c[key] == row[key]).values(**row))
+            if res.rowcount == 0:
+                conn.execute(insert(table).values(**row))
+
+    def delete(self, table: Table, ticket: int) -> None:
+        with self.tx() as conn:
+            conn.execute(delete(table).where(table.c.ticket == ticket))
+
+    def save_account(self, values: Mapping[str, Any]) -> None:
+        with self.tx() as conn:
+            res = conn.execute(
+                update(account_table).where(account_table.c.id == 1).values(**values)
+            )
+            if res.rowcount == 0:
+                conn.execute(insert(account_table).values(id=1, **values))
+
+    def save_symbol(self, name: str, visible: bool) -> None:
+        self.upsert(symbol_table, {"name": name, "visible": visible}, key="name")
+
+    def clear_history(self) -> None:
+        with self.tx() as conn:
+            conn.execute(delete(deal_table))
+            conn.execute(delete(history_order_table))
