@@ -1,0 +1,302 @@
+"""The hedging-EA summary: open exposure per symbol (and per EA), locked hedges, break-even,
+and rule-based suggestions. Suggestions are text for a person; nothing here trades."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from broker.models import Account, Deal, Position, SymbolSpec
+from reports.pnl import CLOSING
+
+
+@dataclass(frozen=True, slots=True)
+class HedgeRules:
+    lock_ratio: float = 0.8  # both sides open and smaller/larger side ≥ this → locked hedge
+    exposure_move_pct: float = 1.0  # a move of this many percent …
+    exposure_equity_pct: float = 5.0  # … costing at least this share of equity is "large"
+    swap_bleed_min: float = 1.0  # locked hedge whose swap so far is below -this bleeds
+    margin_warn_level: float = 150.0  # percent; also warned within 2x of the stop-out level
+    far_from_be_pct: float = 2.0  # break-even further than this many percent of the price
+
+
+@dataclass(slots=True)
+class SideStats:
+    count: int = 0
+    lots: float = 0.0
+    _price_x_lots: float = 0.0
+    profit: float = 0.0
+    swap: float = 0.0
+
+    @property
+    def avg_price(self) -> float | None:
+        return self._price_x_lots / self.lots if self.lots else None
+
+    @property
+    def floating(self) -> float:
+        return self.profit + self.swap
+
+    def add(self, p: Position) -> None:
+        self.count += 1
+        self.lots += p.volume
+        self._price_x_lots += p.price_open * p.volume
+        self.profit += p.profit
+        self.swap += p.swap
+
+
+@dataclass(slots=True)
+class HedgeRow:
+    symbol: str
+    magic: int | None = None  # None: all EAs together
+    buy: SideStats = field(default_factory=SideStats)
+    sell: SideStats = field(default_factory=SideStats)
+    realised_today: float = 0.0
+    largest_loss: float | None = None  # most negative profit+swap of one open position
+    largest_loss_ticket: int | None = None
+    price: float | None = None  # current price (bid of a buy position, else ask of a sell)
+    digits: int = 5
+    value_per_price: float | None = None  # account currency per 1.0 price move per lot
+    locked: bool = False
+
+    @property
+    def net_lots(self) -> float:
+        return self.buy.lots - self.sell.lots
+
+    @property
+    def floating(self) -> float:
+        return self.buy.floating + self.sell.floating
+
+    @property
+    def locked_lots(self) -> float:
+        return min(self.buy.lots, self.sell.lots)
+
+    @property
+    def break_even(self) -> float | None:
+        """Price at which the floating P&L of the whole net position (swap included) is 0;
+        None when there is no net exposure or the value of a price move is unknown."""
+        net = round(self.net_lots, 8)
+        if not net or self.price is None or not self.value_per_price:
+            return None
+        return self.price - self.floating / (self.value_per_price * net)
+
+    @property
+    def break_even_distance_pct(self) -> float | None:
+        be = self.break_even
+        if be is None or not self.price:
+            return None
+        return abs(be - self.price) / self.price * 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    code: str  # net_exposure, locked_swap, margin, far_from_break_even
+    symbol: str
+    text_en: str
+    text_zh: str
+
+    def text(self, lang: str) -> str:
+        return self.text_zh if lang == "zh" else self.text_en
+
+
+@dataclass(slots=True)
+class HedgeSummary:
+    rows: list[HedgeRow]  # one per symbol, largest exposure first
+    magic_rows: list[HedgeRow]  # one per (symbol, magic) when asked for
+    currency: str = ""
+    balance: float | None = None
+    equity: float | None = None
+    margin_level: float | None = None
+    margin_so_so: float = 0.0
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+    @property
+    def floating(self) -> float:
+        return sum(r.floating for r in self.rows)
+
+    @property
+    def realised_today(self) -> float:
+        return sum(r.realised_today for r in self.rows)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def _key(x: Position | Deal) -> str:
+    return x.symbol or x.broker_symbol or "?"
+
+
+def _value_per_price(spec: SymbolSpec | None, positions: Iterable[Position]) -> float | None:
+    if spec is not None and spec.tick_size > 0 and spec.tick_value > 0:
+        return spec.tick_value / spec.tick_size
+    # derive from the positions' own P&L: profit = (pc - po) * lots * value (sign by side)
+    for p in positions:
+        move = (p.price_current - p.price_open) * (1 if p.side == "buy" else -1)
+        if move and p.volume:
+            return p.profit / (move * p.volume)
+    return None
+
+
+def compute_hedge(
+    positions: Sequence[Position],
+    deals_today: Iterable[Deal],
+    account: Account | None,
+    specs: dict[str, SymbolSpec] | None = None,
+    *,
+    by_magic: bool = False,
+    rules: HedgeRules | None = None,
+) -> HedgeSummary:
+    rules = rules or HedgeRules()
+    specs = specs or {}
+    rows: dict[str, HedgeRow] = {}
+    mrows: dict[tuple[str, int], HedgeRow] = {}
+    by_symbol_positions: dict[str, list[Position]] = {}
+
+    for p in positions:
+        sym = _key(p)
+        by_symbol_positions.setdefault(sym, []).append(p)
+        targets = [rows.setdefault(sym, HedgeRow(sym))]
+        if by_magic:
+            targets.append(mrows.setdefault((sym, p.magic), HedgeRow(sym, p.magic)))
+        loss = p.profit + p.swap
+        for row in targets:
+            (row.buy if p.side == "buy" else row.sell).add(p)
+            if loss < 0 and (row.largest_loss is None or loss < row.largest_loss):
+                row.largest_loss = loss
+                row.largest_loss_ticket = p.ticket
+            if row.price is None or p.side == "buy":
+                row.price = p.price_current
+
+    open_magic: dict[int, int] = {}
+    deal_list = list(deals_today)
+    for d in deal_list:
+        if d.entry == "in":
+            open_magic[d.position_id] = d.magic
+    for d in deal_list:
+        if d.type not in ("buy", "sell"):
+            continue
+        sym = _key(d)
+        net = d.net
+        if sym not in rows:  # closed everything today: still worth a line
+            rows[sym] = HedgeRow(sym)
+        rows[sym].realised_today += net
+        if by_magic:
+            m = open_magic.get(d.position_id, d.magic) if d.entry in CLOSING else d.magic
+            mrow = mrows.get((sym, m))
+            if mrow is None:
+                mrow = mrows[(sym, m)] = HedgeRow(sym, m)
+            mrow.realised_today += net
+
+    for sym, row in rows.items():
+        spec = specs.get(sym)
+        if spec is not None:
+            row.digits = spec.digits
+        row.value_per_price = _value_per_price(spec, by_symbol_positions.get(sym, ()))
+        row.locked = _is_locked(row, rules)
+    for (sym, _m), row in mrows.items():
+        row.digits = rows[sym].digits
+        row.value_per_price = rows[sym].value_per_price
+        row.locked = _is_locked(row, rules)
+
+    def exposure(r: HedgeRow) -> tuple[float, float]:
+        return (-(abs(r.net_lots) + r.buy.lots + r.sell.lots), r.floating)
+
+    summary = HedgeSummary(
+        rows=sorted(rows.values(), key=exposure),
+        magic_rows=sorted(mrows.values(), key=lambda r: (r.symbol, r.magic or 0)),
+    )
+    if account is not None:
+        summary.currency = account.currency
+        summary.balance = account.balance
+        summary.equity = account.equity
+        summary.margin_level = account.margin_level
+        summary.margin_so_so = account.margin_so_so
+    summary.suggestions = suggest(summary, rules)
+    return summary
+
+
+def _is_locked(row: HedgeRow, rules: HedgeRules) -> bool:
+    big = max(row.buy.lots, row.sell.lots)
+    return bool(
+        row.buy.count and row.sell.count and big and row.locked_lots / big >= rules.lock_ratio
+    )
+
+
+def _money(x: float, cur: str) -> str:
+    return f"{x:,.2f} {cur}".strip()
+
+
+def suggest(summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
+    out: list[Suggestion] = []
+    cur = summary.currency
+    eq = summary.equity
+    ml = summary.margin_level
+    if ml is not None:
+        near_so = summary.margin_so_so > 0 and ml < summary.margin_so_so * 2
+        if ml < rules.margin_warn_level or near_so:
+            so = f"{summary.margin_so_so:.0f}%" if summary.margin_so_so else "?"
+            out.append(
+                Suggestion(
+                    "margin",
+                    "",
+                    f"Margin level {ml:.0f}% is close to the stop-out level ({so}): consider "
+                    "reducing positions or adding funds.",
+                    f"保证金比例 {ml:.0f}% 已接近强平线（{so}）：可考虑减仓或入金。",
+                )
+            )
+    for r in summary.rows:
+        net = round(r.net_lots, 8)
+        if net and eq and eq > 0 and r.value_per_price and r.price:
+            cost = abs(net) * r.value_per_price * r.price * rules.exposure_move_pct / 100.0
+            share = cost / eq * 100.0
+            if share >= rules.exposure_equity_pct:
+                side_en = "long" if net > 0 else "short"
+                side_zh = "净多" if net > 0 else "净空"
+                out.append(
+                    Suggestion(
+                        "net_exposure",
+                        r.symbol,
+                        f"{r.symbol}: net {side_en} {abs(net):.2f} lots — a "
+                        f"{rules.exposure_move_pct:g}% move against it costs about "
+                        f"{_money(cost, cur)} ({share:.1f}% of equity). Consider reducing the "
+                        "net exposure.",
+                        f"{r.symbol}：{side_zh} {abs(net):.2f} 手，价格反向波动 "
+                        f"{rules.exposure_move_pct:g}% 约亏 {_money(cost, cur)}（占净值 "
+                        f"{share:.1f}%），可考虑降低净敞口。",
+                    )
+                )
+        swap = r.buy.swap + r.sell.swap
+        if r.locked and swap <= -rules.swap_bleed_min:
+            out.append(
+                Suggestion(
+                    "locked_swap",
+                    r.symbol,
+                    f"{r.symbol}: {r.locked_lots:.2f} lots locked (buy {r.buy.lots:.2f} / sell "
+                    f"{r.sell.lots:.2f}); swap so far {_money(swap, cur)} and a lock cannot gain "
+                    "from price moves. Consider unlocking in steps.",
+                    f"{r.symbol}：锁仓 {r.locked_lots:.2f} 手（多 {r.buy.lots:.2f} / 空 "
+                    f"{r.sell.lots:.2f}），已付隔夜利息 {_money(swap, cur)}，锁仓无法从价格波动"
+                    "中获利，可考虑分步解锁。",
+                )
+            )
+        dist = r.break_even_distance_pct
+        be = r.break_even
+        if (
+            dist is not None
+            and be is not None
+            and r.price
+            and r.floating < 0
+            and dist >= rules.far_from_be_pct
+        ):
+            out.append(
+                Suggestion(
+                    "far_from_break_even",
+                    r.symbol,
+                    f"{r.symbol}: break-even at {be:.{r.digits}f}, {dist:.1f}% away from "
+                    f"{r.price:.{r.digits}f} (floating {_money(r.floating, cur)}). Consider "
+                    "whether to keep averaging in.",
+                    f"{r.symbol}：保本价 {be:.{r.digits}f}，距现价 {r.price:.{r.digits}f} 还差 "
+                    f"{dist:.1f}%（浮动 {_money(r.floating, cur)}），请评估是否继续加仓。",
+                )
+            )
+    return out
