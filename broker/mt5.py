@@ -494,15 +494,30 @@ class MT5Broker:
                 f"无法连接 MT5 交易终端：{zh}",
                 code,
             )
-        self._connected = True
         self._s_load_symbols()
         self._s_detect_offset(force=True)
+        self._connected = True
 
     def _s_connect(self) -> None:
         self._s_initialize()
 
     def _s_reconnect(self) -> None:
         if self._api is not None:
+            info = None
+            with contextlib.suppress(BrokerError):
+                info = self._api_call("terminal_info")
+            if info is not None:
+                # The terminal still answers: no re-initialisation, it reconnects to its
+                # trade server by itself.
+                if not _f(info, "connected", True):
+                    raise TemporaryBrokerError(
+                        "The terminal is running but not connected to the trade server",
+                        "交易终端在运行，但未连接到交易服务器",
+                        10031,
+                    )
+                self._s_load_symbols()
+                self._connected = True
+                return
             try:
                 self._api.shutdown()
             except Exception:  # the old connection is already dead
@@ -1021,16 +1036,18 @@ class MT5Broker:
             False, retcode, f"{prefix_en}: {en}", f"{prefix_zh}：{zh}", request=dict(sent)
         )
 
-    def _position_of_deal(self, deal: int, fallback: int) -> int:
-        if not deal:
-            return fallback
+    def _position_of_order(self, order: int) -> int:
+        """The position a market order opened or changed (`history_deals_get(ticket=order)`
+        returns that order's deals); the order ticket itself when the history does not say."""
+        if not order:
+            return 0
         try:
-            rows = self._api_call("history_deals_get", ticket=deal)
+            rows = self._api_call("history_deals_get", ticket=int(order))
         except BrokerError:
-            return fallback
+            return order
         if rows:
-            return int(_f(rows[0], "position_id", 0)) or fallback
-        return fallback
+            return int(_f(rows[0], "position_id", 0)) or order
+        return order
 
     def _get_position(self, ticket: int) -> Any:
         rows = self._api_call("positions_get", ticket=int(ticket))
@@ -1125,7 +1142,7 @@ class MT5Broker:
         deal = int(_f(result, "deal", 0))
         price = float(_f(result, "price", 0.0)) or float(sent["price"])
         filled = float(_f(result, "volume", 0.0)) or vol
-        ticket = self._position_of_deal(deal, order)
+        ticket = self._position_of_order(order)
         p = self._fmt(price, digits)
         partial_en = (
             f" (only {fmt_volume(filled)} of {fmt_volume(vol)} filled)" if retcode == 10010 else ""
