@@ -1,0 +1,44 @@
+"""Plain configuration of the conversation (built from Settings by bot/conversation_factory.py;
+`handlers/` never imports bot.settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.auth import UserRule
+from handlers.messages import Lang
+
+
+@dataclass(frozen=True, slots=True)
+class RiskLimits:
+    max_lots_per_order: float = 1.0
+    max_total_lots_per_symbol: float = 5.0
+    max_open_positions: int = 50
+    allowed_symbols: frozenset[str] = frozenset()  # empty = every symbol
+    max_daily_loss: float = 500.0  # 0 = no limit
+    read_only: bool = False  # the start value; admins toggle it from chat
+
+
+@dataclass(frozen=True, slots=True)
+class TradingConfig:
+    confirm_ttl_s: float = 60.0
+    use_default_volume: bool = False
+    default_volume: float = 0.01
+    max_price_drift_points: int = 50
+    magic: int = 20260001  # put on the bot's own orders
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationConfig:
+    users: tuple[UserRule, ...] = ()
+    messages_per_minute: int | None = 20  # None = no rate limit (the local console)
+    default_lang: Lang = "zh"
+    trading: TradingConfig = field(default_factory=TradingConfig)
+    risk: RiskLimits = field(default_factory=RiskLimits)
+    # An unknown user gets one short refusal per this many seconds; the rest is only logged.
+    refusal_interval_s: float = 3600.0
+    # A follow-up question ("多少手？") waits this long for its answer.
+    slot_ttl_s: float = 300.0
+    # In group chats, messages that are not a request (unknown intent) are answered only
+    # when the bot is @-mentioned, so a group's small talk does not get "I didn't understand".
+    quiet_in_groups: bool = True

@@ -1,0 +1,339 @@
+"""The confirmation lifecycle: plan → stored preview with ✅/❌ → one atomic claim → re-checks
+→ execute once → the preview edited to show the result.
+
+Buttons carry ``c:<id>:y`` / ``c:<id>:n`` (id = 22 url-safe characters, 128 random bits; the
+whole callback is 26 bytes). Apps without buttons type the button's `reply_code` instead
+("确认 7F3K" / "confirm 7F3K"); a code only works for the same user in the same chat and
+platform, once, before expiry. A bare "确认"/"yes" is never enough.
+
+Safety properties (each has a test):
+- two presses at once → the UPDATE … WHERE state='pending' succeeds for one, the other is told
+  the confirmation was already handled;
+- another user's press, a wrong or expired code → refused, nothing sent;
+- a restart between preview and ✅ → the row is still pending in the database: it executes
+  once, or says it expired;
+- risk limits and the price drift are checked again after the claim; a drift past
+  `max_price_drift_points` gives a fresh preview instead of an order;
+- a broker failure after the request left → the outcome is ``unknown`` and nothing is resent
+  (see execute.py); pressing ✅ again only looks the order up.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from broker.base import Broker
+from broker.errors import BrokerError
+from handlers.config import TradingConfig
+from handlers.execute import Executor, order_comment, render_outcome
+from handlers.i18n import t
+from handlers.messages import Button, Incoming, Lang, Outgoing
+from handlers.plans import Plan, Planner, Problem, market_price, render_plan
+from handlers.risk import RiskGate
+from nlp.intent import Intent
+from store.audit import AuditLog
+from store.confirmations import (
+    Confirmation,
+    ConfirmationStore,
+    looks_like_code,
+)
+
+log = logging.getLogger(__name__)
+
+_BUTTON = re.compile(r"^c:([A-Za-z0-9_-]{16,40}):([yn])$")
+_CODE_REPLY = re.compile(r"^(确认|取消|confirm|cancel)\s*([A-Za-z0-9]{4})$", re.IGNORECASE)
+_BARE = {"确认", "取消", "确定", "yes", "no", "ok", "y", "n", "confirm", "cancel", "好", "是"}
+
+
+def button_id(cid: str, yes: bool) -> str:
+    return f"c:{cid}:{'y' if yes else 'n'}"
+
+
+def parse_button(data: str) -> tuple[str, bool] | None:
+    m = _BUTTON.match(data)
+    return None if m is None else (m.group(1), m.group(2) == "y")
+
+
+def parse_code_reply(text: str) -> tuple[bool, str] | None:
+    """("确认 7F3K" → (True, "7F3K")); None when the text is not a code reply."""
+    m = _CODE_REPLY.match(" ".join(text.strip().split()))
+    if m is None or not looks_like_code(m.group(2)):
+        return None
+    yes = m.group(1).lower() in ("确认", "confirm")
+    return yes, m.group(2).upper()
+
+
+def is_bare_confirmation(text: str) -> bool:
+    return text.strip().lower().rstrip("!！。.") in _BARE
+
+
+class ConfirmFlow:
+    def __init__(
+        self,
+        *,
+        broker: Broker,
+        store: ConfirmationStore,
+        planner: Planner,
+        risk: RiskGate,
+        executor: Executor,
+        audit: AuditLog,
+        trading: TradingConfig,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.broker = broker
+        self.store = store
+        self.planner = planner
+        self.risk = risk
+        self.executor = executor
+        self.audit = audit
+        self.trading = trading
+        self.clock = clock
+        # the last position each (platform, user) opened, for the parser's context
+        self.last_tickets: dict[tuple[str, str], int] = {}
+
+    async def _audit(
+        self, event: str, inc: Incoming, detail: dict[str, object], ms: float | None = None
+    ) -> None:
+        await self.audit.record(
+            event,
+            platform=inc.platform,
+            chat_id=inc.chat_id,
+            user_id=inc.user_id,
+            detail=detail,
+            duration_ms=ms,
+        )
+
+    # ------------------------------------------------------------------ preview
+
+    async def preview(self, intent: Intent, inc: Incoming, lang: Lang) -> Outgoing:
+        t0 = time.perf_counter()
+        built = await self.planner.build(intent)
+        if isinstance(built, Problem):
+            await self._audit("decision", inc, {"decision": "no_plan", "reason": built.key})
+            return Outgoing(built.text(lang), lang=lang)
+        plan = built
+        plan.checks = await self.risk.check(plan)
+        ms = (time.perf_counter() - t0) * 1000
+        if not plan.ok:
+            await self._audit("preview", inc, {"blocked": True, "plan": plan.to_dict()}, ms)
+            return Outgoing(render_plan(plan, lang), lang=lang, kind="preview")
+        conf = await self.store.create(
+            platform=inc.platform,
+            chat_id=inc.chat_id,
+            user_id=inc.user_id,
+            lang=lang,
+            plan=plan.to_dict(),
+            ttl_s=self.trading.confirm_ttl_s,
+            now=self.clock(),
+        )
+        await self._audit(
+            "preview", inc, {"cid": conf.id, "code": conf.code, "plan": plan.to_dict()}, ms
+        )
+        return self._preview_out(plan, conf, lang)
+
+    def _preview_out(self, plan: Plan, conf: Confirmation, lang: Lang) -> Outgoing:
+        return Outgoing(
+            render_plan(plan, lang, ttl_s=self.trading.confirm_ttl_s, code=conf.code),
+            buttons=[
+                Button(
+                    button_id(conf.id, True),
+                    t(lang, "btn_confirm"),
+                    reply_code=t(lang, "code_confirm", code=conf.code),
+                ),
+                Button(
+                    button_id(conf.id, False),
+                    t(lang, "btn_cancel"),
+                    reply_code=t(lang, "code_cancel", code=conf.code),
+                ),
+            ],
+            lang=lang,
+            kind="preview",
+        )
+
+    # ------------------------------------------------------------------ presses
+
+    async def press_code(self, inc: Incoming, yes: bool, code: str, lang: Lang) -> list[Outgoing]:
+        rows = await self.store.by_code(inc.platform, inc.chat_id, code)
+        mine = [r for r in rows if r.user_id == inc.user_id]
+        if not mine:
+            key = "confirm_not_owner" if rows else "confirm_wrong_code"
+            await self._audit("confirm" if yes else "cancel", inc, {"code": code, "outcome": key})
+            return [Outgoing(t(lang, key, code=code), lang=lang, kind="error")]
+        return await self.press(inc, mine[0].id, yes, lang, via_code=True)
+
+    async def press(
+        self, inc: Incoming, cid: str, yes: bool, lang: Lang, *, via_code: bool = False
+    ) -> list[Outgoing]:
+        edit = None if via_code else inc.message_id
+        now = self.clock()
+        event = "confirm" if yes else "cancel"
+        if not yes:
+            status, conf = await self.store.cancel(
+                cid, platform=inc.platform, chat_id=inc.chat_id, user_id=inc.user_id, now=now
+            )
+            lang = _lang_of(conf, lang, inc.user_id)
+            await self._audit(event, inc, {"cid": cid, "outcome": status})
+            if status == "ok":
+                return [Outgoing(t(lang, "cancelled"), edit_of=edit, lang=lang, kind="result")]
+            return [self._refusal(status, conf, lang, edit)]
+        status, conf = await self.store.claim(
+            cid, platform=inc.platform, chat_id=inc.chat_id, user_id=inc.user_id, now=now
+        )
+        lang = _lang_of(conf, lang, inc.user_id)
+        await self._audit(event, inc, {"cid": cid, "outcome": status})
+        if status != "ok" or conf is None:
+            if (
+                status == "used"
+                and conf is not None
+                and conf.state == "unknown"
+                and conf.user_id == inc.user_id
+            ):
+                return [await self._recheck_unknown(inc, conf, lang, edit)]
+            return [self._refusal(status, conf, lang, edit)]
+        return await self._execute_claimed(inc, conf, lang, edit)
+
+    def _refusal(
+        self, status: str, conf: Confirmation | None, lang: Lang, edit: str | None
+    ) -> Outgoing:
+        if status == "not_found" or conf is None:
+            return Outgoing(t(lang, "confirm_not_found"), lang=lang, kind="error")
+        if status == "not_owner":
+            # never edit someone else's preview
+            return Outgoing(t(lang, "confirm_not_owner"), lang=lang, kind="error")
+        if status == "expired":
+            return Outgoing(
+                t(lang, "confirm_expired", ttl=int(self.trading.confirm_ttl_s)),
+                edit_of=edit,
+                lang=lang,
+                kind="result",
+            )
+        return Outgoing(
+            t(lang, "confirm_used", state=t(lang, f"state_{conf.state}")),
+            lang=lang,
+            kind="error",
+        )
+
+    async def _execute_claimed(
+        self, inc: Incoming, conf: Confirmation, lang: Lang, edit: str | None
+    ) -> list[Outgoing]:
+        plan = Plan.from_dict(conf.plan)
+        t0 = time.perf_counter()
+        try:
+            checks = await self.risk.check(plan)
+            if not all(c.ok for c in checks):
+                await self.store.finish(
+                    conf.id, "blocked", {"checks": [c.key for c in checks]}, now=self.clock()
+                )
+                await self._audit(
+                    "decision", inc, {"cid": conf.id, "decision": "blocked_at_confirm"}
+                )
+                lines = [t(lang, "blocked_now")] + [c.line(lang) for c in checks if not c.ok]
+                return [Outgoing("\n".join(lines), edit_of=edit, lang=lang, kind="result")]
+            drift = await self._drift_points(plan)
+        except BrokerError as exc:
+            await self.store.finish(conf.id, "failed", {"error": exc.message}, now=self.clock())
+            await self._audit(
+                "decision",
+                inc,
+                {"cid": conf.id, "decision": "recheck_failed", "error": exc.message},
+            )
+            return [
+                Outgoing(
+                    t(lang, "result_fail_plain", reason=exc.text(lang)),
+                    edit_of=edit,
+                    lang=lang,
+                    kind="result",
+                )
+            ]
+        limit = self.trading.max_price_drift_points
+        if drift is not None and drift > limit:
+            await self.store.finish(conf.id, "drifted", {"drift_points": drift}, now=self.clock())
+            await self._audit(
+                "decision", inc, {"cid": conf.id, "decision": "drifted", "points": drift}
+            )
+            fresh = await self.preview(Intent(**plan.intent), inc, lang)
+            note = Outgoing(
+                t(lang, "drifted", points=drift, max=limit), edit_of=edit, lang=lang, kind="result"
+            )
+            return [note, fresh]
+        await self._audit(
+            "order",
+            inc,
+            {
+                "cid": conf.id,
+                "legs": [
+                    {
+                        "action": leg.action,
+                        "symbol": leg.broker_symbol,
+                        "ticket": leg.ticket,
+                        "side": leg.side,
+                        "volume": leg.volume,
+                        "price": leg.price,
+                        "sl": leg.sl,
+                        "tp": leg.tp,
+                        "comment": order_comment(conf.id, i),
+                    }
+                    for i, leg in enumerate(plan.legs)
+                ],
+            },
+        )
+        outcome = await self.executor.run(plan, conf.id)
+        ms = (time.perf_counter() - t0) * 1000
+        for o in outcome.legs:
+            if o.ok and o.ticket and plan.legs[o.index].action in ("open", "pending"):
+                self.last_tickets[(inc.platform, inc.user_id)] = o.ticket
+        await self.store.finish(conf.id, outcome.state, outcome.to_dict(), now=self.clock())
+        await self._audit("result", inc, {"cid": conf.id, **outcome.to_dict()}, ms)
+        return [
+            Outgoing(
+                render_outcome(plan, outcome, lang, conf.id),
+                edit_of=edit,
+                lang=lang,
+                kind="result",
+            )
+        ]
+
+    async def _drift_points(self, plan: Plan) -> int | None:
+        worst: int | None = None
+        for leg in plan.legs:
+            if leg.ref_price is None or not leg.point or leg.side is None:
+                continue
+            q = await self.broker.quote(leg.symbol)
+            now_px = market_price(q, leg.side, closing=leg.action == "close")
+            pts = round(abs(now_px - leg.ref_price) / leg.point)
+            worst = pts if worst is None else max(worst, pts)
+        return worst
+
+    async def _recheck_unknown(
+        self, inc: Incoming, conf: Confirmation, lang: Lang, edit: str | None
+    ) -> Outgoing:
+        """✅ on a confirmation whose outcome is unknown: look the order up, never resend."""
+        plan = Plan.from_dict(conf.plan)
+        legs = conf.result.get("legs", [])
+        uncertain = [leg for leg in legs if isinstance(leg, dict) and leg.get("uncertain")]
+        index = int(uncertain[0]["index"]) if uncertain else len(legs) - 1
+        leg = plan.legs[max(0, min(index, len(plan.legs) - 1))]
+        try:
+            found = await self.executor.find(leg, order_comment(conf.id, index))
+        except BrokerError as exc:
+            return Outgoing(t(lang, "broker_error", reason=exc.text(lang)), lang=lang, kind="error")
+        await self._audit("recheck", inc, {"cid": conf.id, "found": found is not None})
+        if found is None:
+            return Outgoing(t(lang, "result_not_found_later"), lang=lang, kind="result")
+        result = dict(conf.result)
+        result["found_later"] = {"ticket": found[0], "price": found[1], "volume": found[2]}
+        await self.store.settle_unknown(conf.id, "done", result, now=self.clock())
+        return Outgoing(
+            t(lang, "result_found_later", ticket=found[0]), edit_of=edit, lang=lang, kind="result"
+        )
+
+
+def _lang_of(conf: Confirmation | None, fallback: Lang, user_id: str) -> Lang:
+    """The owner's preview language, for the owner; the presser's own language otherwise."""
+    if conf is not None and conf.user_id == user_id and conf.lang in ("zh", "en"):
+        return conf.lang  # type: ignore[return-value]
+    return fallback

@@ -1,0 +1,317 @@
+"""Send a confirmed plan to the broker, exactly once.
+
+Every order carries the comment ``tc:<first 16 chars of the confirmation id>.<leg>`` (≤ 29
+characters, MT5's client-side limit), so after an error or a lost reply we can look for the
+order in positions, pending orders and recent deals before saying anything — and we never send
+it again blindly:
+
+- a definitive refusal from the trade server (retcode 10004…10099 except 10012 timeout) is a
+  plain failure, told to the user in their language;
+- anything else (an exception, no reply, a timeout) after the request may have left: we look
+  the order up by its comment; found → it went through; not found → the outcome is
+  ``unknown``, the remaining legs are not sent, and the user is asked to check positions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from broker.base import Broker
+from broker.errors import BrokerError, InsufficientFunds, InvalidOrder, MarketClosed
+from broker.models import TradeResult
+from handlers.format import lots as fmt_lots
+from handlers.format import price as fmt_price
+from handlers.i18n import t
+from handlers.messages import Lang
+from handlers.plans import Leg, Plan
+
+log = logging.getLogger(__name__)
+
+ExecState = Literal["done", "failed", "unknown"]
+_TIMEOUT = 10012
+
+
+def order_comment(cid: str, leg_index: int) -> str:
+    return f"tc:{cid[:16]}.{leg_index}"
+
+
+def definitive_failure(retcode: int) -> bool:
+    """True when the trade server itself refused the request (so it surely did not execute)."""
+    return 10004 <= retcode < 10100 and retcode != _TIMEOUT
+
+
+@dataclass(slots=True)
+class LegOutcome:
+    index: int
+    action: str
+    ok: bool
+    uncertain: bool = False
+    ticket: int | None = None
+    price: float | None = None
+    volume: float | None = None
+    retcode: int | None = None
+    message: str = ""
+    message_zh: str = ""
+    found_later: bool = False  # an uncertain send that the comment lookup found
+    request: dict[str, object] = field(default_factory=dict)
+    elapsed_ms: float = 0.0
+
+
+@dataclass(slots=True)
+class ExecOutcome:
+    state: ExecState
+    legs: list[LegOutcome]
+    skipped: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class Executor:
+    def __init__(self, broker: Broker, *, magic: int, clock: Callable[[], datetime]) -> None:
+        self.broker = broker
+        self.magic = magic
+        self.clock = clock
+
+    async def run(self, plan: Plan, cid: str) -> ExecOutcome:
+        outcomes: list[LegOutcome] = []
+        for i, leg in enumerate(plan.legs):
+            out = await self._leg(leg, i, cid)
+            outcomes.append(out)
+            if out.uncertain:
+                return ExecOutcome("unknown", outcomes, skipped=len(plan.legs) - i - 1)
+        state: ExecState = "done" if any(o.ok for o in outcomes) else "failed"
+        return ExecOutcome(state, outcomes)
+
+    async def _send(self, leg: Leg, comment: str) -> TradeResult:
+        b = self.broker
+        if leg.action == "open":
+            assert leg.side is not None
+            return await b.open_market(
+                leg.symbol,
+                leg.side,
+                leg.volume,
+                sl=leg.sl,
+                tp=leg.tp,
+                magic=self.magic,
+                comment=comment,
+            )
+        if leg.action == "pending":
+            assert leg.side is not None
+            assert leg.kind is not None
+            assert leg.price is not None
+            return await b.place_pending(
+                leg.symbol,
+                leg.side,
+                leg.kind,
+                leg.volume,
+                leg.price,
+                sl=leg.sl,
+                tp=leg.tp,
+                magic=self.magic,
+                comment=comment,
+            )
+        assert leg.ticket is not None
+        if leg.action == "close":
+            full = leg.total_volume is None or leg.volume >= leg.total_volume - 1e-9
+            return await b.close_position(leg.ticket, None if full else leg.volume, comment=comment)
+        if leg.action == "modify":
+            return await b.modify_position(leg.ticket, sl=leg.sl, tp=leg.tp)
+        if leg.action == "modify_order":
+            return await b.modify_order(leg.ticket, sl=leg.sl, tp=leg.tp)
+        return await b.cancel_order(leg.ticket)
+
+    async def _leg(self, leg: Leg, i: int, cid: str) -> LegOutcome:
+        comment = order_comment(cid, i)
+        t0 = time.perf_counter()
+        try:
+            res = await self._send(leg, comment)
+        except (InvalidOrder, InsufficientFunds, MarketClosed) as exc:
+            return LegOutcome(
+                i,
+                leg.action,
+                ok=False,
+                retcode=exc.code,
+                message=exc.message,
+                message_zh=exc.message_zh,
+                elapsed_ms=(time.perf_counter() - t0) * 1000,
+            )
+        except Exception as exc:  # the request may have left: look before saying anything
+            log.warning("order send raised after the request may have left: %r", exc)
+            msg = exc.message if isinstance(exc, BrokerError) else str(exc) or type(exc).__name__
+            msg_zh = exc.message_zh if isinstance(exc, BrokerError) else msg
+            return await self._verify(
+                leg, i, comment, None, msg, msg_zh, (time.perf_counter() - t0) * 1000
+            )
+        ms = (time.perf_counter() - t0) * 1000
+        if res.ok:
+            return LegOutcome(
+                i,
+                leg.action,
+                ok=True,
+                ticket=res.ticket if res.ticket is not None else leg.ticket,
+                price=res.price,
+                volume=res.volume if res.volume is not None else leg.volume,
+                retcode=res.retcode,
+                message=res.message,
+                message_zh=res.message_zh,
+                request=dict(res.request),
+                elapsed_ms=ms,
+            )
+        if definitive_failure(res.retcode):
+            return LegOutcome(
+                i,
+                leg.action,
+                ok=False,
+                retcode=res.retcode,
+                message=res.message,
+                message_zh=res.message_zh,
+                request=dict(res.request),
+                elapsed_ms=ms,
+            )
+        return await self._verify(leg, i, comment, res.retcode, res.message, res.message_zh, ms)
+
+    async def _verify(
+        self,
+        leg: Leg,
+        i: int,
+        comment: str,
+        retcode: int | None,
+        message: str,
+        message_zh: str,
+        ms: float,
+    ) -> LegOutcome:
+        try:
+            found = await self.find(leg, comment)
+        except Exception as exc:
+            log.warning("could not verify order %s: %r", comment, exc)
+            found = None
+        if found is not None:
+            ticket, price, volume = found
+            return LegOutcome(
+                i,
+                leg.action,
+                ok=True,
+                ticket=ticket,
+                price=price,
+                volume=volume,
+                retcode=retcode,
+                message=message,
+                message_zh=message_zh,
+                found_later=True,
+                elapsed_ms=ms,
+            )
+        return LegOutcome(
+            i,
+            leg.action,
+            ok=False,
+            uncertain=True,
+            retcode=retcode,
+            message=message,
+            message_zh=message_zh,
+            elapsed_ms=ms,
+        )
+
+    async def find(
+        self, leg: Leg, comment: str
+    ) -> tuple[int | None, float | None, float | None] | None:
+        """Did the order with this comment (or this modification/cancel) happen?"""
+        b = self.broker
+        if leg.action in ("open", "pending"):
+            for p in await b.positions(symbol=leg.symbol):
+                if p.comment == comment:
+                    return p.ticket, p.price_open, p.volume
+            if leg.action == "pending":
+                for o in await b.pending_orders(symbol=leg.symbol):
+                    if o.comment == comment:
+                        return o.ticket, o.price, o.volume
+        if leg.action in ("open", "pending", "close"):
+            now = self.clock()
+            deals = await b.deals(
+                now - timedelta(days=2), now + timedelta(days=1), symbol=leg.symbol
+            )
+            for d in deals:
+                if d.comment == comment:
+                    ticket = d.position_id if leg.action != "close" else leg.ticket
+                    return ticket, d.price, d.volume
+            return None
+        if leg.action == "modify":
+            for p in await b.positions(symbol=leg.symbol):
+                if p.ticket == leg.ticket:
+                    want_sl = p.sl if leg.sl is None else (leg.sl or None)
+                    want_tp = p.tp if leg.tp is None else (leg.tp or None)
+                    if p.sl == want_sl and p.tp == want_tp:
+                        return p.ticket, None, None
+            return None
+        if leg.action == "modify_order":
+            for o in await b.pending_orders(symbol=leg.symbol):
+                if o.ticket == leg.ticket:
+                    want_sl = o.sl if leg.sl is None else (leg.sl or None)
+                    want_tp = o.tp if leg.tp is None else (leg.tp or None)
+                    if o.sl == want_sl and o.tp == want_tp:
+                        return o.ticket, None, None
+            return None
+        # cancel: gone from the pending list
+        orders = await b.pending_orders(symbol=leg.symbol)
+        if all(o.ticket != leg.ticket for o in orders):
+            return leg.ticket, None, None
+        return None
+
+
+def render_outcome(plan: Plan, outcome: ExecOutcome, lang: Lang, cid: str) -> str:
+    lines: list[str] = []
+    for o in outcome.legs:
+        leg = plan.legs[o.index]
+        if o.ok:
+            lines.append(_ok_line(leg, o, lang))
+            if o.found_later:
+                lines.append(t(lang, "result_found_later", ticket=o.ticket))
+        elif o.uncertain:
+            lines.append(t(lang, "result_unknown", cid=cid[:8]))
+        else:
+            reason = o.message_zh if lang == "zh" else o.message
+            what = leg.ticket if leg.ticket is not None else leg.symbol
+            if len(plan.legs) == 1:
+                lines.append(t(lang, "result_fail_plain", reason=reason))
+            else:
+                lines.append(t(lang, "result_fail", what=what, reason=reason))
+    if outcome.skipped:
+        lines.append(t(lang, "result_skipped", n=outcome.skipped))
+    return "\n".join(lines)
+
+
+def _ok_line(leg: Leg, o: LegOutcome, lang: Lang) -> str:
+    px = fmt_price(o.price, leg.digits) if o.price else "-"
+    vol = fmt_lots(o.volume if o.volume is not None else leg.volume)
+    side = t(lang, "buy_long" if leg.side == "buy" else "sell_short")
+    if leg.action == "open":
+        return t(
+            lang,
+            "result_ok_open",
+            side=side,
+            symbol=leg.symbol,
+            lots=vol,
+            price=px,
+            ticket=o.ticket,
+        )
+    if leg.action == "pending":
+        return t(
+            lang,
+            "result_ok_pending",
+            side=side,
+            kind=t(lang, leg.kind or "limit"),
+            symbol=leg.symbol,
+            lots=vol,
+            price=fmt_price(leg.price, leg.digits),
+            ticket=o.ticket,
+        )
+    if leg.action == "close":
+        return t(lang, "result_ok_close", ticket=leg.ticket, lots=vol, price=px)
+    if leg.action in ("modify", "modify_order"):
+        return t(lang, "result_ok_modify", ticket=leg.ticket)
+    return t(lang, "result_ok_cancel", ticket=leg.ticket)
