@@ -31,7 +31,9 @@ class TradingConfig:
 @dataclass(frozen=True, slots=True)
 class ConversationConfig:
     users: tuple[UserRule, ...] = ()
-    messages_per_minute: int | None = 20  # None = no rate limit (the local console)
+    messages_per_minute: int | None = 20  # None = no rate limit
+    # (platform, user) pairs never rate-limited: the local console user
+    rate_exempt: frozenset[tuple[str, str]] = frozenset()
     default_lang: Lang = "zh"
     trading: TradingConfig = field(default_factory=TradingConfig)
     risk: RiskLimits = field(default_factory=RiskLimits)

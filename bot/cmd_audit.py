@@ -1,0 +1,67 @@
+"""`tradechat audit [--since 2h|3d|2026-11-01|2026-11-01T08:00] [--user ID] [--limit N]`:
+print the append-only audit log, oldest first, one readable line per event."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+
+from bot.settings import Settings
+from store.audit import AuditEntry, AuditLog
+from store.db import Database
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class SinceError(ValueError):
+    pass
+
+
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """ "2h", "30m", "3d", "1w" (before now) or an ISO date/time (UTC unless it says otherwise)."""
+    now = now or datetime.now(UTC)
+    m = _RELATIVE.match(value)
+    if m:
+        return now - timedelta(**{_UNITS[m.group(2).lower()]: int(m.group(1))})
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise SinceError(
+            f"--since {value!r}: use a relative time like 30m, 2h, 3d, 1w "
+            "or an ISO date/time like 2026-11-01 or 2026-11-01T08:00"
+        ) from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def format_entry(e: AuditEntry) -> str:
+    at = e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    who = f"{e.platform}/{e.user_id}" if e.platform or e.user_id else "-"
+    if e.chat_id and e.chat_id != e.user_id:
+        who += f"@{e.chat_id}"
+    ms = f" ({e.duration_ms:.1f} ms)" if e.duration_ms is not None else ""
+    detail = e.detail if len(e.detail) <= 400 else e.detail[:400] + "…"
+    return f"{at} #{e.id} {e.event:<12} {who} {detail}{ms}"
+
+
+async def run_audit(settings: Settings, since: str | None, user: str | None, limit: int) -> int:
+    try:
+        since_dt = parse_since(since) if since else None
+    except SinceError as exc:
+        print(f"tradechat audit: {exc}", file=sys.stderr)
+        return 2
+    if limit <= 0:
+        print("tradechat audit: --limit must be a positive number", file=sys.stderr)
+        return 2
+    db = await Database.open(settings.database_url)
+    try:
+        entries = await AuditLog(db).entries(since=since_dt, user_id=user, limit=limit)
+    finally:
+        await db.close()
+    if not entries:
+        print("(no audit entries)")
+        return 0
+    for e in entries:
+        print(format_entry(e))
+    return 0
