@@ -188,6 +188,7 @@ class PaperTerminal(c):
         self._canon = {s.name: name for name, s in self._specs.items()}
         self._now = 0.0
         self._quotes: dict[str, _Quote] = {}
+        self._memo: dict[str, Any] = {}  # per-call cache of derived figures; cleared on change
         self._day_cache: dict[tuple[str, int, int], tuple[float, float, float, float]] = {}
 
         self._store = Store(path)
@@ -263,6 +264,7 @@ class PaperTerminal(c):
     def _begin_call(self) -> None:
         self._now = self._clock()
         self._quotes.clear()
+        self._memo.clear()
         self._process()
 
     def _spec(self, name: str) -> Spec:
@@ -319,6 +321,14 @@ class PaperTerminal(c):
 
     def _margin(self, extra: tuple[str, int, float] | None = None) -> float:
         """Account margin; hedged volume is charged once per pair (margin_hedged = 50 %)."""
+        if extra is None:
+            hit = self._memo.get("margin")
+            if hit is None:
+                hit = self._memo["margin"] = self._margin_of(None)
+            return float(hit)
+        return self._margin_of(extra)
+
+    def _margin_of(self, extra: tuple[str, int, float] | None) -> float:
         books: dict[str, list[float]] = {}
         for p in self._positions.values():
             books.setdefault(p.symbol, [0.0, 0.0])[p.type] += p.volume
@@ -332,12 +342,17 @@ class PaperTerminal(c):
         return round(total, 2)
 
     def _floating(self) -> tuple[float, float]:
+        hit = self._memo.get("floating")
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
         profit = 0.0
         swap = 0.0
         for p in self._positions.values():
             profit += self._pos_profit(p)
             swap += p.swap
-        return round(profit, 2), round(swap, 2)
+        result = (round(profit, 2), round(swap, 2))
+        self._memo["floating"] = result
+        return result
 
     def _pos_close_price(self, p: _Pos) -> float:
         q = self._quote(p.symbol)
@@ -397,6 +412,7 @@ class PaperTerminal(c):
         }  # fmt: skip
         values.update(fields)
         deal = build(TradeDeal, **values)
+        self._memo.clear()
         self._index_deal(deal)
         self._store.insert(deal_table, [values])
         self._acct["balance"] = round(
@@ -452,6 +468,7 @@ class PaperTerminal(c):
         return deal
 
     def _save_position(self, p: _Pos) -> None:
+        self._memo.clear()
         self._store.upsert(position_table, p.row())
         if p.sl or p.tp:
             self._stop_watch.add(p.ticket)
@@ -512,6 +529,7 @@ class PaperTerminal(c):
             symbol=pos.symbol, comment=comment,
         )  # fmt: skip
         remaining = round(pos.volume - volume, 8)
+        self._memo.clear()
         if remaining <= _EPS:
             del self._positions[pos.ticket]
             self._stop_watch.discard(pos.ticket)
@@ -736,6 +754,8 @@ class PaperTerminal(c):
     def set_price(self, symbol: str, bid: float, ask: float | None = None) -> None:
         """Pin the quote of `symbol` (until `release_price`); ask defaults to bid + spread."""
         with self._lock:
+            self._quotes.pop(symbol, None)
+            self._memo.clear()
             spec = self._specs[symbol]
             if ask is None:
                 ask = bid + spec.spread_points * spec.point
@@ -743,6 +763,8 @@ class PaperTerminal(c):
 
     def release_price(self, symbol: str) -> None:
         with self._lock:
+            self._quotes.pop(symbol, None)
+            self._memo.clear()
             self._pinned.pop(symbol, None)
 
     def set_market_closed(self, symbol: str, closed: bool = True) -> None:
@@ -769,6 +791,38 @@ class PaperTerminal(c):
             self._now = self._clock()
             text = comment or ("Deposit" if amount >= 0 else "Withdrawal")
             return int(self._balance_deal(amount, text).ticket)
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """Replace the clock (UTC epoch seconds); used to simulate time."""
+        with self._lock:
+            self._clock = clock
+
+    def has_trading_history(self) -> bool:
+        """True once the account has traded (any deal other than balance/credit, any order)."""
+        with self._lock:
+            return bool(
+                self._positions
+                or self._orders
+                or self._horders
+                or any(d.type not in (c.DEAL_TYPE_BALANCE, c.DEAL_TYPE_CREDIT) for d in self._deals)
+            )
+
+    def reset_balance_history(self) -> float:
+        """Forget the balance operations of an account that never traded (so that seeded
+        history can start with its own deposit); returns the amount they added up to."""
+        with self._lock, self._store.tx():
+            if self.has_trading_history():
+                raise ValueError("the paper account already has trading history")
+            total = round(sum(float(d.profit) for d in self._deals), 2)
+            self._deals.clear()
+            self._deal_times.clear()
+            self._deal_by_ticket.clear()
+            self._store.clear_history()
+            self._now = self._clock()
+            self._acct["balance"] = 0.0
+            self._acct["rollover_day"] = self._server_day()
+            self._save_account()
+            return total
 
     @contextmanager
     def batch(self) -> Iterator[None]:
