@@ -1,0 +1,693 @@
+"""Telegram adapter on python-telegram-bot 22, running inside our own asyncio process.
+
+It only translates: a Telegram update becomes an `Incoming`, the conversation's `Outgoing`
+becomes HTML messages, inline keyboards, edits and photos. The library never owns the process:
+`start()` is `initialize` + `start` + `updater.start_polling` (or `start_webhook`), `stop()`
+undoes them; no `run_polling`.
+
+- Text is sent in HTML parse mode; every character of our plain text is escaped, aligned tables
+  go in `<pre>` so their columns line up on a phone; answers over 4096 characters are split on
+  line boundaries (shared `bot.render`).
+- ✅/❌ are an inline keyboard; a press is answered at once (answerCallbackQuery). When the
+  conversation refuses a press (expired, foreign, already used) its words are the toast, not a
+  new message; the preview is edited with the result and its keyboard removed.
+- Flood limits: every send waits for its turn (per chat and globally, `Pacer`); a 429 is retried
+  after Telegram's `retry_after`, 5xx and network errors with back-off, a bounded number of
+  times; `send()` raises after giving up so the scheduler records a failed push.
+- An unlisted user's /start gets only their numeric id and how to be added to [[users]]; in
+  groups unlisted users are ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import datetime as dt
+import html
+import logging
+import re
+import secrets
+import time
+import warnings
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+    User,
+)
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.render import render
+from bot.settings import Settings, secret
+from handlers.messages import Button, Incoming, Lang, Outgoing, PlatformCaps, split_text
+
+log = logging.getLogger("tradechat.telegram")
+
+T = TypeVar("T")
+Handle = Callable[[Incoming], Awaitable[list[Outgoing]]]
+
+MAX_TEXT = 4096  # characters after entity parsing (Telegram counts UTF-16 code units)
+MAX_CAPTION = 1024
+MAX_TOAST = 200
+MAX_CALLBACK_DATA = 64  # bytes
+
+# ---------------------------------------------------------------------------- words
+
+_START_UNKNOWN = {
+    "zh": (
+        "你的 Telegram 用户 ID 是 {uid}。\n"
+        "请让机器人的管理员在 settings.toml 中加入：\n"
+        '[[users]]\nplatform = "telegram"\nid = "{uid}"'
+    ),
+    "en": (
+        "Your Telegram user id is {uid}.\n"
+        "Ask the bot's owner to add this to settings.toml:\n"
+        '[[users]]\nplatform = "telegram"\nid = "{uid}"'
+    ),
+}
+_NOT_FOR_YOU = {"zh": "这个按钮不是给你的。", "en": "This button is not for you."}
+_GONE = {"zh": "这条确认已失效。", "en": "This confirmation is no longer valid."}
+_FAILED = {
+    "zh": "抱歉，处理时出了问题，请稍后再试。",
+    "en": "Sorry, something went wrong. Please try again later.",
+}
+
+COMMANDS: dict[Lang, list[tuple[str, str]]] = {
+    "en": [
+        ("positions", "Open positions"),
+        ("orders", "Pending orders"),
+        ("account", "Balance, equity and margin"),
+        ("pnl", "Profit and loss: today, week, month"),
+        ("report", "Report with charts: daily, weekly, monthly, hedge"),
+        ("quote", "Price of a symbol, e.g. /quote XAUUSD"),
+        ("buy", "Buy, e.g. /buy XAUUSD 0.01"),
+        ("sell", "Sell, e.g. /sell EURUSD 0.1"),
+        ("close", "Close: /close TICKET, SYMBOL or all"),
+        ("help", "What I can do"),
+    ],
+    "zh": [
+        ("positions", "当前持仓"),
+        ("orders", "挂单列表"),
+        ("account", "余额、净值、保证金"),
+        ("pnl", "盈亏：今日、本周、本月"),
+        ("report", "带图表的报告：日报、周报、月报、对冲汇总"),
+        ("quote", "报价，例如 /quote XAUUSD"),
+        ("buy", "买入，例如 /buy XAUUSD 0.01"),
+        ("sell", "卖出，例如 /sell EURUSD 0.1"),
+        ("close", "平仓：/close 单号、品种或 all"),
+        ("help", "我能做什么"),
+    ],
+}
+
+_REPORTISH = re.compile(r"report|chart|报告|报表|图表|日报|周报|月报|汇报", re.IGNORECASE)
+_TABLE_LINE = re.compile(r"\S {2,}\S|[│┃|─━┼]")
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def user_lang(user: User | None, default: Lang) -> Lang:
+    code = (user.language_code or "") if user is not None else ""
+    if not code:
+        return default
+    return "zh" if code.lower().startswith("zh") else "en"
+
+
+def to_html(text: str) -> str:
+    """Plain text → Telegram HTML: everything escaped; each run of aligned table lines (two or
+    more lines with column padding) wrapped in <pre> so the columns line up in monospace."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        # a paragraph: consecutive non-empty lines
+        if not lines[i].strip():
+            out.append(html.escape(lines[i], quote=False))
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].strip():
+            j += 1
+        para = lines[i:j]
+        tabular = [k for k, line in enumerate(para) if _TABLE_LINE.search(line.strip())]
+        if len(tabular) >= 2 and len(tabular) * 2 >= len(para):
+            first, last = tabular[0], tabular[-1]
+            out.extend(html.escape(line, quote=False) for line in para[:first])
+            block = "\n".join(html.escape(line, quote=False) for line in para[first : last + 1])
+            out.append(f"<pre>{block}</pre>")
+            out.extend(html.escape(line, quote=False) for line in para[last + 1 :])
+        else:
+            out.extend(html.escape(line, quote=False) for line in para)
+        i = j
+    return "\n".join(out)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit_utf16(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Telegram counts UTF-16 code units: re-split a chunk that fits in characters but not in
+    code units (emoji count twice)."""
+    if utf16_len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    for part in split_text(text, limit // 2):
+        pieces.extend(fit_utf16(part, limit) if utf16_len(part) > limit else [part])
+    return pieces
+
+
+def keyboard(buttons: list[Button]) -> InlineKeyboardMarkup | None:
+    """One row for a few short buttons (✅ 确认 / ❌ 取消), one per row otherwise."""
+    usable = []
+    for b in buttons:
+        if not b.id or len(b.id.encode("utf-8")) > MAX_CALLBACK_DATA:
+            log.error("button %r dropped: callback data must be 1..64 bytes", b.label)
+            continue
+        usable.append(InlineKeyboardButton(b.label, callback_data=b.id))
+    if not usable:
+        return None
+    if len(usable) <= 3 and sum(len(b.text) for b in usable) <= 30:
+        return InlineKeyboardMarkup([usable])
+    return InlineKeyboardMarkup([[b] for b in usable])
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value: Any = exc.retry_after
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+class Pacer:
+    """Flood limits: at most one message per `per_chat_s` in a private chat, per `group_s` in a
+    group (Telegram: 20 a minute), and `global_per_s` overall. Each caller reserves the earliest
+    free slot without a lock (no await between reading and writing), then sleeps until it; a
+    chat waiting for its own turn does not hold up the others."""
+
+    def __init__(
+        self,
+        *,
+        per_chat_s: float = 1.0,
+        group_s: float = 3.0,
+        global_per_s: float = 25.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.per_chat_s = per_chat_s
+        self.group_s = group_s
+        self.global_gap = 1.0 / global_per_s if global_per_s > 0 else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._slots: list[float] = []  # reserved send times, ascending
+        self._next_chat: dict[str, float] = {}
+
+    def reserve(self, chat_id: int | str) -> float:
+        """The delay before this chat may send; the slot is taken."""
+        now = self._clock()
+        key = str(chat_id)
+        gap = self.global_gap
+        self._slots = [s for s in self._slots if s + gap > now]
+        t = max(now, self._next_chat.get(key, 0.0))
+        if gap > 0:
+            for s in self._slots:  # the first gap-wide hole at or after t
+                if s + gap <= t:
+                    continue
+                if s >= t + gap:
+                    break
+                t = s + gap
+            bisect.insort(self._slots, t)
+        self._next_chat[key] = t + (self.group_s if key.startswith("-") else self.per_chat_s)
+        if len(self._next_chat) > 1000:  # forget chats whose turn is long past
+            self._next_chat = {k: v for k, v in self._next_chat.items() if v > now}
+        return t - now
+
+    async def wait(self, chat_id: int | str) -> None:
+        delay = self.reserve(chat_id)
+        if delay > 0:
+            await self._sleep(delay)
+
+
+def _chat_key(chat_id: str | int) -> int | str:
+    text = str(chat_id)
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+# ---------------------------------------------------------------------------- platform
+
+
+class TelegramPlatform:
+    name = "telegram"
+    caps = PlatformCaps(
+        buttons="native", max_text=MAX_TEXT, image_mode="upload", push="always", can_edit=True
+    )
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        handle: Handle,
+        is_listed: Callable[[str], bool],
+        api_base_url: str = "https://api.telegram.org/bot",
+        api_file_url: str = "https://api.telegram.org/file/bot",
+        webhook_url: str = "",
+        listen_host: str = "127.0.0.1",
+        listen_port: int = 8443,
+        secret_token: str | None = None,
+        default_lang: Lang = "zh",
+        poll_timeout_s: float = 10.0,
+        pacer: Pacer | None = None,
+        max_attempts: int = 5,
+        backoff_s: float = 1.0,
+        action_delay_s: float = 0.3,
+        callback_wait_s: float = 3.0,
+        reconnect_delays_s: tuple[float, ...] = (5, 10, 20, 30, 60),
+    ) -> None:
+        self._handle_fn = handle
+        self._is_listed = is_listed
+        self._webhook_url = webhook_url
+        self._listen_host = listen_host
+        self._listen_port = listen_port
+        # Webhook mode always checks a secret: Telegram echoes whatever we register.
+        self._secret_token = secret_token or (secrets.token_urlsafe(32) if webhook_url else None)
+        self.default_lang: Lang = default_lang
+        self._poll_timeout = dt.timedelta(seconds=poll_timeout_s)
+        self.pacer = pacer or Pacer()
+        self._max_attempts = max(1, max_attempts)
+        self._backoff_s = backoff_s
+        self._action_delay_s = action_delay_s
+        self._callback_wait_s = callback_wait_s
+        self._reconnect_delays = reconnect_delays_s
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._running = False
+        self._connected = False
+        self.username = ""
+
+        self.app: Application[Any, Any, Any, Any, Any, Any] = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(api_base_url)
+            .base_file_url(api_file_url)
+            .concurrent_updates(64)  # one slow answer does not hold up other chats
+            .get_updates_read_timeout(poll_timeout_s + 10)
+            .build()
+        )
+        self.app.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_message)
+        )
+        self.app.add_handler(CallbackQueryHandler(self._on_callback))
+        self.app.add_error_handler(self._on_error)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Connect and start receiving updates. A bad token raises; an unreachable Bot API is
+        retried in the background (with back-off) so the rest of the process keeps going."""
+        self._running = True
+        try:
+            await self._connect()
+        except InvalidToken:
+            self._running = False
+            raise
+        except (NetworkError, TelegramError) as exc:
+            log.warning("Telegram not reachable (%s); retrying in the background", exc)
+            self._spawn(self._reconnect())
+
+    async def stop(self) -> None:
+        self._running = False
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        app = self.app
+        try:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+        finally:
+            await app.shutdown()
+            self._connected = False
+
+    async def _connect(self) -> None:
+        await self.app.initialize()  # getMe
+        self.username = self.app.bot.username or ""
+        await self._set_commands()
+        await self.app.start()
+        updater = self.app.updater
+        assert updater is not None
+        if self._webhook_url:
+            path = urlsplit(self._webhook_url).path.lstrip("/")
+            await updater.start_webhook(
+                listen=self._listen_host,
+                port=self._listen_port,
+                url_path=path,
+                webhook_url=self._webhook_url,
+                secret_token=self._secret_token,
+                allowed_updates=["message", "callback_query"],
+                bootstrap_retries=3,
+            )
+            log.info("Telegram @%s: webhook %s", self.username, self._webhook_url)
+        else:
+            await updater.start_polling(
+                timeout=self._poll_timeout,
+                allowed_updates=["message", "callback_query"],
+                bootstrap_retries=3,
+                error_callback=self._on_poll_error,
+            )
+            log.info("Telegram @%s: long polling", self.username)
+        self._connected = True
+
+    async def _reconnect(self) -> None:
+        attempt = 0
+        while self._running and not self._connected:
+            delay = self._reconnect_delays[min(attempt, len(self._reconnect_delays) - 1)]
+            await asyncio.sleep(delay)
+            attempt += 1
+            try:
+                if self.app.running:
+                    await self.app.stop()
+                await self._connect()
+            except InvalidToken:
+                log.error("Telegram rejected the bot token; Telegram stays off")
+                return
+            except TelegramError as exc:
+                log.warning("Telegram still not reachable (%s)", exc)
+
+    async def _set_commands(self) -> None:
+        bot = self.app.bot
+        try:
+            await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["en"]])
+            await bot.set_my_commands(
+                [BotCommand(c, d) for c, d in COMMANDS["zh"]], language_code="zh"
+            )
+        except TelegramError as exc:  # the menu is a nicety; never block the start
+            log.warning("could not set the Telegram command menu: %s", exc)
+
+    def _on_poll_error(self, exc: TelegramError) -> None:
+        # PTB's polling loop retries by itself (with back-off); this only has to log.
+        log.warning("Telegram polling error (retrying): %s", exc)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling a Telegram update", exc_info=context.error)
+
+    # ------------------------------------------------------------------ outgoing
+    async def send(self, chat_id: str, out: Outgoing) -> None:
+        """Deliver one message (scheduled pushes). Flood-paced; 429 / 5xx / network errors are
+        retried; raises the last error after giving up."""
+        await self._deliver(_chat_key(chat_id), out)
+
+    async def _deliver(self, chat_id: int | str, out: Outgoing) -> None:
+        rendered = render(out, self.caps)
+        texts = [piece for text in rendered.texts for piece in fit_utf16(text)]
+        markup = keyboard(rendered.buttons)
+        edit_id = int(out.edit_of) if out.edit_of and out.edit_of.isdigit() else None
+        for i, text in enumerate(texts):
+            last = i == len(texts) - 1
+            body = to_html(text)
+            kb = markup if last else None
+            if i == 0 and edit_id is not None and await self._edit(chat_id, edit_id, body, kb):
+                continue
+            await self._call(
+                chat_id,
+                lambda body=body, kb=kb: self.app.bot.send_message(  # type: ignore[misc]
+                    chat_id, body, parse_mode=ParseMode.HTML, reply_markup=kb
+                ),
+            )
+        for k, image in enumerate(rendered.images):
+            caption = image.caption[:MAX_CAPTION]
+            kb = markup if not texts and k == len(rendered.images) - 1 else None
+            await self._call(
+                chat_id,
+                lambda image=image, caption=caption, kb=kb: self.app.bot.send_photo(  # type: ignore[misc]
+                    chat_id,
+                    photo=InputFile(image.data, filename=image.name),
+                    caption=html.escape(caption, quote=False) or None,
+                    parse_mode=ParseMode.HTML if caption else None,
+                    reply_markup=kb,
+                ),
+            )
+
+    async def _edit(
+        self, chat_id: int | str, message_id: int, body: str, kb: InlineKeyboardMarkup | None
+    ) -> bool:
+        """Edit a message in place (no markup = keyboard removed). False when it cannot be
+        edited any more (deleted, too old), so the caller sends a new message instead."""
+        try:
+            await self._call(
+                chat_id,
+                lambda: self.app.bot.edit_message_text(
+                    body,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=kb,
+                ),
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return True
+            log.info("could not edit message %s in %s: %s", message_id, chat_id, exc.message)
+            return False
+        return True
+
+    async def _call(self, chat_id: int | str, make: Callable[[], Awaitable[T]]) -> T:
+        """One Bot API call, paced and retried: 429 after `retry_after`, 5xx / network errors
+        with exponential back-off; bad requests and forbidden chats are not retried."""
+        attempt = 0
+        while True:
+            attempt += 1
+            await self.pacer.wait(chat_id)
+            try:
+                return await make()
+            except RetryAfter as exc:
+                delay = retry_after_seconds(exc)
+                error: TelegramError = exc
+            except (BadRequest, Forbidden, InvalidToken, ChatMigrated):
+                raise
+            except NetworkError as exc:  # 5xx, timeouts, connection errors
+                delay = self._backoff_s * 2 ** (attempt - 1)
+                error = exc
+            if attempt >= self._max_attempts:
+                log.error("Telegram gave up after %d attempts: %s", attempt, error)
+                raise error
+            log.warning("Telegram: %s; retrying in %.1f s", error, delay)
+            await asyncio.sleep(delay)
+
+    # ------------------------------------------------------------------ incoming
+    def _lock(self, chat_id: str) -> asyncio.Lock:
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[chat_id] = lock
+        return lock
+
+    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _chat_action(self, chat_id: int, action: str) -> None:
+        """Show "typing…" / "uploading photo…" while an answer takes longer than a moment; the
+        action lasts ~5 s on Telegram, so it is repeated until cancelled."""
+        await asyncio.sleep(self._action_delay_s)
+        while True:
+            try:
+                await self.app.bot.send_chat_action(chat_id, action)
+            except TelegramError as exc:
+                log.debug("chat action failed: %s", exc)
+            await asyncio.sleep(4.5)
+
+    async def _answer(self, incoming: Incoming, chat_id: int, hint: str) -> list[Outgoing]:
+        action = ChatAction.UPLOAD_PHOTO if _REPORTISH.search(hint) else ChatAction.TYPING
+        async with self._lock(incoming.chat_id):
+            indicator = self._spawn(self._chat_action(chat_id, action))
+            try:
+                return await self._handle(incoming)
+            finally:
+                indicator.cancel()
+
+    def _normalise(self, message: Message) -> tuple[str, bool] | None:
+        """Telegram syntax → plain text: "/pnl@ourbot month" → "/pnl month", "@ourbot 持仓" →
+        "持仓" (mentioned). None for a command addressed to another bot."""
+        text = message.text or ""
+        mentioned = False
+        me = self.username.lower()
+        if text.startswith("/"):
+            head, _, rest = text.partition(" ")
+            command, _, target = head.partition("@")
+            if target:
+                if target.lower() != me:
+                    return None
+                mentioned = True
+            text = f"{command} {rest}".strip() if rest else command
+        if me:
+            pattern = re.compile(rf"@{re.escape(self.username)}\b", re.IGNORECASE)
+            if pattern.search(text):
+                mentioned = True
+                text = re.sub(r"\s{2,}", " ", pattern.sub("", text)).strip()
+        reply = message.reply_to_message
+        if reply is not None and reply.from_user is not None and reply.from_user.is_bot:
+            mentioned = mentioned or reply.from_user.id == self.app.bot.id
+        return text, mentioned
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None or message.from_user is None or message.from_user.is_bot:
+            return
+        chat, user = message.chat, message.from_user
+        if chat.type == ChatType.CHANNEL:
+            return
+        is_group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+        uid = str(user.id)
+        lang = user_lang(user, self.default_lang)
+        normal = self._normalise(message)
+        if normal is None:
+            return
+        text, mentioned = normal
+        listed = self._is_listed(uid)
+        if not listed and is_group:
+            return  # in groups the bot acts only for listed users
+        command = text.split(" ", 1)[0].lower()
+        if command == "/start":
+            if not listed:
+                out = Outgoing(_START_UNKNOWN[lang].format(uid=user.id), lang=lang)
+                await self._reply(chat.id, out)
+                return
+            text = "/help"
+        incoming = Incoming(
+            platform="telegram",
+            chat_id=str(chat.id),
+            user_id=uid,
+            user_name=user.full_name,
+            text=text,
+            is_group=is_group,
+            message_id=str(message.message_id),
+            mentioned=mentioned,
+        )
+        outs = await self._answer(incoming, chat.id, text)
+        for out in outs:
+            await self._reply(chat.id, out)
+
+    async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        user = query.from_user
+        lang = user_lang(user, self.default_lang)
+        message = query.message
+        if message is None or not query.data or not isinstance(message, Message):
+            await self._toast(query, _GONE[lang])
+            return
+        chat = message.chat
+        uid = str(user.id)
+        if not self._is_listed(uid):
+            await self._toast(query, _NOT_FOR_YOU[lang])
+            return
+        incoming = Incoming(
+            platform="telegram",
+            chat_id=str(chat.id),
+            user_id=uid,
+            user_name=user.full_name,
+            button_id=query.data,
+            is_group=chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
+            message_id=str(message.message_id),
+        )
+        # The press is answered at once: with the conversation's refusal as the toast when it
+        # comes quickly (the usual case), otherwise empty, and the result follows.
+        work = asyncio.ensure_future(self._answer(incoming, chat.id, ""))
+        done, _ = await asyncio.wait({work}, timeout=self._callback_wait_s)
+        answered = False
+        if not done:
+            await self._toast(query, None)
+            answered = True
+        outs = await work
+        toast = None
+        if not answered:
+            refusals = [o for o in outs if _is_refusal(o)]
+            if refusals:
+                toast = refusals[0].text
+                outs = [o for o in outs if o is not refusals[0]]
+            await self._toast(query, toast)
+        for out in outs:
+            await self._reply(chat.id, out)
+
+    async def _toast(self, query: CallbackQuery, text: str | None) -> None:
+        try:
+            if text:
+                await query.answer(text[:MAX_TOAST], show_alert=len(text) > MAX_TOAST)
+            else:
+                await query.answer()
+        except TelegramError as exc:  # too old, already answered: nothing to do
+            log.info("callback answer failed: %s", exc)
+
+    async def _handle(self, incoming: Incoming) -> list[Outgoing]:
+        try:
+            return await self._handle_fn(incoming)
+        except Exception:
+            log.exception("conversation failed on a Telegram message")
+            return [Outgoing(_FAILED[self.default_lang], kind="error", lang=self.default_lang)]
+
+    async def _reply(self, chat_id: int, out: Outgoing) -> None:
+        try:
+            await self._deliver(chat_id, out)
+        except TelegramError as exc:
+            log.error("could not answer in Telegram chat %s: %s", chat_id, exc)
+
+
+def _is_refusal(out: Outgoing) -> bool:
+    """A short "no" to a button press (expired, not yours, already done): shown as a toast."""
+    return out.kind == "error" and out.edit_of is None and not out.buttons and not out.images
+
+
+def make_telegram(
+    settings: Settings, handle: Handle, is_listed: Callable[[str], bool]
+) -> TelegramPlatform | None:
+    """The Telegram platform when the token's environment variable is set; None otherwise."""
+    cfg = settings.telegram
+    token = secret(cfg.token_env)
+    if token is None:
+        return None
+    return TelegramPlatform(
+        token=token,
+        handle=handle,
+        is_listed=is_listed,
+        api_base_url=cfg.api_base_url,
+        api_file_url=cfg.api_file_url,
+        webhook_url=cfg.webhook_url,
+        listen_host=cfg.listen_host,
+        listen_port=cfg.listen_port,
+        secret_token=secret(cfg.secret_token_env),
+        default_lang=settings.app.language,
+    )
