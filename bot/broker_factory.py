@@ -26,7 +26,7 @@ def make_broker(settings: Settings, *, clock: Callable[[], float] | None = None)
     offset = b.server_utc_offset_hours
     login, password, server, path = b.login, None, b.server, b.terminal_path
     if b.kind == "paper":
-        api = _paper_terminal(settings, clock)
+        api = _paper_terminal(settings)
         if offset is None:
             offset = b.paper.server_utc_offset_hours
         login, server, path = 0, "", ""
@@ -55,8 +55,8 @@ def make_broker(settings: Settings, *, clock: Callable[[], float] | None = None)
     )
 
 
-def _paper_terminal(settings: Settings, clock: Callable[[], float] | None) -> Any:
-    from broker.paper import open_paper_terminal  # type: ignore[attr-defined]
+def _paper_terminal(settings: Settings) -> Any:
+    from broker.paper import open_paper_terminal
 
     p = settings.broker.paper
     data_dir = settings.app.data_dir
@@ -72,8 +72,6 @@ def _paper_terminal(settings: Settings, clock: Callable[[], float] | None) -> An
         "server_utc_offset_hours": p.server_utc_offset_hours,
         "demo_history_days": p.demo_history_days,
     }
-    if clock is not None:
-        kwargs["clock"] = clock
     return open_paper_terminal(data_dir / "paper.sqlite", **kwargs)
 
 

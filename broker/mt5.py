@@ -638,7 +638,7 @@ class MT5Broker:
 
     def _unknown_symbol(self, symbol: str) -> SymbolNotFound:
         names = sorted({self._mapper.canonical(n) for n in self._mapper.names()})
-        close = difflib.get_close_matches(symbol.upper(), names, n=3, cutoff=0.6)
+        close = difflib.get_close_matches(symbol.upper(), names, n=3, cutoff=0.8)
         hint_en = f"; did you mean {', '.join(close)}?" if close else ""
         hint_zh = f"；是否要找 {'、'.join(close)}？" if close else ""
         return SymbolNotFound(

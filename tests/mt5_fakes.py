@@ -1,0 +1,92 @@
+"""Test helpers for MT5Broker: a controllable clock and a recording proxy in front of the paper
+terminal. The proxy stands at the remote-API boundary (what the real MetaTrader5 module would be):
+it passes every call through, records it, and can change an answer to simulate a broker that
+requotes, reports other symbol properties, or goes away."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # a Tuesday, markets open
+MAGIC = 20260001
+
+
+class Clock:
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+class FakeOrderSendResult(NamedTuple):
+    """What a broker answers when it does not execute (requote, price changed …)."""
+
+    retcode: int
+    deal: int = 0
+    order: int = 0
+    volume: float = 0.0
+    price: float = 0.0
+    bid: float = 0.0
+    ask: float = 0.0
+    comment: str = ""
+    request_id: int = 0
+    retcode_external: int = 0
+    request: Any = None
+
+
+class Struct:
+    """A struct sequence stand-in with some fields replaced."""
+
+    def __init__(self, base: Any, **changes: Any) -> None:
+        self._values = {**base._asdict(), **changes}
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+Hook = Callable[..., Any]
+
+
+class Recorder:
+    """Passes every API call to `target`, recording name, arguments and the calling thread.
+    `hooks[name](real, *args, **kwargs)` replaces an answer."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.threads: set[int] = set()
+        self.hooks: dict[str, Hook] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.target, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.threads.add(threading.get_ident())
+            self.calls.append((name, args, kwargs))
+            if name == "order_send":
+                self.requests.append(dict(args[0]))
+            hook = self.hooks.get(name)
+            if hook is not None:
+                return hook(attr, *args, **kwargs)
+            return attr(*args, **kwargs)
+
+        return call
+
+    def called(self, name: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        return [(a, k) for n, a, k in self.calls if n == name]
