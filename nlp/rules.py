@@ -1,0 +1,766 @@
+"""Deterministic text → Intent: a tokenizer over a lexicon, then a small slot grammar.
+
+1. `normalize` (NFKC, lower case), then the whole-message checks: injected instructions,
+   slash commands.
+2. `tokenize`: longest match at each position among the lexicon (nlp/lexicon.py) and the
+   symbol aliases; Arabic numbers, Chinese numerals and English number words become NUM.
+3. `_decide`: the intent from which kinds of words are present (verbs beat nouns; a question
+   or an opinion is never an order).
+4. `_bind`: each number gets a role from its neighbours (…手 = volume, 止损… = sl, 单号… =
+   ticket, 魔术号… = magic, …单 = count, @/在/limit… = price); numbers left over are judged
+   by size (a 6-digit integer in a close is a ticket; 2320 next to gold is a price).
+5. Anything contradictory or not expressible → `unknown` (or the slot left out). The parser
+   never invents a side, a symbol or a volume: each comes from a word in the text.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from nlp.aliases import PhraseMatcher, SymbolAliases
+from nlp.intent import ALLOWED_KEYS, UNKNOWN, Intent
+from nlp.lexicon import (
+    INJECTION,
+    ISO_CODES,
+    LEXICON,
+    QUOTE_SYMBOL_WORDS,
+    ROLLING,
+    Entry,
+)
+from nlp.numbers import (
+    ARABIC_NUMBER,
+    CN_NUMERAL_CHARS,
+    EN_NUMBER_WORDS,
+    decimals_of,
+    normalize,
+    parse_arabic,
+    read_chinese_run,
+)
+
+if TYPE_CHECKING:
+    from nlp.parser import ParseContext
+
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 1000  # a trading instruction is short; anything longer is not one
+TICKET_MIN_DIGITS = 5  # a bare integer this long in a close/modify/cancel is a ticket
+
+# Rough price ranges, only to tell a bare price from a bare volume ("黄金 2320 挂多 0.01手").
+PRICE_RANGE: dict[str, tuple[float, float]] = {
+    "EURUSD": (0.7, 1.7),
+    "GBPUSD": (0.9, 2.0),
+    "USDJPY": (70.0, 250.0),
+    "AUDUSD": (0.45, 1.1),
+    "NZDUSD": (0.4, 1.0),
+    "USDCAD": (1.0, 1.7),
+    "USDCHF": (0.6, 1.2),
+    "EURJPY": (90.0, 250.0),
+    "GBPJPY": (110.0, 280.0),
+    "EURGBP": (0.65, 1.0),
+    "XAUUSD": (1000.0, 10000.0),
+    "XAGUSD": (8.0, 150.0),
+    "USOIL": (10.0, 200.0),
+    "BTCUSD": (3000.0, 1_000_000.0),
+    "ETHUSD": (300.0, 50_000.0),
+    "US30": (15000.0, 100_000.0),
+    "NAS100": (5000.0, 60_000.0),
+    "SPX500": (2000.0, 15_000.0),
+}
+
+SLASH_COMMANDS: dict[str, tuple[str, str | None]] = {
+    "buy": ("open", "buy"),
+    "long": ("open", "buy"),
+    "sell": ("open", "sell"),
+    "short": ("open", "sell"),
+    "open": ("open", None),
+    "close": ("close", None),
+    "flat": ("close", None),
+    "modify": ("modify", None),
+    "edit": ("modify", None),
+    "cancel": ("cancel", None),
+    "positions": ("positions", None),
+    "position": ("positions", None),
+    "pos": ("positions", None),
+    "orders": ("orders", None),
+    "pending": ("orders", None),
+    "account": ("account", None),
+    "balance": ("account", None),
+    "bal": ("account", None),
+    "equity": ("account", None),
+    "quote": ("quote", None),
+    "price": ("quote", None),
+    "pnl": ("pnl", None),
+    "profit": ("pnl", None),
+    "report": ("report", None),
+    "daily": ("report", None),
+    "weekly": ("report", None),
+    "monthly": ("report", None),
+    "hedge": ("report", None),
+    "help": ("help", None),
+    "start": ("help", None),
+    "commands": ("help", None),
+    "menu": ("help", None),
+}
+
+_SLASH = re.compile(r"^/([a-z_]+)(?:@[\w.]+)?(?=\s|$)(.*)$", re.ASCII | re.DOTALL)
+_PAIR = re.compile(r"(?<![a-z])([a-z]{3})\s?/\s?([a-z]{3})(?![a-z])")
+_ASCII_WORD = re.compile(r"[a-z]+", re.ASCII)
+
+_LEX: PhraseMatcher[Entry] = PhraseMatcher(LEXICON)
+
+_SELECTOR_RANK = {"profitable": 3, "losing": 3, "earliest": 2, "latest": 2, "all": 1}
+_KIND_PERIOD = {"daily": "today", "weekly": "week", "monthly": "month"}
+_PERIOD_KIND = {
+    "today": "daily",
+    "yesterday": "daily",
+    "week": "weekly",
+    "last_week": "weekly",
+    "month": "monthly",
+    "last_month": "monthly",
+}
+_ORDER_TYPE_RANK = {"limit": 2, "stop": 2, "pending": 1}
+
+
+@dataclass(slots=True)
+class Tok:
+    kind: str  # "W" (lexicon word), "SYM", "NUM", "X" (anything else)
+    start: int
+    end: int
+    tags: frozenset[str] = frozenset()
+    vals: Mapping[str, Any] = field(default_factory=dict)
+    sym: str | None = None
+    value: float = 0.0
+    dec: int = 0
+    spoken: bool = False  # a Chinese numeral or an English number word
+    neg: bool = False
+    role: str | None = None
+
+    def has(self, *tags: str) -> bool:
+        return any(t in self.tags for t in tags)
+
+
+class _Unknown(Exception):
+    """Raised inside the grammar when the message must be answered with `unknown`."""
+
+
+class RuleParser:
+    """`parse(text)` → Intent. Fast (microseconds), deterministic, never raises."""
+
+    def __init__(self, aliases: dict[str, str] | None = None) -> None:
+        self.aliases = SymbolAliases(aliases)
+
+    # ------------------------------------------------------------------ public
+    def parse(self, text: str, context: ParseContext | None = None) -> Intent:
+        try:
+            return self._parse(text, context)
+        except _Unknown:
+            return UNKNOWN
+        except Exception:  # the grammar must never take the bot down
+            log.exception("rule parser failed on %r", text[:200])
+            return UNKNOWN
+
+    def is_injection(self, text: str) -> bool:
+        """True when the message tries to change the bot's rules or move money."""
+        if not isinstance(text, str) or len(text) > MAX_CHARS:
+            return False
+        return INJECTION.search(normalize(text)) is not None
+
+    def is_context_reference(self, text: str) -> bool:
+        """'再来一单' / 'close it': the answer depends on the conversation, not only the text."""
+        if not isinstance(text, str) or len(text) > MAX_CHARS:
+            return False
+        toks = self.tokenize(normalize(text))
+        return any(t.has("REPEAT", "PRONOUN") for t in toks)
+
+    # ------------------------------------------------------------------ tokens
+    def tokenize(self, t: str) -> list[Tok]:
+        t = _PAIR.sub(_join_pair, t)
+        toks: list[Tok] = []
+        n = len(t)
+        i = 0
+        while i < n:
+            c = t[i]
+            if c == " ":
+                i += 1
+                continue
+            if ("0" <= c <= "9") or (c == "." and i + 1 < n and "0" <= t[i + 1] <= "9"):
+                if not (i > 0 and "0" <= t[i - 1] <= "9"):
+                    m = ARABIC_NUMBER.match(t, i)
+                    if m:
+                        raw = m.group(0)
+                        v = parse_arabic(raw)
+                        if v is not None:
+                            neg = i > 0 and t[i - 1] == "-" and (i < 2 or not t[i - 2].isalnum())
+                            toks.append(
+                                Tok("NUM", i, m.end(), value=v, dec=decimals_of(raw), neg=neg)
+                            )
+                            i = m.end()
+                            continue
+            lm = _LEX.match_at(t, i)
+            sm = self.aliases.match_at(t, i)
+            if sm and (lm is None or sm[0] >= lm[0]):
+                word = t[i : sm[0]]
+                tags = frozenset({"QUOTE"}) if word in QUOTE_SYMBOL_WORDS else frozenset()
+                toks.append(Tok("SYM", i, sm[0], tags=tags, sym=sm[1]))
+                i = sm[0]
+                continue
+            if lm:
+                entry = lm[1]
+                if "NUMWORD" in entry.tags:
+                    word = t[i : lm[0]]
+                    toks.append(
+                        Tok("NUM", i, lm[0], value=float(EN_NUMBER_WORDS[word]), spoken=True)
+                    )
+                else:
+                    toks.append(Tok("W", i, lm[0], tags=frozenset(entry.tags), vals=entry.vals))
+                i = lm[0]
+                continue
+            if c in CN_NUMERAL_CHARS:
+                r = read_chinese_run(t, i)
+                if r:
+                    toks.append(Tok("NUM", i, r[0], value=r[1], spoken=True))
+                    i = r[0]
+                    continue
+            if "a" <= c <= "z":
+                m2 = _ASCII_WORD.match(t, i)
+                end = m2.end() if m2 else i + 1
+                word = t[i:end]
+                tags = frozenset({"FOREIGN"}) if _is_fx_pair(word) else frozenset()
+                toks.append(Tok("X", i, end, tags=tags))
+                i = end
+                continue
+            toks.append(Tok("X", i, i + 1))
+            i += 1
+        return toks
+
+    # ------------------------------------------------------------------ grammar
+    def _parse(self, text: str, context: ParseContext | None) -> Intent:
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS:
+            return UNKNOWN
+        t = normalize(text)
+        if not t or INJECTION.search(t):
+            return UNKNOWN
+        forced: tuple[str, str | None] | None = None
+        m = _SLASH.match(t)
+        if m:
+            cmd = m.group(1)
+            if cmd not in SLASH_COMMANDS:
+                return UNKNOWN
+            forced = SLASH_COMMANDS[cmd]
+            body = m.group(2)
+            if cmd in ("daily", "weekly", "monthly", "hedge"):
+                body = f"{cmd} {body}"
+            toks = self.tokenize(body)
+        elif t.startswith("/"):
+            return UNKNOWN
+        else:
+            toks = self.tokenize(t)
+        g = _Grammar(toks, rolling=ROLLING.search(t) is not None, slash=forced is not None)
+        return g.run(forced, context)
+
+
+def _join_pair(m: re.Match[str]) -> str:
+    a, b = m.group(1), m.group(2)
+    return a + b if a in ISO_CODES and b in ISO_CODES else m.group(0)
+
+
+def _is_fx_pair(word: str) -> bool:
+    return (
+        len(word) == 6 and word[:3] in ISO_CODES and word[3:] in ISO_CODES and word[:3] != word[3:]
+    )
+
+
+class _Grammar:
+    """One message's tokens → an Intent."""
+
+    def __init__(self, toks: list[Tok], *, rolling: bool, slash: bool) -> None:
+        self.toks = toks
+        self.rolling = rolling
+        self.slash = slash
+        self.tags: set[str] = set()
+        for tk in toks:
+            self.tags.update(tk.tags)
+        self.symbols = {tk.sym for tk in toks if tk.sym}
+        self.sides_action = {tk.vals["side"] for tk in toks if tk.has("ACTION")}
+        self.sides_noun = {tk.vals["side"] for tk in toks if tk.has("NOUN")}
+        self.sides_weak = {tk.vals["side"] for tk in toks if tk.has("WEAK")}
+        self.has_volume_word = any(
+            tk.kind == "NUM" and self._next_has(i, "LOT") for i, tk in enumerate(toks)
+        ) or ("VOLUME" in self.tags)
+
+    # ------------------------------------------------------------------ helpers
+    def has(self, *tags: str) -> bool:
+        return any(t in self.tags for t in tags)
+
+    def _next(self, i: int) -> Tok | None:
+        return self.toks[i + 1] if i + 1 < len(self.toks) else None
+
+    def _next_has(self, i: int, *tags: str) -> bool:
+        nxt = self._next(i)
+        return nxt is not None and nxt.has(*tags)
+
+    def _prev_sig(self, i: int) -> Tok | None:
+        """The nearest earlier token that means something (fillers and stray words skipped)."""
+        j = i - 1
+        while j >= 0:
+            tk = self.toks[j]
+            if tk.kind == "X" or (tk.has("FILLER") and not tk.has("CONN")):
+                j -= 1
+                continue
+            if tk.has("PUNCT"):
+                j -= 1
+                continue
+            return tk
+        return None
+
+    def _prev_marker(self, i: int) -> Tok | None:
+        """Like _prev_sig but ':' and '=' are skipped too ("ticket: 123")."""
+        j = i - 1
+        while j >= 0:
+            tk = self.toks[j]
+            if tk.kind == "X" or tk.has("FILLER", "PUNCT"):
+                j -= 1
+                continue
+            if tk.kind == "W" and tk.has("CONN") and tk.tags <= {"CONN"}:
+                j -= 1
+                continue
+            return tk
+        return None
+
+    # ------------------------------------------------------------------ decide
+    def decide(self) -> str:
+        h = self.has
+        trade_verbs = h("OPEN", "CLOSE", "CANCEL") or bool(self.sides_action)
+        if h("HELP") and not trade_verbs and not self.symbols and not h("SL", "TP", "REPORT"):
+            return "help"
+        if h("REPORT") and not trade_verbs and not h("SL", "TP"):
+            return "report"
+        if h("CANCEL"):
+            if h("CLOSE", "SL", "TP") or self.sides_action:
+                raise _Unknown
+            return "cancel"
+        if h("CLOSE") and not h("OPENWEAK"):
+            return self._close_or_unknown()
+        if h("CLOSE") and h("OPENWEAK"):
+            # "最早开的…平掉": 开 describes the position; a real open verb is elsewhere
+            return self._close_or_unknown()
+        if h("SL", "TP") and (
+            (h("MODIFY") or not (self.sides_action or h("OPEN") or self.has_volume_word))
+            and not (self.sides_action and self.has_volume_word)
+        ):
+            if self.sides_action and not h("MODIFY"):
+                return self._open_or_unknown()
+            if h("KIND", "AT") and not h("MODIFY"):
+                return self._open_or_unknown()
+            return "modify"
+        if self._looks_like_open():
+            return self._open_or_unknown()
+        if h("PNL") or (h("PNLWEAK") and h("HOWMUCH", "Q", "QUOTE")):
+            return "pnl"
+        if h("ACCOUNT"):
+            return "account"
+        if h("ORDERS") and not self.sides_action:
+            return "orders"
+        if self._looks_like_positions():
+            return "positions"
+        if h("QUOTE") or (self.symbols and h("HOWMUCH", "Q")):
+            return "quote"
+        if h("HELP") and not trade_verbs:
+            return "help"
+        raise _Unknown
+
+    def _close_or_unknown(self) -> str:
+        if h_open_conflict(self):
+            raise _Unknown
+        return "close"
+
+    def _open_or_unknown(self) -> str:
+        if self.has("HOWMUCH", "SLOGAN", "PNL"):
+            raise _Unknown
+        return "open"
+
+    def _looks_like_open(self) -> bool:
+        if self.sides_action:
+            return not (self.has("LIST") and not self.has("OPEN") and not self.has_volume_word)
+        if self.has("OPEN") and not self.has("OPENWEAK"):
+            return True
+        if self.has("OPENWEAK") and (self.symbols or self.has_volume_word):
+            return True
+        if self.sides_weak and (self.symbols or self.has_volume_word):
+            return not self.has("LIST", "POSNOUN", "QUOTE")
+        if self.sides_noun and (self.has_volume_word or self.has("KIND", "AT")):
+            return not self.has("LIST")
+        return False
+
+    def _looks_like_positions(self) -> bool:
+        strong = any(tk.has("POSNOUN") and not tk.has("WEAKNOUN") for tk in self.toks)
+        if strong:
+            return True
+        weak = any(tk.has("WEAKNOUN") for tk in self.toks)
+        return weak and bool(self.symbols or self.has("LIST", "MAGIC"))
+
+    # ------------------------------------------------------------------ run
+    def run(self, forced: tuple[str, str | None] | None, context: ParseContext | None) -> Intent:
+        h = self.has
+        if h("OFFTOPIC", "ADVICE", "NEG") and not forced:
+            raise _Unknown
+        if h("FOREIGN") or self.rolling or h("BADPERIOD"):
+            foreign = True
+        else:
+            foreign = False
+        if h("REPEAT") and not forced:
+            return self._repeat(context)
+        if forced:
+            intent, side = forced
+        else:
+            intent, side = self.decide(), None
+        slots = self._bind(intent)
+        if side:
+            if self.sides_action - {side} or self.sides_weak - {side}:
+                raise _Unknown
+            slots["side"] = side
+        if foreign and intent not in ("help", "account"):
+            raise _Unknown
+        if h("PRONOUN") and intent in ("close", "modify"):
+            return self._pronoun(intent, slots, context)
+        return self._finish(intent, slots)
+
+    def _finish(self, intent: str, slots: dict[str, Any]) -> Intent:
+        allowed = ALLOWED_KEYS[intent]
+        data = {k: v for k, v in slots.items() if k in allowed and v is not None}
+        if intent == "modify" and "sl" not in data and "tp" not in data:
+            raise _Unknown
+        if (
+            intent == "cancel"
+            and not (data.keys() & {"symbol", "ticket", "magic", "selector"})
+            and not self.has("ORDERS")
+        ):
+            raise _Unknown
+        try:
+            return Intent(intent=intent, **data)
+        except ValidationError:
+            raise _Unknown from None
+
+    def _repeat(self, context: ParseContext | None) -> Intent:
+        last = context.last_intent if context else None
+        if last is None or last.intent != "open":
+            raise _Unknown
+        if self.has("CLOSE", "CANCEL", "MODIFY"):
+            raise _Unknown
+        slots = self._bind("open")
+        if self.sides_action or self.sides_weak:
+            sides = self.sides_action | self.sides_weak
+            if len(sides) != 1:
+                raise _Unknown
+            slots["side"] = next(iter(sides))
+        merged = last.to_json_dict()
+        merged.update({k: v for k, v in slots.items() if v is not None})
+        merged.pop("intent", None)
+        return self._finish("open", merged)
+
+    def _pronoun(self, intent: str, slots: dict[str, Any], context: ParseContext | None) -> Intent:
+        named = {k for k in ("symbol", "ticket", "magic", "selector") if slots.get(k) is not None}
+        if named:
+            return self._finish(intent, slots)
+        ticket = context.last_ticket if context else None
+        if not ticket:
+            raise _Unknown
+        slots["ticket"] = ticket
+        slots.pop("side", None)
+        return self._finish(intent, slots)
+
+    # ------------------------------------------------------------------ slots
+    def _bind(self, intent: str) -> dict[str, Any]:
+        s: dict[str, Any] = {}
+        h = self.has
+        toks = self.toks
+
+        # symbol
+        if len(self.symbols) > 1:
+            raise _Unknown
+        if self.symbols:
+            s["symbol"] = next(iter(self.symbols))
+
+        # side
+        if intent == "open":
+            sides = self.sides_action | self.sides_weak | self.sides_noun
+        else:
+            sides = self.sides_noun | self.sides_action | self.sides_weak
+        if len(sides) > 1:
+            raise _Unknown
+        if sides:
+            s["side"] = next(iter(sides))
+
+        # selector
+        sels = {tk.vals["sel"] for tk in toks if tk.has("SEL") and "sel" in tk.vals}
+        if sels and intent in ("close", "modify", "cancel"):
+            best = max(_SELECTOR_RANK[x] for x in sels)
+            top = {x for x in sels if _SELECTOR_RANK[x] == best}
+            if len(top) > 1:
+                raise _Unknown
+            s["selector"] = next(iter(top))
+
+        # period
+        periods = {tk.vals["period"] for tk in toks if tk.has("PERIOD") and "period" in tk.vals}
+        if intent in ("pnl", "report"):
+            if self.rolling or h("BADPERIOD"):
+                raise _Unknown
+            if intent == "pnl":
+                if len(periods) > 1:
+                    raise _Unknown
+                if periods:
+                    s["period"] = next(iter(periods))
+            else:
+                self._report_slots(s)
+
+        # order kind
+        if intent == "open":
+            kinds = {tk.vals["otype"] for tk in toks if tk.has("KIND")}
+            if kinds:
+                best = max(_ORDER_TYPE_RANK[k] for k in kinds)
+                top = {k for k in kinds if _ORDER_TYPE_RANK[k] == best}
+                if len(top) > 1:
+                    raise _Unknown
+                s["order_type"] = next(iter(top))
+            if h("MARKET") and "order_type" not in s:
+                s["order_type"] = "market"
+
+        self._bind_numbers(intent, s)
+
+        if intent == "open" and s.get("price") is not None and "order_type" not in s:
+            s["order_type"] = "pending"
+        if intent == "open" and s.get("order_type") == "market" and s.get("price") is not None:
+            raise _Unknown  # "at market" and "at 2300" at once
+        if intent in ("modify", "open") and h("BREAKEVEN"):
+            raise _Unknown
+        if intent == "modify" and h("RELMOVE"):
+            raise _Unknown
+        if intent in ("close", "open") and h("FRACTION"):
+            raise _Unknown
+        return s
+
+    def _report_slots(self, s: dict[str, Any]) -> None:
+        kinds = [tk.vals["kind"] for tk in self.toks if tk.has("REPKIND") and "kind" in tk.vals]
+        explicit = [
+            tk.vals["period"]
+            for tk in self.toks
+            if tk.has("PERIOD") and not tk.has("REPKIND") and "period" in tk.vals
+        ]
+        if len(set(explicit)) > 1:
+            raise _Unknown
+        period = explicit[0] if explicit else None
+        kind: str | None = None
+        if "hedge" in kinds:
+            kind = "hedge"
+            implied = {_KIND_PERIOD[k] for k in kinds if k in _KIND_PERIOD}
+            if period is None and len(implied) == 1:
+                period = next(iter(implied))
+        elif kinds:
+            if len(set(kinds)) > 1:
+                raise _Unknown
+            kind = kinds[0]
+        elif period is not None:
+            kind = _PERIOD_KIND.get(period)
+        if kind is not None:
+            s["kind"] = kind
+        if period is not None and not (kind and _KIND_PERIOD.get(kind) == period):
+            s["period"] = period
+
+    def _bind_numbers(self, intent: str, s: dict[str, Any]) -> None:
+        toks = self.toks
+        pending_value: str | None = None
+        bare: list[Tok] = []
+        volumes: list[float] = []
+        tickets: list[int] = []
+        magics: list[int] = []
+        prices: list[float] = []
+        counts: list[int] = []
+        sl: list[float] = []
+        tp: list[float] = []
+        has_selector = "selector" in s
+        for i, tk in enumerate(toks):
+            if tk.has("SL"):
+                pending_value = "sl"
+                continue
+            if tk.has("TP"):
+                pending_value = "tp"
+                continue
+            if tk.has("VOLUME"):
+                volumes.append(float(tk.vals["volume"]))
+                continue
+            if tk.kind != "NUM":
+                continue
+            nxt = self._next(i)
+            prev = self._prev_sig(i)
+            marker = self._prev_marker(i)
+            integer = tk.dec == 0 and float(tk.value).is_integer()
+            if nxt is not None and nxt.has("LOT"):
+                tk.role = "volume"
+                volumes.append(tk.value * float(nxt.vals.get("factor", 1.0)))
+            elif nxt is not None and nxt.has("DIST") and tk.value < 1000:
+                if intent in ("open", "modify"):
+                    raise _Unknown  # a distance in points/pips is not a price
+                tk.role = "dist"
+            elif (
+                nxt is not None
+                and nxt.has("CUNIT")
+                and integer
+                and not (marker is not None and marker.has("TICKET", "MAGIC"))
+                and pending_value is None
+            ):
+                tk.role = "count"
+                counts.append(int(tk.value))
+            elif marker is not None and marker.has("TICKET") and integer and not tk.spoken:
+                tk.role = "ticket"
+                tickets.append(int(tk.value))
+            elif marker is not None and marker.has("MAGIC", "EA") and integer and not tk.spoken:
+                tk.role = "magic"
+                magics.append(int(tk.value))
+            elif (
+                marker is not None
+                and marker.has("ORDERS")
+                and integer
+                and len(str(int(tk.value))) >= TICKET_MIN_DIGITS
+                and intent in ("cancel", "close", "modify")
+            ):
+                tk.role = "ticket"
+                tickets.append(int(tk.value))
+            elif (
+                pending_value and prev is not None and prev.has("SL", "TP", "CONN", "MODIFY", "AT")
+            ):
+                tk.role = pending_value
+                (sl if pending_value == "sl" else tp).append(tk.value)
+                pending_value = None
+            elif (
+                intent == "open"
+                and prev is not None
+                and (prev.has("AT") or (prev.has("KIND") and not prev.has("ORDERS")))
+                and not tk.spoken
+                and not (nxt is not None and nxt.has("LOT"))
+            ):
+                tk.role = "price"
+                prices.append(tk.value)
+            elif (
+                intent == "open"
+                and prev is not None
+                and prev.has("KIND")
+                and prev.has("ORDERS")
+                and not tk.spoken
+            ):
+                tk.role = "price"
+                prices.append(tk.value)
+            elif (
+                has_selector
+                and integer
+                and (
+                    (prev is not None and prev.has("SEL"))
+                    or (nxt is not None and nxt.has("SEL", "CUNIT", "POSNOUN"))
+                )
+            ):
+                tk.role = "count"
+                counts.append(int(tk.value))
+            else:
+                bare.append(tk)
+            if tk.neg and tk.role is not None:
+                raise _Unknown
+
+        self._bare_numbers(intent, s, bare, volumes, tickets, prices)
+
+        if len(tickets) > 1 or len(magics) > 1 or len(sl) > 1 or len(tp) > 1:
+            raise _Unknown
+        if len(volumes) > 1 or len(prices) > 1 or len(counts) > 1:
+            raise _Unknown
+        if volumes:
+            s["volume"] = _clean_float(volumes[0])
+        if prices:
+            s["price"] = _clean_float(prices[0])
+        if sl:
+            s["sl"] = _clean_float(sl[0])
+        if tp:
+            s["tp"] = _clean_float(tp[0])
+        if tickets:
+            s["ticket"] = tickets[0]
+        if magics:
+            s["magic"] = magics[0]
+        if counts and counts[0] >= 2 and s.get("selector") not in (None, "all"):
+            s["count"] = counts[0]
+
+    def _bare_numbers(
+        self,
+        intent: str,
+        s: dict[str, Any],
+        bare: list[Tok],
+        volumes: list[float],
+        tickets: list[int],
+        prices: list[float],
+    ) -> None:
+        sym = s.get("symbol")
+        trade = intent in ("open", "close", "modify", "cancel")
+        arabic = [tk for tk in bare if not tk.spoken]
+        for k, tk in enumerate(arabic):
+            if tk.neg and trade:
+                raise _Unknown
+            v = tk.value
+            integer = tk.dec == 0 and float(v).is_integer()
+            long_int = integer and len(str(int(v))) >= TICKET_MIN_DIGITS
+            vol_like = 0 < v <= 100 and tk.dec <= 2
+            if sym:
+                lo, hi = PRICE_RANGE[sym]
+                price_like = lo <= v <= hi
+            else:
+                price_like = tk.dec >= 3 or v >= 100
+            if intent in ("close", "modify", "cancel"):
+                if long_int and not (sym and price_like):
+                    tickets.append(int(v))
+                    continue
+                if intent == "close" and vol_like and not volumes:
+                    volumes.append(v)
+                    continue
+                raise _Unknown  # a number we cannot place in a trade
+            if intent != "open":
+                continue  # queries: stray numbers do not change the answer
+            later_vol = any(0 < o.value <= 100 and o.dec <= 2 for o in arabic[k + 1 :])
+            kind_said = "order_type" in s and s["order_type"] != "market"
+            if self.slash and vol_like and not volumes and not price_like:
+                volumes.append(v)
+            elif self.slash and vol_like and not volumes and k == 0:
+                volumes.append(v)
+            elif vol_like and not price_like:
+                if volumes:
+                    raise _Unknown
+                volumes.append(v)
+            elif price_like and not vol_like:
+                if prices:
+                    raise _Unknown
+                prices.append(v)
+            elif vol_like and price_like:
+                if not prices and (kind_said or self.has("AT")) and (volumes or later_vol):
+                    prices.append(v)
+                elif not volumes:
+                    volumes.append(v)
+                elif not prices:
+                    prices.append(v)
+                else:
+                    raise _Unknown
+            else:
+                raise _Unknown
+
+
+def h_open_conflict(g: _Grammar) -> bool:
+    """A close that also asks to open ("平多开空") is two actions: not expressible."""
+    if g.has("OPEN") and not g.has("OPENWEAK"):
+        return True
+    return len(g.sides_action | g.sides_noun | g.sides_weak) > 1
+
+
+def _clean_float(v: float) -> float:
+    if not math.isfinite(v) or v <= 0:
+        raise _Unknown
+    return round(v, 10)
