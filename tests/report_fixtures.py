@@ -143,3 +143,85 @@ def spec(
         tick_size=tick_size or point,
         tick_value=tick_value,
     )
+
+
+class FakeTerminalBroker:
+    """An in-memory stand-in for a trading terminal behind the `Broker` verbs the reports use.
+    `fail_deals` makes the history call fail the way a terminal that drops mid-way does."""
+
+    def __init__(
+        self,
+        deals: list[Deal] | None = None,
+        positions: list[Position] | None = None,
+        acct: Account | None = None,
+        specs: list[SymbolSpec] | None = None,
+        server_utc_offset_hours: int | None = 2,
+    ) -> None:
+        self.deal_list = list(deals or [])
+        self.position_list = list(positions or [])
+        self.acc = acct or account()
+        self.spec_list = list(specs or [])
+        self.server_utc_offset_hours = server_utc_offset_hours
+        self.fail_deals = False
+        self.fail_account = False
+        self.deal_calls: list[tuple[datetime, datetime]] = []
+
+    async def deals(self, start: datetime, end: datetime, symbol: str | None = None) -> list[Deal]:
+        from broker.errors import TemporaryBrokerError
+
+        self.deal_calls.append((start, end))
+        if self.fail_deals:
+            raise TemporaryBrokerError(
+                "history_deals_get failed: terminal not connected", "读取成交历史失败：终端未连接"
+            )
+        return [
+            d
+            for d in self.deal_list
+            if start <= d.time < end and (symbol is None or d.symbol == symbol)
+        ]
+
+    async def positions(
+        self, symbol: str | None = None, magic: int | None = None, side: str | None = None
+    ) -> list[Position]:
+        return [
+            p
+            for p in self.position_list
+            if (symbol is None or p.symbol == symbol) and (magic is None or p.magic == magic)
+        ]
+
+    async def account(self) -> Account:
+        from broker.errors import TemporaryBrokerError
+
+        if self.fail_account:
+            raise TemporaryBrokerError("terminal not connected", "终端未连接")
+        return self.acc
+
+    async def symbols(self) -> list[SymbolSpec]:
+        return list(self.spec_list)
+
+
+class RecordingPusher:
+    """A chat platform that records what it was asked to deliver; fails the first
+    `fail_times` pushes (per call) like an app with a flaky connection."""
+
+    def __init__(self, fail_times: int = 0) -> None:
+        self.sent: list[tuple[str, str, object]] = []
+        self.fail_times = fail_times
+        self.calls = 0
+
+    async def push(self, platform: str, chat_id: str, out: object) -> None:
+        self.calls += 1
+        if self.fail_times > 0:
+            self.fail_times -= 1
+            raise ConnectionError("platform unreachable")
+        self.sent.append((platform, chat_id, out))
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk (raises if it is not a PNG)."""
+    import struct
+
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise ValueError("not a PNG")
+    w, h = struct.unpack(">II", data[16:24])
+    return int(w), int(h)

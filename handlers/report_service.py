@@ -1,0 +1,393 @@
+"""Reports on demand and for the scheduler: fetch from the broker, compute with `reports/`,
+render text (zh/en), Markdown and charts. Every failure becomes a message for a person.
+
+Numbers come only from broker data. An optional `commentary` callable (an LLM) may add a short
+paragraph under them; it never supplies a number and its failure only drops the paragraph.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from broker.base import Broker
+from broker.errors import BrokerError
+from broker.models import Account, Deal, Position, SymbolSpec
+from handlers.messages import Image, Lang
+from reports import charts as chartlib
+from reports import render
+from reports.hedge import HedgeRules, HedgeSummary, compute_hedge
+from reports.periods import Period, PeriodError, TradingCalendar, make_zone
+from reports.pnl import PnLReport, compute_pnl
+from store.db import Database
+from store.snapshots import Snapshot, SnapshotStore
+
+log = logging.getLogger(__name__)
+
+Commentary = Callable[[str], Awaitable[str | None]]
+REPORT_KINDS: tuple[str, ...] = ("daily", "weekly", "monthly", "hedge")
+_KIND_PERIOD = {"daily": "today", "weekly": "week", "monthly": "month"}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportConfig:
+    timezone: str = "server"  # "server" (the broker's clock) or an IANA name
+    # used when timezone = "server" and the broker cannot tell its offset
+    server_utc_offset_hours: float | None = None
+    day_starts_at: str = "00:00"
+    charts: bool = True
+    hedge_rules: HedgeRules = field(default_factory=HedgeRules)
+    commentary_timeout_s: float = 20.0
+
+
+@dataclass
+class ReportAnswer:
+    text: str
+    images: list[Image] = field(default_factory=list)
+    markdown: str = ""
+    ok: bool = True  # False: the text explains why there is no report
+    period_key: str = ""
+
+
+def _msg(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+class ReportService:
+    def __init__(
+        self,
+        broker: Broker,
+        db: Database,
+        config: ReportConfig,
+        commentary: Commentary | None = None,
+    ) -> None:
+        self.broker = broker
+        self.db = db
+        self.config = config
+        self.commentary = commentary
+        self.snapshots = SnapshotStore(db)
+        make_zone(config.timezone, config.server_utc_offset_hours)  # fail early on a bad name
+
+    # -- time ----------------------------------------------------------------------------
+    def zone(self) -> tzinfo:
+        if self.config.timezone == "server":
+            offset: Any = getattr(self.broker, "server_utc_offset_hours", None)
+            if not isinstance(offset, int | float):
+                offset = self.config.server_utc_offset_hours
+            return make_zone("server", offset)
+        return make_zone(self.config.timezone)
+
+    def zone_label(self) -> str:
+        z = self.zone()
+        if z is UTC:
+            return "UTC"
+        return str(getattr(z, "key", None) or z.tzname(None) or "")
+
+    def calendar(self) -> TradingCalendar:
+        return TradingCalendar(self.zone(), self.config.day_starts_at)
+
+    def trading_day_start(self, now: datetime) -> datetime:
+        return self.calendar().trading_day_start(now)
+
+    # -- broker data ---------------------------------------------------------------------
+    async def _deals(self, start: datetime, end: datetime) -> list[Deal]:
+        return await self.broker.deals(start, end)
+
+    async def _account(self) -> Account | None:
+        try:
+            return await self.broker.account()
+        except BrokerError as exc:
+            log.warning("account unavailable for a report: %s", exc)
+            return None
+
+    async def _positions(self) -> list[Position] | None:
+        try:
+            return await self.broker.positions()
+        except BrokerError as exc:
+            log.warning("positions unavailable for a report: %s", exc)
+            return None
+
+    async def _specs(self) -> dict[str, SymbolSpec]:
+        try:
+            return {s.symbol: s for s in await self.broker.symbols()}
+        except BrokerError:
+            return {}
+
+    async def _snapshots(self, p: Period) -> list[Snapshot]:
+        try:
+            return await self.snapshots.between(p.start, p.end)
+        except Exception:  # a report without a drawdown line beats no report
+            log.exception("equity snapshots unavailable")
+            return []
+
+    def _failure(self, exc: BaseException, lang: Lang) -> ReportAnswer:
+        if isinstance(exc, BrokerError):
+            reason = exc.text(lang)
+        elif isinstance(exc, PeriodError):
+            return ReportAnswer(exc.text(lang), ok=False)
+        else:
+            log.error("report failed", exc_info=exc)
+            reason = _msg(lang, "内部错误，已记录日志", "internal error, logged")
+        return ReportAnswer(
+            _msg(
+                lang,
+                f"⚠️ 无法生成报告：读取交易历史失败（{reason}）。没有给出任何数字，以免出错，请稍后再试。",
+                f"⚠️ No report: the trade history could not be read ({reason}). No numbers are "
+                "shown rather than wrong ones; please try again later.",
+            ),
+            ok=False,
+        )
+
+    async def _compute(
+        self, p: Period, now: datetime, *, symbol: str | None = None, magic: int | None = None
+    ) -> PnLReport:
+        cal = self.calendar()
+        # up to now, so that the balance curve can be walked back from today's balance
+        end = max(p.end, now) + timedelta(minutes=1)
+        deals = await self._deals(p.start, end)
+        account, positions, snaps = await asyncio.gather(
+            self._account(), self._positions(), self._snapshots(p)
+        )
+        return await asyncio.to_thread(
+            compute_pnl,
+            deals,
+            p,
+            cal,
+            positions=positions,
+            account=account,
+            snapshots=snaps,
+            symbol=symbol,
+            magic=magic,
+        )
+
+    def _future(self, p: Period, now: datetime, lang: Lang) -> ReportAnswer | None:
+        if p.start > now:
+            return ReportAnswer(
+                _msg(
+                    lang,
+                    f"{p.label('zh')} 还没有开始，暂无数据。",
+                    f"{p.label('en')} has not started yet: there is nothing to report.",
+                ),
+                ok=False,
+                period_key=p.key,
+            )
+        return None
+
+    async def _maybe_commentary(self, text: str, lang: Lang) -> str | None:
+        if self.commentary is None:
+            return None
+        prompt = (
+            ("请用中文" if lang == "zh" else "In English, ")
+            + (
+                "用不超过三句话点评下面这份交易报告，不要给出新的数字：\n"
+                if lang == "zh"
+                else "comment on this trading report in at most three sentences; add no numbers:\n"
+            )
+            + text
+        )
+        try:
+            out = await asyncio.wait_for(self.commentary(prompt), self.config.commentary_timeout_s)
+        except Exception as exc:  # an LLM failure only drops the paragraph
+            log.warning("report commentary failed: %s", exc)
+            return None
+        return out.strip()[:800] if out and out.strip() else None
+
+    async def _charts(self, jobs: list[tuple[str, Callable[[], bytes], str]]) -> list[Image]:
+        images: list[Image] = []
+        for name, fn, caption in jobs:
+            try:
+                data = await asyncio.to_thread(fn)
+            except Exception:  # a chart that fails never takes the text down with it
+                log.exception("chart %s failed", name)
+                continue
+            images.append(Image(data=data, name=name, caption=caption))
+        return images
+
+    def _pnl_chart_jobs(
+        self, rep: PnLReport, lang: Lang, full: bool
+    ) -> list[tuple[str, Callable[[], bytes], str]]:
+        if rep.deal_count == 0 and not rep.equity_curve:
+            return []
+        zone = self.zone()
+        suffix = rep.period.label(lang)
+        key = rep.period.key
+        jobs: list[tuple[str, Callable[[], bytes], str]] = []
+        if full and (len(rep.balance_curve) > 1 or rep.equity_curve):
+            jobs.append(
+                (
+                    f"balance-{key}.png",
+                    lambda: chartlib.balance_chart(rep, zone, lang, suffix),
+                    _msg(lang, "余额与净值", "Balance and equity"),
+                )
+            )
+        if rep.period.kind != "day" and rep.deal_count:
+            jobs.append(
+                (
+                    f"daily-{key}.png",
+                    lambda: chartlib.daily_pnl_chart(rep, lang, suffix),
+                    _msg(lang, "每日盈亏", "Daily P&L"),
+                )
+            )
+        if rep.by_symbol and (full or len(rep.by_symbol) > 1):
+            jobs.append(
+                (
+                    f"symbols-{key}.png",
+                    lambda: chartlib.pnl_by_symbol_chart(rep, lang, suffix),
+                    _msg(lang, "各品种盈亏", "P&L by symbol"),
+                )
+            )
+        return jobs
+
+    # -- public API ----------------------------------------------------------------------
+    async def pnl(
+        self,
+        *,
+        period: str | None,
+        symbol: str | None,
+        magic: int | None,
+        lang: Lang,
+        now: datetime | None = None,
+    ) -> ReportAnswer:
+        """P&L for a named period (None = today), optionally one symbol and/or one EA."""
+        now = now or datetime.now(UTC)
+        try:
+            p = self.calendar().named(period, now)
+            future = self._future(p, now, lang)
+            if future:
+                return future
+            rep = await self._compute(p, now, symbol=symbol, magic=magic)
+        except Exception as exc:
+            return self._failure(exc, lang)
+        text = render.pnl_text(rep, "pnl", lang, self.zone_label())
+        md = render.pnl_markdown(rep, "pnl", lang, self.zone_label())
+        images: list[Image] = []
+        if self.config.charts:
+            images = await self._charts(self._pnl_chart_jobs(rep, lang, full=False))
+        return ReportAnswer(text, images, md, period_key=p.key)
+
+    async def report(
+        self,
+        *,
+        kind: str,
+        period: str | None,
+        lang: Lang,
+        now: datetime | None = None,
+        charts: bool = True,
+        day: date | None = None,
+        by_magic: bool = False,
+    ) -> ReportAnswer:
+        """daily | weekly | monthly for a named period (default: the current one) or the
+        period holding trading day `day`; hedge = the summary of what is open now."""
+        now = now or datetime.now(UTC)
+        if kind not in REPORT_KINDS:
+            return ReportAnswer(
+                _msg(
+                    lang,
+                    f"没有这种报告：{kind}（可用：日报、周报、月报、对冲汇报）",
+                    f"No such report: {kind} (daily, weekly, monthly or hedge)",
+                ),
+                ok=False,
+            )
+        if kind == "hedge":
+            return await self.hedge(lang=lang, now=now, charts=charts, by_magic=by_magic)
+        try:
+            cal = self.calendar()
+            p = (
+                cal.for_kind(kind, day)
+                if day is not None
+                else cal.named(period or _KIND_PERIOD[kind], now)
+            )
+            future = self._future(p, now, lang)
+            if future:
+                return future
+            rep = await self._compute(p, now)
+        except Exception as exc:
+            return self._failure(exc, lang)
+        text = render.pnl_text(rep, kind, lang, self.zone_label())
+        if p.end > now:
+            text += _msg(
+                lang,
+                f"\n（本期尚未结束，数据截至 {cal.local(now):%Y-%m-%d %H:%M}）",
+                f"\n(period still running; figures as of {cal.local(now):%Y-%m-%d %H:%M})",
+            )
+        md = render.pnl_markdown(rep, kind, lang, self.zone_label())
+        if rep.deal_count:
+            note = await self._maybe_commentary(text, lang)
+            if note:
+                text += "\n" + _msg(lang, "🤖 AI 点评（数字以上方为准）：", "🤖 AI commentary:")
+                text += "\n" + note
+                md += "\n## " + _msg(lang, "AI 点评", "AI commentary") + "\n\n" + note + "\n"
+        images: list[Image] = []
+        if charts and self.config.charts:
+            images = await self._charts(self._pnl_chart_jobs(rep, lang, full=True))
+        return ReportAnswer(text, images, md, period_key=p.key)
+
+    async def hedge_summary(self, now: datetime, by_magic: bool = False) -> HedgeSummary:
+        start = self.trading_day_start(now)
+        positions = await self.broker.positions()
+        deals = await self._deals(start, now + timedelta(minutes=1))
+        account = await self._account()
+        specs = await self._specs()
+        return compute_hedge(
+            positions, deals, account, specs, by_magic=True, rules=self.config.hedge_rules
+        )
+
+    async def hedge(
+        self,
+        *,
+        lang: Lang,
+        now: datetime | None = None,
+        charts: bool = True,
+        by_magic: bool = False,
+    ) -> ReportAnswer:
+        now = now or datetime.now(UTC)
+        try:
+            s = await self.hedge_summary(now, by_magic)
+        except Exception as exc:
+            return self._failure(exc, lang)
+        local = self.calendar().local(now)
+        # per EA automatically when two EAs share a symbol
+        shared = len({(r.symbol, r.magic) for r in s.magic_rows}) > len(
+            {r.symbol for r in s.magic_rows}
+        )
+        text = render.hedge_text(s, lang, local, self.zone_label(), by_magic=by_magic or shared)
+        note = None if s.empty else await self._maybe_commentary(text, lang)
+        if note:
+            text = render.hedge_text(
+                s, lang, local, self.zone_label(), by_magic=by_magic or shared, commentary=note
+            )
+        md = render.hedge_markdown(s, lang, local, self.zone_label(), commentary=note)
+        images: list[Image] = []
+        if (
+            charts
+            and self.config.charts
+            and not s.empty
+            and any(r.buy.count or r.sell.count for r in s.rows)
+        ):
+            images = await self._charts(
+                [
+                    (
+                        f"hedge-{local:%Y%m%d-%H%M}.png",
+                        lambda: chartlib.hedge_chart(s, lang),
+                        _msg(lang, "各品种持仓与浮动盈亏", "Open lots and floating P&L"),
+                    )
+                ]
+            )
+        key = self.calendar().trading_day(now).isoformat()
+        return ReportAnswer(text, images, md, period_key=key)
+
+    async def day_pnl(self, now: datetime | None = None) -> float:
+        """Realised + floating since the trading day began (for the max-daily-loss limit).
+        Raises `BrokerError` when the broker cannot tell."""
+        now = now or datetime.now(UTC)
+        start = self.trading_day_start(now)
+        deals = await self._deals(start, now + timedelta(minutes=1))
+        realised = sum(
+            d.net for d in deals if start <= d.time and d.type in ("buy", "sell", "other")
+        )
+        positions = await self.broker.positions()
+        return realised + sum(p.profit + p.swap for p in positions)
