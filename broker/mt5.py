@@ -138,6 +138,7 @@ _SIDE_ZH = {"buy": "买入", "sell": "卖出"}
 # Deal history is asked for this much wider than the UTC window, then filtered exactly.
 _DEALS_MARGIN_S = 26 * 3600
 _OFFSET_RETRY_S = 600.0
+_OFFSET_RECHECK_S = 3600.0
 
 
 def clean_comment(comment: str) -> str:
@@ -219,6 +220,7 @@ class MT5Broker:
             None if server_utc_offset_hours is None else int(server_utc_offset_hours) * 3600
         )
         self._offset_tried_at: float | None = None
+        self._newest_tick = 0
         self._clock: Callable[[], float] = clock or _time.time
         self._call_timeout_s = call_timeout_s
         self._worker = Worker()
@@ -495,7 +497,7 @@ class MT5Broker:
                 code,
             )
         self._s_load_symbols()
-        self._s_detect_offset(force=True)
+        self._s_detect_offset()
         self._connected = True
 
     def _s_connect(self) -> None:
@@ -581,20 +583,17 @@ class MT5Broker:
 
     # ---- time
 
-    def _s_detect_offset(self, force: bool = False) -> None:
+    def _s_detect_offset(self) -> None:
         """Learn the server's UTC offset from the newest quote time, unless it was given."""
         if self._fixed_offset is not None:
             return
         now = self._clock()
-        if not force and (
-            self._offset_tried_at is not None and now - self._offset_tried_at < _OFFSET_RETRY_S
-        ):
-            return
         self._offset_tried_at = now
         infos = self._api_call("symbols_get") or ()
         newest = max((int(_f(s, "time", 0)) for s in infos if _f(s, "visible", False)), default=0)
-        if newest <= 0:
-            return
+        if newest <= 0 or (self._offset_s is not None and newest <= self._newest_tick):
+            return  # no quote since the last look (weekend, holiday): nothing to learn
+        self._newest_tick = newest
         diff = newest - now
         hours = round(diff / 3600)
         # A fresh tick lands within a couple of minutes of a whole hour; a stale one (market
@@ -603,8 +602,11 @@ class MT5Broker:
             self._offset_s = hours * 3600
 
     def _offset(self) -> int:
-        if self._offset_s is None:
-            self._s_detect_offset()
+        if self._fixed_offset is None:
+            # Unknown: try again every 10 minutes. Known: check hourly (DST moves it by an hour).
+            due = _OFFSET_RETRY_S if self._offset_s is None else _OFFSET_RECHECK_S
+            if self._offset_tried_at is None or self._clock() - self._offset_tried_at >= due:
+                self._s_detect_offset()
         return self._offset_s or 0
 
     def _utc(self, server_ts: float) -> datetime:

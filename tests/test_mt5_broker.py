@@ -15,7 +15,7 @@ import pytest
 from broker.base import Broker
 from broker.mt5 import MT5Broker
 from broker.paper import PaperTerminal
-from tests.mt5_fakes import MAGIC, T0, Clock, Recorder
+from tests.mt5_fakes import MAGIC, T0, Clock, Recorder, Struct
 
 XAU_BID, XAU_ASK = 2650.00, 2650.15
 EUR_BID, EUR_ASK = 1.08500, 1.08503
@@ -489,3 +489,46 @@ async def test_a_blocking_api_call_does_not_stall_the_event_loop(clock: Clock) -
         term.close()
     # A blocked loop would not have ticked at all while positions_get slept.
     assert ticks_during_call >= 5
+
+
+@pytest.mark.parametrize("offset", [-5, 0, 3])
+async def test_detected_offset_follows_the_server(clock: Clock, offset: int) -> None:
+    term = PaperTerminal(None, clock=clock, server_utc_offset_hours=offset)
+    broker = MT5Broker(term, clock=clock)
+    await broker.connect()
+    try:
+        assert broker.server_utc_offset_hours == offset
+        assert (await broker.quote("EURUSD")).time == T0
+        ticket = (await broker.open_market("EURUSD", "buy", 0.01)).ticket
+        [pos] = await broker.positions()
+        assert pos.ticket == ticket
+        assert pos.time == T0
+    finally:
+        await broker.close()
+        term.close()
+
+
+async def test_offset_is_rechecked_hourly_but_not_from_a_stale_quote(
+    rec: Recorder, clock: Clock
+) -> None:
+    broker = MT5Broker(rec, clock=clock)
+    await broker.connect()
+    window = (T0 - timedelta(days=1), T0 + timedelta(days=1))
+    try:
+        # The market closes: the newest quote stays at T0 while our clock runs 5 h 30 s on.
+        frozen = int(T0.timestamp()) + 2 * 3600
+        rec.hooks["symbols_get"] = lambda real, *a: [Struct(s, time=frozen) for s in real(*a)]
+        clock.advance(5 * 3600 + 30)
+        looks = len(rec.called("symbols_get"))
+        await broker.deals(*window)
+        assert len(rec.called("symbols_get")) == looks + 1  # it did look again …
+        assert broker.server_utc_offset_hours == 2  # … and kept the offset
+        # Quotes flow again after a DST change: the server is now UTC+3.
+        rec.hooks["symbols_get"] = lambda real, *a: [
+            Struct(s, time=int(clock.t) + 3 * 3600) for s in real(*a)
+        ]
+        clock.advance(3600)
+        await broker.deals(*window)
+        assert broker.server_utc_offset_hours == 3
+    finally:
+        await broker.close()
