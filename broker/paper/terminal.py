@@ -314,7 +314,11 @@ class PaperTerminal(c):
         px = self._mid(name) if price is None else price
         lev = float(self._acct["leverage"])
         if spec.calc_mode == c.SYMBOL_CALC_MODE_FOREX:
-            value = self._to_usd(spec.contract_size / lev, spec.currency_margin)
+            units = spec.contract_size / lev  # in the base (margin) currency
+            if spec.currency_profit == "USD":
+                value = units * px  # EURUSD: the symbol's own price converts EUR to USD
+            else:
+                value = self._to_usd(units, spec.currency_margin)
         else:
             value = self._to_usd(spec.contract_size * px / lev, spec.currency_profit)
         return value * spec.margin_rate
@@ -344,7 +348,7 @@ class PaperTerminal(c):
     def _floating(self) -> tuple[float, float]:
         hit = self._memo.get("floating")
         if hit is not None:
-            return hit  # type: ignore[no-any-return]
+            return hit
         profit = 0.0
         swap = 0.0
         for p in self._positions.values():
@@ -1203,11 +1207,7 @@ class PaperTerminal(c):
     ) -> float | None:
         if not self._calc_args_ok(action, symbol, volume, price):
             return None
-        spec = self._specs[symbol]
-        value = self._lot_margin(symbol, price) * volume
-        if spec.calc_mode == c.SYMBOL_CALC_MODE_FOREX:
-            value = self._lot_margin(symbol) * volume
-        return round(value, 2)
+        return round(self._lot_margin(symbol, price) * volume, 2)
 
     @_api
     def order_calc_profit(
