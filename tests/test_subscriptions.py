@@ -1,0 +1,102 @@
+"""Subscriptions managed in chat, in Chinese and English, persisted per chat."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.messages import Incoming
+from handlers.subscriptions import handle_subscription_command, parse_subscription_command
+from store.db import Database, sqlite_url
+from store.subscriptions import SubscriptionStore
+
+
+@pytest.fixture
+async def store(tmp_path):
+    db = await Database.open(sqlite_url(tmp_path / "t.sqlite"))
+    yield SubscriptionStore(db)
+    await db.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("订阅日报", ("subscribe", "daily")),
+        ("订阅 周报", ("subscribe", "weekly")),
+        ("订阅月报", ("subscribe", "monthly")),
+        ("订阅对冲汇报", ("subscribe", "hedge")),
+        ("订阅对冲EA分品种汇报", ("subscribe", "hedge")),
+        ("订阅提醒", ("subscribe", "alerts")),
+        ("订阅成交推送", ("subscribe", "deals")),
+        ("取消订阅月报", ("unsubscribe", "monthly")),
+        ("退订日报", ("unsubscribe", "daily")),
+        ("取消订阅全部", ("unsubscribe", "all")),
+        ("我的订阅", ("list", None)),
+        ("/subscribe daily", ("subscribe", "daily")),
+        ("/subscribe@TradeChatBot weekly", ("subscribe", "weekly")),
+        ("/unsubscribe monthly", ("unsubscribe", "monthly")),
+        ("/unsubscribe all", ("unsubscribe", "all")),
+        ("/subscriptions", ("list", None)),
+        ("/subscribe", ("subscribe", None)),
+        ("/subscribe yearly", ("subscribe", None)),
+        ("subscribe to alerts", ("subscribe", "alerts")),
+    ],
+)
+def test_commands_are_recognised(text: str, expected: tuple[str, str | None]) -> None:
+    assert parse_subscription_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["日报", "本月报告", "订阅号是什么", "buy gold 0.1", "/positions", ""]
+)
+def test_other_messages_are_not_subscription_commands(text: str) -> None:
+    assert parse_subscription_command(text) is None
+
+
+async def test_subscribe_list_and_unsubscribe_in_chinese(store) -> None:
+    def msg(text: str) -> Incoming:
+        return Incoming("qq", "g1", "u1", text=text)
+
+    out = await handle_subscription_command(msg("订阅日报"), "zh", store)
+    assert out is not None
+    assert "已订阅日报" in out.text
+    again = await handle_subscription_command(msg("订阅日报"), "zh", store)
+    assert again is not None
+    assert "已订阅" in again.text
+    await handle_subscription_command(msg("订阅月报"), "zh", store)
+    listing = await handle_subscription_command(msg("我的订阅"), "zh", store)
+    assert listing is not None
+    assert "日报" in listing.text
+    assert "月报" in listing.text
+    gone = await handle_subscription_command(msg("取消订阅月报"), "zh", store)
+    assert gone is not None
+    assert "已取消月报" in gone.text
+    assert [s.kind for s in await store.list_for_chat("qq", "g1")] == ["daily"]
+    # another chat is untouched and separate
+    assert await store.list_for_chat("telegram", "g1") == []
+
+
+async def test_english_commands_store_the_language_and_explain_mistakes(store) -> None:
+    def msg(text: str) -> Incoming:
+        return Incoming("telegram", "42", "u1", text=text)
+
+    out = await handle_subscription_command(msg("/subscribe hedge"), "en", store)
+    assert out is not None
+    assert "hedging EA summary" in out.text
+    subs = await store.list_for_kind("hedge")
+    assert [(s.chat_id, s.lang) for s in subs] == [("42", "en")]
+    usage = await handle_subscription_command(msg("/subscribe yearly"), "en", store)
+    assert usage is not None
+    assert "/subscribe daily|weekly|monthly|hedge|alerts|deals" in usage.text
+    none = await handle_subscription_command(msg("/unsubscribe weekly"), "en", store)
+    assert none is not None
+    assert "was not subscribed" in none.text
+    assert await handle_subscription_command(msg("what is my balance"), "en", store) is None
+
+
+async def test_sent_markers_are_per_chat_and_period(store) -> None:
+    assert await store.mark_sent("daily", "2025-03-11", "telegram", "42")
+    assert not await store.mark_sent("daily", "2025-03-11", "telegram", "42")
+    assert await store.was_sent("daily", "2025-03-11", "telegram", "42")
+    assert not await store.was_sent("daily", "2025-03-11", "qq", "7")
+    assert not await store.was_sent("daily", "2025-03-12", "telegram", "42")
+    assert await store.last_sent_key("daily") == "2025-03-11"
