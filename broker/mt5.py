@@ -298,6 +298,8 @@ class MT5Broker:
     async def health(self) -> Health:
         if not self._connected:
             en, zh = self.disconnect_reason
+            if en != NOT_CONNECTED_EN:
+                en, zh = f"{NOT_CONNECTED_EN} ({en})", f"{NOT_CONNECTED_ZH}（{zh}）"
             return Health(False, False, None, en, zh)
         try:
             return await self._call(self._s_health)
@@ -425,7 +427,11 @@ class MT5Broker:
         except _Refusal as r:
             return TradeResult(False, r.retcode, r.message, r.message_zh)
         except BrokerError as exc:
-            return TradeResult(False, exc.code or 0, exc.message, exc.message_zh)
+            en, zh = exc.message, exc.message_zh
+            if exc.code in OUTCOME_UNKNOWN:  # the request may be on its way
+                en += "; the order may or may not have been executed — check positions and orders"
+                zh += "；订单可能已执行也可能未执行，请查看持仓和挂单"
+            return TradeResult(False, exc.code or 0, en, zh)
 
     # ---------------------------------------------------------------- worker-thread side
     # Everything below runs on the worker thread only.
@@ -499,6 +505,7 @@ class MT5Broker:
         self._s_load_symbols()
         self._s_detect_offset()
         self._connected = True
+        self.disconnect_reason = (NOT_CONNECTED_EN, NOT_CONNECTED_ZH)
 
     def _s_connect(self) -> None:
         self._s_initialize()
@@ -519,6 +526,7 @@ class MT5Broker:
                     )
                 self._s_load_symbols()
                 self._connected = True
+                self.disconnect_reason = (NOT_CONNECTED_EN, NOT_CONNECTED_ZH)
                 return
             try:
                 self._api.shutdown()

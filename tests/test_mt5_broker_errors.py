@@ -408,3 +408,29 @@ async def test_wrong_login_is_a_clear_error(rec: Recorder) -> None:
         await broker.connect()
     assert "Login failed" in str(err.value)
     assert not broker.connected
+
+
+async def test_a_hung_terminal_call_times_out_with_an_unknown_outcome(
+    rec: Recorder, clock: Clock
+) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def hang(real: Any, request: dict[str, Any]) -> Any:
+        release.wait(timeout=30)
+        return real(request)
+
+    broker = MT5Broker(rec, clock=clock, call_timeout_s=0.2)
+    await broker.connect()
+    rec.hooks["order_send"] = hang
+    try:
+        r = await broker.open_market("XAUUSD", "buy", 0.01)
+    finally:
+        release.set()
+        await broker.close()
+    assert not r.ok
+    assert r.retcode == -10005
+    assert "did not answer in time" in r.message
+    assert "may or may not have been executed" in r.message
+    assert not broker.connected
