@@ -47,7 +47,7 @@ from handlers.config import ConversationConfig
 from handlers.confirm import ConfirmFlow, is_bare_confirmation, parse_button, parse_code_reply
 from handlers.execute import Executor
 from handlers.i18n import t
-from handlers.messages import Image, Incoming, Lang, Outgoing, detect_lang
+from handlers.messages import Button, Image, Incoming, Lang, Outgoing, detect_lang
 from handlers.plans import Planner
 from handlers.risk import RiskGate
 from handlers.slots import QUESTION_KEY, PendingQuestion, fill, missing_slot
@@ -264,6 +264,8 @@ class Conversation:
 
     async def _button(self, inc: Incoming, role: Role, lang: Lang) -> tuple[list[Outgoing], str]:
         assert inc.button_id is not None
+        if inc.button_id.startswith("q:"):
+            return await self._answer_button(inc, role, lang, inc.button_id)
         parsed = parse_button(inc.button_id)
         if parsed is None:
             return [Outgoing(t(lang, "confirm_not_found"), lang=lang, kind="error")], "bad_button"
@@ -272,6 +274,26 @@ class Conversation:
         cid, yes = parsed
         out = await self.flow.press(inc, cid, yes, lang)
         return out, "confirm" if yes else "cancel"
+
+    async def _answer_button(
+        self, inc: Incoming, role: Role, lang: Lang, data: str
+    ) -> tuple[list[Outgoing], str]:
+        """A choice button under a question ("买还是卖？" [买入] [卖出]): `q:<slot>:<value>`."""
+        _, slot, value = [*data.split(":", 2), "", ""][:3]
+        qkey = (inc.platform, inc.chat_id, inc.user_id)
+        q = self._questions.get(qkey)
+        if q is None or q.slot != slot or q.expires_at <= self.clock().timestamp():
+            return [Outgoing(t(lang, "question_expired"), lang=lang, kind="error")], "stale_choice"
+        filled = fill(q, value, self.aliases)
+        if filled is None:
+            return [Outgoing(t(lang, "question_expired"), lang=lang, kind="error")], "stale_choice"
+        del self._questions[qkey]
+        intent = Intent(**filled)
+        await self._audit(
+            inc, "intent", {"intent": intent.to_json_dict(), "engine": "choice", "slot": slot}
+        )
+        self._last_intent[(inc.platform, inc.user_id)] = intent
+        return await self._dispatch(inc, role, q.lang, intent)
 
     # ------------------------------------------------------------------ text
 
@@ -372,7 +394,13 @@ class Conversation:
             lang=lang,
             expires_at=self.clock().timestamp() + self.config.slot_ttl_s,
         )
-        return [Outgoing(t(lang, QUESTION_KEY[slot]), lang=lang)]
+        buttons: list[Button] = []
+        if slot == "side":
+            buttons = [
+                Button(f"q:side:{side}", t(lang, label), reply_code=t(lang, side))
+                for side, label in (("buy", "buy_long"), ("sell", "sell_short"))
+            ]
+        return [Outgoing(t(lang, QUESTION_KEY[slot]), buttons=buttons, lang=lang)]
 
     async def _query(self, lang: Lang, intent: Intent) -> list[Outgoing]:
         name = intent.intent

@@ -77,6 +77,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "撤销哪个挂单？请说订单号，或“全部”。",
         "Cancel which order? Give a ticket, or “all”.",
     ),
+    "question_expired": (
+        "这个问题已过期，请重新发送指令。",
+        "That question has expired; please send the request again.",
+    ),
     # --- queries --------------------------------------------------------------------------
     "no_positions": ("没有持仓。", "No open positions."),
     "no_positions_symbol": ("{symbol} 没有持仓。", "No open positions in {symbol}."),
@@ -84,7 +88,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "positions_total": ("合计 {lots} 手  浮动 {pnl}", "Total {lots} lots  floating {pnl}"),
     "no_orders": ("没有挂单。", "No pending orders."),
     "orders_title": ("⏳ 挂单（{n} 个）", "⏳ Pending orders ({n})"),
-    "account_title": ("💰 账户 {login}", "💰 Account {login}"),
+    "account_title": ("💰 账户 {login}（{currency}）", "💰 Account {login} ({currency})"),
     "quote_title": ("💱 {symbol}", "💱 {symbol}"),
     "more_rows": ("… 另有 {n} 行", "… {n} more rows"),
     "col_symbol": ("品种", "Symbol"),

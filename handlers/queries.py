@@ -92,7 +92,7 @@ async def orders_text(broker: Broker, lang: Lang, symbol: str | None = None) -> 
 async def account_text(broker: Broker, lang: Lang) -> str:
     a = await broker.account()
     rows = [
-        [t(lang, "acc_balance"), f"{money(a.balance)} {a.currency}"],
+        [t(lang, "acc_balance"), money(a.balance)],
         [t(lang, "acc_equity"), money(a.equity)],
         [t(lang, "acc_floating"), signed(a.profit)],
         [t(lang, "acc_margin"), money(a.margin)],
@@ -101,7 +101,8 @@ async def account_text(broker: Broker, lang: Lang) -> str:
         [t(lang, "acc_leverage"), f"1:{a.leverage}"],
         [t(lang, "acc_server"), a.server],
     ]
-    return t(lang, "account_title", login=a.login) + "\n" + table(rows, "lr")
+    title = t(lang, "account_title", login=a.login, currency=a.currency)
+    return title + "\n" + table(rows, "lr")
 
 
 async def quote_text(broker: Broker, lang: Lang, symbol: str) -> str:
