@@ -532,3 +532,23 @@ async def test_offset_is_rechecked_hourly_but_not_from_a_stale_quote(
         assert broker.server_utc_offset_hours == 3
     finally:
         await broker.close()
+
+
+async def test_netting_account_closes_by_ticket_too(clock: Clock) -> None:
+    term = PaperTerminal(None, clock=clock, hedging=False)
+    term.set_price("EURUSD", EUR_BID, EUR_ASK)
+    broker = MT5Broker(term, clock=clock)
+    await broker.connect()
+    try:
+        assert not (await broker.account()).hedging
+        assert (await broker.open_market("EURUSD", "buy", 0.03)).ok
+        assert (await broker.open_market("EURUSD", "buy", 0.02)).ok  # adds to the one position
+        [pos] = await broker.positions()
+        assert pos.volume == 0.05
+        r = await broker.close_position(pos.ticket, volume=0.01)
+        assert r.ok, r.message
+        [pos] = await broker.positions()
+        assert pos.volume == 0.04
+    finally:
+        await broker.close()
+        term.close()
