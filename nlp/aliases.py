@@ -110,7 +110,7 @@ class PhraseMatcher(Generic[V]):
         lengths = self._by_first.get(text[i]) if i < len(text) else None
         if not lengths:
             return None
-        if text[i] in _ASCII_ALNUM and i > 0 and text[i - 1] in _ASCII_ALNUM:
+        if text[i] in _ASCII_ALNUM and i > 0 and text[i - 1] in _ASCII_ALPHA:
             return None
         for length in lengths:
             end = i + length
@@ -132,7 +132,7 @@ class PhraseMatcher(Generic[V]):
 
 def match_canonical(text: str, i: int) -> tuple[int, str] | None:
     """A canonical symbol at `i` (lower case), with an optional broker suffix."""
-    if i > 0 and text[i - 1] in _ASCII_ALNUM:
+    if i > 0 and text[i - 1] in _ASCII_ALPHA:
         return None
     for sym in _CANONICAL_BY_LEN:
         low = sym.lower()

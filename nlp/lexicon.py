@@ -85,14 +85,14 @@ add("buy low|sell high|低买高卖|高抛低吸|低吸高抛", "NEUTRAL", "SLOG
 
 # ---------------------------------------------------------------- verbs
 add("下单|开仓|开单|建仓|入场|进场|开一单|下一单|开个单|开张单|加仓|open|place|enter", "OPEN")
-add("开", "OPEN", "OPENWEAK")
+add("开|来", "OPEN", "OPENWEAK")
 add("开的|下的|开盘|开心|开始|打开|开启|开通|开户", "NEUTRAL")
 add(
     "平仓|平掉|平了|平|平完|平一下|close|close out|exit|flatten|liquidate|砍仓|砍掉|割肉|出场|离场|"
-    "了结|获利了结|止盈出场|止损出场|平吧",
+    "了结|获利了结|止盈出场|止损出场|平吧|清掉|清了|清理掉|get me out|get out of|get me out of",
     "CLOSE",
 )
-add("清仓|全平|一键平仓|全部平仓|全平掉|close everything|close all", "CLOSE", "SEL", sel="all")
+add("清仓|全平|一键平仓|全部平仓|全平掉|清空|close everything|close all", "CLOSE", "SEL", sel="all")
 add(
     "平均|平台|水平|平稳|持平|平时|平安|平衡|平常|公平|平方|不平|太平|平手|平价|平淡|和平",
     "NEUTRAL",
@@ -119,7 +119,11 @@ add(
 add("挂单|挂个单|挂一单|挂一个单|挂张单", "KIND", "ORDERS", otype="pending")
 add("挂|挂个|挂一个|挂一张|pending order|pending", "KIND", otype="pending")
 add("限价|限价单|limit|limit order", "KIND", otype="limit")
-add("突破|突破单|stop order|stop", "KIND", otype="stop")
+add("突破|突破单|stop order|buy stop order|sell stop order", "KIND", otype="stop")
+add("buy stop", "SIDE", "ACTION", "KIND", side="buy", otype="stop")
+add("sell stop", "SIDE", "ACTION", "KIND", side="sell", otype="stop")
+add("buy limit", "SIDE", "ACTION", "KIND", side="buy", otype="limit")
+add("sell limit", "SIDE", "ACTION", "KIND", side="sell", otype="limit")
 add(
     "市价|市价单|按市价|market|at market|market order|market price|now|马上|立即|立刻|现在就",
     "MARKET",
@@ -128,7 +132,7 @@ add("现价", "MARKET", "QUOTE")
 add("@|at|在|挂在|于|入场价|开仓价格|entry|entry price|价格在|价位在|点位", "AT")
 add("现在|正在|实在|存在|在线|在吗|在不在|还在", "NEUTRAL")
 add(
-    "止损|止损价|止损位|止损价位|止损设|损|sl|s/l|stop loss|stoploss|stop-loss|stop lose|stoplose",
+    "止损|止损价|止损位|止损价位|止损设|损|sl|s/l|stop|stop loss|stoploss|stop-loss|stop lose|stoplose",
     "SL",
 )
 add(
@@ -152,10 +156,14 @@ add(
     "MAGIC",
 )
 add("ea", "EA")
+add(
+    "i'm long|i'm short|im long|im short|i am long|i am short|我买了|我卖了|我做多了|我做空了|我开了|我下了|买过|卖过|bought|sold|buy the dip|buy the rumor|sell the news|buy the rumour",
+    "STATEMENT",
+)
 add("how long|long time|short term|long term|longer|shorter|in short|long story", "NEUTRAL")
 add("前", "SEL", sel="earliest")
 add("之前|以前|前面|当前|目前|前景|前期|提前|眼前|前提", "NEUTRAL")
-add("on|for|of the|in", "PREP")
+add("on|for|of|of the|in", "PREP")
 
 # ---------------------------------------------------------------- selectors
 add(
@@ -220,6 +228,10 @@ add(
     "PERIOD",
     period="year",
 )
+add("last_week|lastweek", "PERIOD", period="last_week")
+add("last_month|lastmonth", "PERIOD", period="last_month")
+add("this_week", "PERIOD", period="week")
+add("this_month", "PERIOD", period="month")
 add(
     "去年|前天|大前天|上上周|上上个月|前年|last year|day before yesterday|past week|past month|"
     "past year|last 7 days|last 30 days",
@@ -260,7 +272,7 @@ add(
     "HELP",
 )
 add(
-    "盈亏|收益|利润|损益|战绩|业绩|回报|收益率|盈亏情况|p&l|pnl|p/l|profit|profits|"
+    "盈亏|浮盈|浮亏|浮动盈亏|收益|利润|损益|战绩|业绩|回报|收益率|盈亏情况|p&l|pnl|p/l|profit|profits|"
     "profit and loss|performance|returns|gains|earnings|赚亏|赚了多少|亏了多少|净盈亏",
     "PNL",
 )
@@ -279,11 +291,12 @@ add(
     "how much is|what is the price|报个价|几多钱|啥价|什么价",
     "QUOTE",
 )
+add("怎么|如何|怎样|how do i|how to|how can i|how do you|how does", "HOWTO")
 add("how much|how many|how's|how is|what is|what's|whats|how", "HOWMUCH")
-add("?|吗|呢|么|what|which|any|是否|有没有|几", "Q")
+add("?|吗|呢|么|what|which|any|是否|有没有|几|怎么样", "Q")
 add(
     "持仓|仓位|单子|头寸|持有|positions|trades|holdings|open positions|open trades|exposure|"
-    "open position|持仓单|仓",
+    "open position|持仓单|仓|portfolio|what's open|whats open|what is open|anything open|current positions",
     "POSNOUN",
 )
 add("单", "POSNOUN", "WEAKNOUN", "CUNIT")
@@ -314,7 +327,7 @@ add(
 # ---------------------------------------------------------------- things we must not act on
 add(
     "为什么|为啥|怎么看|建议|应该|该不该|要不要|会不会|合适|一般|分析|预测|看多|看空|看涨|看跌|"
-    "走势|怎么样|趋势|能不能涨|会涨|会跌|涨吗|跌吗|怎么办|技巧|策略建议|why|should|advice|"
+    "走势|趋势|能不能涨|会涨|会跌|涨吗|跌吗|怎么办|技巧|策略建议|why|should|advice|"
     "recommend|suggest|think|opinion|predict|forecast|analysis|analyze|worth|would you|"
     "is it a good|good idea|can i|tips",
     "ADVICE",
@@ -344,7 +357,9 @@ add(
 )
 
 # ---------------------------------------------------------------- units
-add("手|lot|lots|lotsize|lot size|标准手", "LOT", factor=1.0)
+add("手|lot|lots|lotsize|标准手", "LOT", factor=1.0)
+add("手半", "LOT", factor=1.0, plus=0.5)
+add("手数|lot size|lots:|volume|vol|交易量|数量", "VOLMARK")
 add("mini lot|mini lots|迷你手", "LOT", factor=0.1)
 add("micro lot|micro lots|微型手", "LOT", factor=0.01)
 add("半手|half a lot|half lot|half a lots|半个手", "VOLUME", volume=0.5)
@@ -383,8 +398,37 @@ add(
 QUOTE_SYMBOL_WORDS = frozenset({"金价", "银价", "油价", "国际金价"})
 
 ISO_CODES = frozenset(
-    "usd eur gbp jpy aud nzd cad chf cnh cny hkd sgd sek nok dkk try zar mxn pln huf czk "
-    "xau xag xpt xpd rub inr krw thb".split()
+    [
+        "usd",
+        "eur",
+        "gbp",
+        "jpy",
+        "aud",
+        "nzd",
+        "cad",
+        "chf",
+        "cnh",
+        "cny",
+        "hkd",
+        "sgd",
+        "sek",
+        "nok",
+        "dkk",
+        "try",
+        "zar",
+        "mxn",
+        "pln",
+        "huf",
+        "czk",
+        "xau",
+        "xag",
+        "xpt",
+        "xpd",
+        "rub",
+        "inr",
+        "krw",
+        "thb",
+    ]
 )
 
 # ---------------------------------------------------------------- whole-message checks
@@ -422,11 +466,14 @@ INJECTION = re.compile(
             r"\bapi\s*key",
             r"\bpassword",
             r"\bprompt\b",
+            r"\bforget\b.{0,20}\b(everything|all|previous|your|instructions|rules)",
+            r"\binstructions?\s*:",
+            r"\bas\s+(an?\s+)?admin",
             r"忽略|无视|不要理会|别管之前|之前的指令|以上的指令|上面的指令|之前的规则|系统提示|提示词|"
             r"开发者模式|越狱|你现在是|你是一个|扮演|假装|转账|转给|转到|转钱|转出|提现|出金|入金|汇款|"
             r"打款|所有钱|全部钱|把钱|所有的钱|全部的钱|跳过确认|不用确认|无需确认|不需要确认|不要确认|"
             r"别确认|从现在开始|从现在起|新规则|密码|密钥|规则改|修改规则|关闭风控|关掉风控|取消限制|"
-            r"解除限制|泄露|你的规则|你的指令|隐藏的规则|系统指令|管理员模式|最高权限",
+            r"解除限制|管理员身份|以管理员|作为管理员|泄露|你的规则|你的指令|隐藏的规则|系统指令|管理员模式|最高权限",
         ]
     )
 )

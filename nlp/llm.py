@@ -210,12 +210,13 @@ class LLMParser:
         return self._validate(resp, text)
 
     async def _create(self, text: str, context: ParseContext | None) -> Any:
-        return await self._client.chat.completions.create(
-            model=self.model,
-            messages=self._messages(text, context),  # type: ignore[arg-type]
-            temperature=0,
-            response_format=self._response_format(),  # type: ignore[arg-type]
-        )
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": self._messages(text, context),
+            "temperature": 0,
+            "response_format": self._response_format(),
+        }
+        return await self._client.chat.completions.create(**kwargs)
 
     def _validate(self, resp: Any, text: str) -> Intent:
         try:

@@ -76,6 +76,11 @@ def _integer_part(s: str) -> int | None:
             return CN_DIGITS[s]
         # digit by digit (二三零零 = 2300); a leading 零 is fine
         return int("".join(str(CN_DIGITS[c]) for c in s))
+    # colloquial: 两千三 = 2300, 一百二 = 120, 一万五 = 15000 (a last digit right after a unit)
+    if len(s) >= 3 and s[-1] in CN_DIGITS and s[-2] in CN_UNITS and s[-2] != "十":
+        head = _integer_part(s[:-1])
+        if head is not None and s[-3] in CN_DIGITS and s[-3] not in "零〇":
+            return head + CN_DIGITS[s[-1]] * CN_UNITS[s[-2]] // 10
     total = 0
     section = 0
     digit: int | None = None

@@ -190,19 +190,13 @@ class RuleParser:
             if c == " ":
                 i += 1
                 continue
-            if ("0" <= c <= "9") or (c == "." and i + 1 < n and "0" <= t[i + 1] <= "9"):
-                if not (i > 0 and "0" <= t[i - 1] <= "9"):
-                    m = ARABIC_NUMBER.match(t, i)
-                    if m:
-                        raw = m.group(0)
-                        v = parse_arabic(raw)
-                        if v is not None:
-                            neg = i > 0 and t[i - 1] == "-" and (i < 2 or not t[i - 2].isalnum())
-                            toks.append(
-                                Tok("NUM", i, m.end(), value=v, dec=decimals_of(raw), neg=neg)
-                            )
-                            i = m.end()
-                            continue
+            starts_number = ("0" <= c <= "9") or (c == "." and i + 1 < n and "0" <= t[i + 1] <= "9")
+            if starts_number and not (i > 0 and "0" <= t[i - 1] <= "9"):
+                num = self._number_at(t, i)
+                if num is not None:
+                    toks.append(num)
+                    i = num.end
+                    continue
             lm = _LEX.match_at(t, i)
             sm = self.aliases.match_at(t, i)
             if sm and (lm is None or sm[0] >= lm[0]):
@@ -239,6 +233,18 @@ class RuleParser:
             toks.append(Tok("X", i, i + 1))
             i += 1
         return toks
+
+    @staticmethod
+    def _number_at(t: str, i: int) -> Tok | None:
+        m = ARABIC_NUMBER.match(t, i)
+        if not m:
+            return None
+        raw = m.group(0)
+        v = parse_arabic(raw)
+        if v is None:
+            return None
+        neg = i > 0 and t[i - 1] == "-" and (i < 2 or not t[i - 2].isalnum())
+        return Tok("NUM", i, m.end(), value=v, dec=decimals_of(raw), neg=neg)
 
     # ------------------------------------------------------------------ grammar
     def _parse(self, text: str, context: ParseContext | None) -> Intent:
@@ -393,7 +399,9 @@ class _Grammar:
             return True
         if self.has("OPENWEAK") and (self.symbols or self.has_volume_word):
             return True
-        if self.sides_weak and (self.symbols or self.has_volume_word):
+        if self.sides_weak and self.has_volume_word:
+            return True
+        if self.sides_weak and self.symbols:
             return not self.has("LIST", "POSNOUN", "QUOTE")
         if self.sides_noun and (self.has_volume_word or self.has("KIND", "AT")):
             return not self.has("LIST")
@@ -409,14 +417,16 @@ class _Grammar:
     # ------------------------------------------------------------------ run
     def run(self, forced: tuple[str, str | None] | None, context: ParseContext | None) -> Intent:
         h = self.has
-        if h("OFFTOPIC", "ADVICE", "NEG") and not forced:
+        if h("OFFTOPIC", "ADVICE", "NEG", "STATEMENT") and not forced:
             raise _Unknown
-        if h("FOREIGN") or self.rolling or h("BADPERIOD"):
-            foreign = True
-        else:
-            foreign = False
+        foreign = h("FOREIGN", "BADPERIOD") or self.rolling
         if h("REPEAT") and not forced:
             return self._repeat(context)
+        if h("HOWTO") and not forced:
+            # "怎么下单" / "how do I close a trade": a question about the bot, not an order
+            if self.symbols or any(tk.kind == "NUM" for tk in self.toks):
+                raise _Unknown
+            return Intent(intent="help")
         if forced:
             intent, side = forced
         else:
@@ -546,6 +556,17 @@ class _Grammar:
             raise _Unknown
         return s
 
+    def _sltp_backward(self) -> bool:
+        """ "2300止损 2400止盈": the numbers come before their keywords (decided per message:
+        the last sl/tp keyword has a number right before it and none after it)."""
+        idx = [i for i, tk in enumerate(self.toks) if tk.has("SL", "TP")]
+        if not idx:
+            return False
+        j = idx[-1]
+        if j == 0 or self.toks[j - 1].kind != "NUM":
+            return False
+        return not any(tk.kind == "NUM" for tk in self.toks[j + 1 :])
+
     def _report_slots(self, s: dict[str, Any]) -> None:
         kinds = [tk.vals["kind"] for tk in self.toks if tk.has("REPKIND") and "kind" in tk.vals]
         explicit = [
@@ -585,12 +606,11 @@ class _Grammar:
         sl: list[float] = []
         tp: list[float] = []
         has_selector = "selector" in s
+        backward = self._sltp_backward()
         for i, tk in enumerate(toks):
-            if tk.has("SL"):
-                pending_value = "sl"
-                continue
-            if tk.has("TP"):
-                pending_value = "tp"
+            if tk.has("SL", "TP"):
+                if not backward:
+                    pending_value = "sl" if tk.has("SL") else "tp"
                 continue
             if tk.has("VOLUME"):
                 volumes.append(float(tk.vals["volume"]))
@@ -601,9 +621,17 @@ class _Grammar:
             prev = self._prev_sig(i)
             marker = self._prev_marker(i)
             integer = tk.dec == 0 and float(tk.value).is_integer()
-            if nxt is not None and nxt.has("LOT"):
+            if backward and nxt is not None and nxt.has("SL", "TP") and not tk.spoken:
+                tk.role = "sl" if nxt.has("SL") else "tp"
+                (sl if nxt.has("SL") else tp).append(tk.value)
+            elif nxt is not None and nxt.has("LOT"):
                 tk.role = "volume"
-                volumes.append(tk.value * float(nxt.vals.get("factor", 1.0)))
+                volumes.append(
+                    tk.value * float(nxt.vals.get("factor", 1.0)) + float(nxt.vals.get("plus", 0))
+                )
+            elif marker is not None and marker.has("VOLMARK") and not tk.spoken:
+                tk.role = "volume"
+                volumes.append(tk.value)
             elif nxt is not None and nxt.has("DIST") and tk.value < 1000:
                 if intent in ("open", "modify"):
                     raise _Unknown  # a distance in points/pips is not a price
@@ -644,10 +672,7 @@ class _Grammar:
                 and (prev.has("AT") or (prev.has("KIND") and not prev.has("ORDERS")))
                 and not tk.spoken
                 and not (nxt is not None and nxt.has("LOT"))
-            ):
-                tk.role = "price"
-                prices.append(tk.value)
-            elif (
+            ) or (
                 intent == "open"
                 and prev is not None
                 and prev.has("KIND")
@@ -728,9 +753,9 @@ class _Grammar:
                 continue  # queries: stray numbers do not change the answer
             later_vol = any(0 < o.value <= 100 and o.dec <= 2 for o in arabic[k + 1 :])
             kind_said = "order_type" in s and s["order_type"] != "market"
-            if self.slash and vol_like and not volumes and not price_like:
-                volumes.append(v)
-            elif self.slash and vol_like and not volumes and k == 0:
+            if (self.slash and vol_like and not volumes and not price_like) or (
+                self.slash and vol_like and not volumes and k == 0
+            ):
                 volumes.append(v)
             elif vol_like and not price_like:
                 if volumes:
@@ -743,6 +768,10 @@ class _Grammar:
             elif vol_like and price_like:
                 if not prices and (kind_said or self.has("AT")) and (volumes or later_vol):
                     prices.append(v)
+                elif not volumes and integer and v <= 10:
+                    volumes.append(v)
+                elif not volumes and not (kind_said or self.has("AT")):
+                    raise _Unknown  # "买入欧美1.08": a volume or a price? do not guess
                 elif not volumes:
                     volumes.append(v)
                 elif not prices:
