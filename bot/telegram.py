@@ -579,13 +579,10 @@ class TelegramPlatform:
         listed = self._is_listed(uid)
         if not listed and is_group:
             return  # in groups the bot acts only for listed users
-        command = text.split(" ", 1)[0].lower()
-        if command == "/start":
-            if not listed:
-                out = Outgoing(_START_UNKNOWN[lang].format(uid=user.id), lang=lang)
-                await self._reply(chat.id, out)
-                return
-            text = "/help"
+        if not listed and text.split(" ", 1)[0].lower() == "/start":
+            out = Outgoing(_START_UNKNOWN[lang].format(uid=user.id), lang=lang)
+            await self._reply(chat.id, out)
+            return
         incoming = Incoming(
             platform="telegram",
             chat_id=str(chat.id),

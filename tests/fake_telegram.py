@@ -29,6 +29,7 @@ import json
 import re
 import struct
 import time
+import zlib
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -137,16 +138,28 @@ def utf16_len(text: str) -> int:
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) of a structurally valid PNG (signature, IHDR first, IEND last)."""
-    if not data.startswith(PNG_SIGNATURE) or len(data) < 33:
+    """(width, height) of a structurally valid PNG: the signature, IHDR first, every chunk's
+    CRC right, IDAT present, IEND last; None otherwise."""
+    if not data.startswith(PNG_SIGNATURE):
         return None
-    length, kind = struct.unpack(">I4s", data[8:16])
-    if kind != b"IHDR" or length != 13:
+    pos, kinds, size = 8, [], None
+    while pos + 12 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if len(body) != length:
+            return None
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
+        if zlib.crc32(kind + body) & 0xFFFFFFFF != crc:
+            return None
+        if kind == b"IHDR":
+            size = struct.unpack(">II", body[:8])
+        kinds.append(kind)
+        pos += 12 + length
+    if pos != len(data) or not kinds or kinds[0] != b"IHDR" or kinds[-1] != b"IEND":
         return None
-    if not data.endswith(b"IEND\xaeB`\x82"):
+    if b"IDAT" not in kinds or size is None or 0 in size:
         return None
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
+    return int(size[0]), int(size[1])
 
 
 class TelegramError(Exception):
@@ -205,9 +218,7 @@ class FakeTelegram:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(self._runner.addresses[0][1])
         self._client = ClientSession(timeout=ClientTimeout(total=10))
         return self
 
@@ -712,7 +723,6 @@ class FakeTelegram:
 
 def tiny_png(width: int = 2, height: int = 1) -> bytes:
     """A valid PNG (8-bit greyscale) built by hand, for tests that need an image."""
-    import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         crc = zlib.crc32(kind + data) & 0xFFFFFFFF

@@ -204,11 +204,11 @@ async def test_unlisted_user_start_in_chinese_when_their_app_is_chinese(
     assert sent[0]["text"].startswith("你的 Telegram 用户 ID 是 999。")
 
 
-async def test_listed_user_start_is_help(tg: FakeTelegram, bot: Any) -> None:
+async def test_listed_user_start_goes_to_the_conversation(tg: FakeTelegram, bot: Any) -> None:
     _, script = bot
     tg.send_text(tg.user(ALICE), "/start")
     await tg.wait_sent(ALICE)
-    assert script.seen[0].text == "/help"
+    assert script.seen[0].text == "/start"
 
 
 async def test_unlisted_user_in_group_is_ignored(tg: FakeTelegram, bot: Any) -> None:
