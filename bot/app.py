@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.settings import Settings
+from broker.errors import TemporaryBrokerError
+from broker.supervisor import Supervisor
 from handlers.messages import Incoming, Outgoing, PlatformCaps
 from store.audit import AuditLog
 from store.db import Database
@@ -57,6 +59,7 @@ class App:
     conversation: Any
     reports: Any
     scheduler: Any
+    supervisor: Supervisor
     fanout: Fanout
     audit: AuditLog
     platforms: list[Platform] = field(default_factory=list)
@@ -83,13 +86,20 @@ async def build_app(settings: Settings) -> App:
     db = await Database.open(settings.database_url)
     audit = AuditLog(db)
     broker = make_broker(settings)
-    await broker.connect()
+    try:
+        await broker.connect()
+    except TemporaryBrokerError as exc:
+        # the supervisor keeps trying; trading stays blocked until the terminal answers
+        log.warning("trading terminal not reachable yet: %s", exc)
     parser = make_parser(settings)
     reports = make_report_service(settings, broker, db)
     conversation = make_conversation(settings, broker, parser, db, reports)
     fanout = Fanout()
     scheduler = make_scheduler(settings, reports, db, broker, fanout, audit)
-    return App(settings, db, broker, conversation, reports, scheduler, fanout, audit)
+    supervisor = Supervisor(
+        broker, on_disconnect=scheduler.on_terminal_down, on_reconnect=scheduler.on_terminal_up
+    )
+    return App(settings, db, broker, conversation, reports, scheduler, supervisor, fanout, audit)
 
 
 def make_platforms(settings: Settings, app: App) -> list[Platform]:
@@ -112,7 +122,7 @@ def make_platforms(settings: Settings, app: App) -> list[Platform]:
 
 
 async def close_app(app: App) -> None:
-    for step in (app.scheduler.shutdown, app.broker.close, app.db.close):
+    for step in (app.supervisor.stop, app.scheduler.shutdown, app.broker.close, app.db.close):
         try:
             result = step()
             if asyncio.iscoroutine(result):
@@ -144,6 +154,7 @@ async def run_app(settings: Settings) -> int:
             started.append(p)
             log.info("%s started", p.name)
         await _maybe_start(app.scheduler)
+        app.supervisor.start()
         names = ", ".join(p.name for p in started) or "none"
         log.info("tradechat running (broker: %s; platforms: %s)", settings.broker.kind, names)
         if sys.stdin.isatty():
