@@ -37,7 +37,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.render import Rendered, render, text_size
+from bot.render import Rendered, render, reply_code_line, split_message, text_size
 from bot.settings import Settings, secret
 from bot.wecom_crypto import WeComCryptoError, WXBizMsgCrypt
 from handlers.messages import Image, Incoming, Outgoing, PlatformCaps, detect_lang
@@ -302,15 +302,8 @@ class WeComPlatform:
 
     async def _deliver(self, user: str, out: Outgoing) -> None:
         r = render(out, self.caps)
-        if r.buttons:
-            try:
-                await self._send_card(user, r)
-            except WeComApiError as exc:
-                log.warning("WeCom: card refused (%s); sending reply codes as text", exc)
-                r = render(out, dataclasses.replace(self.caps, buttons="command"))
-            else:
-                r = dataclasses.replace(r, texts=[])
-        for text in r.texts:
+        texts = await self._preview(user, out, r) if r.buttons else r.texts
+        for text in texts:
             await self._message(user, "text", {"content": text})
         for img in r.images:
             if img.caption:
@@ -318,20 +311,20 @@ class WeComPlatform:
             media_id = await self._upload(img)
             await self._message(user, "image", {"media_id": media_id})
 
-    async def _send_card(self, user: str, r: Rendered) -> None:
-        """A button_interaction card. A preview that fits goes into the card itself;
-        a longer one is sent as text first and the card only carries the buttons."""
+    async def _preview(self, user: str, out: Outgoing, r: Rendered) -> list[str]:
+        """A button_interaction card. A preview that fits goes into the card itself; a longer
+        one is sent as text first and the card carries the buttons. When the card is refused
+        the typed reply codes go out as text instead. Returns the texts still to send."""
         full = "\n".join(r.texts)
         first, _, rest = full.partition("\n")
         fits = len(first) <= CARD_TITLE_MAX and len(rest) <= CARD_BODY_MAX
         if not fits:
             for text in r.texts:
                 await self._message(user, "text", {"content": text})
-        title = first if fits else _clip(first, CARD_TITLE_MAX)
         task_id = f"tc{int(time.time())}{secrets.token_hex(6)}"
         card: dict[str, Any] = {
             "card_type": "button_interaction",
-            "main_title": {"title": title or "✓"},
+            "main_title": {"title": (first if fits else _clip(first, CARD_TITLE_MAX)) or "✓"},
             "task_id": task_id,
             "button_list": [
                 {"text": _clip(b.label, 10), "style": 1 if i == 0 else 2, "key": b.id}
@@ -340,10 +333,18 @@ class WeComPlatform:
         }
         if fits and rest:
             card["sub_title_text"] = rest
+        try:
+            await self._message(user, "template_card", card)
+        except WeComApiError as exc:
+            log.warning("WeCom: card refused (%s); sending reply codes as text", exc)
+            if fits:
+                return render(out, dataclasses.replace(self.caps, buttons="command")).texts
+            line = reply_code_line(out.buttons, out.lang)
+            return split_message(line, self.caps.max_text, "bytes")
         self._cards[task_id] = _Card(user, {b.id: b.label for b in r.buttons}, time.time())
         while len(self._cards) > 2000:
             self._cards.popitem(last=False)
-        await self._message(user, "template_card", card)
+        return []
 
     async def _message(self, user: str, msgtype: str, content: dict[str, Any]) -> dict[str, Any]:
         body = {"touser": user, "msgtype": msgtype, "agentid": self.agent_id, msgtype: content}
