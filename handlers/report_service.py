@@ -152,7 +152,7 @@ class ReportService:
         account, positions, snaps = await asyncio.gather(
             self._account(), self._positions(), self._snapshots(p)
         )
-        return await asyncio.to_thread(
+        rep = await asyncio.to_thread(
             compute_pnl,
             deals,
             p,
@@ -163,6 +163,11 @@ class ReportService:
             symbol=symbol,
             magic=magic,
         )
+        if p.end > now and rep.balance_curve:  # a running period: the curve stops at now
+            past = [pt for pt in rep.balance_curve if pt[0] <= now]
+            later = [pt for pt in rep.balance_curve if pt[0] > now]
+            rep.balance_curve = past + ([(now, later[0][1])] if later else [])
+        return rep
 
     def _future(self, p: Period, now: datetime, lang: Lang) -> ReportAnswer | None:
         if p.start > now:
@@ -326,7 +331,7 @@ class ReportService:
             images = await self._charts(self._pnl_chart_jobs(rep, lang, full=True))
         return ReportAnswer(text, images, md, period_key=p.key)
 
-    async def hedge_summary(self, now: datetime, by_magic: bool = False) -> HedgeSummary:
+    async def hedge_summary(self, now: datetime) -> HedgeSummary:
         start = self.trading_day_start(now)
         positions = await self.broker.positions()
         deals = await self._deals(start, now + timedelta(minutes=1))
@@ -346,19 +351,15 @@ class ReportService:
     ) -> ReportAnswer:
         now = now or datetime.now(UTC)
         try:
-            s = await self.hedge_summary(now, by_magic)
+            s = await self.hedge_summary(now)
         except Exception as exc:
             return self._failure(exc, lang)
         local = self.calendar().local(now)
-        # per EA automatically when two EAs share a symbol
-        shared = len({(r.symbol, r.magic) for r in s.magic_rows}) > len(
-            {r.symbol for r in s.magic_rows}
-        )
-        text = render.hedge_text(s, lang, local, self.zone_label(), by_magic=by_magic or shared)
+        text = render.hedge_text(s, lang, local, self.zone_label(), by_magic=by_magic)
         note = None if s.empty else await self._maybe_commentary(text, lang)
         if note:
             text = render.hedge_text(
-                s, lang, local, self.zone_label(), by_magic=by_magic or shared, commentary=note
+                s, lang, local, self.zone_label(), by_magic=by_magic, commentary=note
             )
         md = render.hedge_markdown(s, lang, local, self.zone_label(), commentary=note)
         images: list[Image] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from handlers.messages import Incoming, Lang, Outgoing
+from store.db import Database
 from store.subscriptions import KINDS, SubscriptionStore
 
 NAMES: dict[str, dict[str, str]] = {
@@ -113,14 +114,23 @@ def _kinds_list(lang: Lang) -> str:
 
 
 async def handle_subscription_command(
-    incoming: Incoming, lang: Lang, store: SubscriptionStore
+    incoming: Incoming,
+    lang: Lang,
+    store: SubscriptionStore | None = None,
+    *,
+    db: Database | None = None,
 ) -> Outgoing | None:
-    """Answer a subscription command; None when the text is not one."""
+    """Answer a subscription command; None when the text is not one. Give the `store`, or
+    the `db` to build one on."""
     if not incoming.text:
         return None
     parsed = parse_subscription_command(incoming.text)
     if parsed is None:
         return None
+    if store is None:
+        if db is None:
+            raise TypeError("handle_subscription_command needs a store or a db")
+        store = SubscriptionStore(db)
     verb, kind = parsed
     zh = lang == "zh"
     platform, chat = incoming.platform, incoming.chat_id

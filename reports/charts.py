@@ -29,6 +29,7 @@ from reports.pnl import PnLReport
 
 WIDTH_IN, HEIGHT_IN, DPI = 10.8, 7.2, 100  # 1080 × 720 px
 GREEN, RED, BLUE, ORANGE, GREY = "#1a9850", "#d73027", "#2166ac", "#f39c12", "#888888"
+_NO_OFFSET = ["", "", "", "", "", ""]  # the title already names the period
 _LOCK = threading.Lock()  # rc_context is process-global
 
 _CJK_FAMILIES = (
@@ -152,7 +153,9 @@ def balance_chart(rep: PnLReport, zone: tzinfo, lang: str, title_suffix: str = "
         if has:
             loc = mdates.AutoDateLocator(tz=zone, minticks=3, maxticks=6)
             ax.xaxis.set_major_locator(loc)
-            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc, tz=zone))
+            ax.xaxis.set_major_formatter(
+                mdates.ConciseDateFormatter(loc, tz=zone, offset_formats=_NO_OFFSET)
+            )
             ax.yaxis.set_major_formatter(_money_fmt(rep.currency))
             ax.legend(loc="best")
             ax.grid(True, alpha=0.3)
@@ -204,7 +207,9 @@ def daily_pnl_chart(rep: PnLReport, lang: str, title_suffix: str = "") -> bytes:
             ax.axhline(0, color=GREY, linewidth=1)
             loc = mdates.AutoDateLocator(minticks=3, maxticks=8)
             ax.xaxis.set_major_locator(loc)
-            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+            ax.xaxis.set_major_formatter(
+                mdates.ConciseDateFormatter(loc, offset_formats=_NO_OFFSET)
+            )
             ax.yaxis.set_major_formatter(_money_fmt(rep.currency))
             ax.grid(True, axis="y", alpha=0.3)
         else:

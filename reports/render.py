@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -318,6 +319,19 @@ def _row_lines(r: HedgeRow, lang: str) -> list[str]:
     return out
 
 
+def _ea_line(r: HedgeRow, lang: str) -> str:
+    lock = " 🔒" if r.locked else ""
+    if lang == "zh":
+        return (
+            f"  └ {magic_name(r.magic, lang)}：多 {r.buy.lots:.2f} / 空 {r.sell.lots:.2f} 手"
+            f" · 浮动 {money(r.floating)}{lock}"
+        )
+    return (
+        f"  └ {magic_name(r.magic, lang)}: buy {r.buy.lots:.2f} / sell {r.sell.lots:.2f} lots"
+        f" · floating {money(r.floating)}{lock}"
+    )
+
+
 def hedge_text(
     s: HedgeSummary,
     lang: str,
@@ -334,8 +348,11 @@ def hedge_text(
         lines.append(
             "当前没有持仓，今日也没有成交。" if zh else "No open positions and no deals today."
         )
-    for r in s.magic_rows if by_magic else s.rows:
+    for r in s.rows:
         lines.extend(_row_lines(r, lang))
+        eas = [m for m in s.magic_rows if m.symbol == r.symbol and (m.buy.count or m.sell.count)]
+        if by_magic or len(eas) > 1:
+            lines.extend(_ea_line(m, lang) for m in eas)
     if not s.empty:
         lines.append(
             f"合计：浮动 {money(s.floating)} · 今日已实现 {money(s.realised_today)}"
@@ -428,6 +445,9 @@ def hedge_markdown(
     return "\n".join(out) + "\n"
 
 
+_IMG = re.compile(r"^!\[([^\]]*)\]\(([^)\s]+)\)$")
+
+
 def markdown_to_html(md: str, title: str = "tradechat report") -> str:
     """A small renderer for the Markdown these functions write: headings, tables, lists,
     paragraphs. Everything is escaped."""
@@ -465,7 +485,11 @@ def markdown_to_html(md: str, title: str = "tradechat report") -> str:
         if in_list:
             body.append("</ul>")
             in_list = False
-        if line.startswith("## "):
+        img = _IMG.match(line)
+        if img:
+            alt, src = (html.escape(x, quote=True) for x in img.groups())
+            body.append(f'<p><img src="{src}" alt="{alt}" style="max-width:100%"></p>')
+        elif line.startswith("## "):
             body.append(f"<h2>{html.escape(line[3:])}</h2>")
         elif line.startswith("# "):
             body.append(f"<h1>{html.escape(line[2:])}</h1>")

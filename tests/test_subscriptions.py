@@ -100,3 +100,10 @@ async def test_sent_markers_are_per_chat_and_period(store) -> None:
     assert not await store.was_sent("daily", "2025-03-11", "qq", "7")
     assert not await store.was_sent("daily", "2025-03-12", "telegram", "42")
     assert await store.last_sent_key("daily") == "2025-03-11"
+
+
+async def test_handler_can_be_bound_to_the_database_alone(store) -> None:
+    msg = Incoming("wecom", "zhang", "zhang", text="/subscribe alerts")
+    out = await handle_subscription_command(msg, "en", db=store.db)
+    assert out is not None
+    assert [s.kind for s in await store.list_for_chat("wecom", "zhang")] == ["alerts"]
