@@ -21,9 +21,7 @@ class Clock:
         self.t += seconds
 
 
-def make_terminal(
-    clock: Clock, path: Path | None = None, **kwargs: object
-) -> PaperTerminal:
+def make_terminal(clock: Clock, path: Path | None = None, **kwargs: object) -> PaperTerminal:
     term = PaperTerminal(path, clock=clock, **kwargs)  # type: ignore[arg-type]
     assert term.initialize()
     return term

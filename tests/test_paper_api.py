@@ -47,7 +47,14 @@ def test_results_are_struct_sequences_not_namedtuples(term: PaperTerminal) -> No
     info = term.account_info()
     pos = term.positions_get()[0]
     deal = term.history_deals_get(position=pos.ticket)[0]
-    for struct in (result, info, pos, deal, term.symbol_info("EURUSD"), term.symbol_info_tick("EURUSD")):
+    for struct in (
+        result,
+        info,
+        pos,
+        deal,
+        term.symbol_info("EURUSD"),
+        term.symbol_info_tick("EURUSD"),
+    ):
         assert isinstance(struct, tuple)
         assert not hasattr(struct, "_fields")
         assert not hasattr(struct, "_replace")
@@ -73,14 +80,31 @@ def test_results_are_struct_sequences_not_namedtuples(term: PaperTerminal) -> No
 
 def test_constants_have_the_metatrader5_values(term: PaperTerminal) -> None:
     assert (term.TRADE_ACTION_DEAL, term.TRADE_ACTION_PENDING, term.TRADE_ACTION_SLTP) == (1, 5, 6)
-    assert (term.TRADE_ACTION_MODIFY, term.TRADE_ACTION_REMOVE, term.TRADE_ACTION_CLOSE_BY) == (7, 8, 10)
+    assert (term.TRADE_ACTION_MODIFY, term.TRADE_ACTION_REMOVE, term.TRADE_ACTION_CLOSE_BY) == (
+        7,
+        8,
+        10,
+    )
     assert (term.ORDER_TYPE_BUY, term.ORDER_TYPE_SELL_STOP) == (0, 5)
     assert (term.ORDER_FILLING_FOK, term.ORDER_FILLING_IOC, term.ORDER_FILLING_RETURN) == (0, 1, 2)
-    assert (term.TIMEFRAME_M1, term.TIMEFRAME_H1, term.TIMEFRAME_H4, term.TIMEFRAME_D1) == (1, 16385, 16388, 16408)
+    assert (term.TIMEFRAME_M1, term.TIMEFRAME_H1, term.TIMEFRAME_H4, term.TIMEFRAME_D1) == (
+        1,
+        16385,
+        16388,
+        16408,
+    )
     assert (term.TIMEFRAME_W1, term.TIMEFRAME_MN1) == (32769, 49153)
-    assert (term.DEAL_ENTRY_IN, term.DEAL_ENTRY_OUT, term.DEAL_ENTRY_INOUT, term.DEAL_ENTRY_OUT_BY) == (0, 1, 2, 3)
+    assert (
+        term.DEAL_ENTRY_IN,
+        term.DEAL_ENTRY_OUT,
+        term.DEAL_ENTRY_INOUT,
+        term.DEAL_ENTRY_OUT_BY,
+    ) == (0, 1, 2, 3)
     assert (term.DEAL_TYPE_BALANCE, term.DEAL_REASON_SL, term.DEAL_REASON_TP) == (2, 4, 5)
-    assert (term.ACCOUNT_MARGIN_MODE_RETAIL_HEDGING, term.ACCOUNT_MARGIN_MODE_RETAIL_NETTING) == (2, 0)
+    assert (term.ACCOUNT_MARGIN_MODE_RETAIL_HEDGING, term.ACCOUNT_MARGIN_MODE_RETAIL_NETTING) == (
+        2,
+        0,
+    )
     assert term.TRADE_RETCODE_DONE == 10009
     assert term.TRADE_RETCODE_INVALID_FILL == 10030
     assert term.TRADE_RETCODE_INVALID_CLOSE_VOLUME == 10038
@@ -141,12 +165,15 @@ def test_missing_fields_are_zero_and_unknown_keys_ignored(term: PaperTerminal) -
 
 def test_hidden_symbol_has_no_tick_until_selected(term: PaperTerminal) -> None:
     info = term.symbol_info("XAGUSD")
-    assert info.visible is False and info.select is False
-    assert info.bid == 0.0 and info.ask == 0.0
+    assert info.visible is False
+    assert info.select is False
+    assert info.bid == 0.0
+    assert info.ask == 0.0
     assert term.symbol_info_tick("XAGUSD") is None
     assert term.symbol_select("XAGUSD", True)
     tick = term.symbol_info_tick("XAGUSD")
-    assert tick is not None and 20 < tick.bid < 45
+    assert tick is not None
+    assert 20 < tick.bid < 45
     assert term.symbol_info("XAGUSD").visible is True
 
 
@@ -167,7 +194,8 @@ def test_suffix_is_part_of_every_symbol_name(clock: Clock) -> None:
     term = make_terminal(clock, suffix=".m")
     assert term.symbol_info("XAUUSD") is None
     info = term.symbol_info("XAUUSD.m")
-    assert info.name == "XAUUSD.m" and info.currency_base == "XAU"
+    assert info.name == "XAUUSD.m"
+    assert info.currency_base == "XAU"
     result = market(term, "XAUUSD.m", term.ORDER_TYPE_BUY, 0.01)
     assert result.retcode == term.TRADE_RETCODE_DONE
     assert term.positions_get()[0].symbol == "XAUUSD.m"
@@ -198,7 +226,7 @@ def test_history_deals_get_forms(term: PaperTerminal) -> None:
     assert term.history_deals_total(0, T0 + 86400) == 3
     assert term.history_deals_get() is None
     assert term.last_error()[0] == -2
-    assert term.history_deals_get(datetime(2026, 1, 1).date(), T0) is None
+    assert term.history_deals_get(datetime(2026, 1, 1, tzinfo=UTC).date(), T0) is None
     orders = term.history_orders_get(position=first.order)
     assert [o.state for o in orders] == [term.ORDER_STATE_FILLED] * 2
     assert term.history_orders_total(0, T0 + 86400) == 2
@@ -208,8 +236,10 @@ def test_order_check_success_is_retcode_zero_with_done(term: PaperTerminal) -> N
     check = term.order_check(
         {"action": 1, "symbol": "EURUSD", "volume": 1.0, "type": 0, "type_filling": 0}
     )
-    assert check.retcode == 0 and check.comment == "Done"
-    assert check.margin > 0 and check.margin_free < check.equity
+    assert check.retcode == 0
+    assert check.comment == "Done"
+    assert check.margin > 0
+    assert check.margin_free < check.equity
     assert term.positions_total() == 0
     bad = term.order_check({"action": 1, "symbol": "EURUSD", "volume": 0.001, "type": 0})
     assert bad.retcode == term.TRADE_RETCODE_INVALID_VOLUME
@@ -222,9 +252,13 @@ def test_copy_rates_from_pos_is_an_ascending_structured_array(term: PaperTermina
     )  # fmt: skip
     assert len(rates) == 24
     times = [int(t) for t in rates["time"]]
-    assert times == sorted(times) and times[1] - times[0] == 3600
+    assert times == sorted(times)
+    assert times[1] - times[0] == 3600
     assert times[-1] <= int(T0) + 7200 < times[-1] + 3600  # the last bar is the current one
-    assert all(r["low"] <= min(r["open"], r["close"]) <= max(r["open"], r["close"]) <= r["high"] for r in rates)
+    assert all(
+        r["low"] <= min(r["open"], r["close"]) <= max(r["open"], r["close"]) <= r["high"]
+        for r in rates
+    )
     assert term.copy_rates_from_pos("NOPE", term.TIMEFRAME_H1, 0, 5) is None
     assert term.copy_rates_from_pos("EURUSD", 12345, 0, 5) is None
 

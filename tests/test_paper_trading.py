@@ -36,13 +36,20 @@ def test_market_buy_opens_a_position_and_an_entry_deal_with_commission(term: Pap
     result = market(term, "EURUSD", term.ORDER_TYPE_BUY, 1.0, magic=42, comment="first")
     assert result.retcode == term.TRADE_RETCODE_DONE
     assert result.comment == "Request executed"
-    assert result.price == 1.10003 and result.volume == 1.0
+    assert result.price == 1.10003
+    assert result.volume == 1.0
     assert (result.bid, result.ask) == (1.10000, 1.10003)
     pos = term.positions_get()[0]
     assert pos.ticket == pos.identifier == result.order  # position ticket = opening order
     assert result.deal != result.order
-    assert (pos.type, pos.magic, pos.comment, pos.reason) == (0, 42, "first", term.POSITION_REASON_EXPERT)
-    assert pos.price_current == 1.10000 and pos.profit == pytest.approx(-3.0)
+    assert (pos.type, pos.magic, pos.comment, pos.reason) == (
+        0,
+        42,
+        "first",
+        term.POSITION_REASON_EXPERT,
+    )
+    assert pos.price_current == 1.10000
+    assert pos.profit == pytest.approx(-3.0)
     deal = term.history_deals_get(position=pos.ticket)[0]
     assert (deal.ticket, deal.order, deal.entry, deal.type) == (result.deal, result.order, 0, 0)
     assert (deal.commission, deal.profit, deal.magic, deal.comment) == (-3.5, 0.0, 42, "first")
@@ -54,7 +61,8 @@ def test_partial_then_full_close_by_ticket_books_profit_in_out_deals(term: Paper
     term.set_price("EURUSD", 1.10103)
     assert term.positions_get()[0].profit == pytest.approx(100.0)
     part = _close(term, opened.order, 0.4, magic=7)
-    assert part.retcode == term.TRADE_RETCODE_DONE and part.price == 1.10103
+    assert part.retcode == term.TRADE_RETCODE_DONE
+    assert part.price == 1.10103
     assert term.positions_get()[0].volume == pytest.approx(0.6)
     last = _close(term, opened.order, 0.6, magic=7)
     assert last.retcode == term.TRADE_RETCODE_DONE
@@ -80,7 +88,9 @@ def test_usdjpy_profit_is_converted_from_yen_to_usd(term: PaperTerminal) -> None
     term.set_price("USDJPY", 151.000)
     expected = round(0.995 * 100_000 / ((151.000 + 151.005) / 2), 2)
     assert term.positions_get()[0].profit == pytest.approx(expected)
-    assert term.order_calc_profit(term.ORDER_TYPE_BUY, "USDJPY", 1.0, 150.005, 151.0) == pytest.approx(expected)
+    assert term.order_calc_profit(
+        term.ORDER_TYPE_BUY, "USDJPY", 1.0, 150.005, 151.0
+    ) == pytest.approx(expected)
     _close(term, opened.order, 1.0)
     out = term.history_deals_get(position=opened.order)[-1]
     assert out.profit == pytest.approx(expected)
@@ -108,7 +118,8 @@ def test_stop_out_closes_the_worst_position_with_reason_so(term: PaperTerminal) 
     term.set_price("XAUUSD", 2620.00)
     assert term.positions_get() == ()
     out = term.history_deals_get(position=opened.order)[-1]
-    assert out.reason == term.DEAL_REASON_SO and out.comment.startswith("[so ")
+    assert out.reason == term.DEAL_REASON_SO
+    assert out.comment.startswith("[so ")
 
 
 # --- retcodes ------------------------------------------------------------------------------
@@ -129,7 +140,8 @@ def test_bad_volume_and_no_money_retcodes(
 ) -> None:
     result = market(term, symbol, term.ORDER_TYPE_BUY, volume)
     assert result.retcode == expected
-    assert result.deal == 0 and result.order == 0
+    assert result.deal == 0
+    assert result.order == 0
     assert term.positions_total() == 0
     assert term.last_error() == (1, "Success")
 
@@ -150,7 +162,8 @@ def test_price_beyond_deviation_is_a_requote_with_fresh_prices(term: PaperTermin
     assert result.retcode == term.TRADE_RETCODE_REQUOTE
     assert (result.bid, result.ask) == (1.10000, 1.10003)
     ok = market(term, "EURUSD", term.ORDER_TYPE_BUY, 0.1, price=1.10000, deviation=5)
-    assert ok.retcode == term.TRADE_RETCODE_DONE and ok.price == 1.10003
+    assert ok.retcode == term.TRADE_RETCODE_DONE
+    assert ok.price == 1.10003
 
 
 @pytest.mark.parametrize(
@@ -233,15 +246,22 @@ def test_buy_limit_fills_when_the_ask_crosses_its_price(term: PaperTerminal) -> 
     placed = _pending(term, term.ORDER_TYPE_BUY_LIMIT, 1.09900, sl=1.09500)
     assert placed.retcode == term.TRADE_RETCODE_PLACED
     order = term.orders_get()[0]
-    assert (order.ticket, order.state, order.price_open, order.volume_current) == (placed.order, 1, 1.099, 0.1)
+    assert (order.ticket, order.state, order.price_open, order.volume_current) == (
+        placed.order,
+        1,
+        1.099,
+        0.1,
+    )
     term.set_price("EURUSD", 1.09950)  # ask 1.09953: not yet
-    assert term.orders_total() == 1 and term.positions_total() == 0
+    assert term.orders_total() == 1
+    assert term.positions_total() == 0
     term.set_price("EURUSD", 1.09890)  # ask 1.09893
     assert term.orders_get() == ()
     pos = term.positions_get()[0]
     assert (pos.ticket, pos.price_open, pos.sl, pos.magic) == (placed.order, 1.09893, 1.095, 9)
     hist = term.history_orders_get(ticket=placed.order)[0]
-    assert hist.state == term.ORDER_STATE_FILLED and hist.position_id == pos.ticket
+    assert hist.state == term.ORDER_STATE_FILLED
+    assert hist.position_id == pos.ticket
     assert term.history_deals_get(ticket=placed.order)[0].entry == term.DEAL_ENTRY_IN
 
 
@@ -260,7 +280,8 @@ def test_pending_order_modify_remove_and_expiry(term: PaperTerminal, clock: Cloc
     assert term.order_send(modify).retcode == 10025
     assert term.order_send({**modify, "price": 1.20000}).retcode == 10015
     removed = term.order_send({"action": term.TRADE_ACTION_REMOVE, "order": placed.order})
-    assert removed.retcode == 10009 and term.orders_total() == 0
+    assert removed.retcode == 10009
+    assert term.orders_total() == 0
     assert term.history_orders_get(ticket=placed.order)[0].state == term.ORDER_STATE_CANCELED
     server_now = term.symbol_info_tick("EURUSD").time
     timed = _pending(term, term.ORDER_TYPE_BUY_LIMIT, 1.09900,
@@ -281,7 +302,8 @@ def test_stop_loss_closes_the_position_with_reason_sl(term: PaperTerminal) -> No
     assert term.positions_get() == ()
     out = term.history_deals_get(position=opened.order)[-1]
     assert (out.entry, out.reason, out.comment) == (1, term.DEAL_REASON_SL, "[sl 1.09900]")
-    assert out.price == 1.09890 and out.profit == pytest.approx(-11.3)
+    assert out.price == 1.09890
+    assert out.profit == pytest.approx(-11.3)
     assert out.magic == 5
     order = term.history_orders_get(ticket=out.order)[0]
     assert order.reason == term.ORDER_REASON_SL
@@ -309,7 +331,9 @@ def test_swap_is_charged_at_server_midnight_and_tripled_on_wednesday(
     clock.advance(86_400)  # Wednesday night: triple swap
     assert term.positions_get()[0].swap == pytest.approx(-28.8)
     balance = term.account_info().balance
-    assert term.account_info().equity == pytest.approx(balance + term.positions_get()[0].profit - 28.8)
+    assert term.account_info().equity == pytest.approx(
+        balance + term.positions_get()[0].profit - 28.8
+    )
     _close(term, opened.order, 0.5)
     out = term.history_deals_get(position=opened.order)[-1]
     assert out.swap == pytest.approx(-14.4)
@@ -327,7 +351,8 @@ def test_netting_account_keeps_one_position_per_symbol(clock: Clock) -> None:
     term.set_price("EURUSD", 1.10100)
     market(term, "EURUSD", term.ORDER_TYPE_BUY, 1.0)
     (pos,) = term.positions_get()
-    assert pos.ticket == first.order and pos.volume == 2.0
+    assert pos.ticket == first.order
+    assert pos.volume == 2.0
     assert pos.price_open == pytest.approx(1.10053)
     market(term, "EURUSD", term.ORDER_TYPE_SELL, 3.0)  # reverses
     (pos,) = term.positions_get()

@@ -1137,7 +1137,11 @@ class PaperTerminal(c):
             if group is not _UNSET and group is not None:
                 if not isinstance(group, str):
                     raise TypeError("argument 'group' must be str")
-                found = [d for d in found if group_matches(group, d.symbol)]
+                verdict: dict[str, bool] = {}
+                for d in found:
+                    if d.symbol not in verdict:
+                        verdict[d.symbol] = group_matches(group, d.symbol)
+                return tuple(d for d in found if verdict[d.symbol])
             return tuple(found)
         if ticket is not _UNSET:
             if not isinstance(ticket, int):
