@@ -284,3 +284,19 @@ def test_mention_of_someone_else_stays_in_the_text() -> None:
     text, mentioned, _ = read_segments(parse_cq("[CQ:at,qq=555] 你好"), "10001")
     assert mentioned is False
     assert text == "@555 你好"
+
+
+def test_make_onebot_is_none_unless_enabled_and_reads_the_token_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.onebot import make_onebot
+    from bot.settings import Settings
+
+    assert make_onebot(Settings(), Echo(), lambda _u: True) is None
+    monkeypatch.setenv("TRADECHAT_QQ_ACCESS_TOKEN", "tok")
+    settings = Settings(qq={"enabled": True, "mode": "forward", "min_send_interval_s": 2.0})
+    bot = make_onebot(settings, Echo(), lambda _u: True)
+    assert bot is not None
+    assert bot.mode == "forward"
+    assert bot.name == "qq"
+    assert bot.caps.buttons == "command"

@@ -248,3 +248,87 @@ async def test_messages_of_one_user_are_answered_in_order(env: Env) -> None:
     await env.bot.idle()
     await asyncio.sleep(0)
     assert [c.text for c in env.fake.sends()] == ["收到：一", "收到：二", "收到：三", "收到：四"]
+
+
+def test_make_wecom_needs_enabled_ids_and_all_three_secrets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.settings import Settings
+    from bot.wecom import make_wecom
+
+    enabled = Settings(wecom={"enabled": True, "corp_id": CORP_ID, "agent_id": AGENT_ID})
+    assert make_wecom(Settings(), Script(), lambda _u: True) is None
+    for name in ("TRADECHAT_WECOM_SECRET", "TRADECHAT_WECOM_TOKEN", "TRADECHAT_WECOM_AES_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert make_wecom(enabled, Script(), lambda _u: True) is None  # secrets missing
+    monkeypatch.setenv("TRADECHAT_WECOM_SECRET", SECRET)
+    monkeypatch.setenv("TRADECHAT_WECOM_TOKEN", TOKEN)
+    monkeypatch.setenv("TRADECHAT_WECOM_AES_KEY", "short")
+    assert make_wecom(enabled, Script(), lambda _u: True) is None  # a bad key is named, not raised
+    monkeypatch.setenv("TRADECHAT_WECOM_AES_KEY", AES_KEY)
+    bot = make_wecom(enabled, Script(), lambda _u: True)
+    assert bot is not None
+    assert (bot.name, bot.corp_id, bot.agent_id) == ("wecom", CORP_ID, AGENT_ID)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_run_starts_qq_and_wecom_together_from_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from bot.app import make_platforms
+    from bot.settings import Settings
+    from tests.fake_onebot import FakeOneBot
+
+    fake = FakeWeCom()
+    await fake.start()
+    monkeypatch.delenv("TRADECHAT_TELEGRAM_TOKEN", raising=False)
+    monkeypatch.setenv("TRADECHAT_QQ_ACCESS_TOKEN", "qq-token")
+    monkeypatch.setenv("TRADECHAT_WECOM_SECRET", SECRET)
+    monkeypatch.setenv("TRADECHAT_WECOM_TOKEN", TOKEN)
+    monkeypatch.setenv("TRADECHAT_WECOM_AES_KEY", AES_KEY)
+    qq_port, wecom_port = _free_port(), _free_port()
+    settings = Settings(
+        users=[{"platform": "qq", "id": 20002}, {"platform": "wecom", "id": "alice"}],
+        qq={"enabled": True, "listen_port": qq_port, "min_send_interval_s": 0.0},
+        wecom={
+            "enabled": True,
+            "corp_id": CORP_ID,
+            "agent_id": AGENT_ID,
+            "api_base_url": fake.base_url,
+            "listen_port": wecom_port,
+        },
+    )
+    script = Script()
+    platforms = make_platforms(
+        settings, SimpleNamespace(conversation=SimpleNamespace(handle=script))
+    )
+    assert [p.name for p in platforms] == ["qq", "wecom"]
+    onebot = FakeOneBot()
+    onebot.access_token = "qq-token"
+    for p in platforms:
+        await p.start()
+    driver = CallbackDriver(f"http://127.0.0.1:{wecom_port}/wecom/callback")
+    try:
+        await onebot.dial(f"ws://127.0.0.1:{qq_port}/onebot/v11/ws")
+        await onebot.private_message(20002, "余额")
+        await driver.text("alice", "余额")
+        (qq_answer,) = await onebot.wait_sends(1)
+        (wecom_answer,) = await fake.wait_sends(1)
+        assert qq_answer.text == "收到：余额"
+        assert wecom_answer.text == "收到：余额"
+        assert {i.platform for i in script.seen} == {"qq", "wecom"}
+    finally:
+        await driver.close()
+        await onebot.close()
+        for p in platforms:
+            await p.stop()
+        await fake.close()
