@@ -308,9 +308,8 @@ async def test_run_starts_qq_and_wecom_together_from_settings(
         },
     )
     script = Script()
-    platforms = make_platforms(
-        settings, SimpleNamespace(conversation=SimpleNamespace(handle=script))
-    )
+    app: Any = SimpleNamespace(conversation=SimpleNamespace(handle=script))
+    platforms = make_platforms(settings, app)
     assert [p.name for p in platforms] == ["qq", "wecom"]
     onebot = FakeOneBot()
     onebot.access_token = "qq-token"
