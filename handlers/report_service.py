@@ -215,7 +215,7 @@ class ReportService:
     def _pnl_chart_jobs(
         self, rep: PnLReport, lang: Lang, full: bool
     ) -> list[tuple[str, Callable[[], bytes], str]]:
-        if rep.deal_count == 0 and not rep.equity_curve:
+        if rep.trading_deals == 0 and not rep.equity_curve:
             return []
         zone = self.zone()
         suffix = rep.period.label(lang)
@@ -229,7 +229,7 @@ class ReportService:
                     _msg(lang, "余额与净值", "Balance and equity"),
                 )
             )
-        if rep.period.kind != "day" and rep.deal_count:
+        if rep.period.kind != "day" and rep.trading_deals:
             jobs.append(
                 (
                     f"daily-{key}.png",
@@ -320,7 +320,7 @@ class ReportService:
                 f"\n(period still running; figures as of {cal.local(now):%Y-%m-%d %H:%M})",
             )
         md = render.pnl_markdown(rep, kind, lang, self.zone_label())
-        if rep.deal_count:
+        if rep.trading_deals:
             note = await self._maybe_commentary(text, lang)
             if note:
                 text += "\n" + _msg(lang, "🤖 AI 点评（数字以上方为准）：", "🤖 AI commentary:")

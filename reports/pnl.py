@@ -109,7 +109,8 @@ class PnLReport:
     by_magic: dict[int, Bucket] = field(default_factory=dict)
     by_side: dict[str, Bucket] = field(default_factory=dict)
     daily: list[tuple[date, float]] = field(default_factory=list)  # realised per trading day
-    deal_count: int = 0  # deals inside the period after filters
+    deal_count: int = 0  # deals inside the period after filters (balance operations too)
+    trading_deals: int = 0  # buy/sell deals and "other" charges among them
     # balance operations (never P&L)
     deposits: float = 0.0
     withdrawals: float = 0.0  # ≤ 0
@@ -245,6 +246,7 @@ def compute_pnl(
             if filtered:
                 continue
             rep.deal_count += 1
+            rep.trading_deals += 1
             rep.other_ops += net
         else:
             if symbol is not None and d.symbol != symbol and d.broker_symbol != symbol:
@@ -254,6 +256,7 @@ def compute_pnl(
             if magic is not None and pos_magic != magic:
                 continue
             rep.deal_count += 1
+            rep.trading_deals += 1
             rep.gross_profit += d.profit
             rep.swap += d.swap
             rep.commission += d.commission

@@ -60,7 +60,7 @@ def pnl_text(rep: PnLReport, kind: str, lang: str, zone_label: str = "", top: in
     zh = lang == "zh"
     cur = f" {rep.currency}" if rep.currency else ""
     lines = [pnl_title(rep, kind, lang, zone_label)]
-    if rep.deal_count == 0:
+    if rep.trading_deals == 0:
         lines.append("本期没有成交。" if zh else "No trades in this period.")
     else:
         lines.append(("已实现盈亏：" if zh else "Realised P&L: ") + money(rep.realised) + cur)
@@ -81,7 +81,7 @@ def pnl_text(rep: PnLReport, kind: str, lang: str, zone_label: str = "", top: in
             else f" ({rep.open_positions} open, {rep.open_volume:.2f} lots)"
         )
         lines.append(("浮动盈亏：" if zh else "Floating P&L: ") + money(rep.floating) + cur + pos)
-        if rep.deal_count:
+        if rep.trading_deals:
             lines.append(("合计：" if zh else "Total: ") + money(rep.total) + cur)
     if rep.trades:
         pf = "—" if rep.profit_factor is None else f"{rep.profit_factor:.2f}"
@@ -211,7 +211,7 @@ def pnl_markdown(rep: PnLReport, kind: str, lang: str, zone_label: str = "") -> 
         ("出金" if zh else "Withdrawals", money(rep.withdrawals)),
     ]
     out = [f"# {t}", ""]
-    if rep.deal_count == 0:
+    if rep.trading_deals == 0:
         out += ["本期没有成交。" if zh else "No trades in this period.", ""]
     out += [f"| {'项目' if zh else 'Item'} | {rep.currency or ''} |", "|---|---:|"]
     out += [f"| {k} | {v} |" for k, v in rows]
