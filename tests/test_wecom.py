@@ -7,6 +7,7 @@ import asyncio
 import base64
 import hashlib
 import time
+from typing import Any
 from collections.abc import AsyncIterator
 
 import pytest
