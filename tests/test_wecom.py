@@ -7,8 +7,8 @@ import asyncio
 import base64
 import hashlib
 import time
-from typing import Any
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
