@@ -170,7 +170,7 @@ class WeComPlatform:
                 q.get("msg_signature", ""),
                 q.get("timestamp", ""),
                 q.get("nonce", ""),
-                q.get("echostr", ""),
+                q.get("echostr", "").replace(" ", "+"),  # an unencoded "+" reads as a space
             )
         except WeComCryptoError as exc:
             log.warning("WeCom: URL check from %s refused: %s", request.remote, exc)

@@ -332,3 +332,19 @@ async def test_run_starts_qq_and_wecom_together_from_settings(
         for p in platforms:
             await p.stop()
         await fake.close()
+
+
+async def test_url_check_with_an_unencoded_plus_in_echostr_still_verifies(env: Env) -> None:
+    import aiohttp
+    from yarl import URL
+
+    from tests.fake_wecom import _sha1_signature, wecom_encrypt
+
+    echostr = ""
+    while "+" not in echostr:  # a ciphertext whose base64 has a "+"
+        echostr = wecom_encrypt("1616140317555161061")
+    sig = _sha1_signature(TOKEN, "1409659589", "263014780", echostr)
+    raw = f"{env.driver.url}?msg_signature={sig}&timestamp=1409659589&nonce=263014780&echostr={echostr}"
+    async with aiohttp.ClientSession() as s, s.get(URL(raw, encoded=True)) as resp:
+        assert resp.status == 200
+        assert await resp.text() == "1616140317555161061"
