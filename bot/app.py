@@ -85,7 +85,8 @@ async def build_app(settings: Settings) -> App:
     settings.app.data_dir.mkdir(parents=True, exist_ok=True)
     db = await Database.open(settings.database_url)
     audit = AuditLog(db)
-    broker = make_broker(settings)
+    # a new paper account seeds its demo history here (seconds): off the event loop
+    broker = await asyncio.to_thread(make_broker, settings)
     try:
         await broker.connect()
     except TemporaryBrokerError as exc:
