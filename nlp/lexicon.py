@@ -37,7 +37,7 @@ def add(words: str, *tags: str, **vals: Any) -> None:
 # ACTION: says "open in this direction"; NOUN: names positions of that side (a filter);
 # WEAK: a bare 多/空, a side only next to a symbol or volume.
 add(
-    "买入|买进|买涨|做多|开多|买多|加多|追多|抄底|购买|进多|多进|入多|buy|long|go long|buying|"
+    "买入|买进|买涨|做多|开多|买多|加多|追多|购买|进多|多进|入多|buy|long|go long|buying|"
     "挂多|挂买|开个多单|下多单|开多单|做个多单|做多单",
     "SIDE",
     "ACTION",

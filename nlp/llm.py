@@ -207,6 +207,8 @@ class LLMParser:
                 raise _failure(exc) from None
         except openai.APIError as exc:
             raise _failure(exc) from None
+        except Exception as exc:  # a body the SDK cannot read, a broken proxy …
+            raise LLMFailure("bad_response", f"{type(exc).__name__}: {exc}"[:200]) from None
         return self._validate(resp, text)
 
     async def _create(self, text: str, context: ParseContext | None) -> Any:
@@ -242,7 +244,7 @@ class LLMParser:
             raise LLMFailure("malformed", "not a JSON object")
         data = {k: v for k, v in data.items() if v is not None}
         try:
-            intent = Intent.model_validate(data)
+            intent = Intent.model_validate(data, strict=True)
         except ValidationError as exc:
             raise LLMFailure("invalid", str(exc.errors()[0].get("msg", ""))[:200]) from None
         if intent.intent in TRADE_INTENTS and intent.symbol is not None:

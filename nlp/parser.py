@@ -7,6 +7,7 @@ error, HTTP status, refusal, malformed or out-of-contract output, …).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -16,6 +17,8 @@ from nlp.rules import RuleParser
 
 if TYPE_CHECKING:
     from nlp.llm import LLMParser
+
+log = logging.getLogger(__name__)
 
 Engine = Literal["rules", "llm"]
 EngineChoice = Literal["auto", "rules", "llm"]
@@ -84,6 +87,9 @@ class IntentParser:
             return self._rules(text, context, t0, exc.reason)
         except TimeoutError:
             return self._rules(text, context, t0, "timeout")
+        except Exception as exc:  # the LLM path must never take parsing down
+            log.warning("LLM parser failed: %s", exc)
+            return self._rules(text, context, t0, "error")
         return ParseResult(intent, "llm", None, (time.perf_counter() - t0) * 1000)
 
     def _rules(

@@ -112,6 +112,7 @@ SLASH_COMMANDS: dict[str, tuple[str, str | None]] = {
 _SLASH = re.compile(r"^/([a-z_]+)(?:@[\w.]+)?(?=\s|$)(.*)$", re.ASCII | re.DOTALL)
 _PAIR = re.compile(r"(?<![a-z])([a-z]{3})\s?/\s?([a-z]{3})(?![a-z])")
 _ASCII_WORD = re.compile(r"[a-z]+", re.ASCII)
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 _LEX: PhraseMatcher[Entry] = PhraseMatcher(LEXICON)
 
@@ -153,8 +154,11 @@ class _Unknown(Exception):
 class RuleParser:
     """`parse(text)` → Intent. Fast (microseconds), deterministic, never raises."""
 
-    def __init__(self, aliases: dict[str, str] | None = None) -> None:
+    def __init__(self, aliases: dict[str, str] | None = None, *, safe: bool = True) -> None:
+        """`aliases`: the user's own names ([symbols.aliases]). `safe=False` lets an internal
+        error propagate instead of answering unknown (for tests)."""
         self.aliases = SymbolAliases(aliases)
+        self.safe = safe
 
     # ------------------------------------------------------------------ public
     def parse(self, text: str, context: ParseContext | None = None) -> Intent:
@@ -163,6 +167,8 @@ class RuleParser:
         except _Unknown:
             return UNKNOWN
         except Exception:  # the grammar must never take the bot down
+            if not self.safe:
+                raise
             log.exception("rule parser failed on %r", text[:200])
             return UNKNOWN
 
@@ -219,7 +225,9 @@ class RuleParser:
             if c in CN_NUMERAL_CHARS:
                 r = read_chinese_run(t, i)
                 if r:
-                    toks.append(Tok("NUM", i, r[0], value=r[1], spoken=True))
+                    toks.append(
+                        Tok("NUM", i, r[0], value=r[1], spoken=True, neg=_neg_before(t, i))
+                    )
                     i = r[0]
                     continue
             if "a" <= c <= "z":
@@ -243,8 +251,7 @@ class RuleParser:
         v = parse_arabic(raw)
         if v is None:
             return None
-        neg = i > 0 and t[i - 1] == "-" and (i < 2 or not t[i - 2].isalnum())
-        return Tok("NUM", i, m.end(), value=v, dec=decimals_of(raw), neg=neg)
+        return Tok("NUM", i, m.end(), value=v, dec=decimals_of(raw), neg=_neg_before(t, i))
 
     # ------------------------------------------------------------------ grammar
     def _parse(self, text: str, context: ParseContext | None) -> Intent:
@@ -270,6 +277,15 @@ class RuleParser:
             toks = self.tokenize(t)
         g = _Grammar(toks, rolling=ROLLING.search(t) is not None, slash=forced is not None)
         return g.run(forced, context)
+
+
+def _neg_before(t: str, i: int) -> bool:
+    """A minus sign right before a number ("-0.5手", "负两手"), not a range ("2300-2310")."""
+    if i == 0:
+        return False
+    if t[i - 1] == "负":
+        return True
+    return t[i - 1] in "-−" and (i < 2 or t[i - 2] not in _ASCII_ALNUM)
 
 
 def _join_pair(m: re.Match[str]) -> str:
