@@ -225,9 +225,7 @@ class RuleParser:
             if c in CN_NUMERAL_CHARS:
                 r = read_chinese_run(t, i)
                 if r:
-                    toks.append(
-                        Tok("NUM", i, r[0], value=r[1], spoken=True, neg=_neg_before(t, i))
-                    )
+                    toks.append(Tok("NUM", i, r[0], value=r[1], spoken=True, neg=_neg_before(t, i)))
                     i = r[0]
                     continue
             if "a" <= c <= "z":

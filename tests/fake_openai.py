@@ -16,6 +16,7 @@ e.g. a report commentary: `srv.responder = lambda req: Reply.text("Gold carried 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import deque
@@ -138,10 +139,8 @@ class FakeOpenAI:
         else:
             reply = self.default
         if reply.delay_s:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), timeout=reply.delay_s)
-            except TimeoutError:
-                pass
             if reply.kind == "hang":
                 return web.json_response({"error": {"message": "hung"}}, status=504)
         if reply.kind == "status":
