@@ -144,7 +144,7 @@ class Tok:
     role: str | None = None
 
     def has(self, *tags: str) -> bool:
-        return any(t in self.tags for t in tags)
+        return not self.tags.isdisjoint(tags)
 
 
 class _Unknown(Exception):
@@ -317,7 +317,7 @@ class _Grammar:
 
     # ------------------------------------------------------------------ helpers
     def has(self, *tags: str) -> bool:
-        return any(t in self.tags for t in tags)
+        return not self.tags.isdisjoint(tags)
 
     def _next(self, i: int) -> Tok | None:
         return self.toks[i + 1] if i + 1 < len(self.toks) else None
