@@ -28,6 +28,7 @@ from datetime import datetime
 
 from broker.base import Broker
 from broker.errors import BrokerError
+from handlers.audit_trail import AuditTrail
 from handlers.config import TradingConfig
 from handlers.execute import Executor, order_comment, render_outcome
 from handlers.i18n import t
@@ -35,7 +36,6 @@ from handlers.messages import Button, Incoming, Lang, Outgoing
 from handlers.plans import Plan, Planner, Problem, market_price, render_plan
 from handlers.risk import RiskGate
 from nlp.intent import Intent
-from store.audit import AuditLog
 from store.confirmations import (
     Confirmation,
     ConfirmationStore,
@@ -80,7 +80,7 @@ class ConfirmFlow:
         planner: Planner,
         risk: RiskGate,
         executor: Executor,
-        audit: AuditLog,
+        audit: AuditTrail,
         trading: TradingConfig,
         clock: Callable[[], datetime],
     ) -> None:
@@ -281,6 +281,7 @@ class ConfirmFlow:
                 ],
             },
         )
+        await self.audit.flush()  # the request is on disk before the broker sees it
         outcome = await self.executor.run(plan, conf.id)
         ms = (time.perf_counter() - t0) * 1000
         for o in outcome.legs:

@@ -42,6 +42,7 @@ from typing import Any, Protocol
 from broker.base import Broker
 from broker.errors import BrokerError
 from handlers import queries
+from handlers.audit_trail import AuditTrail
 from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
 from handlers.config import ConversationConfig
 from handlers.confirm import ConfirmFlow, is_bare_confirmation, parse_button, parse_code_reply
@@ -125,6 +126,7 @@ class Conversation:
         self.limiter = RateLimiter(config.messages_per_minute, 60.0, clock=secs)
         self.refusals = OncePer(config.refusal_interval_s, clock=secs)
         self.audit = AuditLog(db)
+        self.trail = AuditTrail(self.audit)
         self.prefs = PrefsStore(db)
         self.confirmations = ConfirmationStore(db)
         self.aliases = SymbolAliases(symbol_aliases)
@@ -142,7 +144,7 @@ class Conversation:
             planner=self.planner,
             risk=self.risk,
             executor=self.executor,
-            audit=self.audit,
+            audit=self.trail,
             trading=config.trading,
             clock=clock,
         )
@@ -173,30 +175,28 @@ class Conversation:
 
     async def handle(self, inc: Incoming) -> list[Outgoing]:
         t0 = time.perf_counter()
+        lang = self.config.default_lang
+        result = [Outgoing(t(lang, "internal_error"), lang=lang, kind="error")]
         try:
-            out, decision = await self._handle(inc)
-        except Exception as exc:
-            log.exception("conversation failed on a message from %s/%s", inc.platform, inc.user_id)
-            await self._safe_audit(inc, "error", {"error": repr(exc)[:500]})
-            lang = self.config.default_lang
-            return [Outgoing(t(lang, "internal_error"), lang=lang, kind="error")]
-        await self._safe_audit(
-            inc, "decision", {"decision": decision}, (time.perf_counter() - t0) * 1000
-        )
-        return out
-
-    async def _safe_audit(
-        self, inc: Incoming, event: str, detail: dict[str, Any], ms: float | None = None
-    ) -> None:
-        try:
-            await self._audit(inc, event, detail, ms)
+            async with self.trail.collect():
+                try:
+                    result, decision = await self._handle(inc)
+                except Exception as exc:
+                    log.exception(
+                        "conversation failed on a message from %s/%s", inc.platform, inc.user_id
+                    )
+                    await self._audit(inc, "error", {"error": repr(exc)[:500]})
+                    decision = "error"
+                ms = (time.perf_counter() - t0) * 1000
+                await self._audit(inc, "decision", {"decision": decision}, ms)
         except Exception:
             log.exception("could not write the audit log")
+        return result
 
     async def _audit(
         self, inc: Incoming, event: str, detail: dict[str, Any], ms: float | None = None
     ) -> None:
-        await self.audit.record(
+        await self.trail.record(
             event,
             platform=inc.platform,
             chat_id=inc.chat_id,

@@ -75,6 +75,33 @@ class AuditLog:
             )
             await s.commit()
 
+    async def record_many(self, events: list[dict[str, Any]]) -> None:
+        """Several events in one transaction (one commit instead of one per event). Each dict
+        takes `record`'s keyword arguments plus `event` and, optionally, `at` (when it
+        happened; default now)."""
+        if not events:
+            return
+        now = datetime.now(UTC)
+        async with self.db.session() as s:
+            for ev in events:
+                detail = ev.get("detail")
+                s.add(
+                    AuditRow(
+                        at=ev.get("at") or now,
+                        event=ev["event"],
+                        platform=ev.get("platform", ""),
+                        chat_id=ev.get("chat_id", ""),
+                        user_id=ev.get("user_id", ""),
+                        detail=detail
+                        if isinstance(detail, str)
+                        else json.dumps(
+                            detail or {}, ensure_ascii=False, default=str, sort_keys=True
+                        ),
+                        duration_ms=ev.get("duration_ms"),
+                    )
+                )
+            await s.commit()
+
     async def entries(
         self, *, since: datetime | None = None, user_id: str | None = None, limit: int = 200
     ) -> list[AuditEntry]:
