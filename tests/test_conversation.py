@@ -341,3 +341,35 @@ async def test_every_step_lands_in_the_audit_log(world: ChatWorld) -> None:
     result = [e for e in await world.conv.audit.entries() if e.event == "result"][-1]
     assert '"state": "done"' in result.detail
     assert result.duration_ms is not None
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+async def test_factory_wires_settings_users_limits_and_subscriptions(world: ChatWorld) -> None:
+    from bot.conversation_factory import make_conversation
+    from bot.settings import Settings
+    from nlp.parser import IntentParser
+    from nlp.rules import RuleParser
+
+    settings = Settings(
+        users=[{"platform": "telegram", "id": 555, "role": "viewer"}],
+        risk={"max_lots_per_order": 0.2, "read_only": False},
+        limits={"messages_per_minute": 2},
+    )
+    conv = make_conversation(
+        settings, world.broker, IntentParser(RuleParser()), world.db, None, clock=world.clock.now
+    )
+    world.conv = conv
+    assert conv.is_listed("telegram", "555")
+    assert conv.acl.role("console", "local") == "admin"  # the local console user, always
+    assert conv.config.risk.max_lots_per_order == 0.2
+    assert conv.config.trading.magic == settings.broker.magic
+    sub = only(await world.say("订阅日报", "555"))
+    assert "日报" in sub.text
+    assert "订阅" in sub.text
+    # the rate limit (2 a minute) applies to chat users but never to the local console
+    assert "余额" in only(await world.say("余额", "555")).text
+    assert "请稍等" in only(await world.say("余额", "555")).text
+    for _ in range(5):
+        assert "余额" in only(await world.say("余额", "local", platform="console")).text
