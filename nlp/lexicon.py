@@ -162,6 +162,8 @@ add(
 )
 add("how long|long time|short term|long term|longer|shorter|in short|long story", "NEUTRAL")
 add("前", "SEL", sel="earliest")
+add("全", "SEL", sel="all")
+add("安全|全面|完全|全球|全天|全年|全称|全新|全职", "NEUTRAL")
 add("之前|以前|前面|当前|目前|前景|前期|提前|眼前|前提", "NEUTRAL")
 add("on|for|of|of the|in", "PREP")
 
@@ -327,7 +329,7 @@ add(
 # ---------------------------------------------------------------- things we must not act on
 add(
     "为什么|为啥|怎么看|建议|应该|该不该|要不要|会不会|合适|一般|分析|预测|看多|看空|看涨|看跌|"
-    "走势|趋势|能不能涨|会涨|会跌|涨吗|跌吗|怎么办|技巧|策略建议|why|should|advice|"
+    "走势|趋势|适合|值得|能买吗|能卖吗|可以买吗|可以卖吗|该买|该卖|该平|机会|能不能涨|会涨|会跌|涨吗|跌吗|怎么办|技巧|策略建议|why|should|advice|"
     "recommend|suggest|think|opinion|predict|forecast|analysis|analyze|worth|would you|"
     "is it a good|good idea|can i|tips",
     "ADVICE",
@@ -387,7 +389,8 @@ add(
     "ger40|ger30|de40|de30|dax|dax40|uk100|ftse|ftse100|jp225|jpn225|nikkei|nikkei225|hk50|hsi|"
     "hk33|aus200|asx200|eu50|stoxx50|fra40|cac40|cn50|a50|china50|us2000|russell|ukoil|brent|"
     "xbrusd|ngas|natgas|xngusd|xptusd|xpdusd|copper|xrp|solana|doge|dogecoin|ltc|litecoin|bnb|"
-    "dxy|usdx|tesla|tsla|aapl|nvda|恒指|恒生|德指|德国指数|日经|富时|英国富时|法指|澳指|富时a50|"
+    "dxy|usdx|tesla|tsla|aapl|apple|google|googl|amazon|amzn|microsoft|msft|nvidia|netflix|meta|"
+    "stock|stocks|shares|etf|nvda|恒指|恒生|德指|德国指数|日经|富时|英国富时|法指|澳指|富时a50|"
     "布油|布伦特|天然气|铜|铂金|白金|钯金|美元指数|离岸人民币|人民币|港币|狗狗币|瑞波币|莱特币|"
     "比特币现金|以太经典|特斯拉|苹果|英伟达|茅台|股票|欧澳|欧加|欧纽|欧瑞|镑澳|镑加|镑纽|镑瑞|"
     "澳日|澳加|澳纽|澳瑞|纽日|加日|瑞日|纽加|美港|美新|美元人民币|美元兑人民币",
