@@ -18,13 +18,14 @@ One pass over the deals, no per-deal allocations beyond dictionary updates: 1M d
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from broker.models import Account, Deal, Position
-from reports.periods import Period, TradingCalendar, day_index
+from reports.periods import Period, TradingCalendar
 
 CLOSING = frozenset({"out", "inout", "out_by"})
 OPPOSITE = {"buy": "sell", "sell": "buy"}
@@ -185,28 +186,32 @@ def compute_pnl(
     if account is not None:
         rep.currency = account.currency
     start, end = period.start, period.end
-    stamps, days = calendar.day_boundaries(period)
-    daily = [0.0] * len(days)
+    _stamps, days = calendar.day_boundaries(period)
+    bounds = [calendar.day_start_utc(d) for d in days]  # aware UTC, compared without .timestamp()
+    n_days = len(days)
+    daily = [0.0] * n_days
     # balance changes per trading day (incl. deposits) — for the balance curve
-    day_balance_delta = [0.0] * len(days)
+    day_balance_delta = [0.0] * n_days
     intraday: list[tuple[datetime, float]] | None = [] if period.kind == "day" else None
     later_balance_delta = 0.0  # balance change after the period (all deals, unfiltered)
     filtered = symbol is not None or magic is not None
 
-    open_magic: dict[int, int] = {}
-    by_symbol = rep.by_symbol
-    by_magic = rep.by_magic
-    by_side = rep.by_side
-    cur_idx = -1
-    cur_lo = cur_hi = 0.0
-    closing = CLOSING
-    best_net = worst_net = 0.0
-
     deal_list = deals if isinstance(deals, list) else list(deals)
     # opening magics first, so that a close handed over before its open still finds it
-    for d in deal_list:
-        if d.entry == "in" and d.position_id:
-            open_magic[d.position_id] = d.magic
+    open_magic: dict[int, int] = {d.position_id: d.magic for d in deal_list if d.entry == "in"}
+
+    # one accumulator per (symbol, EA, side): profit, swap, commission, fee, trades, volume,
+    # wins, losses — rolled up into the three breakdowns after the pass
+    acc: dict[tuple[str, int, str], list[float]] = {}
+    trades = wins = losses = deal_count = trading_deals = 0
+    sum_wins = sum_losses = entry_costs = other_ops = 0.0
+    best: Deal | None = None
+    worst: Deal | None = None
+    best_net = worst_net = 0.0
+    best_key: tuple[str, int, str] = ("", 0, "")
+    worst_key: tuple[str, int, str] = ("", 0, "")
+    cur_idx = -1
+    cur_lo = cur_hi = start
 
     for d in deal_list:
         t = d.time
@@ -217,10 +222,57 @@ def compute_pnl(
         if t < start:
             continue
         dtype = d.type
-        if dtype in ("balance", "credit"):
+        if dtype == "buy" or dtype == "sell":
+            sym = d.symbol or d.broker_symbol or "?"
+            if symbol is not None and d.symbol != symbol and d.broker_symbol != symbol:
+                continue
+            entry = d.entry
+            if entry == "in":
+                pos_magic = d.magic
+                side = dtype
+            else:
+                pos_magic = open_magic.get(d.position_id, d.magic)
+                side = "sell" if dtype == "buy" else "buy"
+            if magic is not None and pos_magic != magic:
+                continue
+            deal_count += 1
+            trading_deals += 1
+            key = (sym, pos_magic, side)
+            a = acc.get(key)
+            if a is None:
+                a = acc[key] = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+            a[0] += d.profit
+            a[1] += d.swap
+            a[2] += d.commission
+            a[3] += d.fee
+            if entry == "in":
+                entry_costs += net
+            else:
+                trades += 1
+                a[4] += 1
+                a[5] += d.volume
+                if net > 0:
+                    wins += 1
+                    sum_wins += net
+                    a[6] += 1
+                elif net < 0:
+                    losses += 1
+                    sum_losses += net
+                    a[7] += 1
+                if best is None or net > best_net:
+                    best, best_net, best_key = d, net, key
+                if worst is None or net < worst_net:
+                    worst, worst_net, worst_key = d, net, key
+        elif dtype == "other":
             if filtered:
                 continue
-            rep.deal_count += 1
+            deal_count += 1
+            trading_deals += 1
+            other_ops += net
+        else:  # balance / credit: listed, never P&L
+            if filtered:
+                continue
+            deal_count += 1
             amount = d.profit
             if dtype == "credit":
                 rep.credit += amount
@@ -232,87 +284,66 @@ def compute_pnl(
                 rep.withdrawals += amount
                 kind = "withdrawal"
             rep.balance_ops.append(BalanceOp(t, kind, amount, d.comment, d.ticket))
-            if dtype == "balance":
-                ts = t.timestamp()
-                if not (cur_lo <= ts < cur_hi):
-                    cur_idx = day_index(stamps, ts)
-                    cur_lo = stamps[cur_idx]
-                    cur_hi = stamps[cur_idx + 1] if cur_idx + 1 < len(stamps) else end.timestamp()
-                day_balance_delta[cur_idx] += amount
-                if intraday is not None:
-                    intraday.append((t, amount))
-            continue
-        if dtype == "other":
-            if filtered:
+            if dtype != "balance":
                 continue
-            rep.deal_count += 1
-            rep.trading_deals += 1
-            rep.other_ops += net
-        else:
-            if symbol is not None and d.symbol != symbol and d.broker_symbol != symbol:
-                continue
-            entry = d.entry
-            pos_magic = open_magic.get(d.position_id, d.magic) if entry in closing else d.magic
-            if magic is not None and pos_magic != magic:
-                continue
-            rep.deal_count += 1
-            rep.trading_deals += 1
-            rep.gross_profit += d.profit
-            rep.swap += d.swap
-            rep.commission += d.commission
-            rep.fee += d.fee
-            side = OPPOSITE.get(dtype, dtype) if entry in closing else dtype
-            skey = d.symbol or d.broker_symbol or "?"
-            groups: tuple[tuple[dict[Any, Bucket], Any], ...] = (
-                (by_symbol, skey),
-                (by_magic, pos_magic),
-                (by_side, side),
-            )
-            for bucket_map, bkey in groups:
-                b = bucket_map.get(bkey)
-                if b is None:
-                    b = Bucket(str(bkey))
-                    bucket_map[bkey] = b
-                b.profit += d.profit
-                b.swap += d.swap
-                b.commission += d.commission
-                b.fee += d.fee
-                if entry in closing:
-                    b.trades += 1
-                    b.volume += d.volume
-                    if net > 0:
-                        b.wins += 1
-                    elif net < 0:
-                        b.losses += 1
-            if entry in closing:
-                rep.trades += 1
-                if net > 0:
-                    rep.wins += 1
-                    rep.sum_wins += net
-                elif net < 0:
-                    rep.losses += 1
-                    rep.sum_losses += net
-                if rep.best is None or net > best_net:
-                    best_net = net
-                    rep.best = TradeRef(
-                        d.ticket, d.position_id, t, skey, side, d.volume, net, pos_magic
-                    )
-                if rep.worst is None or net < worst_net:
-                    worst_net = net
-                    rep.worst = TradeRef(
-                        d.ticket, d.position_id, t, skey, side, d.volume, net, pos_magic
-                    )
-            else:
-                rep.entry_costs += net
-        ts = t.timestamp()
-        if not (cur_lo <= ts < cur_hi):
-            cur_idx = day_index(stamps, ts)
-            cur_lo = stamps[cur_idx]
-            cur_hi = stamps[cur_idx + 1] if cur_idx + 1 < len(stamps) else end.timestamp()
-        daily[cur_idx] += net
+            net = amount
+        if not (cur_lo <= t < cur_hi):
+            cur_idx = bisect.bisect_right(bounds, t) - 1
+            cur_lo = bounds[cur_idx]
+            cur_hi = bounds[cur_idx + 1] if cur_idx + 1 < n_days else end
+        if dtype != "balance":
+            daily[cur_idx] += net
         day_balance_delta[cur_idx] += net
         if intraday is not None:
             intraday.append((t, net))
+
+    rep.deal_count = deal_count
+    rep.trading_deals = trading_deals
+    rep.trades, rep.wins, rep.losses = trades, wins, losses
+    rep.sum_wins, rep.sum_losses = sum_wins, sum_losses
+    rep.entry_costs = entry_costs
+    rep.other_ops = other_ops
+    for (sym, pos_magic, side), a in acc.items():
+        rep.gross_profit += a[0]
+        rep.swap += a[1]
+        rep.commission += a[2]
+        rep.fee += a[3]
+        groups: tuple[tuple[dict[Any, Bucket], Any], ...] = (
+            (rep.by_symbol, sym),
+            (rep.by_magic, pos_magic),
+            (rep.by_side, side),
+        )
+        for bucket_map, bkey in groups:
+            b = bucket_map.get(bkey)
+            if b is None:
+                b = bucket_map[bkey] = Bucket(str(bkey))
+            b.profit += a[0]
+            b.swap += a[1]
+            b.commission += a[2]
+            b.fee += a[3]
+            b.trades += int(a[4])
+            b.volume += a[5]
+            b.wins += int(a[6])
+            b.losses += int(a[7])
+    for ref, net_value, key, attr in (
+        (best, best_net, best_key, "best"),
+        (worst, worst_net, worst_key, "worst"),
+    ):
+        if ref is not None:
+            setattr(
+                rep,
+                attr,
+                TradeRef(
+                    ref.ticket,
+                    ref.position_id,
+                    ref.time,
+                    key[0],
+                    key[2],
+                    ref.volume,
+                    net_value,
+                    key[1],
+                ),
+            )
 
     rep.daily = list(zip(days, daily, strict=True))
 

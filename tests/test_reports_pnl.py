@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reports.periods import PeriodError, TradingCalendar, make_zone, parse_report_date
 from reports.pnl import compute_pnl
@@ -341,3 +343,52 @@ def test_unknown_time_zone_is_a_period_error() -> None:
         make_zone("Mars/Olympus")
     assert make_zone("server", 3).utcoffset(None) == timedelta(hours=3)
     assert make_zone("server", None) is UTC
+
+
+_deal_strategy = st.tuples(
+    st.integers(0, 3 * 24 * 60),  # minutes after 2025-03-09 00:00 UTC
+    st.sampled_from(["buy", "sell", "balance", "other"]),
+    st.sampled_from(["in", "out", "out_by"]),
+    st.sampled_from(["EURUSD", "XAUUSD", "USDJPY"]),
+    st.integers(-50_000, 50_000),  # profit in cents
+    st.integers(-500, 0),  # commission in cents
+    st.integers(-300, 300),  # swap in cents
+    st.sampled_from([1, 2]),  # magic
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_deal_strategy, max_size=40), st.randoms())
+def test_totals_equal_naive_sums_in_any_order(rows, rnd) -> None:
+    deals = [
+        deal(
+            utc(2025, 3, 9) + timedelta(minutes=m),
+            typ,
+            entry if typ in ("buy", "sell") else "in",
+            sym,
+            0.1,
+            1.0,
+            profit=p / 100,
+            commission=c / 100 if typ in ("buy", "sell") else 0.0,
+            swap=s / 100 if typ in ("buy", "sell") else 0.0,
+            magic=mg,
+            position_id=i + 1,
+        )
+        for i, (m, typ, entry, sym, p, c, s, mg) in enumerate(rows)
+    ]
+    cal = TradingCalendar(UTC2, "00:00")
+    day = cal.day(date(2025, 3, 10))
+    inside = [d for d in deals if day.start <= d.time < day.end]
+    expected = sum(d.net for d in inside if d.type in ("buy", "sell", "other"))
+    closes = [d for d in inside if d.type in ("buy", "sell") and d.entry != "in"]
+    rnd.shuffle(deals)
+    rep = compute_pnl(deals, day, cal)
+    assert rep.realised == pytest.approx(expected, abs=1e-6)
+    assert rep.trades == len(closes)
+    assert rep.wins == len([d for d in closes if d.net > 0])
+    trading = rep.realised - rep.other_ops
+    assert sum(b.net for b in rep.by_symbol.values()) == pytest.approx(trading, abs=1e-6)
+    assert sum(b.net for b in rep.by_magic.values()) == pytest.approx(trading, abs=1e-6)
+    assert rep.deposits + rep.withdrawals == pytest.approx(
+        sum(d.profit for d in inside if d.type == "balance"), abs=1e-6
+    )
