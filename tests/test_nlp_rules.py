@@ -816,6 +816,17 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("/modify 123456 tp 2400", {"intent": "modify", "ticket": 123456, "tp": 2400.0}),
     ("/orders", {"intent": "orders"}),
     ("/balance", {"intent": "account"}),
+    ("下个单 黄金 0.01", {"intent": "open", "symbol": "XAUUSD", "volume": 0.01}),
+    (
+        "帮我开个黄金空单，0.02手",
+        {"intent": "open", "symbol": "XAUUSD", "side": "sell", "volume": 0.02},
+    ),
+    (
+        "卖出黄金 止损2350 0.1手",
+        {"intent": "open", "symbol": "XAUUSD", "side": "sell", "volume": 0.1, "sl": 2350.0},
+    ),
+    ("把所有单子的止盈去掉", {"intent": "unknown"}),
+    ("modify", {"intent": "unknown"}),
 ]
 
 
