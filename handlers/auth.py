@@ -90,6 +90,8 @@ class OncePer:
     """True the first time a key is seen, then again only after `interval_s` (used so that an
     unknown user gets one short refusal, not one per message)."""
 
+    max_keys = 10_000
+
     def __init__(self, interval_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval_s = interval_s
         self.clock = clock
@@ -100,5 +102,7 @@ class OncePer:
         last = self._last.get(key)
         if last is not None and now - last < self.interval_s:
             return False
+        if len(self._last) >= self.max_keys:  # strangers must not grow memory without bound
+            self._last = {k: v for k, v in self._last.items() if now - v < self.interval_s}
         self._last[key] = now
         return True
