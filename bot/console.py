@@ -153,39 +153,18 @@ async def console_loop(
 
 
 async def run_chat(settings: Settings) -> int:
-    """`tradechat chat`: build database, broker, parser, reports and the conversation, chat,
-    then close everything."""
-    from bot.broker_factory import make_broker
-    from bot.conversation_factory import make_conversation
-    from bot.parser_factory import make_parser
-    from store.db import Database
+    """`tradechat chat`: the conversation of `tradechat run` without platforms or scheduler."""
+    from bot.app import build_app, close_app
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    settings.app.data_dir.mkdir(parents=True, exist_ok=True)
-    db = await Database.open(settings.database_url)
-    broker = make_broker(settings)
     try:
-        try:
-            await broker.connect()
-        except Exception as exc:
-            print(f"tradechat: cannot connect to the trading terminal: {exc}", file=sys.stderr)
-            return 1
-        parser = make_parser(settings)
-        reports = _make_reports(settings, broker, db)
-        conversation = make_conversation(settings, broker, parser, db, reports)
-        try:
-            return await console_loop(conversation, settings)
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            return 130
+        app = await build_app(settings)
+    except Exception as exc:
+        print(f"tradechat: cannot start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return await console_loop(app.conversation, settings)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        return 130
     finally:
-        with contextlib.suppress(Exception):
-            await broker.close()
-        await db.close()
-
-
-def _make_reports(settings: Settings, broker: Any, db: Any) -> Any:
-    try:
-        from bot.report_factory import make_report_service
-    except ImportError:
-        return None
-    return make_report_service(settings, broker, db)
+        await close_app(app)
