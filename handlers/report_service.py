@@ -312,6 +312,8 @@ class ReportService:
             rep = await self._compute(p, now)
         except Exception as exc:
             return self._failure(exc, lang)
+        # "daily" asked for a week is titled as what it is
+        kind = {"day": "daily", "week": "weekly", "month": "monthly"}.get(p.kind, kind)
         text = render.pnl_text(rep, kind, lang, self.zone_label())
         if p.end > now:
             text += _msg(

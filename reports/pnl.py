@@ -395,6 +395,7 @@ def _balance_curve(
             bal += delta
             if i % step == 0 or i == len(intraday) - 1:
                 curve.append((t, bal))
+        curve.append((rep.period.end, bal))  # flat to the end of the day
         rep.balance_curve = curve
         return
     bal = start_balance
