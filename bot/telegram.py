@@ -106,6 +106,7 @@ COMMANDS: dict[Lang, list[tuple[str, str]]] = {
         ("account", "Balance, equity and margin"),
         ("pnl", "Profit and loss: today, week, month"),
         ("report", "Report with charts: daily, weekly, monthly, hedge"),
+        ("subscribe", "Have a report pushed here, e.g. /subscribe daily"),
         ("quote", "Price of a symbol, e.g. /quote XAUUSD"),
         ("buy", "Buy, e.g. /buy XAUUSD 0.01"),
         ("sell", "Sell, e.g. /sell EURUSD 0.1"),
@@ -118,6 +119,7 @@ COMMANDS: dict[Lang, list[tuple[str, str]]] = {
         ("account", "余额、净值、保证金"),
         ("pnl", "盈亏：今日、本周、本月"),
         ("report", "带图表的报告：日报、周报、月报、对冲汇总"),
+        ("subscribe", "订阅推送到本聊天，例如 /subscribe daily"),
         ("quote", "报价，例如 /quote XAUUSD"),
         ("buy", "买入，例如 /buy XAUUSD 0.01"),
         ("sell", "卖出，例如 /sell EURUSD 0.1"),
@@ -289,7 +291,7 @@ class TelegramPlatform:
         max_attempts: int = 5,
         backoff_s: float = 1.0,
         action_delay_s: float = 0.3,
-        callback_wait_s: float = 3.0,
+        callback_wait_s: float = 1.0,
         reconnect_delays_s: tuple[float, ...] = (5, 10, 20, 30, 60),
     ) -> None:
         self._handle_fn = handle
@@ -338,7 +340,7 @@ class TelegramPlatform:
         except InvalidToken:
             self._running = False
             raise
-        except (NetworkError, TelegramError) as exc:
+        except TelegramError as exc:
             log.warning("Telegram not reachable (%s); retrying in the background", exc)
             self._spawn(self._reconnect())
 
@@ -530,13 +532,14 @@ class TelegramPlatform:
             await asyncio.sleep(4.5)
 
     async def _answer(self, incoming: Incoming, chat_id: int, hint: str) -> list[Outgoing]:
+        """The conversation's answer, with a chat action showing while it takes a while.
+        Callers hold the chat's lock."""
         action = ChatAction.UPLOAD_PHOTO if _REPORTISH.search(hint) else ChatAction.TYPING
-        async with self._lock(incoming.chat_id):
-            indicator = self._spawn(self._chat_action(chat_id, action))
-            try:
-                return await self._handle(incoming)
-            finally:
-                indicator.cancel()
+        indicator = self._spawn(self._chat_action(chat_id, action))
+        try:
+            return await self._handle(incoming)
+        finally:
+            indicator.cancel()
 
     def _normalise(self, message: Message) -> tuple[str, bool] | None:
         """Telegram syntax → plain text: "/pnl@ourbot month" → "/pnl month", "@ourbot 持仓" →
@@ -593,9 +596,10 @@ class TelegramPlatform:
             message_id=str(message.message_id),
             mentioned=mentioned,
         )
-        outs = await self._answer(incoming, chat.id, text)
-        for out in outs:
-            await self._reply(chat.id, out)
+        # One chat at a time, answers included, so replies keep the order of the questions.
+        async with self._lock(incoming.chat_id):
+            for out in await self._answer(incoming, chat.id, text):
+                await self._reply(chat.id, out)
 
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -622,23 +626,31 @@ class TelegramPlatform:
             message_id=str(message.message_id),
         )
         # The press is answered at once: with the conversation's refusal as the toast when it
-        # comes quickly (the usual case), otherwise empty, and the result follows.
-        work = asyncio.ensure_future(self._answer(incoming, chat.id, ""))
-        done, _ = await asyncio.wait({work}, timeout=self._callback_wait_s)
+        # comes quickly (the usual case); otherwise an empty answer stops the spinner after
+        # `callback_wait_s` and the result follows as an edit or a message.
         answered = False
-        if not done:
-            await self._toast(query, None)
+
+        async def answer_late() -> None:
+            nonlocal answered
+            await asyncio.sleep(self._callback_wait_s)
             answered = True
-        outs = await work
-        toast = None
-        if not answered:
-            refusals = [o for o in outs if _is_refusal(o)]
-            if refusals:
-                toast = refusals[0].text
-                outs = [o for o in outs if o is not refusals[0]]
-            await self._toast(query, toast)
-        for out in outs:
-            await self._reply(chat.id, out)
+            await self._toast(query, None)
+
+        timer = self._spawn(answer_late())
+        async with self._lock(incoming.chat_id):
+            outs = await self._answer(incoming, chat.id, "")
+            if answered:  # the empty answer is out (or on its way)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await timer
+            else:
+                timer.cancel()
+                answered = True
+                refusal = next((o for o in outs if _is_refusal(o)), None)
+                if refusal is not None:
+                    outs = [o for o in outs if o is not refusal]
+                await self._toast(query, refusal.text if refusal is not None else None)
+            for out in outs:
+                await self._reply(chat.id, out)
 
     async def _toast(self, query: CallbackQuery, text: str | None) -> None:
         try:

@@ -181,7 +181,7 @@ class FakeTelegram:
         *,
         bot_id: int = 123456,
         bot_username: str = "tradechat_test_bot",
-        max_poll_s: float = 0.25,
+        max_poll_s: float = 0.1,
     ) -> None:
         self.token = token
         self.bot_id = bot_id

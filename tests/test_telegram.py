@@ -80,6 +80,9 @@ class Script:
                     kind="push",
                 )
             ]
+        if text == "slow":
+            await asyncio.sleep(0.5)
+            return [Outgoing("slow done")]
         if text == "boom":
             raise RuntimeError("a bug")
         return [Outgoing(f"? {text}")]
@@ -294,6 +297,41 @@ async def test_slow_answer_shows_a_chat_action_first(tg: FakeTelegram, bot: Any)
     tg.send_text(alice, "余额")
     await tg.wait_sent(ALICE, 3)
     assert tg.chat_actions[n_actions]["action"] == "typing"
+
+
+async def test_answers_in_one_chat_keep_the_order_of_the_questions(
+    tg: FakeTelegram, bot: Any
+) -> None:
+    alice = tg.user(ALICE)
+    tg.send_text(alice, "slow")
+    tg.send_text(alice, "余额")
+    sent = await tg.wait_sent(ALICE, 2)
+    assert sent[0]["text"] == "slow done"
+    assert sent[1]["text"].startswith("余额")
+
+
+async def test_slow_press_is_answered_before_the_result_arrives(tg: FakeTelegram) -> None:
+    script = Script()
+    platform = fast_platform(tg, script, {str(ALICE)}, callback_wait_s=0.1)
+    await platform.start()
+    try:
+        alice = tg.user(ALICE)
+        tg.send_text(alice, "buy")
+        preview = (await tg.wait_sent(ALICE))[0]
+        script.delay = 0.5
+        qid = tg.press(alice, preview, "c:7F3K")
+        await tg.wait_until(lambda: len(tg.edits) == 1)
+        assert tg.answer_for(qid) == {"callback_query_id": qid}
+        answered = tg.calls_of("answerCallbackQuery")[0].at
+        assert answered < tg.calls_of("editMessageText")[0].at
+        # a refusal that comes too late for the toast becomes a message instead
+        qid2 = tg.press(alice, preview, "c:7F3K")
+        sent = await tg.wait_sent(ALICE, 2)
+        assert sent[1]["text"] == "这条确认已处理过，不会重复执行。"
+        assert tg.answer_for(qid2) == {"callback_query_id": qid2}
+        assert script.executed == ["c:7F3K"]
+    finally:
+        await platform.stop()
 
 
 async def test_conversation_failure_becomes_a_polite_message(tg: FakeTelegram, bot: Any) -> None:
