@@ -9,11 +9,13 @@ import socket
 from typing import Any
 
 import pytest
-from telegram.error import BadRequest, NetworkError
 
 from bot.settings import Settings
-from bot.telegram import (
+from bot.telegram import (  # the library's errors, as the adapter raises them
     COMMANDS,
+    BadRequest,
+    InvalidToken,
+    NetworkError,
     Pacer,
     TelegramPlatform,
     fit_utf16,
@@ -449,8 +451,6 @@ async def test_stop_is_clean_and_confirms_fetched_updates(tg: FakeTelegram) -> N
 
 
 async def test_bad_token_fails_start_with_a_clear_error(tg: FakeTelegram) -> None:
-    from telegram.error import InvalidToken
-
     platform = fast_platform(tg, Script(), set(), token="999:wrong")
     with pytest.raises(InvalidToken):
         await platform.start()
