@@ -205,12 +205,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "❌ Open positions would be {n}, above {max}",
     ),
     "risk_daily_ok": (
-        "✅ 今日盈亏 {pnl}，亏损上限 {max}",
-        "✅ Today's P&L {pnl}, loss limit {max}",
+        "✅ 今日净值变化 {pnl}（不含往日浮亏），亏损上限 {max}",
+        "✅ Equity change today {pnl} (excl. earlier days' floating), loss limit {max}",
     ),
     "risk_daily_fail": (
-        "❌ 今日亏损 {pnl} 已达上限 {max}，暂停开新仓（平仓不受影响）",
-        "❌ Today's loss {pnl} reached the limit {max}: no new positions (closing still works)",
+        "❌ 今日净值亏损 {pnl} 已达上限 {max}，暂停开新仓（平仓不受影响）",
+        "❌ Today's equity loss {pnl} reached the limit {max}: no new positions (closing still works)",
     ),
     "risk_daily_unknown": (
         "❌ 无法计算今日盈亏，暂停开新仓",

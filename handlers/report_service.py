@@ -384,8 +384,14 @@ class ReportService:
         return ReportAnswer(text, images, md, period_key=key)
 
     async def day_pnl(self, now: datetime | None = None) -> float:
-        """Realised + floating since the trading day began (for the max-daily-loss limit).
-        Raises `BrokerError` when the broker cannot tell."""
+        """What the trading day has made or lost so far (for the max-daily-loss limit):
+        realised since the day began plus the change in floating P&L since then, i.e. the
+        equity change without deposits. Raises `BrokerError` when the broker cannot tell.
+
+        Floating at the day's start comes from the day's first equity snapshot when one was
+        taken near the start; otherwise each position opened before the start is valued at
+        the price the day began with (P&L is linear in price), so losses carried over from
+        earlier days do not count against today."""
         now = now or datetime.now(UTC)
         start = self.trading_day_start(now)
         deals = await self._deals(start, now + timedelta(minutes=1))
@@ -393,4 +399,27 @@ class ReportService:
             d.net for d in deals if start <= d.time and d.type in ("buy", "sell", "other")
         )
         positions = await self.broker.positions()
-        return realised + sum(p.profit + p.swap for p in positions)
+        floating_now = sum(p.profit + p.swap for p in positions)
+        snap = await self.snapshots.first_since(start)
+        if snap is not None and snap.time - start <= _SNAPSHOT_BASELINE_SLACK:
+            return realised + floating_now - (snap.equity - snap.balance)
+        return realised + sum([await self._change_since(p, start) for p in positions])
+
+    async def _change_since(self, p: Position, start: datetime) -> float:
+        """Floating P&L the position gained since `start` (all of it when opened later)."""
+        if p.time >= start or p.price_current == p.price_open:
+            return p.profit + p.swap
+        bars = await self.broker.rates(p.symbol, "H1", 30)
+        opening = [b for b in bars if b.time <= start]
+        if not opening:
+            return p.profit + p.swap
+        price_at_start = (
+            opening[-1].close if opening[-1].time <= start - _HOUR else opening[-1].open
+        )
+        per_price = p.profit / (p.price_current - p.price_open)
+        return per_price * (p.price_current - price_at_start)
+
+
+_HOUR = timedelta(hours=1)
+# a snapshot taken this long after the day began still stands for the day's start
+_SNAPSHOT_BASELINE_SLACK = timedelta(minutes=30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from itertools import count
 
-from broker.models import Account, Deal, Position, SymbolSpec
+from broker.models import Account, Bar, Deal, Position, SymbolSpec
 
 _tickets = count(1000)
 
@@ -165,6 +165,7 @@ class FakeTerminalBroker:
         self.fail_deals = False
         self.fail_account = False
         self.deal_calls: list[tuple[datetime, datetime]] = []
+        self.bars: dict[str, list[Bar]] = {}
 
     async def deals(self, start: datetime, end: datetime, symbol: str | None = None) -> list[Deal]:
         from broker.errors import TemporaryBrokerError
@@ -179,6 +180,10 @@ class FakeTerminalBroker:
             for d in self.deal_list
             if start <= d.time < end and (symbol is None or d.symbol == symbol)
         ]
+
+    async def rates(self, symbol: str, timeframe: str, count: int) -> list[Bar]:
+        assert timeframe == "H1"
+        return self.bars.get(symbol, [])[-count:]
 
     async def positions(
         self, symbol: str | None = None, magic: int | None = None, side: str | None = None

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from matplotlib.image import imread
 
+from broker.models import Bar
 from handlers.report_service import ReportConfig, ReportService
 from reports.charts import cjk_font_family
 from reports.periods import Period
@@ -300,3 +301,34 @@ async def test_report_against_the_paper_terminal_matches_its_raw_history(tmp_pat
         assert hedge.ok
     finally:
         await broker.close()
+
+
+async def test_day_pnl_values_positions_from_earlier_days_at_the_day_start_price(db) -> None:
+    # 0.3 lot XAUUSD bought at 2900 on an earlier day, now 2880: -600 floating in all, but
+    # the day began at 2890, so today it lost only 10 * 0.3 * 100 = 300.
+    day_start = utc(2025, 3, 11, 22)  # 00:00 server time (UTC+2)
+    older = position(10, "XAUUSD", "buy", 0.3, 2900.0, 2880.0, -600.0, time=utc(2025, 3, 1))
+    broker = FakeTerminalBroker(positions=[older])
+    broker.bars["XAUUSD"] = [
+        Bar(day_start - timedelta(hours=1), 2895.0, 2896.0, 2889.0, 2891.0, 10),
+        Bar(day_start, 2890.0, 2892.0, 2885.0, 2886.0, 10),
+        Bar(day_start + timedelta(hours=1), 2886.0, 2887.0, 2879.0, 2880.0, 10),
+    ]
+    svc = ReportService(broker, db, ReportConfig())
+    assert await svc.day_pnl(utc(2025, 3, 12, 0)) == pytest.approx(-300.0)
+
+
+async def test_day_pnl_takes_floating_at_day_start_from_the_first_snapshot(db) -> None:
+    day_start = utc(2025, 3, 11, 22)
+    older = position(10, "XAUUSD", "buy", 0.3, 2900.0, 2880.0, -600.0, time=utc(2025, 3, 1))
+    broker = FakeTerminalBroker(positions=[older])
+    svc = ReportService(broker, db, ReportConfig())
+    # at 00:05 the account was 10 000 balance with -450 floating
+    await svc.snapshots.add(day_start + timedelta(minutes=5), 10_000.0, 9_550.0, 900.0)
+    assert await svc.day_pnl(utc(2025, 3, 12, 0)) == pytest.approx(-150.0)
+
+
+async def test_day_pnl_counts_positions_opened_today_in_full(db) -> None:
+    fresh = position(11, "XAUUSD", "sell", 0.1, 2880.0, 2885.0, -50.0, time=utc(2025, 3, 11, 23))
+    svc = ReportService(FakeTerminalBroker(positions=[fresh]), db, ReportConfig())
+    assert await svc.day_pnl(utc(2025, 3, 12, 0)) == pytest.approx(-50.0)

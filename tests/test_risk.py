@@ -68,7 +68,7 @@ async def test_max_daily_loss_blocks_opens_but_never_closes(world: ChatWorld) ->
     r = await world.broker.open_market("XAUUSD", "buy", 1.0)
     world.terminal.set_price("XAUUSD", 2698.0, 2698.2)  # about -220 USD floating
     o = only(await world.say("买0.01手欧美"))
-    assert "今日亏损" in o.text
+    assert "今日净值亏损" in o.text
     assert "已达上限 100.00" in o.text
     assert not o.buttons
     close = only(await world.say(f"平仓 {r.ticket}"))
