@@ -66,6 +66,7 @@ from broker.retcodes import (
     explain_retcode,
 )
 from broker.symbols import BrokerSymbol, SymbolMapper, fmt_volume, normalize_volume
+from broker.validation import KIND_ZH, pending_price_refusal, stops_refusal
 from broker.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -127,12 +128,6 @@ _PENDING_ORDER_TYPE = {
     ("sell", "limit"): ORDER_TYPE_SELL_LIMIT,
     ("buy", "stop"): ORDER_TYPE_BUY_STOP,
     ("sell", "stop"): ORDER_TYPE_SELL_STOP,
-}
-_KIND_ZH = {
-    ("buy", "limit"): "买入限价",
-    ("sell", "limit"): "卖出限价",
-    ("buy", "stop"): "买入止损",
-    ("sell", "stop"): "卖出止损",
 }
 _SIDE_ZH = {"buy": "买入", "sell": "卖出"}
 # Deal history is asked for this much wider than the UTC window, then filtered exactly.
@@ -964,33 +959,16 @@ class MT5Broker:
         ref_en: str,
         ref_zh: str,
     ) -> None:
-        """SL/TP against a reference price (the closing price for a position, the order price for
-        a pending order): right side and at least `trade_stops_level` points away."""
-        point = float(_f(info, "point", 0.0)) or 1e-9
-        digits = int(_f(info, "digits", 5))
-        level = int(_f(info, "trade_stops_level", 0))
-        gap = level * point - point / 2
-        pos_en = "a buy" if side == "buy" else "a sell"
-        pos_zh = "多单" if side == "buy" else "空单"
-        for label, value, below in (("SL", sl, side == "buy"), ("TP", tp, side == "sell")):
-            if not value:
-                continue
-            label_zh = "止损" if label == "SL" else "止盈"
-            v, r = self._fmt(value, digits), self._fmt(ref, digits)
-            wrong = value >= ref if below else value <= ref
-            if wrong:
-                where_en, where_zh = ("below", "低于") if below else ("above", "高于")
-                raise _Refusal(
-                    10016,
-                    f"{label} {v} must be {where_en} {ref_en} {r} for {pos_en} on {canon}",
-                    f"{canon} {pos_zh}的{label_zh} {v} 必须{where_zh}{ref_zh} {r}",
-                )
-            if level and abs(ref - value) < gap:
-                raise _Refusal(
-                    10016,
-                    f"{label} {v} is too close to {ref_en} {r}: {canon} needs at least {level} points",
-                    f"{canon} {label_zh} {v} 离{ref_zh} {r} 太近，至少要 {level} 个点",
-                )
+        refusal = stops_refusal(
+            canon, side, ref, sl, tp,
+            point=float(_f(info, "point", 0.0)),
+            digits=int(_f(info, "digits", 5)),
+            stops_level=int(_f(info, "trade_stops_level", 0)),
+            ref_en=ref_en,
+            ref_zh=ref_zh,
+        )  # fmt: skip
+        if refusal is not None:
+            raise _Refusal(*refusal)
 
     def _send(self, request: dict[str, Any]) -> tuple[Any, TradeResult | None]:
         """One order_send; (result, None) on an answer, (None, failure) when none came."""
@@ -1225,7 +1203,7 @@ class MT5Broker:
             type_filling=filling_from_mask(int(_f(info, "filling_mode", 0))),
         )
         kind_en = f"{side} {kind}"
-        kind_zh = _KIND_ZH[(side, kind)]
+        kind_zh = KIND_ZH[(side, kind)]
         p = self._fmt(px, digits)
         what_en = f"Place {kind_en} {fmt_volume(vol)} {canon} at {p}"
         what_zh = f"{kind_zh}挂单 {canon} {fmt_volume(vol)} 手 @ {p}"
@@ -1251,31 +1229,16 @@ class MT5Broker:
     def _check_pending_price(
         self, info: Any, canon: str, side: Side, kind: PendingKind, price: float, tick: Any
     ) -> None:
-        """Buy limit below the ask, sell limit above the bid, buy stop above the ask, sell stop
-        below the bid — each at least `trade_stops_level` points away."""
-        point = float(_f(info, "point", 0.0)) or 1e-9
-        digits = int(_f(info, "digits", 5))
-        level = int(_f(info, "trade_stops_level", 0))
-        ref = float(tick.ask if side == "buy" else tick.bid)
-        ref_en = "ask" if side == "buy" else "bid"
-        ref_zh = "Ask 价" if side == "buy" else "Bid 价"
-        below = (side == "buy") == (kind == "limit")
-        p, r = self._fmt(price, digits), self._fmt(ref, digits)
-        name_en = f"a {side} {kind}"
-        name_zh = _KIND_ZH[(side, kind)] + "单"
-        if (price >= ref) if below else (price <= ref):
-            where_en, where_zh = ("below", "低于") if below else ("above", "高于")
-            raise _Refusal(
-                10015,
-                f"The price {p} of {name_en} order must be {where_en} the current {ref_en} {r} on {canon}",
-                f"{canon} {name_zh}的价格 {p} 必须{where_zh}当前{ref_zh} {r}",
-            )
-        if level and abs(price - ref) < level * point - point / 2:
-            raise _Refusal(
-                10015,
-                f"The price {p} is too close to the current {ref_en} {r}: {canon} needs at least {level} points",
-                f"{canon} 挂单价 {p} 离当前{ref_zh} {r} 太近，至少要 {level} 个点",
-            )
+        refusal = pending_price_refusal(
+            canon, side, kind, price,
+            bid=float(tick.bid),
+            ask=float(tick.ask),
+            point=float(_f(info, "point", 0.0)),
+            digits=int(_f(info, "digits", 5)),
+            stops_level=int(_f(info, "trade_stops_level", 0)),
+        )  # fmt: skip
+        if refusal is not None:
+            raise _Refusal(*refusal)
 
     def _s_close_position(self, ticket: int, volume: float | None, comment: str) -> TradeResult:
         pos = self._get_position(ticket)

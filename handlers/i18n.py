@@ -216,6 +216,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "❌ 无法计算今日盈亏，暂停开新仓",
         "❌ Today's P&L is unavailable: no new positions",
     ),
+    "risk_stops_ok": (
+        "✅ 止损/止盈/挂单价位置有效",
+        "✅ SL/TP and order prices are valid",
+    ),
+    "risk_stops_fail": ("❌ {zh}", "❌ {en}"),
+    "risk_stops_ticket_fail": ("❌ #{ticket}：{zh}", "❌ #{ticket}: {en}"),
     "risk_margin_ok": (
         "✅ 可用保证金 {free} ≥ {need}",
         "✅ Free margin {free} ≥ {need}",

@@ -61,6 +61,7 @@ class Leg:
     ref_price: float | None = None  # market price this leg executes at (drift check)
     point: float = 0.0
     digits: int = 5
+    stops_level: int = 0  # minimal SL/TP distance in points (preview check)
 
 
 @dataclass(slots=True)
@@ -221,6 +222,7 @@ class Planner:
                 tp=intent.tp,
                 point=spec.point,
                 digits=spec.digits,
+                stops_level=spec.stops_level,
             )
         else:
             at = market_price(q, side)
@@ -235,6 +237,7 @@ class Planner:
                 ref_price=at,
                 point=spec.point,
                 digits=spec.digits,
+                stops_level=spec.stops_level,
             )
         return Plan(
             action="open",
@@ -351,6 +354,7 @@ class Planner:
                         old_tp=o.tp,
                         point=spec.point,
                         digits=spec.digits,
+                        stops_level=spec.stops_level,
                     )
                 )
                 targets = []
@@ -360,12 +364,12 @@ class Planner:
             )
             if not targets:
                 return Problem("no_match_positions")
-        digits: dict[str, tuple[float, int]] = {}
+        digits: dict[str, tuple[float, int, int]] = {}
         for p in targets:
             if p.symbol not in digits:
                 spec = await self.broker.symbol_spec(p.symbol)
-                digits[p.symbol] = (spec.point, spec.digits)
-            point, dg = digits[p.symbol]
+                digits[p.symbol] = (spec.point, spec.digits, spec.stops_level)
+            point, dg, level = digits[p.symbol]
             legs.append(
                 Leg(
                     action="modify",
@@ -381,6 +385,7 @@ class Planner:
                     old_tp=p.tp,
                     point=point,
                     digits=dg,
+                    stops_level=level,
                 )
             )
         symbols = {leg.symbol for leg in legs}

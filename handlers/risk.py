@@ -5,7 +5,10 @@ anything is sent. Each check yields a `Check` with a line for the preview.
 - allowed symbols, lots per order, total lots per symbol, open positions, the daily loss and
   free margin apply to new exposure (market and pending opens);
 - the daily loss (realised + floating since the trading day began, from the report service)
-  blocks new opens but never closes; when it cannot be computed, opens are blocked (fail safe).
+  blocks new opens but never closes; when it cannot be computed, opens are blocked (fail safe);
+- SL/TP and pending prices must sit on the right side of the market and outside the symbol's
+  stops level (the same rule the broker adapter applies before sending), so a bad stop shows
+  in the preview instead of as a refusal after ✅.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from broker.base import Broker
+from broker.models import Quote
+from broker.validation import Refusal, pending_price_refusal, stops_reference, stops_refusal
 from handlers.config import RiskLimits
 from handlers.format import lots as fmt_lots
 from handlers.format import money, signed
-from handlers.plans import Check, Plan
+from handlers.plans import Check, Leg, Plan
 
 DayPnl = Callable[[], Awaitable[float]]
 ReadOnly = Callable[[], Awaitable[bool]]
@@ -40,6 +45,7 @@ class RiskGate:
         checks: list[Check] = []
         ro = await self.read_only()
         checks.append(Check("risk_read_only_fail" if ro else "risk_read_only_ok", not ro))
+        checks.extend(await self._stops(plan))
         if plan.action != "open":
             return checks
         lim = self.limits
@@ -97,6 +103,33 @@ class RiskGate:
             )
         return checks
 
+    async def _stops(self, plan: Plan) -> list[Check]:
+        """One line when every stop and order price is valid, else one line per problem."""
+        quotes: dict[str, Quote] = {}
+        failed: list[Check] = []
+        checked = False
+        for leg in plan.legs:
+            if leg.action not in ("open", "pending", "modify", "modify_order"):
+                continue
+            if not (leg.sl or leg.tp or leg.action == "pending"):
+                continue
+            if leg.symbol not in quotes:
+                quotes[leg.symbol] = await self.broker.quote(leg.symbol)
+            checked = True
+            refusal = _leg_refusal(leg, quotes[leg.symbol])
+            if refusal is None:
+                continue
+            values = {"zh": refusal.message_zh, "en": refusal.message}
+            if leg.ticket is not None and len(plan.legs) > 1:
+                failed.append(
+                    Check("risk_stops_ticket_fail", False, values | {"ticket": str(leg.ticket)})
+                )
+            else:
+                failed.append(Check("risk_stops_fail", False, values))
+        if failed:
+            return failed
+        return [Check("risk_stops_ok", True)] if checked else []
+
     async def _daily(self, max_loss: float) -> Check:
         if self.day_pnl is None:
             return Check("risk_daily_unknown", False)
@@ -110,3 +143,23 @@ class RiskGate:
             ok,
             {"pnl": signed(pnl), "max": money(max_loss)},
         )
+
+
+def _leg_refusal(leg: Leg, q: Quote) -> Refusal | None:
+    side = leg.side or "buy"
+    if leg.action == "pending" and leg.kind is not None and leg.price is not None:
+        bad_price = pending_price_refusal(
+            leg.symbol, side, leg.kind, leg.price,
+            bid=q.bid, ask=q.ask, point=leg.point, digits=leg.digits, stops_level=leg.stops_level,
+        )  # fmt: skip
+        if bad_price is not None:
+            return bad_price
+    if leg.action in ("pending", "modify_order") and leg.price is not None:
+        ref, ref_en, ref_zh = leg.price, "the order price", "挂单价"
+    else:
+        ref, ref_en, ref_zh = stops_reference(side, q.bid, q.ask)
+    return stops_refusal(
+        leg.symbol, side, ref, leg.sl, leg.tp,
+        point=leg.point, digits=leg.digits, stops_level=leg.stops_level,
+        ref_en=ref_en, ref_zh=ref_zh,
+    )  # fmt: skip

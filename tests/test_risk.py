@@ -173,3 +173,37 @@ async def test_rate_limit_answers_politely_once_per_window(world: ChatWorld) -> 
     assert "余额" in only(await world.say("余额", VIEWER)).text
     world.clock.advance(61)
     assert "余额" in only(await world.say("余额")).text
+
+
+async def test_stop_loss_on_the_wrong_side_shows_in_the_preview_and_blocks_it(
+    world: ChatWorld,
+) -> None:
+    world.terminal.set_price("EURUSD", 1.08000, 1.08003)
+    o = only(await world.say("buy 0.1 EURUSD sl 1.2"))
+    assert "SL 1.20000 must be below the current bid 1.08000 for a buy on EURUSD" in o.text
+    assert not o.buttons
+    assert world.orders_sent() == []
+    ok = only(await world.say("buy 0.1 EURUSD sl 1.07"))
+    assert "SL/TP and order prices are valid" in ok.text
+    assert ok.buttons
+
+
+async def test_modifying_a_symbol_flags_the_position_whose_new_stop_is_invalid(
+    world: ChatWorld,
+) -> None:
+    world.terminal.set_price("XAUUSD", 2700.0, 2700.2)
+    await world.broker.open_market("XAUUSD", "buy", 0.01)
+    sell = await world.broker.open_market("XAUUSD", "sell", 0.01)
+    o = only(await world.say("黄金止损改到2650"))
+    # 2650 is a fine stop for the buy but below the ask for the sell
+    assert f"#{sell.ticket}：XAUUSD 空单的止损 2650.00 必须高于当前 Ask 价 2700.20" in o.text
+    assert not o.buttons
+
+
+async def test_pending_price_on_the_wrong_side_for_its_kind_is_refused_in_the_preview(
+    world: ChatWorld,
+) -> None:
+    world.terminal.set_price("EURUSD", 1.08000, 1.08003)
+    o = only(await world.say("buy limit EURUSD 0.1 at 1.09"))
+    assert "must be below the current ask 1.08003" in o.text
+    assert not o.buttons
