@@ -154,6 +154,7 @@ async def run_app(settings: Settings) -> int:
             app.fanout.add(p)
             started.append(p)
             log.info("%s started", p.name)
+        await sync_robot_subscriptions(settings, app)
         await _maybe_start(app.scheduler)
         app.supervisor.start()
         names = ", ".join(p.name for p in started) or "none"
@@ -183,6 +184,28 @@ async def run_app(settings: Settings) -> int:
         await close_app(app)
         log.info("tradechat stopped")
     return 0
+
+
+async def sync_robot_subscriptions(settings: Settings, app: App) -> None:
+    """Nobody chats from a WeCom group robot, so its subscriptions come from settings:
+    `[wecom] robot_reports`, applied at every start (removed kinds are unsubscribed)."""
+    from bot.settings import secret
+    from bot.wecom import ROBOT_CHAT
+    from store.subscriptions import KINDS, SubscriptionStore
+
+    wanted = set(settings.wecom.robot_reports) if "wecom" in app.fanout.platforms else set()
+    if wanted and not secret(settings.wecom.robot_webhook_env):
+        log.warning(
+            "[wecom] robot_reports is set but %s holds no webhook URL",
+            settings.wecom.robot_webhook_env,
+        )
+        wanted = set()
+    store = SubscriptionStore(app.db)
+    for kind in KINDS:
+        if kind in wanted:
+            await store.add("wecom", ROBOT_CHAT, kind, settings.app.language)
+        else:
+            await store.remove("wecom", ROBOT_CHAT, kind)
 
 
 async def _maybe_start(obj: Any) -> None:

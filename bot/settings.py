@@ -163,6 +163,9 @@ class WeComSettings(Section):
     listen_port: int = Field(8081, ge=1, le=65535)
     path: str = "/wecom/callback"
     robot_webhook_env: str = "TRADECHAT_WECOM_ROBOT_WEBHOOK"
+    robot_reports: list[Literal["daily", "weekly", "monthly", "hedge", "alerts", "deals"]] = Field(
+        default_factory=list
+    )
 
 
 class DatabaseSettings(Section):
