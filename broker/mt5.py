@@ -129,6 +129,9 @@ _PENDING_ORDER_TYPE = {
     ("buy", "stop"): ORDER_TYPE_BUY_STOP,
     ("sell", "stop"): ORDER_TYPE_SELL_STOP,
 }
+# TradeDeal: ticket, order, time, time_msc, type, entry, magic, position_id, reason, volume,
+# price, commission, swap, profit, fee, symbol, comment, external_id
+_TRADE_DEAL_LEN = 18
 _SIDE_ZH = {"buy": "买入", "sell": "卖出"}
 # Deal history is asked for this much wider than the UTC window, then filtered exactly.
 _DEALS_MARGIN_S = 26 * 3600
@@ -878,6 +881,37 @@ class MT5Broker:
             reason=int(_f(d, "reason", 0)),
         )
 
+    def _deals_from_rows(self, rows: Any, name: str | None) -> list[Deal]:
+        """Rows → `Deal`s. History can hold a million deals, so struct sequences in the
+        documented TradeDeal field order are unpacked directly; anything else goes through
+        the attribute path."""
+        offset = self._offset()
+        canon: dict[str, str] = {"": ""}
+        out: list[Deal] = []
+        append = out.append
+        for d in rows:
+            if not (isinstance(d, tuple) and len(d) == _TRADE_DEAL_LEN):
+                deal = self._deal(d)
+                if name is None or deal.broker_symbol == name:
+                    append(deal)
+                continue
+            (ticket, order, t, t_msc, typ, entry, magic, pos_id, reason,
+             volume, price, commission, swap, profit, fee, sym, comment, _ext) = d  # fmt: skip
+            if name is not None and sym != name:
+                continue
+            c = canon.get(sym)
+            if c is None:
+                c = canon[sym] = self._canonical(sym)
+            deal = Deal(
+                int(ticket), int(order), int(pos_id),
+                datetime.fromtimestamp((t_msc / 1000 if t_msc else t) - offset, tz=UTC),
+                _DEAL_TYPES.get(typ, "other"), _DEAL_ENTRIES.get(entry, "in"),
+                c, sym, float(volume), float(price), float(profit), float(commission),
+                float(swap), float(fee), int(magic), str(comment), int(reason),
+            )  # fmt: skip
+            append(deal)
+        return out
+
     def _s_deals(self, start: datetime, end: datetime, symbol: str | None) -> list[Deal]:
         start_utc = start if start.tzinfo else start.replace(tzinfo=UTC)
         end_utc = end if end.tzinfo else end.replace(tzinfo=UTC)
@@ -896,7 +930,7 @@ class MT5Broker:
             if code != 1:  # (1, 'Success') with None means "no deals"
                 raise self._error("Could not read the deal history", "无法读取成交历史")
             rows = ()
-        deals = [self._deal(d) for d in rows if name is None or str(_f(d, "symbol", "")) == name]
+        deals = self._deals_from_rows(rows, name)
         return sorted(
             (d for d in deals if start_utc <= d.time < end_utc), key=lambda d: (d.time, d.ticket)
         )

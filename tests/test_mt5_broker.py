@@ -552,3 +552,18 @@ async def test_netting_account_closes_by_ticket_too(clock: Clock) -> None:
     finally:
         await broker.close()
         term.close()
+
+
+async def test_deal_rows_unpacked_directly_match_the_attribute_path(
+    broker: MT5Broker, term: PaperTerminal, clock: Clock
+) -> None:
+    await broker.open_market("XAUUSD", "buy", 0.02, comment="a")
+    opened = await broker.positions()
+    await broker.close_position(opened[0].ticket, 0.01)
+    await broker.open_market("USDJPY", "sell", 0.1)
+    rows = term.history_deals_get(0, int(clock()) + 10 * 86400)
+    assert rows
+    fast = broker._deals_from_rows(rows, None)
+    slow = [broker._deal(d) for d in rows]
+    assert fast == slow
+    assert broker._deals_from_rows(rows, "USDJPY") == [d for d in slow if d.symbol == "USDJPY"]
