@@ -121,9 +121,14 @@ add(
 
 # ---------------------------------------------------------------- order kinds, prices
 add("挂单|挂个单|挂一单|挂一个单|挂张单", "KIND", "ORDERS", otype="pending")
+add("撤单", "ORDERS")  # "撤单" alone: cancel pending orders (the bot lists them)
 add("挂|挂个|挂一个|挂一张|pending order|pending", "KIND", otype="pending")
 add("限价|限价单|limit|limit order", "KIND", otype="limit")
-add("突破|突破单|stop order|buy stop order|sell stop order", "KIND", otype="stop")
+add(
+    "突破|突破单|跌破|涨破|升破|上破|下破|破位|stop order|buy stop order|sell stop order",
+    "KIND",
+    otype="stop",
+)
 add("buy stop", "SIDE", "ACTION", "KIND", side="buy", otype="stop")
 add("sell stop", "SIDE", "ACTION", "KIND", side="sell", otype="stop")
 add("buy limit", "SIDE", "ACTION", "KIND", side="buy", otype="limit")
@@ -298,7 +303,10 @@ add(
     "QUOTE",
 )
 add("怎么|如何|怎样|how do i|how to|how can i|how do you|how does", "HOWTO")
-add("how much|how many|how's|how is|what is|what's|whats|how", "HOWMUCH")
+add(
+    "how much|how many|how's|how is|what is|what's|whats|how|where is|where's|wheres|where",
+    "HOWMUCH",
+)
 add("?|吗|呢|么|what|which|any|是否|有没有|几|怎么样", "Q")
 add(
     "持仓|仓位|单子|头寸|持有|positions|trades|holdings|open positions|open trades|exposure|"
@@ -334,6 +342,7 @@ add(
 add(
     "为什么|为啥|怎么看|建议|应该|该不该|要不要|会不会|合适|一般|分析|预测|看多|看空|看涨|看跌|"
     "走势|趋势|适合|值得|能买吗|能卖吗|可以买吗|可以卖吗|该买|该卖|该平|机会|能不能涨|会涨|会跌|涨吗|跌吗|怎么办|技巧|策略建议|why|should|advice|"
+    "买什么|卖什么|买啥|卖啥|买哪个|买哪些|什么好|哪个好|"
     "recommend|suggest|think|opinion|predict|forecast|analysis|analyze|worth|would you|"
     "is it a good|good idea|can i|tips",
     "ADVICE",
@@ -371,7 +380,8 @@ add("micro lot|micro lots|微型手", "LOT", factor=0.01)
 add("半手|half a lot|half lot|half a lots|半个手", "VOLUME", volume=0.5)
 add("a mini lot|one mini lot", "VOLUME", volume=0.1)
 add("a micro lot|one micro lot", "VOLUME", volume=0.01)
-add("a lot|a lot of|lots of", "NEUTRAL")
+add("a lot|a lot of", "NEUTRAL")
+add("lots of|lot of", "LOT", factor=1.0)  # "two lots of gold"; "lots of money" has no number
 add("点|pips|pip|points|point|个点|跳|ticks", "DIST")
 add("trades|positions|orders|单子", "CUNIT")
 add(

@@ -111,6 +111,7 @@ SLASH_COMMANDS: dict[str, tuple[str, str | None]] = {
 
 _SLASH = re.compile(r"^/([a-z_]+)(?:@[\w.]+)?(?=\s|$)(.*)$", re.ASCII | re.DOTALL)
 _PAIR = re.compile(r"(?<![a-z])([a-z]{3})\s?/\s?([a-z]{3})(?![a-z])")
+_BARE_QUESTION = re.compile(r"[?]+")
 _ASCII_WORD = re.compile(r"[a-z]+", re.ASCII)
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
@@ -258,6 +259,8 @@ class RuleParser:
         t = normalize(text)
         if not t or INJECTION.search(t):
             return UNKNOWN
+        if _BARE_QUESTION.fullmatch(t):
+            return Intent(intent="help")  # a lone "?" asks what the bot can do
         forced: tuple[str, str | None] | None = None
         m = _SLASH.match(t)
         if m:
@@ -362,6 +365,13 @@ class _Grammar:
             return "help"
         if h("REPORT") and not trade_verbs and not h("SL", "TP"):
             return "report"
+        if (
+            self._says_hedge_kind()
+            and not trade_verbs
+            and not self.symbols
+            and not h("SL", "TP", "PNL", "PNLWEAK")
+        ):
+            return "report"  # "EA对冲情况": the hedge kind names the report by itself
         if h("CANCEL"):
             if h("CLOSE", "SL", "TP") or self.sides_action:
                 raise _Unknown
@@ -395,6 +405,9 @@ class _Grammar:
         if h("HELP") and not trade_verbs:
             return "help"
         raise _Unknown
+
+    def _says_hedge_kind(self) -> bool:
+        return any(tk.has("REPKIND") and tk.vals.get("kind") == "hedge" for tk in self.toks)
 
     def _close_or_unknown(self) -> str:
         if h_open_conflict(self):
@@ -570,6 +583,25 @@ class _Grammar:
             raise _Unknown
         return s
 
+    def _may_be_price(self, i: int, sym: str | None) -> bool:
+        """A number right after an order kind or '@' is its price unless it cannot be one:
+        outside the symbol's price range ("buy limit 0.1 EURUSD @ 1.09": 0.1 is the volume),
+        or, after a bare kind word, when a later number sits right after '@'/'at'."""
+        tk = self.toks[i]
+        if sym is not None:
+            lo, hi = PRICE_RANGE[sym]
+            return lo <= tk.value <= hi
+        prev = self._prev_sig(i)
+        if prev is not None and prev.has("AT"):
+            return True
+        for j in range(i + 1, len(self.toks)):
+            later = self.toks[j]
+            if later.kind == "NUM" and not later.spoken:
+                before = self._prev_sig(j)
+                if before is not None and before.has("AT"):
+                    return False
+        return True
+
     def _sltp_backward(self) -> bool:
         """ "2300止损 2400止盈": the numbers come before their keywords (decided per message:
         the last sl/tp keyword has a number right before it and none after it)."""
@@ -686,12 +718,14 @@ class _Grammar:
                 and (prev.has("AT") or (prev.has("KIND") and not prev.has("ORDERS")))
                 and not tk.spoken
                 and not (nxt is not None and nxt.has("LOT"))
+                and self._may_be_price(i, s.get("symbol"))
             ) or (
                 intent == "open"
                 and prev is not None
                 and prev.has("KIND")
                 and prev.has("ORDERS")
                 and not tk.spoken
+                and self._may_be_price(i, s.get("symbol"))
             ):
                 tk.role = "price"
                 prices.append(tk.value)
