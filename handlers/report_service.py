@@ -213,7 +213,7 @@ class ReportService:
         return images
 
     def _pnl_chart_jobs(
-        self, rep: PnLReport, lang: Lang, full: bool
+        self, rep: PnLReport, lang: Lang, full: bool, now: datetime | None = None
     ) -> list[tuple[str, Callable[[], bytes], str]]:
         if rep.trading_deals == 0 and not rep.equity_curve:
             return []
@@ -225,7 +225,7 @@ class ReportService:
             jobs.append(
                 (
                     f"balance-{key}.png",
-                    lambda: chartlib.balance_chart(rep, zone, lang, suffix),
+                    lambda: chartlib.balance_chart(rep, zone, lang, suffix, as_of=now),
                     _msg(lang, "余额与净值", "Balance and equity"),
                 )
             )
@@ -271,7 +271,7 @@ class ReportService:
         md = render.pnl_markdown(rep, "pnl", lang, self.zone_label())
         images: list[Image] = []
         if self.config.charts:
-            images = await self._charts(self._pnl_chart_jobs(rep, lang, full=False))
+            images = await self._charts(self._pnl_chart_jobs(rep, lang, full=False, now=now))
         return ReportAnswer(text, images, md, period_key=p.key)
 
     async def report(
@@ -330,7 +330,7 @@ class ReportService:
                 md += "\n## " + _msg(lang, "AI 点评", "AI commentary") + "\n\n" + note + "\n"
         images: list[Image] = []
         if charts and self.config.charts:
-            images = await self._charts(self._pnl_chart_jobs(rep, lang, full=True))
+            images = await self._charts(self._pnl_chart_jobs(rep, lang, full=True, now=now))
         return ReportAnswer(text, images, md, period_key=p.key)
 
     async def hedge_summary(self, now: datetime) -> HedgeSummary:
@@ -375,7 +375,9 @@ class ReportService:
                 [
                     (
                         f"hedge-{local:%Y%m%d-%H%M}.png",
-                        lambda: chartlib.hedge_chart(s, lang),
+                        lambda: chartlib.hedge_chart(
+                            s, lang, title_suffix=f"{local:%Y-%m-%d %H:%M} ({self.zone_label()})"
+                        ),
                         _msg(lang, "各品种持仓与浮动盈亏", "Open lots and floating P&L"),
                     )
                 ]
