@@ -141,9 +141,10 @@ add("现价", "MARKET", "QUOTE")
 add("@|at|在|挂在|于|入场价|开仓价格|entry|entry price|价格在|价位在|点位", "AT")
 add("现在|正在|实在|存在|在线|在吗|在不在|还在", "NEUTRAL")
 add(
-    "止损|止损价|止损位|止损价位|止损设|损|sl|s/l|stop|stop loss|stoploss|stop-loss|stop lose|stoplose",
+    "止损|止损价|止损位|止损价位|止损设|损|sl|s/l|stop loss|stoploss|stop-loss|stop lose|stoplose",
     "SL",
 )
+add("stop", "SL", bare_stop=True)
 add(
     "止盈|止盈价|止盈位|止盈价位|止盈设|盈|tp|t/p|take profit|takeprofit|take-profit|target|目标|"
     "目标价|目标位|profit target",
@@ -193,14 +194,14 @@ add(
     sel="latest",
 )
 add(
-    "盈利的|赚钱的|有盈利的|浮盈的|盈利单|赚钱单|有赚的|赚的|正收益的|profitable|winning|winners|"
+    "赚了的|赚着的|盈利的|赚钱的|有盈利的|浮盈的|盈利单|赚钱单|有赚的|赚的|正收益的|profitable|winning|winners|"
     "in profit|green|in the money",
     "SEL",
     sel="profitable",
 )
 add("盈利", "SEL", "PNL", sel="profitable")
 add(
-    "亏损的|亏钱的|浮亏的|被套的|亏损单|亏钱单|亏的|负收益的|套住的|losing|losers|in loss|at a loss|"
+    "亏了的|亏着的|亏损的|亏钱的|浮亏的|被套的|亏损单|亏钱单|亏的|负收益的|套住的|losing|losers|in loss|at a loss|"
     "red|underwater|in the red",
     "SEL",
     sel="losing",
@@ -278,7 +279,8 @@ add(
 # ---------------------------------------------------------------- queries
 add(
     "帮助|help|怎么用|如何使用|怎么使用|使用说明|使用方法|说明书|指令|命令|功能|菜单|menu|commands|"
-    "command list|usage|what can you do|how to use|how do i use|教程|能做什么|会什么|你能干什么|"
+    "command list|usage|what can you do|what can this bot do|what can the bot do|what can it do|"
+    "what does this bot do|how to use|how do i use|教程|能做什么|会什么|你能干什么|"
     "能干啥|能干什么|有什么功能|用法|guide|manual|what do you do|怎么玩|help me out",
     "HELP",
 )
@@ -342,7 +344,9 @@ add(
 add(
     "为什么|为啥|怎么看|建议|应该|该不该|要不要|会不会|合适|一般|分析|预测|看多|看空|看涨|看跌|"
     "走势|趋势|适合|值得|能买吗|能卖吗|可以买吗|可以卖吗|该买|该卖|该平|机会|能不能涨|会涨|会跌|涨吗|跌吗|怎么办|技巧|策略建议|why|should|advice|"
-    "买什么|卖什么|买啥|卖啥|买哪个|买哪些|什么好|哪个好|"
+    "买什么|卖什么|买啥|卖啥|买哪个|买哪些|什么好|哪个好|觉得|认为|看法|能到|会到|能涨到|会涨到|"
+    "能跌到|会跌到|能不能买|能不能卖|能不能做多|能不能做空|可不可以买|可不可以卖|可以买吗|"
+    "可以卖吗|能做多吗|能做空吗|going up|going down|go up|go down|bullish|bearish|"
     "recommend|suggest|think|opinion|predict|forecast|analysis|analyze|worth|would you|"
     "is it a good|good idea|can i|tips",
     "ADVICE",

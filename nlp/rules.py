@@ -110,7 +110,9 @@ SLASH_COMMANDS: dict[str, tuple[str, str | None]] = {
 }
 
 _SLASH = re.compile(r"^/([a-z_]+)(?:@[\w.]+)?(?=\s|$)(.*)$", re.ASCII | re.DOTALL)
-_PAIR = re.compile(r"(?<![a-z])([a-z]{3})\s?/\s?([a-z]{3})(?![a-z])")
+# "eur/usd", "eur / usd", "eur usd": the first code and the separator (the second code is only
+# looked at, so "buy eur usd" still finds "eur usd" after "buy eur" did not join).
+_PAIR = re.compile(r"(?<![a-z])([a-z]{3})(?:\s?/\s?|\s)(?=([a-z]{3})(?![a-z]))")
 _BARE_QUESTION = re.compile(r"[?]+")
 _ASCII_WORD = re.compile(r"[a-z]+", re.ASCII)
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -291,7 +293,7 @@ def _neg_before(t: str, i: int) -> bool:
 
 def _join_pair(m: re.Match[str]) -> str:
     a, b = m.group(1), m.group(2)
-    return a + b if a in ISO_CODES and b in ISO_CODES else m.group(0)
+    return a if a in ISO_CODES and b in ISO_CODES else m.group(0)
 
 
 def _is_fx_pair(word: str) -> bool:
@@ -307,6 +309,7 @@ class _Grammar:
         self.toks = toks
         self.rolling = rolling
         self.slash = slash
+        _stop_is_kind(toks)
         self.tags: set[str] = set()
         for tk in toks:
             self.tags.update(tk.tags)
@@ -360,7 +363,8 @@ class _Grammar:
     # ------------------------------------------------------------------ decide
     def decide(self) -> str:
         h = self.has
-        trade_verbs = h("OPEN", "CLOSE", "CANCEL") or bool(self.sides_action)
+        strong_open = any(tk.has("OPEN") and not tk.has("OPENWEAK") for tk in self.toks)
+        trade_verbs = strong_open or h("CLOSE", "CANCEL") or bool(self.sides_action)
         if h("HELP") and not trade_verbs and not self.symbols and not h("SL", "TP", "REPORT"):
             return "help"
         if h("REPORT") and not trade_verbs and not h("SL", "TP"):
@@ -387,13 +391,15 @@ class _Grammar:
         ):
             if self.sides_action and not h("MODIFY"):
                 return self._open_or_unknown()
-            if h("KIND", "AT") and not h("MODIFY"):
+            if (h("KIND") or (h("AT") and self.sides_noun)) and not h("MODIFY"):
                 return self._open_or_unknown()
             return "modify"
         if self._looks_like_open():
             return self._open_or_unknown()
         if h("PNL") or (h("PNLWEAK") and h("HOWMUCH", "Q", "QUOTE")):
             return "pnl"
+        if h("PNLWEAK") and not h("LIST", "ACCOUNT", "ORDERS", "QUOTE"):
+            raise _Unknown  # "我的黄金单亏了好多": a remark about a loss, not a question
         if h("ACCOUNT"):
             return "account"
         if h("ORDERS") and not self.sides_action:
@@ -423,7 +429,9 @@ class _Grammar:
         if self.sides_action:
             return not (self.has("LIST") and not self.has("OPEN") and not self.has_volume_word)
         if self.has("OPEN") and not self.has("OPENWEAK"):
-            return True
+            # "any open gold trades?": 'open' describes positions asked about, not an order
+            asks = self.has("Q", "LIST", "HOWMUCH") and self.has("POSNOUN")
+            return not (asks and not self.has_volume_word and not self._has_number())
         if self.has("OPENWEAK") and (self.symbols or self.has_volume_word):
             return True
         if self.sides_weak and self.has_volume_word:
@@ -433,6 +441,9 @@ class _Grammar:
         if self.sides_noun and (self.has_volume_word or self.has("KIND", "AT")):
             return not self.has("LIST")
         return False
+
+    def _has_number(self) -> bool:
+        return any(tk.kind == "NUM" for tk in self.toks)
 
     def _looks_like_positions(self) -> bool:
         strong = any(tk.has("POSNOUN") and not tk.has("WEAKNOUN") for tk in self.toks)
@@ -446,6 +457,8 @@ class _Grammar:
         h = self.has
         if h("OFFTOPIC", "ADVICE", "NEG", "STATEMENT") and not forced:
             raise _Unknown
+        if h("BREAKEVEN") and h("MODIFY", "SL", "TP"):
+            raise _Unknown  # "黄金多单设保本": break-even is not expressible
         foreign = h("FOREIGN", "BADPERIOD") or self.rolling
         if h("REPEAT") and not forced:
             return self._repeat(context)
@@ -583,6 +596,19 @@ class _Grammar:
             raise _Unknown
         return s
 
+    def _lot_prefix(self, j: int) -> bool:
+        """The lot word at `j` names the number after it ("buy stop 2360 lot 0.02"): a number
+        follows it, and the one before it (if any) cannot be a volume."""
+        if not (0 <= j < len(self.toks)) or not self.toks[j].has("LOT"):
+            return False
+        nxt = self._next(j)
+        if nxt is None or nxt.kind != "NUM":
+            return False
+        before = self.toks[j - 1] if j > 0 else None
+        if before is None or before.kind != "NUM":
+            return True
+        return not (0 < before.value <= 100 and before.dec <= 2)
+
     def _may_be_price(self, i: int, sym: str | None) -> bool:
         """A number right after an order kind or '@' is its price unless it cannot be one:
         outside the symbol's price range ("buy limit 0.1 EURUSD @ 1.09": 0.1 is the volume),
@@ -670,12 +696,16 @@ class _Grammar:
             if backward and nxt is not None and nxt.has("SL", "TP") and not tk.spoken:
                 tk.role = "sl" if nxt.has("SL") else "tp"
                 (sl if nxt.has("SL") else tp).append(tk.value)
-            elif nxt is not None and nxt.has("LOT"):
+            elif nxt is not None and nxt.has("LOT") and not self._lot_prefix(i + 1):
                 tk.role = "volume"
                 volumes.append(
                     tk.value * float(nxt.vals.get("factor", 1.0)) + float(nxt.vals.get("plus", 0))
                 )
-            elif marker is not None and marker.has("VOLMARK") and not tk.spoken:
+            elif (
+                marker is not None
+                and (marker.has("VOLMARK") or self._lot_prefix(i - 1))
+                and not tk.spoken
+            ):
                 tk.role = "volume"
                 volumes.append(tk.value)
             elif nxt is not None and nxt.has("DIST") and tk.value < 1000:
@@ -691,7 +721,13 @@ class _Grammar:
             ):
                 tk.role = "count"
                 counts.append(int(tk.value))
-            elif marker is not None and marker.has("TICKET") and integer and not tk.spoken:
+            elif (
+                marker is not None
+                and marker.has("TICKET")
+                and integer
+                and not tk.spoken
+                and not (pending_value and prev is not None and prev.has("CONN", "AT"))
+            ):
                 tk.role = "ticket"
                 tickets.append(int(tk.value))
             elif marker is not None and marker.has("MAGIC", "EA") and integer and not tk.spoken:
@@ -828,6 +864,17 @@ class _Grammar:
                     raise _Unknown
             else:
                 raise _Unknown
+
+
+def _stop_is_kind(toks: list[Tok]) -> None:
+    """'stop' alone means a stop-loss ("/buy btc 0.1 stop 70000"), but next to another
+    stop-loss word ("sell gold 0.01 stop 2280 sl 2295") it can only be the order kind."""
+    bare = [tk for tk in toks if tk.vals.get("bare_stop")]
+    if not bare or not any(tk.has("SL") and not tk.vals.get("bare_stop") for tk in toks):
+        return
+    for tk in bare:
+        tk.tags = frozenset({"KIND"})
+        tk.vals = {"otype": "stop"}
 
 
 def h_open_conflict(g: _Grammar) -> bool:
