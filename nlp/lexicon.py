@@ -286,7 +286,8 @@ add(
 )
 add(
     "盈亏|浮盈|浮亏|浮动盈亏|收益|利润|损益|战绩|业绩|回报|收益率|盈亏情况|p&l|pnl|p/l|profit|profits|"
-    "profit and loss|performance|returns|gains|earnings|赚亏|赚了多少|亏了多少|净盈亏",
+    "profit and loss|performance|returns|gains|earnings|赚亏|赚了多少|亏了多少|净盈亏|"
+    "how am i doing|how did i do|how have i done|how am i doing so far",
     "PNL",
 )
 add(
@@ -301,7 +302,7 @@ add(
 )
 add(
     "价格|报价|多少钱|多少点|行情|价位|实时价|最新价|现在价格|price|prices|quote|rate|trading at|"
-    "how much is|what is the price|报个价|几多钱|啥价|什么价",
+    "how much is|what is the price|报个价|几多钱|啥价|什么价|汇率|exchange rate|rate of",
     "QUOTE",
 )
 add("怎么|如何|怎样|how do i|how to|how can i|how do you|how does", "HOWTO")
@@ -357,7 +358,8 @@ add(
 )
 add(
     "诗|机票|火车票|天气|翻译|笑话|故事|写|作文|歌|电影|菜谱|食谱|poem|joke|weather|capital|"
-    "translate|story|song|recipe|movie|essay|lol|haha|哈哈|lmao",
+    "translate|story|song|recipe|movie|essay|lol|haha|哈哈|lmao|nice|great|awesome|amazing|"
+    "well done|漂亮|厉害|牛逼|太棒了|首饰|金首饰|金条|金店|金饰|戒指|项链|手镯",
     "OFFTOPIC",
 )
 add(
@@ -391,6 +393,29 @@ add("trades|positions|orders|单子", "CUNIT")
 add(
     "one|two|three|four|five|six|seven|eight|nine|ten",
     "NUMWORD",
+)
+
+# ---------------------------------------------------------------- misspellings traders make
+add("positons|postions|posistions|possitions|positon|postion|poisitions", "POSNOUN")
+add("balence|ballance|blance|balnce", "ACCOUNT")
+add("clsoe|colse|cloes", "CLOSE")
+add("cancle|cancell", "CANCEL")
+
+# ---------------------------------------------------------------- time we cannot express
+add(
+    "明天|明日|后天|下周|下星期|下个月|今晚|晚上|明早|开盘后|开盘时|收盘前|收盘时|明天开盘|"
+    "分钟后|小时后|稍后|过一会|等一下|每天|每日|每周|每月|每小时|tomorrow|tonight|next week|"
+    "next month|later|every day|every week|every hour|each day|in an hour|in a minute",
+    "SCHEDULE",
+)
+# "…然后…": a second action follows
+add("然后|接着|随后|之后再|再然后|and then|then|after that|afterwards", "SEQ")
+# words made of numeral characters that are not numbers (统一 = uniformly, 一起 = together)
+# words that contain 别 (don't) but say no negation
+add("分别|特别|区别|别的|级别|类别|告别|识别|个别|respectively", "NEUTRAL")
+add(
+    "统一|一起|一直|一样|一定|唯一|一共|一切|一旦|一致|一边|一会|一会儿|一点点|一点儿|有点",
+    "NEUTRAL",
 )
 
 # ---------------------------------------------------------------- fillers (skipped by the grammar)

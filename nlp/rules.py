@@ -385,8 +385,12 @@ class _Grammar:
         if h("CLOSE") and h("OPENWEAK"):
             # "最早开的…平掉": 开 describes the position; a real open verb is elsewhere
             return self._close_or_unknown()
+        loose_open = self._weak_side_with_volume()
         if h("SL", "TP") and (
-            (h("MODIFY") or not (self.sides_action or h("OPEN") or self.has_volume_word))
+            (
+                h("MODIFY")
+                or not (self.sides_action or h("OPEN") or self.has_volume_word or loose_open)
+            )
             and not (self.sides_action and self.has_volume_word)
         ):
             if self.sides_action and not h("MODIFY"):
@@ -410,7 +414,25 @@ class _Grammar:
             return "quote"
         if h("HELP") and not trade_verbs:
             return "help"
+        if h("KIND") and not (self.sides_action or self.sides_noun or self._has_number()):
+            return "orders"  # "pending" / "限价单": the pending orders
         raise _Unknown
+
+    def _weak_side_with_volume(self) -> bool:
+        """A bare 多/空 beside a symbol and a number that can only be a volume (not after a
+        stop-loss/take-profit word, not in the symbol's price range): "黄金 空 0.01 止损 2450"."""
+        if not (self.sides_weak and len(self.symbols) == 1) or self.has("MODIFY"):
+            return False
+        lo, hi = PRICE_RANGE[next(iter(self.symbols))]
+        for i, tk in enumerate(self.toks):
+            if tk.kind != "NUM" or tk.spoken or not (0 < tk.value <= 100 and tk.dec <= 2):
+                continue
+            prev = self._prev_sig(i)
+            if prev is not None and prev.has("SL", "TP", "CONN", "AT"):
+                continue
+            if not lo <= tk.value <= hi:
+                return True
+        return False
 
     def _says_hedge_kind(self) -> bool:
         return any(tk.has("REPKIND") and tk.vals.get("kind") == "hedge" for tk in self.toks)
@@ -457,6 +479,10 @@ class _Grammar:
         h = self.has
         if h("OFFTOPIC", "ADVICE", "NEG", "STATEMENT") and not forced:
             raise _Unknown
+        if h("SCHEDULE") and not forced:
+            raise _Unknown  # "明天开盘买入黄金" / "每天买入": a scheduled or repeated order
+        if h("SEQ") and h("CLOSE", "CANCEL", "MODIFY") and (self.sides_action or h("OPEN")):
+            raise _Unknown  # "平掉所有单然后买入黄金": two actions in one message
         if h("BREAKEVEN") and h("MODIFY", "SL", "TP"):
             raise _Unknown  # "黄金多单设保本": break-even is not expressible
         foreign = h("FOREIGN", "BADPERIOD") or self.rolling
@@ -668,7 +694,7 @@ class _Grammar:
 
     def _bind_numbers(self, intent: str, s: dict[str, Any]) -> None:
         toks = self.toks
-        pending_value: str | None = None
+        pending: list[str] = []  # sl/tp keywords waiting for their numbers, in order
         bare: list[Tok] = []
         volumes: list[float] = []
         tickets: list[int] = []
@@ -682,8 +708,15 @@ class _Grammar:
         for i, tk in enumerate(toks):
             if tk.has("SL", "TP"):
                 if not backward:
-                    pending_value = "sl" if tk.has("SL") else "tp"
+                    key = "sl" if tk.has("SL") else "tp"
+                    before = self._prev_sig(i)
+                    if pending and before is not None and before.has("SL", "TP"):
+                        if key not in pending:
+                            pending.append(key)  # "止损止盈分别改成2300和2400"
+                    else:
+                        pending = [key]
                 continue
+            pending_value = pending[0] if pending else None
             if tk.has("VOLUME"):
                 volumes.append(float(tk.vals["volume"]))
                 continue
@@ -743,11 +776,15 @@ class _Grammar:
                 tk.role = "ticket"
                 tickets.append(int(tk.value))
             elif (
-                pending_value and prev is not None and prev.has("SL", "TP", "CONN", "MODIFY", "AT")
+                pending_value
+                and prev is not None
+                and (
+                    prev.has("SL", "TP", "CONN", "MODIFY", "AT")
+                    or (prev.kind == "NUM" and prev.role in ("sl", "tp"))
+                )
             ):
-                tk.role = pending_value
-                (sl if pending_value == "sl" else tp).append(tk.value)
-                pending_value = None
+                tk.role = pending.pop(0)
+                (sl if tk.role == "sl" else tp).append(tk.value)
             elif (
                 intent == "open"
                 and prev is not None
@@ -869,10 +906,21 @@ class _Grammar:
 def _stop_is_kind(toks: list[Tok]) -> None:
     """'stop' alone means a stop-loss ("/buy btc 0.1 stop 70000"), but next to another
     stop-loss word ("sell gold 0.01 stop 2280 sl 2295") it can only be the order kind."""
-    bare = [tk for tk in toks if tk.vals.get("bare_stop")]
-    if not bare or not any(tk.has("SL") and not tk.vals.get("bare_stop") for tk in toks):
+    bare = [i for i, tk in enumerate(toks) if tk.vals.get("bare_stop")]
+    if not bare:
         return
-    for tk in bare:
+    other_sl = any(tk.has("SL") and not tk.vals.get("bare_stop") for tk in toks)
+    for i in bare:
+        # "buy gold 2350 stop 0.01 lots": the number after it is a volume, so it has no value
+        volume_next = (
+            0 < i < len(toks) - 2
+            and toks[i - 1].kind == "NUM"
+            and toks[i + 1].kind == "NUM"
+            and toks[i + 2].has("LOT")
+        )
+        if not (other_sl or volume_next):
+            continue
+        tk = toks[i]
         tk.tags = frozenset({"KIND"})
         tk.vals = {"otype": "stop"}
 
