@@ -404,7 +404,7 @@ add("cancle|cancell", "CANCEL")
 # ---------------------------------------------------------------- time we cannot express
 add(
     "明天|明日|后天|下周|下星期|下个月|今晚|晚上|明早|开盘后|开盘时|收盘前|收盘时|明天开盘|"
-    "分钟后|小时后|稍后|过一会|等一下|每天|每日|每周|每月|每小时|tomorrow|tonight|next week|"
+    "分钟后|小时后|稍后|过一会|等一下|一会|一会儿|待会|待会儿|等会|等会儿|每天|每日|每周|每月|每小时|tomorrow|tonight|next week|"
     "next month|later|every day|every week|every hour|each day|in an hour|in a minute",
     "SCHEDULE",
 )
@@ -414,7 +414,7 @@ add("然后|接着|随后|之后再|再然后|and then|then|after that|afterward
 # words that contain 别 (don't) but say no negation
 add("分别|特别|区别|别的|级别|类别|告别|识别|个别|respectively", "NEUTRAL")
 add(
-    "统一|一起|一直|一样|一定|唯一|一共|一切|一旦|一致|一边|一会|一会儿|一点点|一点儿|有点",
+    "统一|一起|一直|一样|一定|唯一|一共|一切|一旦|一致|一边|一点点|一点儿|有点",
     "NEUTRAL",
 )
 

@@ -402,7 +402,7 @@ class _Grammar:
             return self._open_or_unknown()
         if h("PNL") or (h("PNLWEAK") and h("HOWMUCH", "Q", "QUOTE")):
             return "pnl"
-        if h("PNLWEAK") and not h("LIST", "ACCOUNT", "ORDERS", "QUOTE"):
+        if h("PNLWEAK") and not h("LIST", "ORDERS", "QUOTE"):
             raise _Unknown  # "我的黄金单亏了好多": a remark about a loss, not a question
         if h("ACCOUNT"):
             return "account"
@@ -481,7 +481,7 @@ class _Grammar:
             raise _Unknown
         if h("SCHEDULE") and not forced:
             raise _Unknown  # "明天开盘买入黄金" / "每天买入": a scheduled or repeated order
-        if h("SEQ") and h("CLOSE", "CANCEL", "MODIFY") and (self.sides_action or h("OPEN")):
+        if h("SEQ") and h("CLOSE", "CANCEL") and (self.sides_action or h("OPEN")):
             raise _Unknown  # "平掉所有单然后买入黄金": two actions in one message
         if h("BREAKEVEN") and h("MODIFY", "SL", "TP"):
             raise _Unknown  # "黄金多单设保本": break-even is not expressible
