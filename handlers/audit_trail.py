@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from handlers.messages import Incoming
 from store.audit import AuditLog
 
 _current: ContextVar[list[dict[str, Any]] | None] = ContextVar("audit_trail", default=None)
@@ -90,6 +91,19 @@ class AuditTrail:
             await self.write([row])
         else:
             buf.append(row)
+
+    async def about(
+        self, event: str, inc: Incoming, detail: dict[str, Any], ms: float | None = None
+    ) -> None:
+        """Record an event about one incoming message (its platform, chat and user)."""
+        await self.record(
+            event,
+            platform=inc.platform,
+            chat_id=inc.chat_id,
+            user_id=inc.user_id,
+            detail=detail,
+            duration_ms=ms,
+        )
 
     async def flush(self) -> None:
         buf = _current.get()

@@ -98,14 +98,7 @@ class ConfirmFlow:
     async def _audit(
         self, event: str, inc: Incoming, detail: dict[str, object], ms: float | None = None
     ) -> None:
-        await self.audit.record(
-            event,
-            platform=inc.platform,
-            chat_id=inc.chat_id,
-            user_id=inc.user_id,
-            detail=detail,
-            duration_ms=ms,
-        )
+        await self.audit.about(event, inc, detail, ms)
 
     # ------------------------------------------------------------------ preview
 

@@ -196,14 +196,7 @@ class Conversation:
     async def _audit(
         self, inc: Incoming, event: str, detail: dict[str, Any], ms: float | None = None
     ) -> None:
-        await self.trail.record(
-            event,
-            platform=inc.platform,
-            chat_id=inc.chat_id,
-            user_id=inc.user_id,
-            detail=detail,
-            duration_ms=ms,
-        )
+        await self.trail.about(event, inc, detail, ms)
 
     async def _handle(self, inc: Incoming) -> tuple[list[Outgoing], str]:
         user = (inc.platform, inc.user_id)

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
 from broker.base import Broker
 from broker.errors import BrokerError, InsufficientFunds, InvalidOrder, MarketClosed
-from broker.models import TradeResult
+from broker.models import PendingOrder, Position, TradeResult
 from handlers.format import lots as fmt_lots
 from handlers.format import price as fmt_price
 from handlers.i18n import t
@@ -240,21 +240,18 @@ class Executor:
                     ticket = d.position_id if leg.action != "close" else leg.ticket
                     return ticket, d.price, d.volume
             return None
-        if leg.action == "modify":
-            for p in await b.positions(symbol=leg.symbol):
-                if p.ticket == leg.ticket:
-                    want_sl = p.sl if leg.sl is None else (leg.sl or None)
-                    want_tp = p.tp if leg.tp is None else (leg.tp or None)
-                    if p.sl == want_sl and p.tp == want_tp:
-                        return p.ticket, None, None
-            return None
-        if leg.action == "modify_order":
-            for o in await b.pending_orders(symbol=leg.symbol):
-                if o.ticket == leg.ticket:
-                    want_sl = o.sl if leg.sl is None else (leg.sl or None)
-                    want_tp = o.tp if leg.tp is None else (leg.tp or None)
-                    if o.sl == want_sl and o.tp == want_tp:
-                        return o.ticket, None, None
+        if leg.action in ("modify", "modify_order"):
+            held: Sequence[Position | PendingOrder] = (
+                await b.positions(symbol=leg.symbol)
+                if leg.action == "modify"
+                else await b.pending_orders(symbol=leg.symbol)
+            )
+            for item in held:
+                if item.ticket == leg.ticket:
+                    want_sl = item.sl if leg.sl is None else (leg.sl or None)
+                    want_tp = item.tp if leg.tp is None else (leg.tp or None)
+                    if item.sl == want_sl and item.tp == want_tp:
+                        return item.ticket, None, None
             return None
         # cancel: gone from the pending list
         orders = await b.pending_orders(symbol=leg.symbol)
