@@ -1,7 +1,7 @@
 """Shared fixtures. Keep this file tidy: one section per area, each fixture documented.
 
 Conversation fixtures: the real stack on the in-memory paper terminal — `MT5Broker` over a
-`Recorder` proxy (tests/mt5_fakes.py: the remote-API boundary, so tests can count every
+`Recorder` proxy (tests/fakes/mt5_fakes.py: the remote-API boundary, so tests can count every
 `order_send`), the rule parser, the report service, a SQLite file database — and a clock shared
 by the terminal and the conversation so that expiry is tested without sleeping.
 """
@@ -23,7 +23,7 @@ from handlers.config import ConversationConfig, RiskLimits, TradingConfig
 from handlers.conversation import Conversation
 from handlers.messages import Incoming, Outgoing
 from store.db import Database, sqlite_url
-from tests.mt5_fakes import Recorder
+from tests.fakes.mt5_fakes import Recorder
 
 # --------------------------------------------------------------------------- conversation
 

@@ -14,7 +14,7 @@ from store.audit import AuditLog
 from store.db import Database, sqlite_url
 from store.snapshots import SnapshotStore
 from store.subscriptions import SubscriptionStore
-from tests.report_fixtures import (
+from tests.fakes.report_fixtures import (
     FakeTerminalBroker,
     RecordingPusher,
     account,

@@ -1,0 +1,59 @@
+"""The composition root: building the app from settings, and what it derives from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_app, close_app, make_platforms, sync_robot_subscriptions
+from bot.settings import Settings
+from bot.wecom import ROBOT_CHAT
+from store.subscriptions import SubscriptionStore
+from tests.fakes.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN
+
+
+def _settings(tmp_path: Path, **wecom: object) -> Settings:
+    return Settings(
+        app={"data_dir": tmp_path},
+        broker={"paper": {"demo_history_days": 0}},
+        wecom={"enabled": True, "corp_id": CORP_ID, "agent_id": AGENT_ID, **wecom},
+    )
+
+
+@pytest.fixture
+def wecom_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADECHAT_WECOM_SECRET", SECRET)
+    monkeypatch.setenv("TRADECHAT_WECOM_TOKEN", TOKEN)
+    monkeypatch.setenv("TRADECHAT_WECOM_AES_KEY", AES_KEY)
+    monkeypatch.setenv("TRADECHAT_WECOM_ROBOT_WEBHOOK", "http://127.0.0.1:9/robot")
+
+
+async def _robot_kinds(settings: Settings) -> list[str]:
+    app = await build_app(settings)
+    try:
+        for p in make_platforms(settings, app):
+            app.fanout.add(p)  # not started: only its presence matters here
+        await sync_robot_subscriptions(settings, app)
+        subs = await SubscriptionStore(app.db).list_for_chat("wecom", ROBOT_CHAT)
+        return sorted(s.kind for s in subs)
+    finally:
+        await close_app(app)
+
+
+async def test_group_robot_subscriptions_follow_settings_at_every_start(
+    tmp_path: Path, wecom_env: None
+) -> None:
+    assert await _robot_kinds(_settings(tmp_path, robot_reports=["daily", "monthly"])) == [
+        "daily",
+        "monthly",
+    ]
+    # a later start with a shorter list unsubscribes what was dropped
+    assert await _robot_kinds(_settings(tmp_path, robot_reports=["monthly"])) == ["monthly"]
+
+
+async def test_group_robot_gets_nothing_without_its_webhook(
+    tmp_path: Path, wecom_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRADECHAT_WECOM_ROBOT_WEBHOOK")
+    assert await _robot_kinds(_settings(tmp_path, robot_reports=["daily"])) == []
