@@ -25,13 +25,13 @@ run: $(STAMP)
 test: $(DEVSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy nlp broker handlers
+	$(BIN)/mypy bot handlers nlp broker reports store scheduler.py
 	$(BIN)/python -m pytest -q
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy nlp broker handlers
+	$(BIN)/mypy bot handlers nlp broker reports store scheduler.py
 
 fmt: $(DEVSTAMP)
 	$(BIN)/ruff format .

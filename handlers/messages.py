@@ -63,8 +63,32 @@ class PlatformCaps:
     text_unit: Literal["chars", "bytes"] = "chars"
 
 
+class PlatformError(Exception):
+    """A chat app could not deliver a message. Platforms raise one of the two subclasses so
+    that whoever retries (the shared plumbing in `bot/platforms/base.py` for replies,
+    `handlers/pushes.py` for pushes) knows whether trying again can help. The message is for
+    the operator's log, never for a user, and never contains a token."""
+
+    def __init__(self, message: str, *, platform: str = "", retry_after: float | None = None):
+        super().__init__(message)
+        self.platform = platform
+        # Seconds the app asked us to wait (Telegram 429 `retry_after`), when it said so.
+        self.retry_after = retry_after
+
+
+class TemporaryPlatformError(PlatformError):
+    """Network trouble, a timeout, a 5xx, a rate limit (429): trying later may work."""
+
+
+class PermanentPlatformError(PlatformError):
+    """The bot was blocked or removed, the chat is gone, the token or request is bad (403,
+    400, 401): retrying sends the same refusal again, so nobody retries."""
+
+
 class Pusher(Protocol):
-    """Fan-out used by the scheduler: deliver one message to a chat on any platform."""
+    """Fan-out used by pushes: deliver one message to a chat on any platform, one attempt.
+    Raises `PlatformError` (temporary or permanent), or `LookupError` when the platform is
+    not running."""
 
     async def push(self, platform: str, chat_id: str, out: Outgoing) -> None: ...
 
