@@ -17,8 +17,8 @@ from tests.conftest import (
     TRADER2,
     VIEWER,
     ChatWorld,
-    build_conversation,
     conv_config,
+    make_test_conversation,
 )
 
 
@@ -122,7 +122,7 @@ async def test_restart_between_preview_and_confirm_executes_once(world: ChatWorl
     await world.db.close()  # the process stops …
     db2 = await Database.open(sqlite_url(world.db_path))  # … and starts again
     try:
-        conv2 = await build_conversation(world.broker, db2, world.clock)
+        conv2 = await make_test_conversation(world.broker, db2, world.clock)
         out = only(await world.press(p.buttons[0].id, conv=conv2))
         assert "Filled" in out.text
         again = only(await world.press(p.buttons[0].id, conv=conv2))
@@ -138,7 +138,7 @@ async def test_restart_after_expiry_says_expired_and_sends_nothing(world: ChatWo
     world.clock.advance(120)
     db2 = await Database.open(sqlite_url(world.db_path))
     try:
-        conv2 = await build_conversation(world.broker, db2, world.clock)
+        conv2 = await make_test_conversation(world.broker, db2, world.clock)
         assert "expired" in only(await world.press(p.buttons[0].id, conv=conv2)).text
         assert world.orders_sent() == []
     finally:

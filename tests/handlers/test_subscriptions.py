@@ -1,11 +1,12 @@
-"""Subscriptions managed in chat, in Chinese and English, persisted per chat."""
+"""Subscriptions managed in chat, in Chinese and English, persisted per chat. (Reading the
+commands is tested in tests/nlp/test_commands.py.)"""
 
 from __future__ import annotations
 
 import pytest
 
 from handlers.messages import Incoming
-from handlers.subscriptions import handle_subscription_command, parse_subscription_command
+from handlers.subscriptions import handle_subscription_command
 from store.db import Database, sqlite_url
 from store.subscriptions import SubscriptionStore
 
@@ -15,41 +16,6 @@ async def store(tmp_path):
     db = await Database.open(sqlite_url(tmp_path / "t.sqlite"))
     yield SubscriptionStore(db)
     await db.close()
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("订阅日报", ("subscribe", "daily")),
-        ("订阅 周报", ("subscribe", "weekly")),
-        ("订阅月报", ("subscribe", "monthly")),
-        ("订阅对冲汇报", ("subscribe", "hedge")),
-        ("订阅对冲EA分品种汇报", ("subscribe", "hedge")),
-        ("订阅提醒", ("subscribe", "alerts")),
-        ("订阅成交推送", ("subscribe", "deals")),
-        ("取消订阅月报", ("unsubscribe", "monthly")),
-        ("退订日报", ("unsubscribe", "daily")),
-        ("取消订阅全部", ("unsubscribe", "all")),
-        ("我的订阅", ("list", None)),
-        ("/subscribe daily", ("subscribe", "daily")),
-        ("/subscribe@TradeChatBot weekly", ("subscribe", "weekly")),
-        ("/unsubscribe monthly", ("unsubscribe", "monthly")),
-        ("/unsubscribe all", ("unsubscribe", "all")),
-        ("/subscriptions", ("list", None)),
-        ("/subscribe", ("subscribe", None)),
-        ("/subscribe yearly", ("subscribe", None)),
-        ("subscribe to alerts", ("subscribe", "alerts")),
-    ],
-)
-def test_commands_are_recognised(text: str, expected: tuple[str, str | None]) -> None:
-    assert parse_subscription_command(text) == expected
-
-
-@pytest.mark.parametrize(
-    "text", ["日报", "本月报告", "订阅号是什么", "buy gold 0.1", "/positions", ""]
-)
-def test_other_messages_are_not_subscription_commands(text: str) -> None:
-    assert parse_subscription_command(text) is None
 
 
 async def test_subscribe_list_and_unsubscribe_in_chinese(store) -> None:
