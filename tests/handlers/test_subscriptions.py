@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from handlers.conversation import build_conversation
 from handlers.messages import Incoming
-from handlers.subscriptions import handle_subscription_command
+from handlers.subscriptions import answer_subscription, handle_subscription_command
 from store.db import Database, sqlite_url
 from store.subscriptions import SubscriptionStore
+from tests.conftest import conv_config
 
 
 @pytest.fixture
@@ -73,3 +75,50 @@ async def test_handler_can_be_bound_to_the_database_alone(store) -> None:
     out = await handle_subscription_command(msg, "en", db=store.db)
     assert out is not None
     assert [s.kind for s in await store.list_for_chat("wecom", "zhang")] == ["alerts"]
+
+
+async def test_the_answer_takes_parsed_values_not_text(store) -> None:
+    # the path a parsed subscribe/unsubscribe intent takes: no text involved
+    out = await answer_subscription(
+        "subscribe", "weekly", platform="telegram", chat_id="42", lang="en", store=store
+    )
+    assert "weekly report" in out.text
+    assert [s.kind for s in await store.list_for_chat("telegram", "42")] == ["weekly"]
+    usage = await answer_subscription(
+        "unsubscribe", None, platform="telegram", chat_id="42", lang="zh", store=store
+    )
+    assert "取消订阅日报" in usage.text
+    gone = await answer_subscription(
+        "unsubscribe", "all", platform="telegram", chat_id="42", lang="zh", store=store
+    )
+    assert "已取消全部订阅" in gone.text
+    assert await store.list_for_chat("telegram", "42") == []
+
+
+async def test_subscribe_all_adds_the_four_reports(store) -> None:
+    out = await answer_subscription(
+        "subscribe", "all", platform="qq", chat_id="g", lang="zh", store=store
+    )
+    assert "日报、周报、月报、对冲EA汇报" in out.text
+    kinds = sorted(s.kind for s in await store.list_for_chat("qq", "g"))
+    assert kinds == ["daily", "hedge", "monthly", "weekly"]
+
+
+async def test_the_conversation_answers_subscriptions_when_given_the_store(world) -> None:
+    from nlp.parser import IntentParser
+    from nlp.rules import RuleParser
+
+    world.conv = build_conversation(
+        broker=world.broker,
+        parser=IntentParser(RuleParser()),
+        db=world.db,
+        config=conv_config(),
+        subscriptions=SubscriptionStore(world.db),
+        clock=world.clock.now,
+    )
+    [out] = await world.say("订阅　周报", chat="g1", group=True)
+    assert "已订阅周报" in out.text
+    [listing] = await world.say("/subscriptions", chat="g1", group=True)
+    assert "周报" in listing.text
+    stored = await SubscriptionStore(world.db).list_for_chat("telegram", "g1")
+    assert [(s.kind, s.lang) for s in stored] == [("weekly", "zh")]
