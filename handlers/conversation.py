@@ -54,7 +54,7 @@ from handlers.config import ConversationConfig
 from handlers.confirm import ConfirmFlow, parse_button
 from handlers.execute import Executor
 from handlers.i18n import t
-from handlers.messages import Button, Image, Incoming, Lang, Outgoing, detect_lang
+from handlers.messages import Button, Image, Incoming, Lang, Outgoing
 from handlers.plans import Planner
 from handlers.risk import DayPnl, ReadOnlySwitch, RiskGate
 from handlers.slots import (
@@ -78,6 +78,7 @@ from nlp.commands import (
     SubscriptionCommand,
     is_slash_command,
     read_command,
+    written_lang,
 )
 from nlp.intent import Intent
 from store.audit import AuditLog
@@ -315,14 +316,13 @@ class Conversation:
         )
         if inc.is_group or not self.refusals((inc.platform, inc.user_id)):
             return [], "denied_silent"
-        lang = detect_lang(text, self.config.default_lang)
+        lang = written_lang(text) or self.config.default_lang
         return [Outgoing(t(lang, "denied"), lang=lang, kind="error")], "denied"
 
     async def _lang(self, inc: Incoming, text: str) -> Lang:
-        if text and not is_slash_command(text):
-            zh, en = detect_lang(text, "zh"), detect_lang(text, "en")
-            if zh == en:
-                return zh
+        written = None if is_slash_command(text) else written_lang(text)
+        if written is not None:
+            return written
         q = self._questions.get((inc.platform, inc.chat_id, inc.user_id))
         if q is not None:
             return q.lang

@@ -89,6 +89,17 @@ def is_slash_command(text: str) -> bool:
     return normalize(text).startswith("/")
 
 
+def written_lang(text: str) -> Literal["zh", "en"] | None:
+    """The language a message is written in: Chinese when it has any CJK character, English
+    when it has ASCII letters only, None when it has neither ("0.02", "👍"). Full-width
+    letters count as neither: on a Chinese keyboard they say nothing about the language."""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return "zh"
+    if any(ch.isascii() and ch.isalpha() for ch in text):
+        return "en"
+    return None
+
+
 def _slash_argument(text: str, command: str) -> str | None:
     """The text after `/command` (stripped), or None when `text` does not start with it."""
     s = normalize(text)

@@ -28,6 +28,7 @@ from nlp.commands import (
     read_target,
     read_ticket,
     read_volume,
+    written_lang,
 )
 
 # --------------------------------------------------------------------------- reply codes
@@ -144,6 +145,23 @@ def test_slash_commands_are_told_apart_from_words() -> None:
     assert is_slash_command(" /pnl")
     assert not is_slash_command("lang en")
     assert not is_slash_command("买入 1/2 手")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("本月盈亏", "zh"),
+        ("buy 0.01 黄金", "zh"),  # any Chinese character makes it Chinese
+        ("close my oldest gold trade", "en"),
+        ("ＢＵＹ ＧＯＬＤ", None),  # full-width letters: typed on a Chinese keyboard
+        ("/balance", "en"),
+        ("0.02", None),
+        ("👍", None),
+        ("", None),
+    ],
+)
+def test_the_language_a_message_is_written_in(text: str, expected: str | None) -> None:
+    assert written_lang(text) == expected
 
 
 # --------------------------------------------------------------------------- subscriptions
