@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from nlp.aliases import SymbolAliases
-from nlp.intent import SideName
 from nlp.numbers import normalize, parse_arabic, parse_chinese
+
+# Only nlp.numbers and nlp.aliases are used here: the rule parser and the intent contract
+# change on their own schedule, and these readers do not depend on either.
+SideName = Literal["buy", "sell"]
 
 # ----------------------------------------------------------------------------- confirmations
 
