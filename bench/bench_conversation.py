@@ -20,7 +20,7 @@ from broker.mt5 import MT5Broker
 from broker.paper import PaperTerminal
 from handlers.auth import UserRule
 from handlers.config import ConversationConfig, RiskLimits, TradingConfig
-from handlers.conversation import Conversation
+from handlers.conversation import Conversation, build_conversation
 from handlers.messages import Incoming, Outgoing
 from handlers.report_service import ReportConfig, ReportService
 from nlp.parser import IntentParser
@@ -76,7 +76,7 @@ async def _bench() -> list[tuple[str, int, float, float, float]]:
             ),
         )
         reports = ReportService(broker, db, ReportConfig(server_utc_offset_hours=2, charts=False))
-        conv = Conversation(
+        conv = build_conversation(
             broker=broker, parser=IntentParser(RuleParser()), db=db, config=config, reports=reports
         )
         try:
@@ -98,7 +98,7 @@ async def _bench() -> list[tuple[str, int, float, float, float]]:
             print(f"  previews: {len(lat)} in {wall:.1f} s", flush=True)
 
             # one ✅ per chat, on its newest preview
-            pending = await _pending_buttons(conv)
+            pending = await _pending_buttons(db)
 
             def press(i: int, k: int) -> Incoming:
                 return Incoming("bench", str(i), str(i), button_id=pending[str(i)], message_id="m")
@@ -116,13 +116,13 @@ async def _bench() -> list[tuple[str, int, float, float, float]]:
     return rows
 
 
-async def _pending_buttons(conv: Conversation) -> dict[str, str]:
+async def _pending_buttons(db: Database) -> dict[str, str]:
     """The newest pending confirmation of each bench user, as a ✅ button id."""
     from sqlalchemy import select
 
     from store.confirmations import ConfirmationRow
 
-    async with conv.db.session() as s:
+    async with db.session() as s:
         rows = (
             await s.scalars(
                 select(ConfirmationRow)

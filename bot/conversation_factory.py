@@ -3,7 +3,6 @@ into the handlers' own plain config."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -11,9 +10,9 @@ from typing import Any
 from bot.settings import Settings
 from handlers.auth import UserRule
 from handlers.config import ConversationConfig, RiskLimits, TradingConfig
-from handlers.conversation import Conversation, ParserLike, ReportsLike, Subscriptions
-from handlers.messages import Incoming, Lang, Outgoing
+from handlers.conversation import Conversation, ParserLike, ReportsLike, build_conversation
 from store.db import Database
+from store.subscriptions import SubscriptionStore
 
 CONSOLE_USER = UserRule(platform="console", user_id="local", role="admin", name="local")
 
@@ -50,26 +49,6 @@ def conversation_config(settings: Settings) -> ConversationConfig:
     )
 
 
-def _subscriptions(settings: Settings, db: Database) -> Subscriptions | None:
-    """Bind the reports helper's `handle_subscription_command` when it exists."""
-    try:
-        from handlers.subscriptions import handle_subscription_command
-    except ImportError:
-        return None
-    params = inspect.signature(handle_subscription_command).parameters
-    extra: dict[str, Any] = {}
-    if "db" in params:
-        extra["db"] = db
-    if "settings" in params:
-        extra["settings"] = settings
-
-    async def call(incoming: Incoming, lang: Lang) -> Outgoing | None:
-        result: Outgoing | None = await handle_subscription_command(incoming, lang, **extra)
-        return result
-
-    return call
-
-
 def make_conversation(
     settings: Settings,
     broker: Any,
@@ -82,13 +61,13 @@ def make_conversation(
     kwargs: dict[str, Any] = {}
     if clock is not None:
         kwargs["clock"] = clock
-    return Conversation(
+    return build_conversation(
         broker=broker,
         parser=parser,
         db=db,
         config=conversation_config(settings),
         reports=reports,
-        subscriptions=_subscriptions(settings, db),
+        subscriptions=SubscriptionStore(db),
         symbol_aliases=dict(settings.symbols.aliases),
         **kwargs,
     )

@@ -36,17 +36,14 @@ from handlers.messages import Button, Incoming, Lang, Outgoing
 from handlers.plans import Plan, Planner, Problem, market_price, render_plan
 from handlers.risk import RiskGate
 from nlp.intent import Intent
-from store.confirmations import (
-    Confirmation,
-    ConfirmationStore,
-    looks_like_code,
-)
+from store.confirmations import Confirmation, ConfirmationStore
 
 log = logging.getLogger(__name__)
 
+# Button ids are made here (`button_id`) and come back from the chat app as callback data, not
+# as anything a user typed, so they are read here too, next to the code that makes them; what
+# users type ("确认 7F3K") is read by nlp.commands.
 _BUTTON = re.compile(r"^c:([A-Za-z0-9_-]{16,40}):([yn])$")
-_CODE_REPLY = re.compile(r"^(确认|取消|confirm|cancel)\s*([A-Za-z0-9]{4})$", re.IGNORECASE)
-_BARE = {"确认", "取消", "确定", "yes", "no", "ok", "y", "n", "confirm", "cancel", "好", "是"}
 
 
 def button_id(cid: str, yes: bool) -> str:
@@ -56,19 +53,6 @@ def button_id(cid: str, yes: bool) -> str:
 def parse_button(data: str) -> tuple[str, bool] | None:
     m = _BUTTON.match(data)
     return None if m is None else (m.group(1), m.group(2) == "y")
-
-
-def parse_code_reply(text: str) -> tuple[bool, str] | None:
-    """("确认 7F3K" → (True, "7F3K")); None when the text is not a code reply."""
-    m = _CODE_REPLY.match(" ".join(text.strip().split()))
-    if m is None or not looks_like_code(m.group(2)):
-        return None
-    yes = m.group(1).lower() in ("确认", "confirm")
-    return yes, m.group(2).upper()
-
-
-def is_bare_confirmation(text: str) -> bool:
-    return text.strip().lower().rstrip("!！。.") in _BARE
 
 
 class ConfirmFlow:
@@ -111,21 +95,20 @@ class ConfirmFlow:
         plan = built
         plan.checks = await self.risk.check(plan)
         ms = (time.perf_counter() - t0) * 1000
+        stored = plan.to_dict()  # the plan leaves memory here, once: for the store and the audit
         if not plan.ok:
-            await self._audit("preview", inc, {"blocked": True, "plan": plan.to_dict()}, ms)
+            await self._audit("preview", inc, {"blocked": True, "plan": stored}, ms)
             return Outgoing(render_plan(plan, lang), lang=lang, kind="preview")
         conf = await self.store.create(
             platform=inc.platform,
             chat_id=inc.chat_id,
             user_id=inc.user_id,
             lang=lang,
-            plan=plan.to_dict(),
+            plan=stored,
             ttl_s=self.trading.confirm_ttl_s,
             now=self.clock(),
         )
-        await self._audit(
-            "preview", inc, {"cid": conf.id, "code": conf.code, "plan": plan.to_dict()}, ms
-        )
+        await self._audit("preview", inc, {"cid": conf.id, "code": conf.code, "plan": stored}, ms)
         return self._preview_out(plan, conf, lang)
 
     def _preview_out(self, plan: Plan, conf: Confirmation, lang: Lang) -> Outgoing:
@@ -248,7 +231,7 @@ class ConfirmFlow:
             await self._audit(
                 "decision", inc, {"cid": conf.id, "decision": "drifted", "points": drift}
             )
-            fresh = await self.preview(Intent(**plan.intent), inc, lang)
+            fresh = await self.preview(plan.intent, inc, lang)
             note = Outgoing(
                 t(lang, "drifted", points=drift, max=limit), edit_of=edit, lang=lang, kind="result"
             )

@@ -21,7 +21,12 @@ Contract for adapters (console, Telegram, QQ/OneBot, WeCom):
 The path of one message: allow-list and role → rate limit → language → (button press |
 reply code | admin command | subscription command | answer to a pending question | parsed
 intent) → query answered at once, or trade → plan → risk checks → stored preview with ✅/❌.
-Every step is written to the audit log.
+Every step is written to the audit log. Every text is read in `nlp/`: commands, reply codes
+and answers by `nlp.commands`, requests by the parser.
+
+Parts: `build_conversation(...)` builds the parts (audit log, prefs, confirmations, planner,
+risk gate, executor, confirmation flow …) from the broker, parser, database and config, once,
+for the composition root; `Conversation` only uses them.
 
 Who gets what:
 - unknown user, private chat: one short refusal ("抱歉，你没有使用权限。") per
@@ -35,7 +40,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -45,23 +51,45 @@ from handlers import queries
 from handlers.audit_trail import AuditTrail
 from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
 from handlers.config import ConversationConfig
-from handlers.confirm import ConfirmFlow, is_bare_confirmation, parse_button, parse_code_reply
+from handlers.confirm import ConfirmFlow, parse_button
 from handlers.execute import Executor
 from handlers.i18n import t
-from handlers.messages import Button, Image, Incoming, Lang, Outgoing, detect_lang
+from handlers.messages import Button, Image, Incoming, Lang, Outgoing
 from handlers.plans import Planner
-from handlers.risk import RiskGate
-from handlers.slots import QUESTION_KEY, PendingQuestion, fill, missing_slot
+from handlers.risk import DayPnl, ReadOnlySwitch, RiskGate
+from handlers.slots import (
+    QUESTION_KEY,
+    PendingQuestion,
+    Slot,
+    fill,
+    missing_slot,
+    question_button,
+    read_question_button,
+    updated,
+)
+from handlers.subscriptions import answer_subscription
 from nlp.aliases import SymbolAliases
+from nlp.commands import (
+    BareReply,
+    CodeReply,
+    Command,
+    LangCommand,
+    ReadOnlyCommand,
+    SubscriptionCommand,
+    is_slash_command,
+    read_command,
+    written_lang,
+)
 from nlp.intent import Intent
 from store.audit import AuditLog
-from store.confirmations import ConfirmationStore
+from store.confirmations import ConfirmationStore, looks_like_code
 from store.db import Database
 from store.prefs import PrefsStore
+from store.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
 
-Subscriptions = Callable[[Incoming, Lang], Awaitable[Outgoing | None]]
+Answer = tuple[list[Outgoing], str]  # the messages to send, and the decision for the audit
 
 
 class ParseResultLike(Protocol):
@@ -101,54 +129,111 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Conversation:
-    def __init__(
-        self,
-        *,
-        broker: Broker,
-        parser: ParserLike,
-        db: Database,
-        config: ConversationConfig,
-        reports: ReportsLike | None = None,
-        subscriptions: Subscriptions | None = None,
-        symbol_aliases: dict[str, str] | None = None,
-        clock: Callable[[], datetime] = _utcnow,
-    ) -> None:
-        self.broker = broker
-        self.parser = parser
-        self.db = db
-        self.config = config
-        self.reports = reports
-        self.subscriptions = subscriptions
-        self.clock = clock
-        self.acl = AccessList(config.users)
-        secs = lambda: clock().timestamp()  # noqa: E731
-        self.limiter = RateLimiter(config.messages_per_minute, 60.0, clock=secs)
-        self.refusals = OncePer(config.refusal_interval_s, clock=secs)
-        self.audit = AuditLog(db)
-        self.trail = AuditTrail(self.audit)
-        self.prefs = PrefsStore(db)
-        self.confirmations = ConfirmationStore(db)
-        self.aliases = SymbolAliases(symbol_aliases)
-        self.planner = Planner(broker)
-        self.risk = RiskGate(
-            broker,
-            config.risk,
-            read_only=self.read_only,
-            day_pnl=self._day_pnl if reports is not None else None,
-        )
-        self.executor = Executor(broker, magic=config.trading.magic, clock=clock)
-        self.flow = ConfirmFlow(
+@dataclass(frozen=True, slots=True)
+class ConversationParts:
+    """Everything a `Conversation` works with, built ready-made by `build_conversation`."""
+
+    broker: Broker
+    parser: ParserLike
+    config: ConversationConfig
+    clock: Callable[[], datetime]
+    acl: AccessList
+    limiter: RateLimiter
+    refusals: OncePer
+    audit: AuditLog
+    trail: AuditTrail
+    prefs: PrefsStore
+    read_only: ReadOnlySwitch
+    aliases: SymbolAliases
+    flow: ConfirmFlow
+    reports: ReportsLike | None = None
+    # None: subscription commands are not answered here (they go on to the parser)
+    subscriptions: SubscriptionStore | None = None
+
+
+def _day_pnl(reports: ReportsLike, clock: Callable[[], datetime]) -> DayPnl:
+    async def day_pnl() -> float:
+        return float(await reports.day_pnl(clock()))
+
+    return day_pnl
+
+
+def build_conversation(
+    *,
+    broker: Broker,
+    parser: ParserLike,
+    db: Database,
+    config: ConversationConfig,
+    reports: ReportsLike | None = None,
+    subscriptions: SubscriptionStore | None = None,
+    symbol_aliases: dict[str, str] | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+) -> Conversation:
+    """The conversation and all its parts, on one database: the composition root's one call."""
+
+    def secs() -> float:
+        return clock().timestamp()
+
+    audit = AuditLog(db)
+    trail = AuditTrail(audit)
+    prefs = PrefsStore(db)
+    read_only = ReadOnlySwitch(prefs, config.risk.read_only)
+    planner = Planner(broker)
+    risk = RiskGate(
+        broker,
+        config.risk,
+        read_only=read_only,
+        day_pnl=None if reports is None else _day_pnl(reports, clock),
+    )
+    flow = ConfirmFlow(
+        broker=broker,
+        store=ConfirmationStore(db),
+        planner=planner,
+        risk=risk,
+        executor=Executor(broker, magic=config.trading.magic, clock=clock),
+        audit=trail,
+        trading=config.trading,
+        clock=clock,
+    )
+    return Conversation(
+        ConversationParts(
             broker=broker,
-            store=self.confirmations,
-            planner=self.planner,
-            risk=self.risk,
-            executor=self.executor,
-            audit=self.trail,
-            trading=config.trading,
+            parser=parser,
+            config=config,
             clock=clock,
+            acl=AccessList(config.users),
+            limiter=RateLimiter(config.messages_per_minute, 60.0, clock=secs),
+            refusals=OncePer(config.refusal_interval_s, clock=secs),
+            audit=audit,
+            trail=trail,
+            prefs=prefs,
+            read_only=read_only,
+            aliases=SymbolAliases(symbol_aliases),
+            flow=flow,
+            reports=reports,
+            subscriptions=subscriptions,
         )
-        self._read_only: bool | None = None
+    )
+
+
+class Conversation:
+    def __init__(self, parts: ConversationParts) -> None:
+        self.parts = parts
+        self.broker = parts.broker
+        self.parser = parts.parser
+        self.config = parts.config
+        self.clock = parts.clock
+        self.acl = parts.acl
+        self.limiter = parts.limiter
+        self.refusals = parts.refusals
+        self.audit = parts.audit
+        self.trail = parts.trail
+        self.prefs = parts.prefs
+        self.aliases = parts.aliases
+        self.flow = parts.flow
+        self.reports = parts.reports
+        self.subscriptions = parts.subscriptions
+        self._read_only = parts.read_only
         self._langs: dict[tuple[str, str], Lang | None] = {}
         self._last_intent: dict[tuple[str, str], Intent] = {}
         self._questions: dict[tuple[str, str, str], PendingQuestion] = {}
@@ -159,17 +244,10 @@ class Conversation:
         return self.acl.is_listed(platform, user_id)
 
     async def read_only(self) -> bool:
-        if self._read_only is None:
-            self._read_only = await self.prefs.read_only(self.config.risk.read_only)
-        return self._read_only
+        return await self._read_only()
 
     async def set_read_only(self, value: bool, *, by: str = "") -> None:
-        await self.prefs.set_read_only(value, settings_value=self.config.risk.read_only, by=by)
-        self._read_only = value
-
-    async def _day_pnl(self) -> float:
-        assert self.reports is not None
-        return float(await self.reports.day_pnl(self.clock()))
+        await self._read_only.set(value, by=by)
 
     # ------------------------------------------------------------------ entry point
 
@@ -198,25 +276,12 @@ class Conversation:
     ) -> None:
         await self.trail.about(event, inc, detail, ms)
 
-    async def _handle(self, inc: Incoming) -> tuple[list[Outgoing], str]:
+    async def _handle(self, inc: Incoming) -> Answer:
         user = (inc.platform, inc.user_id)
         role = self.acl.role(*user)
         text = (inc.text or "").strip()
         if role is None:
-            await self._audit(
-                inc,
-                "denied",
-                {
-                    "text": text[:200],
-                    "button": inc.button_id,
-                    "is_group": inc.is_group,
-                    "user_name": inc.user_name,
-                },
-            )
-            if inc.is_group or not self.refusals(user):
-                return [], "denied_silent"
-            lang = detect_lang(text, self.config.default_lang)
-            return [Outgoing(t(lang, "denied"), lang=lang, kind="error")], "denied"
+            return await self._denied(inc, text)
         rate = "ok" if user in self.config.rate_exempt else self.limiter.check(user)
         if rate != "ok":
             await self._audit(inc, "rate_limited", {"text": text[:200]})
@@ -227,7 +292,7 @@ class Conversation:
         lang = await self._lang(inc, text)
         if inc.button_id:
             await self._audit(inc, "message", {"button": inc.button_id})
-            return await self._button(inc, role, lang)
+            return await self._button(inc, role, lang, inc.button_id)
         if not text:
             return [], "empty"
         await self._audit(inc, "message", {"text": text[:1000], "is_group": inc.is_group})
@@ -238,11 +303,26 @@ class Conversation:
                 Outgoing(t(lang, "broker_error", reason=exc.text(lang)), lang=lang, kind="error")
             ], "broker_error"
 
+    async def _denied(self, inc: Incoming, text: str) -> Answer:
+        await self._audit(
+            inc,
+            "denied",
+            {
+                "text": text[:200],
+                "button": inc.button_id,
+                "is_group": inc.is_group,
+                "user_name": inc.user_name,
+            },
+        )
+        if inc.is_group or not self.refusals((inc.platform, inc.user_id)):
+            return [], "denied_silent"
+        lang = written_lang(text) or self.config.default_lang
+        return [Outgoing(t(lang, "denied"), lang=lang, kind="error")], "denied"
+
     async def _lang(self, inc: Incoming, text: str) -> Lang:
-        if text and not text.startswith("/"):
-            zh, en = detect_lang(text, "zh"), detect_lang(text, "en")
-            if zh == en:
-                return zh
+        written = None if is_slash_command(text) else written_lang(text)
+        if written is not None:
+            return written
         q = self._questions.get((inc.platform, inc.chat_id, inc.user_id))
         if q is not None:
             return q.lang
@@ -255,11 +335,11 @@ class Conversation:
 
     # ------------------------------------------------------------------ buttons and codes
 
-    async def _button(self, inc: Incoming, role: Role, lang: Lang) -> tuple[list[Outgoing], str]:
-        assert inc.button_id is not None
-        if inc.button_id.startswith("q:"):
-            return await self._answer_button(inc, role, lang, inc.button_id)
-        parsed = parse_button(inc.button_id)
+    async def _button(self, inc: Incoming, role: Role, lang: Lang, data: str) -> Answer:
+        choice = read_question_button(data)
+        if choice is not None:
+            return await self._answer_button(inc, role, lang, *choice)
+        parsed = parse_button(data)
         if parsed is None:
             return [Outgoing(t(lang, "confirm_not_found"), lang=lang, kind="error")], "bad_button"
         if not allows(role, "trade"):
@@ -269,19 +349,17 @@ class Conversation:
         return out, "confirm" if yes else "cancel"
 
     async def _answer_button(
-        self, inc: Incoming, role: Role, lang: Lang, data: str
-    ) -> tuple[list[Outgoing], str]:
-        """A choice button under a question ("买还是卖？" [买入] [卖出]): `q:<slot>:<value>`."""
-        _, slot, value = [*data.split(":", 2), "", ""][:3]
+        self, inc: Incoming, role: Role, lang: Lang, slot: str, value: str
+    ) -> Answer:
+        """A choice button under a question ("买还是卖？" [买入] [卖出])."""
         qkey = (inc.platform, inc.chat_id, inc.user_id)
         q = self._questions.get(qkey)
         if q is None or q.slot != slot or q.expires_at <= self.clock().timestamp():
             return [Outgoing(t(lang, "question_expired"), lang=lang, kind="error")], "stale_choice"
-        filled = fill(q, value, self.aliases)
-        if filled is None:
+        intent = fill(q, value, self.aliases)
+        if intent is None:
             return [Outgoing(t(lang, "question_expired"), lang=lang, kind="error")], "stale_choice"
         del self._questions[qkey]
-        intent = Intent(**filled)
         await self._audit(
             inc, "intent", {"intent": intent.to_json_dict(), "engine": "choice", "slot": slot}
         )
@@ -290,48 +368,65 @@ class Conversation:
 
     # ------------------------------------------------------------------ text
 
-    async def _text(
-        self, inc: Incoming, role: Role, lang: Lang, text: str
-    ) -> tuple[list[Outgoing], str]:
-        qkey = (inc.platform, inc.chat_id, inc.user_id)
-        code = parse_code_reply(text)
-        if code is not None:
-            if not allows(role, "trade"):
-                return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
-            yes, c = code
-            return await self.flow.press_code(inc, yes, c, lang), "code"
-        if is_bare_confirmation(text):
-            self._questions.pop(qkey, None)
-            return [Outgoing(t(lang, "confirm_bare"), lang=lang)], "bare_confirmation"
-        low = text.lower()
-        if low.startswith("/readonly"):
-            return await self._cmd_readonly(inc, role, lang, low), "readonly"
-        if low.startswith("/lang"):
-            return await self._cmd_lang(inc, lang, low), "lang"
-        if self.subscriptions is not None:
-            sub = await self.subscriptions(inc, lang)
-            if sub is not None:
-                return [sub], "subscription"
-
-        intent: Intent | None = None
-        q = self._questions.pop(qkey, None)
-        if q is not None and q.expires_at > self.clock().timestamp():
-            filled = fill(q, text, self.aliases)
-            if filled is not None:
-                try:
-                    intent = Intent(**filled)
-                except ValueError:
-                    intent = None
-                if intent is not None:
-                    await self._audit(
-                        inc,
-                        "intent",
-                        {"intent": intent.to_json_dict(), "engine": "slot", "slot": q.slot},
-                    )
+    async def _text(self, inc: Incoming, role: Role, lang: Lang, text: str) -> Answer:
+        command = read_command(text)
+        if command is not None:
+            answer = await self._command(inc, role, lang, command)
+            if answer is not None:
+                return answer
+        intent = await self._answered_question(inc, text)
         if intent is None:
             intent = await self._parse(inc, text)
         self._last_intent[(inc.platform, inc.user_id)] = intent
         return await self._dispatch(inc, role, lang, intent)
+
+    async def _command(
+        self, inc: Incoming, role: Role, lang: Lang, command: Command
+    ) -> Answer | None:
+        """The answer to a command; None when this conversation does not take it (a code
+        that is none of ours, subscriptions not served here): the text goes on."""
+        if isinstance(command, CodeReply):
+            if not looks_like_code(command.code):
+                return None
+            if not allows(role, "trade"):
+                return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
+            return await self.flow.press_code(inc, command.yes, command.code, lang), "code"
+        if isinstance(command, BareReply):
+            self._questions.pop((inc.platform, inc.chat_id, inc.user_id), None)
+            return [Outgoing(t(lang, "confirm_bare"), lang=lang)], "bare_confirmation"
+        if isinstance(command, ReadOnlyCommand):
+            return await self._cmd_readonly(inc, role, lang, command), "readonly"
+        if isinstance(command, LangCommand):
+            return await self._cmd_lang(inc, lang, command), "lang"
+        return await self._subscription(inc, lang, command)
+
+    async def _subscription(
+        self, inc: Incoming, lang: Lang, command: SubscriptionCommand
+    ) -> Answer | None:
+        if self.subscriptions is None:
+            return None
+        out = await answer_subscription(
+            command.action,
+            command.kind,
+            platform=inc.platform,
+            chat_id=inc.chat_id,
+            lang=lang,
+            store=self.subscriptions,
+        )
+        return [out], "subscription"
+
+    async def _answered_question(self, inc: Incoming, text: str) -> Intent | None:
+        """The pending question's intent completed by `text`, or None when there is no live
+        question or `text` does not answer it (the question is dropped either way)."""
+        q = self._questions.pop((inc.platform, inc.chat_id, inc.user_id), None)
+        if q is None or q.expires_at <= self.clock().timestamp():
+            return None
+        intent = fill(q, text, self.aliases)
+        if intent is not None:
+            await self._audit(
+                inc, "intent", {"intent": intent.to_json_dict(), "engine": "slot", "slot": q.slot}
+            )
+        return intent
 
     async def _parse(self, inc: Incoming, text: str) -> Intent:
         from nlp.parser import ParseContext
@@ -355,9 +450,7 @@ class Conversation:
         intent: Intent = res.intent
         return intent
 
-    async def _dispatch(
-        self, inc: Incoming, role: Role, lang: Lang, intent: Intent
-    ) -> tuple[list[Outgoing], str]:
+    async def _dispatch(self, inc: Incoming, role: Role, lang: Lang, intent: Intent) -> Answer:
         name = intent.intent
         if name == "help":
             return [Outgoing(queries.help_text(lang, role), lang=lang)], "help"
@@ -368,29 +461,32 @@ class Conversation:
         if name == "quote" and intent.symbol is None:
             return self._ask(inc, lang, intent, "symbol"), "ask_symbol"
         if intent.is_trade:
-            if not allows(role, "trade"):
-                return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
-            slot = missing_slot(intent, use_default_volume=self.config.trading.use_default_volume)
-            if slot is not None:
-                return self._ask(inc, lang, intent, slot), f"ask_{slot}"
-            if intent.intent == "open" and intent.volume is None:
-                intent = intent.model_copy(update={"volume": self.config.trading.default_volume})
-                intent = Intent(**intent.to_json_dict())
-            out = await self.flow.preview(intent, inc, lang)
-            return [out], "preview" if out.buttons else "no_preview"
+            return await self._trade(inc, role, lang, intent)
         return await self._query(lang, intent), name
 
-    def _ask(self, inc: Incoming, lang: Lang, intent: Intent, slot: Any) -> list[Outgoing]:
+    async def _trade(self, inc: Incoming, role: Role, lang: Lang, intent: Intent) -> Answer:
+        if not allows(role, "trade"):
+            return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
+        trading = self.config.trading
+        slot = missing_slot(intent, use_default_volume=trading.use_default_volume)
+        if slot is not None:
+            return self._ask(inc, lang, intent, slot), f"ask_{slot}"
+        if intent.intent == "open" and intent.volume is None:
+            intent = updated(intent, volume=trading.default_volume)
+        out = await self.flow.preview(intent, inc, lang)
+        return [out], "preview" if out.buttons else "no_preview"
+
+    def _ask(self, inc: Incoming, lang: Lang, intent: Intent, slot: Slot) -> list[Outgoing]:
         self._questions[(inc.platform, inc.chat_id, inc.user_id)] = PendingQuestion(
             slot=slot,
-            intent=intent.to_json_dict(),
+            intent=intent,
             lang=lang,
             expires_at=self.clock().timestamp() + self.config.slot_ttl_s,
         )
         buttons: list[Button] = []
         if slot == "side":
             buttons = [
-                Button(f"q:side:{side}", t(lang, label), reply_code=t(lang, side))
+                Button(question_button("side", side), t(lang, label), reply_code=t(lang, side))
                 for side, label in (("buy", "buy_long"), ("sell", "sell_short"))
             ]
         return [Outgoing(t(lang, QUESTION_KEY[slot]), buttons=buttons, lang=lang)]
@@ -404,8 +500,7 @@ class Conversation:
             text = await queries.orders_text(b, lang, intent.symbol)
         elif name == "account":
             text = await queries.account_text(b, lang)
-        elif name == "quote":
-            assert intent.symbol is not None
+        elif name == "quote" and intent.symbol is not None:
             text = await queries.quote_text(b, lang, intent.symbol)
         elif name in ("pnl", "report"):
             return await self._report(lang, intent)
@@ -431,26 +526,24 @@ class Conversation:
     # ------------------------------------------------------------------ admin commands
 
     async def _cmd_readonly(
-        self, inc: Incoming, role: Role, lang: Lang, low: str
+        self, inc: Incoming, role: Role, lang: Lang, command: ReadOnlyCommand
     ) -> list[Outgoing]:
-        arg = low.removeprefix("/readonly").strip()
-        if not arg:
+        if command.action == "show":
             key = "readonly_state_on" if await self.read_only() else "readonly_state_off"
             return [Outgoing(t(lang, key), lang=lang)]
         if not allows(role, "admin"):
             return [Outgoing(t(lang, "need_admin"), lang=lang, kind="error")]
-        if arg not in ("on", "off"):
+        if command.action == "usage":
             return [Outgoing(t(lang, "readonly_usage"), lang=lang)]
-        value = arg == "on"
+        value = command.action == "on"
         await self.set_read_only(value, by=f"{inc.platform}:{inc.user_id}")
         await self._audit(inc, "setting", {"read_only": value})
         return [Outgoing(t(lang, "readonly_on" if value else "readonly_off"), lang=lang)]
 
-    async def _cmd_lang(self, inc: Incoming, lang: Lang, low: str) -> list[Outgoing]:
-        arg = low.removeprefix("/lang").strip()
-        if arg not in ("zh", "en"):
+    async def _cmd_lang(self, inc: Incoming, lang: Lang, command: LangCommand) -> list[Outgoing]:
+        if command.lang is None:
             return [Outgoing(t(lang, "lang_usage"), lang=lang)]
-        new: Lang = "zh" if arg == "zh" else "en"
+        new: Lang = command.lang
         await self.prefs.set_user_lang(inc.platform, inc.user_id, new)
         self._langs[(inc.platform, inc.user_id)] = new
         await self._audit(inc, "setting", {"lang": new})

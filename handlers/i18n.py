@@ -352,3 +352,45 @@ def t(lang: Lang | str, key: str, **values: object) -> str:
     zh, en = STRINGS[key]
     text = zh if lang == "zh" else en
     return text.format(**values) if values else text
+
+
+# --- subscriptions in chat (handlers/subscriptions.py) ------------------------------------------
+# Appended as its own section so that parallel edits of STRINGS above merge cleanly.
+STRINGS.update(
+    {
+        "sub_name_daily": ("日报", "daily report"),
+        "sub_name_weekly": ("周报", "weekly report"),
+        "sub_name_monthly": ("月报", "monthly report"),
+        "sub_name_hedge": ("对冲EA汇报", "hedging EA summary"),
+        "sub_name_alerts": ("风险提醒", "alerts"),
+        "sub_name_deals": ("成交推送", "new-deal pushes"),
+        "sub_kinds": (
+            "日报、周报、月报、对冲汇报、提醒、成交",
+            "daily, weekly, monthly, hedge, alerts, deals",
+        ),
+        "sub_everything": ("全部订阅", "all subscriptions"),
+        "sub_none": (
+            "本聊天还没有订阅。可发送“订阅日报”等（可选：{kinds}）。",
+            "This chat has no subscriptions. Send e.g. /subscribe daily ({kinds}).",
+        ),
+        "sub_list": ("本聊天已订阅：{names}", "This chat is subscribed to: {names}"),
+        "sub_usage_subscribe": (
+            "请说明要订阅哪一项：{kinds}。例如“订阅日报”。",
+            "Which one? /subscribe daily|weekly|monthly|hedge|alerts|deals",
+        ),
+        "sub_usage_unsubscribe": (
+            "请说明要取消哪一项：{kinds}。例如“取消订阅日报”。",
+            "Which one? /unsubscribe daily|weekly|monthly|hedge|alerts|deals (or all)",
+        ),
+        "sub_already": ("本聊天已订阅{names}。", "This chat already gets the {names}."),
+        "sub_added": (
+            "✅ 已订阅{names}。发送“取消订阅{first_zh}”可退订。",
+            "✅ Subscribed to the {names}. Send /unsubscribe {first} to stop.",
+        ),
+        "sub_not_subscribed": (
+            "本聊天没有订阅{what}。",
+            "This chat was not subscribed to {what}.",
+        ),
+        "sub_removed": ("✅ 已取消{what}。", "✅ Unsubscribed from {what}."),
+    }
+)

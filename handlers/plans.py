@@ -13,7 +13,8 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from broker.base import Broker
@@ -68,6 +69,7 @@ class Leg:
 class Plan:
     action: PlanAction
     legs: list[Leg]
+    intent: Intent  # the request this plan carries out; a fresh preview is rebuilt from it
     symbol: str | None = None  # canonical, when the plan is about one symbol
     bid: float | None = None
     ask: float | None = None
@@ -75,7 +77,6 @@ class Plan:
     margin: float | None = None
     currency: str = ""
     checks: list[Check] = field(default_factory=list)
-    intent: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -86,14 +87,22 @@ class Plan:
         return round(sum(leg.volume for leg in self.legs), 8)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The JSON form stored with the confirmation and written to the audit log; the
+        intent as the contract's JSON (absent keys omitted)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["legs"] = [asdict(leg) for leg in self.legs]
+        d["checks"] = [asdict(c) for c in self.checks]
+        d["intent"] = self.intent.model_dump(mode="json", exclude_none=True)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Plan:
+        """The inverse of `to_dict`: the stored intent is validated into an `Intent` again."""
         legs = [Leg(**leg) for leg in d.get("legs", [])]
         checks = [Check(**c) for c in d.get("checks", [])]
-        rest = {k: v for k, v in d.items() if k not in ("legs", "checks")}
-        return cls(legs=legs, checks=checks, **rest)
+        intent = Intent.model_validate(d["intent"])
+        rest = {k: v for k, v in d.items() if k not in ("legs", "checks", "intent")}
+        return cls(legs=legs, checks=checks, intent=intent, **rest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +142,15 @@ def pending_kind(side: Side, at: float, q: Quote) -> PendingKind:
     if side == "buy":
         return "limit" if at < q.ask else "stop"
     return "limit" if at > q.bid else "stop"
+
+
+def _pending_kind_of(order_type: str | None, side: Side, at: float, q: Quote) -> PendingKind:
+    """The order kind said ("limit"/"stop"), else the one the price's side of the market gives."""
+    if order_type == "limit":
+        return "limit"
+    if order_type == "stop":
+        return "stop"
+    return pending_kind(side, at, q)
 
 
 def select_positions(positions: list[Position], intent: Intent) -> list[Position]:
@@ -182,63 +200,41 @@ class Planner:
         raise ValueError(f"not a trade intent: {intent.intent}")
 
     async def open(self, intent: Intent) -> Plan | Problem:
-        # slots are filled by the caller
-        assert intent.symbol is not None
-        assert intent.side is not None
-        assert intent.volume is not None
-        spec = await self.broker.symbol_spec(intent.symbol)
-        q = await self.broker.quote(intent.symbol)
+        symbol, side, volume = intent.symbol, intent.side, intent.volume
+        if symbol is None or side is None or volume is None:
+            # the conversation asks for every missing slot before it plans
+            raise ValueError("an open needs a symbol, a side and a volume")
+        spec = await self.broker.symbol_spec(symbol)
+        q = await self.broker.quote(symbol)
         acct = await self.broker.account()
         vc = normalize_volume(
-            spec.symbol, intent.volume, spec.volume_min, spec.volume_max, spec.volume_step
+            spec.symbol, volume, spec.volume_min, spec.volume_max, spec.volume_step
         )
         if not vc.ok:
             return Problem("volume_invalid", {"reason": vc.message_zh, "reason_en": vc.message})
-        side = intent.side
         pending = intent.order_type in ("limit", "stop", "pending") or (
             intent.price is not None and intent.order_type != "market"
         )
         if pending and intent.price is None:
             return Problem("price_needed")
-        if pending:
-            assert intent.price is not None
-            kind: PendingKind = (
-                "limit"
-                if intent.order_type == "limit"
-                else "stop"
-                if intent.order_type == "stop"
-                else pending_kind(side, intent.price, q)
-            )
+        leg = Leg(
+            action="open",
+            symbol=spec.symbol,
+            broker_symbol=spec.broker_symbol,
+            side=side,
+            volume=vc.volume,
+            sl=intent.sl,
+            tp=intent.tp,
+            point=spec.point,
+            digits=spec.digits,
+            stops_level=spec.stops_level,
+        )
+        if pending and intent.price is not None:
             at = intent.price
-            leg = Leg(
-                action="pending",
-                symbol=spec.symbol,
-                broker_symbol=spec.broker_symbol,
-                side=side,
-                volume=vc.volume,
-                price=at,
-                kind=kind,
-                sl=intent.sl,
-                tp=intent.tp,
-                point=spec.point,
-                digits=spec.digits,
-                stops_level=spec.stops_level,
-            )
+            leg.action, leg.price = "pending", at
+            leg.kind = _pending_kind_of(intent.order_type, side, at, q)
         else:
-            at = market_price(q, side)
-            leg = Leg(
-                action="open",
-                symbol=spec.symbol,
-                broker_symbol=spec.broker_symbol,
-                side=side,
-                volume=vc.volume,
-                sl=intent.sl,
-                tp=intent.tp,
-                ref_price=at,
-                point=spec.point,
-                digits=spec.digits,
-                stops_level=spec.stops_level,
-            )
+            at = leg.ref_price = market_price(q, side)
         return Plan(
             action="open",
             legs=[leg],
@@ -248,7 +244,7 @@ class Planner:
             digits=spec.digits,
             margin=estimate_margin(spec, vc.volume, at, acct.leverage),
             currency=acct.currency,
-            intent=intent.to_json_dict(),
+            intent=intent,
         )
 
     async def _close_leg(self, p: Position, volume: float, quotes: dict[str, Quote]) -> Leg:
@@ -319,7 +315,7 @@ class Planner:
             bid=q1.bid if q1 else None,
             ask=q1.ask if q1 else None,
             digits=q1.digits if q1 else 5,
-            intent=intent.to_json_dict(),
+            intent=intent,
         )
 
     async def modify(self, intent: Intent) -> Plan | Problem:
@@ -394,7 +390,7 @@ class Planner:
             legs=legs,
             symbol=next(iter(symbols)) if len(symbols) == 1 else None,
             digits=legs[0].digits if legs else 5,
-            intent=intent.to_json_dict(),
+            intent=intent,
         )
 
     async def cancel(self, intent: Intent) -> Plan | Problem:
@@ -430,7 +426,7 @@ class Planner:
             legs=legs,
             symbol=next(iter(symbols)) if len(symbols) == 1 else None,
             digits=legs[0].digits,
-            intent=intent.to_json_dict(),
+            intent=intent,
         )
 
 
@@ -445,91 +441,115 @@ def _opt_price(lang: Lang, v: float | None, digits: int) -> str:
     return t(lang, "none_value") if not v else fmt_price(v, digits)
 
 
-def render_plan(plan: Plan, lang: Lang, ttl_s: float | None = None, code: str | None = None) -> str:
-    """The preview text: what will be done, the price, margin, and every check's line."""
+def _open_lines(plan: Plan, lang: Lang) -> list[str]:
     lines: list[str] = []
-    if plan.action == "open":
-        leg = plan.legs[0]
-        side = t(lang, "buy_long" if leg.side == "buy" else "sell_short")
-        if leg.action == "pending":
-            lines.append(
-                t(
-                    lang,
-                    "preview_pending",
-                    side=side,
-                    kind=t(lang, leg.kind or "limit"),
-                    symbol=leg.symbol,
-                    lots=fmt_lots(leg.volume),
-                    price=fmt_price(leg.price, leg.digits),
-                )
-            )
-        else:
-            lines.append(
-                t(lang, "preview_open", side=side, symbol=leg.symbol, lots=fmt_lots(leg.volume))
-            )
-        if leg.sl or leg.tp:
-            lines.append(
-                t(
-                    lang,
-                    "preview_sltp",
-                    sl=_opt_price(lang, leg.sl, leg.digits),
-                    tp=_opt_price(lang, leg.tp, leg.digits),
-                )
-            )
-    elif plan.action == "close":
+    leg = plan.legs[0]
+    side = t(lang, "buy_long" if leg.side == "buy" else "sell_short")
+    if leg.action == "pending":
         lines.append(
             t(
                 lang,
-                "preview_close",
-                symbol=plan.symbol or "*",
-                n=len(plan.legs),
-                lots=fmt_lots(plan.total_volume),
+                "preview_pending",
+                side=side,
+                kind=t(lang, leg.kind or "limit"),
+                symbol=leg.symbol,
+                lots=fmt_lots(leg.volume),
+                price=fmt_price(leg.price, leg.digits),
             )
         )
-        for leg in plan.legs:
-            partial = leg.total_volume is not None and leg.volume < leg.total_volume - 1e-9
-            lines.append(
-                t(
-                    lang,
-                    "leg_close_partial" if partial else "leg_close",
-                    ticket=leg.ticket,
-                    side=_side(lang, leg.side),
-                    lots=fmt_lots(leg.volume),
-                    total=fmt_lots(leg.total_volume or 0.0),
-                    price=fmt_price(leg.price, leg.digits),
-                    pnl=signed(leg.pnl or 0.0),
-                )
-            )
-    elif plan.action == "modify":
-        lines.append(t(lang, "preview_modify", n=len(plan.legs)))
-        for leg in plan.legs:
-            lines.append(
-                t(
-                    lang,
-                    "leg_modify",
-                    ticket=leg.ticket,
-                    symbol=leg.symbol,
-                    old_sl=_opt_price(lang, leg.old_sl, leg.digits),
-                    old_tp=_opt_price(lang, leg.old_tp, leg.digits),
-                    sl=_opt_price(lang, leg.old_sl if leg.sl is None else leg.sl, leg.digits),
-                    tp=_opt_price(lang, leg.old_tp if leg.tp is None else leg.tp, leg.digits),
-                )
-            )
     else:
-        lines.append(t(lang, "preview_cancel", n=len(plan.legs)))
-        for leg in plan.legs:
-            lines.append(
-                t(
-                    lang,
-                    "leg_cancel",
-                    ticket=leg.ticket,
-                    symbol=leg.symbol,
-                    side=_side(lang, leg.side),
-                    kind=t(lang, leg.kind or "limit"),
-                    lots=fmt_lots(leg.volume),
-                    price=fmt_price(leg.price, leg.digits),
-                )
+        lines.append(
+            t(lang, "preview_open", side=side, symbol=leg.symbol, lots=fmt_lots(leg.volume))
+        )
+    if leg.sl or leg.tp:
+        lines.append(
+            t(
+                lang,
+                "preview_sltp",
+                sl=_opt_price(lang, leg.sl, leg.digits),
+                tp=_opt_price(lang, leg.tp, leg.digits),
             )
+        )
+    return lines
+
+
+def _close_lines(plan: Plan, lang: Lang) -> list[str]:
+    lines: list[str] = []
+    lines.append(
+        t(
+            lang,
+            "preview_close",
+            symbol=plan.symbol or "*",
+            n=len(plan.legs),
+            lots=fmt_lots(plan.total_volume),
+        )
+    )
+    for leg in plan.legs:
+        partial = leg.total_volume is not None and leg.volume < leg.total_volume - 1e-9
+        lines.append(
+            t(
+                lang,
+                "leg_close_partial" if partial else "leg_close",
+                ticket=leg.ticket,
+                side=_side(lang, leg.side),
+                lots=fmt_lots(leg.volume),
+                total=fmt_lots(leg.total_volume or 0.0),
+                price=fmt_price(leg.price, leg.digits),
+                pnl=signed(leg.pnl or 0.0),
+            )
+        )
+    return lines
+
+
+def _modify_lines(plan: Plan, lang: Lang) -> list[str]:
+    lines: list[str] = []
+    lines.append(t(lang, "preview_modify", n=len(plan.legs)))
+    for leg in plan.legs:
+        lines.append(
+            t(
+                lang,
+                "leg_modify",
+                ticket=leg.ticket,
+                symbol=leg.symbol,
+                old_sl=_opt_price(lang, leg.old_sl, leg.digits),
+                old_tp=_opt_price(lang, leg.old_tp, leg.digits),
+                sl=_opt_price(lang, leg.old_sl if leg.sl is None else leg.sl, leg.digits),
+                tp=_opt_price(lang, leg.old_tp if leg.tp is None else leg.tp, leg.digits),
+            )
+        )
+    return lines
+
+
+def _cancel_lines(plan: Plan, lang: Lang) -> list[str]:
+    lines: list[str] = []
+    lines.append(t(lang, "preview_cancel", n=len(plan.legs)))
+    for leg in plan.legs:
+        lines.append(
+            t(
+                lang,
+                "leg_cancel",
+                ticket=leg.ticket,
+                symbol=leg.symbol,
+                side=_side(lang, leg.side),
+                kind=t(lang, leg.kind or "limit"),
+                lots=fmt_lots(leg.volume),
+                price=fmt_price(leg.price, leg.digits),
+            )
+        )
+    return lines
+
+
+_ACTION_LINES: dict[PlanAction, Callable[[Plan, Lang], list[str]]] = {
+    "open": _open_lines,
+    "close": _close_lines,
+    "modify": _modify_lines,
+    "cancel": _cancel_lines,
+}
+
+
+def render_plan(plan: Plan, lang: Lang, ttl_s: float | None = None, code: str | None = None) -> str:
+    """The preview text: what will be done, the price, margin, and every check's line."""
+    lines = _ACTION_LINES[plan.action](plan, lang)
     if plan.bid is not None and plan.ask is not None:
         lines.append(
             t(

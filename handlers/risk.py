@@ -22,9 +22,30 @@ from handlers.config import RiskLimits
 from handlers.format import lots as fmt_lots
 from handlers.format import money, signed
 from handlers.plans import Check, Leg, Plan
+from store.prefs import PrefsStore
 
 DayPnl = Callable[[], Awaitable[float]]
 ReadOnly = Callable[[], Awaitable[bool]]
+
+
+class ReadOnlySwitch:
+    """The global read-only switch: the settings' start value, or an admin's `/readonly on|off`
+    persisted in the prefs (see store/prefs.py for which wins). Read once, then cached; the
+    risk gate calls it (it is a `ReadOnly`) and the conversation sets it."""
+
+    def __init__(self, prefs: PrefsStore, settings_value: bool) -> None:
+        self.prefs = prefs
+        self.settings_value = settings_value
+        self._value: bool | None = None
+
+    async def __call__(self) -> bool:
+        if self._value is None:
+            self._value = await self.prefs.read_only(self.settings_value)
+        return self._value
+
+    async def set(self, value: bool, *, by: str = "") -> None:
+        await self.prefs.set_read_only(value, settings_value=self.settings_value, by=by)
+        self._value = value
 
 
 class RiskGate:

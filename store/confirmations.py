@@ -60,7 +60,7 @@ class ConfirmationRow(Base):
     created_at: Mapped[float] = mapped_column(Float)  # Unix seconds (unambiguous in SQLite)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
     updated_at: Mapped[float] = mapped_column(Float)
-    plan: Mapped[str] = mapped_column(Text)  # JSON
+    plan: Mapped[str] = mapped_column(Text)  # JSON: the plan's own serialised form
     result: Mapped[str] = mapped_column(Text, default="")  # JSON, once finished
 
 
@@ -127,7 +127,15 @@ def _to_model(r: ConfirmationRow) -> Confirmation:
     )
 
 
+def _dump_plan(plan: dict[str, Any]) -> str:
+    """Strict: a plan is the caller's JSON form (handlers.plans.Plan.to_dict), written before
+    anything is sent, so a value that is not JSON is a bug to raise, not to stringify."""
+    return json.dumps(plan, ensure_ascii=False, sort_keys=True)
+
+
 def _dump(obj: dict[str, Any]) -> str:
+    """Lenient, for results: they are written after the broker answered, and an odd value in
+    its echo of the request must not keep the row from reaching its final state."""
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str)
 
 
@@ -174,7 +182,7 @@ class ConfirmationStore:
                 created_at=ts,
                 expires_at=ts + ttl_s,
                 updated_at=ts,
-                plan=_dump(plan),
+                plan=_dump_plan(plan),
                 result="",
             )
             s.add(row)

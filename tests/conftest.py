@@ -20,7 +20,7 @@ from broker.mt5 import MT5Broker
 from broker.paper import PaperTerminal
 from handlers.auth import UserRule
 from handlers.config import ConversationConfig, RiskLimits, TradingConfig
-from handlers.conversation import Conversation
+from handlers.conversation import Conversation, build_conversation
 from handlers.messages import Incoming, Outgoing
 from store.db import Database, sqlite_url
 from tests.fakes.mt5_fakes import Recorder
@@ -133,9 +133,10 @@ class ChatWorld:
         return list(self.api.requests)
 
 
-async def build_conversation(
+async def make_test_conversation(
     broker: MT5Broker, db: Database, clock: ConvClock, config: ConversationConfig | None = None
 ) -> Conversation:
+    """A conversation built the way the app builds one (`build_conversation`) on `db`."""
     from handlers.report_service import ReportConfig, ReportService
     from nlp.parser import IntentParser
     from nlp.rules import RuleParser
@@ -143,7 +144,7 @@ async def build_conversation(
     reports = ReportService(
         broker, db, ReportConfig(timezone="server", server_utc_offset_hours=2, charts=False)
     )
-    return Conversation(
+    return build_conversation(
         broker=broker,
         parser=IntentParser(RuleParser()),
         db=db,
@@ -165,7 +166,7 @@ async def world(tmp_path: Path) -> AsyncIterator[ChatWorld]:
     db = await Database.open(sqlite_url(db_path))
 
     async def make(config: ConversationConfig | None = None) -> Conversation:
-        return await build_conversation(broker, db, clock, config)
+        return await make_test_conversation(broker, db, clock, config)
 
     w = ChatWorld(clock, terminal, api, broker, db, db_path, await make(), make)
     try:

@@ -17,8 +17,8 @@ from tests.conftest import (
     TRADER2,
     VIEWER,
     ChatWorld,
-    build_conversation,
     conv_config,
+    make_test_conversation,
 )
 
 
@@ -122,7 +122,7 @@ async def test_restart_between_preview_and_confirm_executes_once(world: ChatWorl
     await world.db.close()  # the process stops …
     db2 = await Database.open(sqlite_url(world.db_path))  # … and starts again
     try:
-        conv2 = await build_conversation(world.broker, db2, world.clock)
+        conv2 = await make_test_conversation(world.broker, db2, world.clock)
         out = only(await world.press(p.buttons[0].id, conv=conv2))
         assert "Filled" in out.text
         again = only(await world.press(p.buttons[0].id, conv=conv2))
@@ -138,7 +138,7 @@ async def test_restart_after_expiry_says_expired_and_sends_nothing(world: ChatWo
     world.clock.advance(120)
     db2 = await Database.open(sqlite_url(world.db_path))
     try:
-        conv2 = await build_conversation(world.broker, db2, world.clock)
+        conv2 = await make_test_conversation(world.broker, db2, world.clock)
         assert "expired" in only(await world.press(p.buttons[0].id, conv=conv2)).text
         assert world.orders_sent() == []
     finally:
@@ -313,3 +313,48 @@ def test_handlers_never_import_a_chat_library() -> None:
         for lib in ("telegram", "aiohttp", "websockets", "bot."):
             assert f"import {lib}" not in src, path
             assert f"from {lib}" not in src, path
+
+
+# --------------------------------------------------------------------------- the stored plan
+
+
+async def test_the_stored_plan_reads_back_as_a_plan_with_a_real_intent(world: ChatWorld) -> None:
+    from handlers.plans import Plan
+    from nlp.intent import Intent
+
+    p = await preview_buy(world, "买入0.01手黄金 止损2600")
+    conf = await ConfirmationStore(world.db).get(cid_of(p))
+    assert conf is not None
+    # stored as the contract's JSON (absent keys omitted) …
+    assert conf.plan["intent"] == {
+        "intent": "open",
+        "symbol": "XAUUSD",
+        "side": "buy",
+        "volume": 0.01,
+        "sl": 2600.0,
+    }
+    # … and validated back into an Intent, the same plan as the one previewed
+    plan = Plan.from_dict(conf.plan)
+    assert isinstance(plan.intent, Intent)
+    assert plan.intent == Intent(intent="open", symbol="XAUUSD", side="buy", volume=0.01, sl=2600)
+    assert Plan.from_dict(plan.to_dict()) == plan
+    assert plan.legs[0].sl == 2600.0
+
+
+async def test_a_reply_code_typed_full_width_confirms(world: ChatWorld) -> None:
+    p = await preview_buy(world)
+    code = (p.buttons[0].reply_code or "").split()[1]
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in code)  # ７Ｆ３Ｋ
+    out = only(await world.say(f"确认　{wide}"))
+    assert "Filled" in out.text  # in the preview's language
+    assert len(world.orders_sent()) == 1
+
+
+async def test_a_code_shaped_word_that_is_no_code_of_ours_is_a_normal_message(
+    world: ChatWorld,
+) -> None:
+    await preview_buy(world)
+    # "1234" has no letter and uses digits outside the code alphabet: not a reply code
+    out = only(await world.say("确认 1234"))
+    assert "确认码" not in out.text
+    assert world.orders_sent() == []

@@ -373,3 +373,49 @@ async def test_factory_wires_settings_users_limits_and_subscriptions(world: Chat
     assert "请稍等" in only(await world.say("余额", "555")).text
     for _ in range(5):
         assert "余额" in only(await world.say("余额", "local", platform="console")).text
+
+
+# --------------------------------------------------------------------------- typed in any width
+
+
+async def test_commands_typed_full_width_work_like_half_width(world: ChatWorld) -> None:
+    assert only(await world.say("／ｌａｎｇ　ＥＮ")).text.startswith("OK")
+    assert "Balance" in only(await world.say("/balance")).text
+    assert "Only an admin" in only(await world.say("／readonly on", TRADER)).text
+    assert "只读模式已开启" in only(await world.say("／ｒｅａｄｏｎｌｙ ＯＮ", ADMIN)).text
+    assert await world.conv.read_only() is True
+
+
+async def test_answers_to_questions_in_full_width(world: ChatWorld) -> None:
+    assert only(await world.say("下单0.01手黄金")).text.startswith("买还是卖")
+    preview = only(await world.say("ＳＥＬＬ"))
+    assert "卖出 XAUUSD 0.01 手" in preview.text
+    assert preview.buttons
+
+
+async def test_close_question_answered_with_a_ticket(world: ChatWorld) -> None:
+    pos = await world.broker.open_market("XAUUSD", "buy", 0.01)
+    assert only(await world.say("平仓")).buttons == []
+    preview = only(await world.say(f"＃{pos.ticket}"))
+    assert f"#{pos.ticket}" in preview.text
+    assert preview.buttons
+
+
+def test_a_filled_in_intent_is_validated_again() -> None:
+    import pytest
+
+    from handlers.slots import PendingQuestion, fill, updated
+    from nlp.aliases import SymbolAliases
+    from nlp.intent import Intent
+
+    partial = Intent(intent="open", symbol="XAUUSD", side="buy")
+    assert updated(partial, volume=0.02) == Intent(
+        intent="open", symbol="XAUUSD", side="buy", volume=0.02
+    )
+    with pytest.raises(ValueError, match="cannot carry"):
+        updated(Intent(intent="cancel"), volume=0.02)
+    # an answer that would make the intent invalid answers nothing
+    q = PendingQuestion(slot="volume", intent=Intent(intent="cancel"), lang="zh", expires_at=0)
+    assert fill(q, "0.02", SymbolAliases()) is None
+    ok = PendingQuestion(slot="volume", intent=partial, lang="zh", expires_at=0)
+    assert fill(ok, "0.02手", SymbolAliases()) == updated(partial, volume=0.02)

@@ -10,8 +10,8 @@ from tests.conftest import (
     TRADER,
     VIEWER,
     ChatWorld,
-    build_conversation,
     conv_config,
+    make_test_conversation,
 )
 
 
@@ -122,7 +122,7 @@ async def test_read_only_survives_a_restart_and_starts_from_settings(world: Chat
 
 
 async def test_read_only_setting_is_the_start_value(world: ChatWorld) -> None:
-    conv = await build_conversation(
+    conv = await make_test_conversation(
         world.broker, world.db, world.clock, conv_config(risk=RiskLimits(read_only=True))
     )
     assert await conv.read_only() is True

@@ -1,13 +1,16 @@
-"""Subscriptions managed in chat, in Chinese and English, persisted per chat."""
+"""Subscriptions managed in chat, in Chinese and English, persisted per chat. (Reading the
+commands is tested in tests/nlp/test_commands.py.)"""
 
 from __future__ import annotations
 
 import pytest
 
+from handlers.conversation import build_conversation
 from handlers.messages import Incoming
-from handlers.subscriptions import handle_subscription_command, parse_subscription_command
+from handlers.subscriptions import answer_subscription, handle_subscription_command
 from store.db import Database, sqlite_url
 from store.subscriptions import SubscriptionStore
+from tests.conftest import conv_config
 
 
 @pytest.fixture
@@ -15,41 +18,6 @@ async def store(tmp_path):
     db = await Database.open(sqlite_url(tmp_path / "t.sqlite"))
     yield SubscriptionStore(db)
     await db.close()
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("订阅日报", ("subscribe", "daily")),
-        ("订阅 周报", ("subscribe", "weekly")),
-        ("订阅月报", ("subscribe", "monthly")),
-        ("订阅对冲汇报", ("subscribe", "hedge")),
-        ("订阅对冲EA分品种汇报", ("subscribe", "hedge")),
-        ("订阅提醒", ("subscribe", "alerts")),
-        ("订阅成交推送", ("subscribe", "deals")),
-        ("取消订阅月报", ("unsubscribe", "monthly")),
-        ("退订日报", ("unsubscribe", "daily")),
-        ("取消订阅全部", ("unsubscribe", "all")),
-        ("我的订阅", ("list", None)),
-        ("/subscribe daily", ("subscribe", "daily")),
-        ("/subscribe@TradeChatBot weekly", ("subscribe", "weekly")),
-        ("/unsubscribe monthly", ("unsubscribe", "monthly")),
-        ("/unsubscribe all", ("unsubscribe", "all")),
-        ("/subscriptions", ("list", None)),
-        ("/subscribe", ("subscribe", None)),
-        ("/subscribe yearly", ("subscribe", None)),
-        ("subscribe to alerts", ("subscribe", "alerts")),
-    ],
-)
-def test_commands_are_recognised(text: str, expected: tuple[str, str | None]) -> None:
-    assert parse_subscription_command(text) == expected
-
-
-@pytest.mark.parametrize(
-    "text", ["日报", "本月报告", "订阅号是什么", "buy gold 0.1", "/positions", ""]
-)
-def test_other_messages_are_not_subscription_commands(text: str) -> None:
-    assert parse_subscription_command(text) is None
 
 
 async def test_subscribe_list_and_unsubscribe_in_chinese(store) -> None:
@@ -107,3 +75,50 @@ async def test_handler_can_be_bound_to_the_database_alone(store) -> None:
     out = await handle_subscription_command(msg, "en", db=store.db)
     assert out is not None
     assert [s.kind for s in await store.list_for_chat("wecom", "zhang")] == ["alerts"]
+
+
+async def test_the_answer_takes_parsed_values_not_text(store) -> None:
+    # the path a parsed subscribe/unsubscribe intent takes: no text involved
+    out = await answer_subscription(
+        "subscribe", "weekly", platform="telegram", chat_id="42", lang="en", store=store
+    )
+    assert "weekly report" in out.text
+    assert [s.kind for s in await store.list_for_chat("telegram", "42")] == ["weekly"]
+    usage = await answer_subscription(
+        "unsubscribe", None, platform="telegram", chat_id="42", lang="zh", store=store
+    )
+    assert "取消订阅日报" in usage.text
+    gone = await answer_subscription(
+        "unsubscribe", "all", platform="telegram", chat_id="42", lang="zh", store=store
+    )
+    assert "已取消全部订阅" in gone.text
+    assert await store.list_for_chat("telegram", "42") == []
+
+
+async def test_subscribe_all_adds_the_four_reports(store) -> None:
+    out = await answer_subscription(
+        "subscribe", "all", platform="qq", chat_id="g", lang="zh", store=store
+    )
+    assert "日报、周报、月报、对冲EA汇报" in out.text
+    kinds = sorted(s.kind for s in await store.list_for_chat("qq", "g"))
+    assert kinds == ["daily", "hedge", "monthly", "weekly"]
+
+
+async def test_the_conversation_answers_subscriptions_when_given_the_store(world) -> None:
+    from nlp.parser import IntentParser
+    from nlp.rules import RuleParser
+
+    world.conv = build_conversation(
+        broker=world.broker,
+        parser=IntentParser(RuleParser()),
+        db=world.db,
+        config=conv_config(),
+        subscriptions=SubscriptionStore(world.db),
+        clock=world.clock.now,
+    )
+    [out] = await world.say("订阅　周报", chat="g1", group=True)
+    assert "已订阅周报" in out.text
+    [listing] = await world.say("/subscriptions", chat="g1", group=True)
+    assert "周报" in listing.text
+    stored = await SubscriptionStore(world.db).list_for_chat("telegram", "g1")
+    assert [(s.kind, s.lang) for s in stored] == [("weekly", "zh")]

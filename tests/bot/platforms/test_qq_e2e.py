@@ -15,7 +15,7 @@ import pytest
 from bot.app import Fanout
 from bot.onebot import OneBotPlatform
 from handlers.auth import UserRule
-from handlers.conversation import Conversation
+from handlers.conversation import build_conversation
 from handlers.messages import Outgoing
 from handlers.report_service import ReportConfig, ReportService
 from nlp.parser import IntentParser
@@ -62,7 +62,7 @@ async def qq(world: ChatWorld) -> AsyncIterator[QQ]:
     reports = ReportService(
         world.broker, world.db, ReportConfig(timezone="server", server_utc_offset_hours=2)
     )
-    conv = Conversation(
+    conv = build_conversation(
         broker=world.broker,
         parser=IntentParser(RuleParser()),
         db=world.db,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import Fanout
-from handlers.conversation import Conversation
+from handlers.conversation import build_conversation
 from handlers.messages import Outgoing
 from handlers.report_service import ReportConfig, ReportService
 from nlp.parser import IntentParser
@@ -60,7 +60,7 @@ async def live(world: ChatWorld, tg: FakeTelegram) -> Any:
         world.db,
         ReportConfig(timezone="server", server_utc_offset_hours=2, charts=True),
     )
-    conv = Conversation(
+    conv = build_conversation(
         broker=world.broker,
         parser=IntentParser(RuleParser()),
         db=world.db,

@@ -15,7 +15,7 @@ from bot.app import Fanout
 from bot.wecom import WeComPlatform
 from handlers.auth import UserRule
 from handlers.confirm import parse_button
-from handlers.conversation import Conversation
+from handlers.conversation import build_conversation
 from handlers.messages import Outgoing
 from handlers.report_service import ReportConfig, ReportService
 from nlp.parser import IntentParser
@@ -82,7 +82,7 @@ async def wc(world: ChatWorld) -> AsyncIterator[WeCom]:
     reports = ReportService(
         world.broker, world.db, ReportConfig(timezone="server", server_utc_offset_hours=2)
     )
-    conv = Conversation(
+    conv = build_conversation(
         broker=world.broker,
         parser=IntentParser(RuleParser()),
         db=world.db,
