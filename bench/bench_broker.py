@@ -14,7 +14,7 @@ from typing import Any
 
 from broker.mt5 import MT5Broker
 from broker.paper import PaperTerminal
-from broker.worker import Worker
+from broker.mt5.worker import Worker
 
 
 async def _timed(n: int, fn: Callable[[], Awaitable[Any]]) -> list[float]:

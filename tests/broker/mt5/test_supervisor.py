@@ -13,7 +13,7 @@ from broker.errors import TemporaryBrokerError
 from broker.models import Health, TradeResult
 from broker.mt5 import MT5Broker
 from broker.paper import PaperTerminal
-from broker.supervisor import Supervisor
+from broker.mt5.supervisor import Supervisor
 from tests.fakes.mt5_fakes import MAGIC, T0, Clock, Recorder
 
 

@@ -54,7 +54,7 @@ from broker.models import (
     Timeframe,
     TradeResult,
 )
-from broker.retcodes import (
+from broker.mt5.retcodes import (
     CONNECTION_LOST,
     NOT_CONNECTED_EN,
     NOT_CONNECTED_ZH,
@@ -67,7 +67,7 @@ from broker.retcodes import (
 )
 from broker.symbols import BrokerSymbol, SymbolMapper, fmt_volume, normalize_volume
 from broker.validation import KIND_ZH, pending_price_refusal, stops_refusal
-from broker.worker import Worker
+from broker.mt5.worker import Worker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
