@@ -16,6 +16,11 @@ PendingKind = Literal["limit", "stop"]
 DealType = Literal["buy", "sell", "balance", "credit", "other"]
 DealEntry = Literal["in", "out", "inout", "out_by"]
 Timeframe = Literal["M1", "M5", "M15", "M30", "H1", "H4", "D1", "W1", "MN1"]
+# What became of an order operation, as the broker knows it:
+# done = executed; refused = the trade server (or the broker's own check before sending)
+# refused it, so nothing happened; unknown = the request may have reached the server and the
+# outcome is not known (timeout, lost reply) — look before sending anything again.
+TradeState = Literal["done", "refused", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +156,7 @@ class Deal:
 
 @dataclass(frozen=True, slots=True)
 class TradeResult:
-    ok: bool
+    state: TradeState
     retcode: int
     message: str  # English, for a person
     message_zh: str  # Chinese, for a person
@@ -161,6 +166,10 @@ class TradeResult:
     price: float | None = None
     volume: float | None = None
     request: dict[str, Any] = field(default_factory=dict)  # exactly what went to order_send
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "done"
 
     def text(self, lang: str) -> str:
         return self.message_zh if lang == "zh" else self.message

@@ -14,6 +14,7 @@ import pytest
 
 from broker.base import Broker
 from broker.mt5 import MT5Broker
+from broker.mt5.convert import deal_of
 from broker.paper import PaperTerminal
 from tests.fakes.mt5_fakes import MAGIC, T0, Clock, Recorder, Struct
 
@@ -563,7 +564,7 @@ async def test_deal_rows_unpacked_directly_match_the_attribute_path(
     await broker.open_market("USDJPY", "sell", 0.1)
     rows = term.history_deals_get(0, int(clock()) + 10 * 86400)
     assert rows
-    fast = broker._deals_from_rows(rows, None)
-    slow = [broker._deal(d) for d in rows]
+    fast = broker.session.deals_from_rows(rows, None)
+    slow = [deal_of(d, broker.session.canonical, broker.session.offset()) for d in rows]
     assert fast == slow
-    assert broker._deals_from_rows(rows, "USDJPY") == [d for d in slow if d.symbol == "USDJPY"]
+    assert broker.session.deals_from_rows(rows, "USDJPY") == [d for d in slow if d.symbol == "USDJPY"]
