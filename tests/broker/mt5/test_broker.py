@@ -567,4 +567,6 @@ async def test_deal_rows_unpacked_directly_match_the_attribute_path(
     fast = broker.session.deals_from_rows(rows, None)
     slow = [deal_of(d, broker.session.canonical, broker.session.offset()) for d in rows]
     assert fast == slow
-    assert broker.session.deals_from_rows(rows, "USDJPY") == [d for d in slow if d.symbol == "USDJPY"]
+    assert broker.session.deals_from_rows(rows, "USDJPY") == [
+        d for d in slow if d.symbol == "USDJPY"
+    ]

@@ -12,8 +12,8 @@ import pytest
 from broker.errors import TemporaryBrokerError
 from broker.models import Health, TradeResult
 from broker.mt5 import MT5Broker
-from broker.paper import PaperTerminal
 from broker.mt5.supervisor import Supervisor
+from broker.paper import PaperTerminal
 from tests.fakes.mt5_fakes import MAGIC, T0, Clock, Recorder
 
 
