@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from broker.mt5 import MT5Broker
-from broker.paper import PaperTerminal
 from broker.mt5.worker import Worker
+from broker.paper import PaperTerminal
 
 
 async def _timed(n: int, fn: Callable[[], Awaitable[Any]]) -> list[float]:
