@@ -155,11 +155,21 @@ class Deal:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """What the broker has to tell a person, as facts, not sentences: `key` names what
+    happened (e.g. "opened", "failed", "retcode") and `facts` fill it in (symbols, tickets,
+    volumes, prices with their digits, codes, nested notes). The wording, in Chinese and
+    English, lives in `handlers/broker_text.py`."""
+
+    key: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class TradeResult:
     state: TradeState
     retcode: int
-    message: str  # English, for a person
-    message_zh: str  # Chinese, for a person
+    note: Note  # what happened, for the audit log and the user (worded by handlers)
     ticket: int | None = None  # position ticket (market) or order ticket (pending)
     deal: int | None = None
     order: int | None = None
@@ -170,9 +180,6 @@ class TradeResult:
     @property
     def ok(self) -> bool:
         return self.state == "done"
-
-    def text(self, lang: str) -> str:
-        return self.message_zh if lang == "zh" else self.message
 
 
 @dataclass(frozen=True, slots=True)

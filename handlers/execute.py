@@ -25,6 +25,7 @@ from typing import Literal, TypeVar
 from broker.base import Broker
 from broker.errors import BrokerError
 from broker.models import PendingOrder, Position, TradeResult
+from handlers.broker_text import words
 from handlers.format import lots as fmt_lots
 from handlers.format import price as fmt_price
 from handlers.i18n import t
@@ -131,6 +132,7 @@ class Executor:
                 leg, i, comment, None, msg, msg_zh, (time.perf_counter() - t0) * 1000
             )
         ms = (time.perf_counter() - t0) * 1000
+        zh, en = words(res.note)  # the broker gives facts; the audit and the answer get words
         if res.state == "done":
             return LegOutcome(
                 i,
@@ -140,8 +142,8 @@ class Executor:
                 price=res.price,
                 volume=res.volume if res.volume is not None else leg.volume,
                 retcode=res.retcode,
-                message=res.message,
-                message_zh=res.message_zh,
+                message=en,
+                message_zh=zh,
                 request=dict(res.request),
                 elapsed_ms=ms,
             )
@@ -151,12 +153,12 @@ class Executor:
                 leg.action,
                 ok=False,
                 retcode=res.retcode,
-                message=res.message,
-                message_zh=res.message_zh,
+                message=en,
+                message_zh=zh,
                 request=dict(res.request),
                 elapsed_ms=ms,
             )
-        return await self._verify(leg, i, comment, res.retcode, res.message, res.message_zh, ms)
+        return await self._verify(leg, i, comment, res.retcode, en, zh, ms)
 
     async def _verify(
         self,

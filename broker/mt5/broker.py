@@ -22,8 +22,8 @@ How it talks to the terminal (see /work/shared/MT5-NOTES.md for why each rule ex
   clock, rounded to the hour.
 
 Order operations never raise for a bad order: they return a `TradeResult` whose `state` says what
-became of it (done / refused / unknown), with English and Chinese messages. Lookups raise
-`BrokerError` subclasses.
+became of it (done / refused / unknown) and whose `note` says why, as facts that
+`handlers/broker_text.py` words in Chinese or English. Lookups raise `BrokerError` subclasses.
 
 The rooms: this module is the async face (event-loop side); `session.TerminalSession` is what
 runs on the worker thread (connection, lookups); `orders.OrderDesk` builds and sends orders;
@@ -45,6 +45,7 @@ from broker.models import (
     Bar,
     Deal,
     Health,
+    Note,
     PendingKind,
     PendingOrder,
     Position,
@@ -56,13 +57,13 @@ from broker.models import (
 )
 from broker.mt5.constants import TIMEFRAMES
 from broker.mt5.orders import (
-    MAY_HAVE_EXECUTED_EN,
-    MAY_HAVE_EXECUTED_ZH,
     OrderDesk,
     OrderFailed,
     Refusal,
     clean_comment,
     filling_from_mask,
+    may_have_executed,
+    worded,
 )
 from broker.mt5.retcodes import NOT_CONNECTED_EN, NOT_CONNECTED_ZH, OUTCOME_UNKNOWN, failure_state
 from broker.mt5.session import Login, TerminalSession
@@ -324,7 +325,7 @@ class MT5Broker:
 
     async def _trade(self, fn: Callable[..., TradeResult], *args: Any) -> TradeResult:
         if not self.connected:
-            return TradeResult(failure_state(-10004), -10004, NOT_CONNECTED_EN, NOT_CONNECTED_ZH)
+            return TradeResult(failure_state(-10004), -10004, Note("not_connected"))
         try:
             return await self._call(fn, *args)
         except Refusal as refusal:
@@ -332,11 +333,11 @@ class MT5Broker:
         except OrderFailed as failed:
             return failed.result
         except BrokerError as exc:
-            en, zh = exc.message, exc.message_zh
             code = exc.code or 0
+            note = worded(exc.message, exc.message_zh)
             if code in OUTCOME_UNKNOWN:  # the request may be on its way
-                en, zh = en + MAY_HAVE_EXECUTED_EN, zh + MAY_HAVE_EXECUTED_ZH
-            return TradeResult(failure_state(code), code, en, zh)
+                note = may_have_executed(note)
+            return TradeResult(failure_state(code), code, note)
 
 
 __all__ = ["TIMEFRAMES", "MT5Broker", "clean_comment", "filling_from_mask"]

@@ -13,6 +13,7 @@ interleaves with it. Rules (see the `MT5Broker` docstring for why):
 
 An operation that does not succeed raises `OrderFailed` carrying its `TradeResult` (a refusal
 found before sending raises `Refusal`); `MT5Broker` turns both into the returned result.
+Results carry a `Note` (a key and facts), never sentences: `handlers/broker_text.py` words them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from broker.errors import BrokerError, TemporaryBrokerError
-from broker.models import PendingKind, Side, TradeResult
+from broker.models import Note, PendingKind, Side, TradeResult
 from broker.mt5.constants import (
     COMMENT_MAX,
     ORDER_FILLING_FOK,
@@ -55,18 +56,24 @@ from broker.mt5.retcodes import (
     RETRY_WITH_FRESH_PRICE,
     SUCCESS,
     explain_last_error,
-    explain_retcode,
     failure_state,
 )
 from broker.mt5.session import TerminalSession
-from broker.symbols import fmt_volume, normalize_volume
-from broker.validation import KIND_ZH, pending_price_refusal, stops_refusal
+from broker.symbols import normalize_volume
+from broker.validation import pending_price_refusal, stops_refusal
 
 log = logging.getLogger(__name__)
 
-_SIDE_ZH = {"buy": "买入", "sell": "卖出"}
-MAY_HAVE_EXECUTED_EN = "; the order may or may not have been executed — check positions and orders"
-MAY_HAVE_EXECUTED_ZH = "；订单可能已执行也可能未执行，请查看持仓和挂单"
+
+def worded(en: str, zh: str) -> Note:
+    """A text already worded elsewhere in the broker (a `BrokerError`, a volume or stops check
+    shared with the planner), passed through as it is."""
+    return Note("worded", {"en": en, "zh": zh})
+
+
+def may_have_executed(reason: Note) -> Note:
+    """`reason`, plus: the request may have reached the server — check before resending."""
+    return Note("may_have_executed", {"reason": reason})
 
 
 def clean_comment(comment: str) -> str:
@@ -88,21 +95,25 @@ def filling_from_mask(mask: int) -> int:
 class Refusal(Exception):
     """A trade refused before anything was sent."""
 
-    def __init__(self, retcode: int, message: str, message_zh: str) -> None:
-        super().__init__(message)
+    def __init__(self, retcode: int, key: str, **facts: Any) -> None:
+        super().__init__(key)
         self.retcode = retcode
-        self.message = message
-        self.message_zh = message_zh
+        self.note = Note(key, facts)
 
     def result(self) -> TradeResult:
-        return TradeResult("refused", self.retcode, self.message, self.message_zh)
+        return TradeResult("refused", self.retcode, self.note)
+
+
+def _refusal(retcode: int, en: str, zh: str) -> Refusal:
+    """A refusal worded by a shared check (volume, stops, pending price)."""
+    return Refusal(retcode, "worded", en=en, zh=zh)
 
 
 class OrderFailed(Exception):
     """An order that was sent (or tried to be) and did not succeed."""
 
     def __init__(self, result: TradeResult) -> None:
-        super().__init__(result.message)
+        super().__init__(result.note.key)
         self.result = result
 
 
@@ -114,9 +125,6 @@ class Target:
     name: str  # broker name
     canon: str  # canonical name
     digits: int
-
-    def fmt(self, price: float) -> str:
-        return f"{price:.{self.digits}f}"
 
     def rounded(self, price: float | None) -> float:
         """A price rounded to the symbol's digits; 0.0 (none) for None/0."""
@@ -135,6 +143,7 @@ class Reprice:
 
 
 def _close_ref(side: Side) -> tuple[str, str]:
+    # (English, Chinese) names of the reference price in the shared stops check's sentences
     # A buy closes at the bid, a sell at the ask: that is where its stops are measured from.
     return (
         ("the current bid", "当前 Bid 价") if side == "buy" else ("the current ask", "当前 Ask 价")
@@ -161,12 +170,12 @@ class OrderDesk:
     # ---------------------------------------------------------------- the one submit path
 
     def submit(
-        self, request: dict[str, Any], what: tuple[str, str], reprice: Reprice | None = None
+        self, request: dict[str, Any], what: Note, reprice: Reprice | None = None
     ) -> tuple[Any, dict[str, Any]]:
         """Send `request`; (result, what was sent) when the server accepted it.
 
         With `reprice` (a deal), requotes and price changes are retried with a fresh tick.
-        Anything else raises `OrderFailed`, its message prefixed with "<what> failed"."""
+        Anything else raises `OrderFailed` with a "failed" note naming the operation `what`."""
         sent = dict(request)
         tries = self.requote_retries + 1 if reprice is not None else 1
         for attempt in range(tries):
@@ -178,60 +187,36 @@ class OrderDesk:
             if retcode in SUCCESS:
                 return result, sent
             if retcode in RETRY_WITH_FRESH_PRICE and attempt + 1 < tries:
-                log.info("%s: retcode %s, retrying with a fresh price", what[0], retcode)
+                log.info("%s: retcode %s, retrying with a fresh price", what.key, retcode)
                 continue
             raise OrderFailed(self._failed(result, sent, what))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send_once(self, request: dict[str, Any], what: tuple[str, str]) -> Any:
+    def _send_once(self, request: dict[str, Any], what: Note) -> Any:
         """One order_send; the answer, or `OrderFailed` when none came."""
         try:
             result = self.session.call("order_send", dict(request))
         except TemporaryBrokerError as exc:
-            raise OrderFailed(
-                self._no_answer(
-                    exc.code or -10002,
-                    exc.message + MAY_HAVE_EXECUTED_EN,
-                    exc.message_zh + MAY_HAVE_EXECUTED_ZH,
-                    request,
-                    what,
-                )
-            ) from None
+            reason = may_have_executed(worded(exc.message, exc.message_zh))
+            raise OrderFailed(_failure(exc.code or -10002, what, reason, request)) from None
         if result is not None:
             return result
         code, text = self.session.last_error()
-        en, zh = explain_last_error((code, text))
         if code in CONNECTION_LOST:
-            self.session.mark_disconnected(en, zh)
+            self.session.mark_disconnected(*explain_last_error((code, text)))
+        reason = Note("last_error", {"code": code, "text": text})
         if code in OUTCOME_UNKNOWN:
-            en, zh = en + MAY_HAVE_EXECUTED_EN, zh + MAY_HAVE_EXECUTED_ZH
-        raise OrderFailed(self._no_answer(code, en, zh, request, what))
+            reason = may_have_executed(reason)
+        raise OrderFailed(_failure(code, what, reason, request))
 
-    @staticmethod
-    def _no_answer(
-        code: int, en: str, zh: str, request: dict[str, Any], what: tuple[str, str]
-    ) -> TradeResult:
-        return TradeResult(
-            failure_state(code),
-            code,
-            f"{what[0]} failed: {en}",
-            f"{what[1]}失败：{zh}",
-            request=dict(request),
-        )
-
-    def _failed(self, result: Any, sent: dict[str, Any], what: tuple[str, str]) -> TradeResult:
+    def _failed(self, result: Any, sent: dict[str, Any], what: Note) -> TradeResult:
         retcode = int(result.retcode)
-        en, zh = explain_retcode(retcode, str(field(result, "comment", "")))
-        if retcode in RETRY_WITH_FRESH_PRICE:
-            en += f" (tried {self.requote_retries + 1} times)"
-            zh += f"（已重试 {self.requote_retries + 1} 次）"
-        return TradeResult(
-            failure_state(retcode),
-            retcode,
-            f"{what[0]} failed: {en}",
-            f"{what[1]}失败：{zh}",
-            request=dict(sent),
+        tries = self.requote_retries + 1 if retcode in RETRY_WITH_FRESH_PRICE else None
+        reason = Note(
+            "retcode",
+            {"code": retcode, "comment": str(field(result, "comment", "")), "tries": tries},
         )
+        return _failure(retcode, what, reason, sent)
 
     # ---------------------------------------------------------------- looking things up
 
@@ -248,11 +233,7 @@ class OrderDesk:
                 raise self.session.error(
                     f"No price for {target.canon}", f"{target.canon} 无法取得报价"
                 )
-            raise Refusal(
-                10021,
-                f"There are no prices for {target.canon} right now (market closed?)",
-                f"{target.canon} 当前没有报价（可能已休市）",
-            )
+            raise Refusal(10021, "no_prices", symbol=target.canon)
         return tick
 
     def _position_of_order(self, order: int) -> int:
@@ -277,16 +258,8 @@ class OrderDesk:
         if rows:
             return rows[0]
         if self.session.call("orders_get", ticket=int(ticket)):
-            raise Refusal(
-                10036,
-                f"#{ticket} is a pending order, not a position: cancel it instead",
-                f"#{ticket} 是挂单而不是持仓，请改为撤单",
-            )
-        raise Refusal(
-            10036,
-            f"Position #{ticket} was not found: it is already closed or the ticket is wrong",
-            f"未找到持仓 #{ticket}：可能已平仓或单号有误",
-        )
+            raise Refusal(10036, "is_pending_order", ticket=ticket)
+        raise Refusal(10036, "position_not_found", ticket=ticket)
 
     def _get_order(self, ticket: int) -> Any:
         rows = self.session.call("orders_get", ticket=int(ticket))
@@ -294,11 +267,7 @@ class OrderDesk:
             raise self.session.error(f"Could not read order #{ticket}", f"无法读取挂单 #{ticket}")
         if rows:
             return rows[0]
-        raise Refusal(
-            10013,
-            f"Pending order #{ticket} was not found: it was filled, canceled or the ticket is wrong",
-            f"未找到挂单 #{ticket}：可能已成交、已撤销或单号有误",
-        )
+        raise Refusal(10013, "order_not_found", ticket=ticket)
 
     def _magic(self, magic: int) -> int:
         return int(magic) if magic else self.magic
@@ -310,19 +279,15 @@ class OrderDesk:
         mode = int(field(target.info, "trade_mode", 4))
         canon = target.canon
         if mode == SYMBOL_TRADE_MODE_DISABLED:
-            raise Refusal(10017, f"Trading is disabled for {canon}", f"{canon} 已禁止交易")
+            raise Refusal(10017, "trade_disabled", symbol=canon)
         if side is None:
             return
         if mode == SYMBOL_TRADE_MODE_CLOSEONLY:
-            raise Refusal(
-                10044,
-                f"Only closing positions is allowed for {canon}",
-                f"{canon} 只允许平仓，不能开新仓",
-            )
+            raise Refusal(10044, "close_only", symbol=canon)
         if mode == SYMBOL_TRADE_MODE_LONGONLY and side == "sell":
-            raise Refusal(10042, f"Only buying is allowed for {canon}", f"{canon} 只允许做多")
+            raise Refusal(10042, "long_only", symbol=canon)
         if mode == SYMBOL_TRADE_MODE_SHORTONLY and side == "buy":
-            raise Refusal(10043, f"Only selling is allowed for {canon}", f"{canon} 只允许做空")
+            raise Refusal(10043, "short_only", symbol=canon)
 
     @staticmethod
     def _volume(target: Target, volume: float) -> float:
@@ -335,7 +300,7 @@ class OrderDesk:
             float(field(info, "volume_step", 0.01)),
         )
         if not check.ok:
-            raise Refusal(10014, check.message, check.message_zh)
+            raise _refusal(10014, check.message, check.message_zh)
         return check.volume
 
     @staticmethod
@@ -352,7 +317,7 @@ class OrderDesk:
             ref_zh=ref_words[1],
         )  # fmt: skip
         if refusal is not None:
-            raise Refusal(*refusal)
+            raise _refusal(*refusal)
 
     @staticmethod
     def _check_pending_price(
@@ -368,16 +333,12 @@ class OrderDesk:
             stops_level=int(field(info, "trade_stops_level", 0)),
         )  # fmt: skip
         if refusal is not None:
-            raise Refusal(*refusal)
+            raise _refusal(*refusal)
 
     @staticmethod
     def _check_price(target: Target, price: float | None, px: float) -> None:
         if not px or not math.isfinite(px) or px <= 0:
-            raise Refusal(
-                10015,
-                f"Invalid price {price} for {target.canon}",
-                f"{target.canon} 价格 {price} 无效",
-            )
+            raise Refusal(10015, "invalid_price", symbol=target.canon, price=price)
 
     # ---------------------------------------------------------------- operations
 
@@ -412,11 +373,7 @@ class OrderDesk:
             type_time=ORDER_TIME_GTC,
             type_filling=target.filling(),
         )
-        canon = target.canon
-        what = (
-            f"{'Buy' if side == 'buy' else 'Sell'} {fmt_volume(vol)} {canon}",
-            f"{_SIDE_ZH[side]} {canon} {fmt_volume(vol)} 手",
-        )
+        what = Note("op_open", {"side": side, "volume": vol, "symbol": target.canon})
         result, sent = self.submit(request, what, Reprice(target, side))
         retcode = int(result.retcode)
         order = int(field(result, "order", 0))
@@ -424,16 +381,20 @@ class OrderDesk:
         price = float(field(result, "price", 0.0)) or float(sent["price"])
         filled = float(field(result, "volume", 0.0)) or vol
         ticket = self._position_of_order(order)
-        p = target.fmt(price)
-        partial = retcode == 10010
-        partial_en = f" (only {fmt_volume(filled)} of {fmt_volume(vol)} filled)" if partial else ""
-        partial_zh = f"（仅成交 {fmt_volume(filled)} 手）" if partial else ""
-        past_en = "Bought" if side == "buy" else "Sold"
+        facts = {
+            "side": side,
+            "symbol": target.canon,
+            "volume": filled,
+            "requested": vol,
+            "partial": retcode == 10010,
+            "price": price,
+            "digits": target.digits,
+            "ticket": ticket,
+        }
         return TradeResult(
             "done",
             retcode,
-            f"{past_en} {fmt_volume(filled)} {canon} at {p}{partial_en} (position #{ticket})",
-            f"已{_SIDE_ZH[side]} {canon} {fmt_volume(filled)} 手，成交价 {p}{partial_zh}（持仓 #{ticket}）",
+            Note("opened", facts),
             ticket=ticket,
             deal=deal or None,
             order=order or None,
@@ -456,9 +417,7 @@ class OrderDesk:
     ) -> TradeResult:
         order_type = PENDING_ORDER_TYPE.get((side, kind))
         if order_type is None:
-            raise Refusal(
-                10035, f"Unknown pending order type {side} {kind}", f"未知的挂单类型 {side} {kind}"
-            )
+            raise Refusal(10035, "unknown_pending_type", side=side, kind=kind)
         target = self._target(symbol)
         self._check_trade_mode(target, side)
         vol = self._volume(target, volume)
@@ -481,19 +440,20 @@ class OrderDesk:
             type_time=ORDER_TIME_GTC,
             type_filling=target.filling(),
         )
-        canon, kind_en, kind_zh = target.canon, f"{side} {kind}", KIND_ZH[(side, kind)]
-        p = target.fmt(px)
-        what = (
-            f"Place {kind_en} {fmt_volume(vol)} {canon} at {p}",
-            f"{kind_zh}挂单 {canon} {fmt_volume(vol)} 手 @ {p}",
-        )
-        result, _sent = self.submit(request, what)
+        facts: dict[str, Any] = {
+            "side": side,
+            "kind": kind,
+            "volume": vol,
+            "symbol": target.canon,
+            "price": px,
+            "digits": target.digits,
+        }
+        result, _sent = self.submit(request, Note("op_pending", facts))
         order = int(field(result, "order", 0))
         return TradeResult(
             "done",
             int(result.retcode),
-            f"Placed {kind_en} {fmt_volume(vol)} {canon} at {p} (order #{order})",
-            f"已挂单：{kind_zh} {canon} {fmt_volume(vol)} 手 @ {p}（订单 #{order}）",
+            Note("placed", {**facts, "ticket": order}),
             ticket=order or None,
             order=order or None,
             price=float(px),
@@ -504,15 +464,12 @@ class OrderDesk:
     def close_position(self, ticket: int, volume: float | None, comment: str) -> TradeResult:
         pos = self._get_position(ticket)
         target = self._target(str(pos.symbol))
-        canon = target.canon
         self._check_trade_mode(target, None)
         held = float(pos.volume)
         vol = held if volume is None else self._volume(target, volume)
         if vol > held + 1e-9:
             raise Refusal(
-                10038,
-                f"Cannot close {fmt_volume(vol)} lots: position #{ticket} ({canon}) holds only {fmt_volume(held)}",
-                f"持仓 #{ticket}（{canon}）只有 {fmt_volume(held)} 手，无法平仓 {fmt_volume(vol)} 手",
+                10038, "close_exceeds", ticket=ticket, symbol=target.canon, volume=vol, held=held
             )
         held_side: Side = "buy" if int(pos.type) == ORDER_TYPE_BUY else "sell"
         close_side: Side = "sell" if held_side == "buy" else "buy"
@@ -530,24 +487,24 @@ class OrderDesk:
             "type_time": ORDER_TIME_GTC,
             "type_filling": target.filling(),
         }
-        what = (
-            f"Close {fmt_volume(vol)} of position #{ticket} ({canon})",
-            f"平仓 #{ticket}（{canon}）{fmt_volume(vol)} 手",
-        )
+        what = Note("op_close", {"ticket": ticket, "symbol": target.canon, "volume": vol})
         result, sent = self.submit(request, what, Reprice(target, close_side))
         price = float(field(result, "price", 0.0)) or float(sent["price"])
         filled = float(field(result, "volume", 0.0)) or vol
-        p = target.fmt(price)
-        rest = held - filled
-        rest_en = f"; {fmt_volume(rest)} lots remain open" if rest > 1e-9 else ""
-        rest_zh = f"，剩余 {fmt_volume(rest)} 手" if rest > 1e-9 else ""
+        facts = {
+            "ticket": ticket,
+            "symbol": target.canon,
+            "volume": filled,
+            "rest": held - filled,
+            "price": price,
+            "digits": target.digits,
+        }
         deal = int(field(result, "deal", 0))
         order = int(field(result, "order", 0))
         return TradeResult(
             "done",
             int(result.retcode),
-            f"Closed {fmt_volume(filled)} lots of position #{ticket} ({canon}) at {p}{rest_en}",
-            f"已平仓 #{ticket}（{canon}）{fmt_volume(filled)} 手，成交价 {p}{rest_zh}",
+            Note("closed", facts),
             ticket=int(ticket),
             deal=deal or None,
             order=order or None,
@@ -559,17 +516,12 @@ class OrderDesk:
     def modify_position(self, ticket: int, sl: float | None, tp: float | None) -> TradeResult:
         pos = self._get_position(ticket)
         target = self._target(str(pos.symbol))
-        canon = target.canon
         self._check_trade_mode(target, None)
         cur_sl, cur_tp = float(field(pos, "sl", 0.0)), float(field(pos, "tp", 0.0))
         new_sl = _new_stop(cur_sl, sl, target.digits)
         new_tp = _new_stop(cur_tp, tp, target.digits)
         if new_sl == cur_sl and new_tp == cur_tp:
-            raise Refusal(
-                10025,
-                f"Nothing to change: position #{ticket} already has these SL/TP",
-                f"持仓 #{ticket} 的止损/止盈已是这些数值，无需修改",
-            )
+            raise Refusal(10025, "position_unchanged", ticket=ticket)
         side: Side = "buy" if int(pos.type) == ORDER_TYPE_BUY else "sell"
         tick = self._fresh_tick(target)
         self._check_stops(
@@ -586,15 +538,13 @@ class OrderDesk:
             "tp": float(new_tp),
             "magic": int(field(pos, "magic", 0)),
         }
-        what = (f"Modify position #{ticket} ({canon})", f"修改持仓 #{ticket}（{canon}）")
-        result, _sent = self.submit(request, what)
-        sl_s = target.fmt(new_sl) if new_sl else None
-        tp_s = target.fmt(new_tp) if new_tp else None
+        names = {"ticket": ticket, "symbol": target.canon}
+        result, _sent = self.submit(request, Note("op_modify_position", names))
+        facts = {**names, "sl": new_sl, "tp": new_tp, "digits": target.digits}
         return TradeResult(
             "done",
             int(result.retcode),
-            f"Position #{ticket} ({canon}): SL {sl_s or 'none'}, TP {tp_s or 'none'}",
-            f"持仓 #{ticket}（{canon}）已修改：止损 {sl_s or '无'}，止盈 {tp_s or '无'}",
+            Note("position_modified", facts),
             ticket=int(ticket),
             order=int(field(result, "order", 0)) or None,
             request=dict(request),
@@ -605,7 +555,6 @@ class OrderDesk:
     ) -> TradeResult:
         order = self._get_order(ticket)
         target = self._target(str(order.symbol))
-        canon = target.canon
         self._check_trade_mode(target, None)
         cur = (
             float(field(order, "price_open", 0.0)),
@@ -616,24 +565,17 @@ class OrderDesk:
         new_sl = _new_stop(cur[1], sl, target.digits)
         new_tp = _new_stop(cur[2], tp, target.digits)
         if (new_px, new_sl, new_tp) == cur:
-            raise Refusal(
-                10025,
-                f"Nothing to change: order #{ticket} already has these values",
-                f"挂单 #{ticket} 已是这些数值，无需修改",
-            )
+            raise Refusal(10025, "order_unchanged", ticket=ticket)
         self._check_price(target, price, new_px)
         self._check_modified_order(target, order, new_px != cur[0], (new_px, new_sl, new_tp))
         request = _modify_request(order, ticket, new_px, new_sl, new_tp)
-        what = (f"Modify order #{ticket} ({canon})", f"修改挂单 #{ticket}（{canon}）")
-        result, _sent = self.submit(request, what)
-        p = target.fmt(new_px)
-        sl_s = target.fmt(new_sl) if new_sl else None
-        tp_s = target.fmt(new_tp) if new_tp else None
+        names = {"ticket": ticket, "symbol": target.canon}
+        result, _sent = self.submit(request, Note("op_modify_order", names))
+        facts = {**names, "price": new_px, "sl": new_sl, "tp": new_tp, "digits": target.digits}
         return TradeResult(
             "done",
             int(result.retcode),
-            f"Order #{ticket} ({canon}): price {p}, SL {sl_s or 'none'}, TP {tp_s or 'none'}",
-            f"挂单 #{ticket}（{canon}）已修改：价格 {p}，止损 {sl_s or '无'}，止盈 {tp_s or '无'}",
+            Note("order_modified", facts),
             ticket=int(ticket),
             order=int(ticket),
             price=float(new_px),
@@ -654,19 +596,27 @@ class OrderDesk:
 
     def cancel_order(self, ticket: int) -> TradeResult:
         order = self._get_order(ticket)
-        canon = self.session.canonical(str(order.symbol))
+        names = {"ticket": ticket, "symbol": self.session.canonical(str(order.symbol))}
         request: dict[str, Any] = {"action": TRADE_ACTION_REMOVE, "order": int(ticket)}
-        what = (f"Cancel order #{ticket} ({canon})", f"撤销挂单 #{ticket}（{canon}）")
-        result, _sent = self.submit(request, what)
+        result, _sent = self.submit(request, Note("op_cancel", names))
         return TradeResult(
             "done",
             int(result.retcode),
-            f"Order #{ticket} ({canon}) canceled",
-            f"挂单 #{ticket}（{canon}）已撤销",
+            Note("order_canceled", names),
             ticket=int(ticket),
             order=int(ticket),
             request=dict(request),
         )
+
+
+def _failure(code: int, what: Note, reason: Note, request: dict[str, Any]) -> TradeResult:
+    """The result of an operation `what` that failed with `code` because of `reason`."""
+    return TradeResult(
+        failure_state(code),
+        code,
+        Note("failed", {"operation": what, "reason": reason}),
+        request=dict(request),
+    )
 
 
 def _add_stops(request: dict[str, Any], sl: float, tp: float) -> None:
