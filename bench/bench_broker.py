@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from broker.mt5 import MT5Broker
+from broker.mt5.worker import Worker
 from broker.paper import PaperTerminal
-from broker.worker import Worker
 
 
 async def _timed(n: int, fn: Callable[[], Awaitable[Any]]) -> list[float]:
@@ -49,10 +49,10 @@ async def _bench() -> str:
     async def round_trip() -> None:
         r = await broker.open_market("EURUSD", "buy", 0.01)
         if not r.ok or r.ticket is None:
-            raise RuntimeError(r.message)
+            raise RuntimeError(f"{r.retcode} {r.note}")
         c = await broker.close_position(r.ticket)
         if not c.ok:
-            raise RuntimeError(c.message)
+            raise RuntimeError(f"{c.retcode} {c.note}")
 
     # the loop's longest stall while orders run, measured by a 1 ms ticker
     stalls: list[float] = []

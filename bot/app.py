@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from bot.settings import Settings
 from broker.errors import TemporaryBrokerError
-from broker.supervisor import Supervisor
+from broker.mt5.supervisor import Supervisor
 from handlers.messages import Incoming, Outgoing, PlatformCaps
 from store.audit import AuditLog
 from store.db import Database

@@ -7,13 +7,15 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.settings import ConfigError, Settings, secret
+from broker.errors import BrokerSetupError
 from broker.mt5 import MT5Broker
+from broker.mt5.loader import load_api_module, mt5linux_connector
+
+T = TypeVar("T")
 
 
 def make_broker(settings: Settings, *, clock: Callable[[], float] | None = None) -> MT5Broker:
@@ -31,9 +33,9 @@ def make_broker(settings: Settings, *, clock: Callable[[], float] | None = None)
             offset = b.paper.server_utc_offset_hours
         login, server, path = 0, "", ""
     elif b.kind == "mt5":
-        api = _import_mt5(b.api_module)
+        api = _load(lambda: load_api_module(b.api_module))
     elif b.kind == "mt5linux":
-        api_factory = _mt5linux_factory(b.host, b.port)
+        api_factory = _load(lambda: mt5linux_connector(b.host, b.port))
     else:  # pragma: no cover - the settings model allows only the three kinds
         raise ConfigError(f'[broker] kind = "{b.kind}" is not one of "paper", "mt5", "mt5linux"')
     if login:
@@ -75,40 +77,9 @@ def _paper_terminal(settings: Settings) -> Any:
     return open_paper_terminal(data_dir / "paper.sqlite", **kwargs)
 
 
-def _import_mt5(module_name: str) -> Any:
+def _load(build: Callable[[], T]) -> T:
+    """Runs a `broker.mt5.loader` function, its setup error told as a configuration error."""
     try:
-        return importlib.import_module(module_name)
-    except ImportError as exc:
-        if module_name == "MetaTrader5":
-            where = (
-                "install it with: pip install MetaTrader5"
-                if sys.platform == "win32"
-                else "it is only available on Windows"
-            )
-            raise ConfigError(
-                f'[broker] kind = "mt5" needs the MetaTrader5 package, but {where}. '
-                'On Linux or macOS use kind = "mt5linux" with an mt5linux server next to a '
-                'terminal under Wine, or kind = "paper" to try the bot without a terminal.'
-            ) from None
-        raise ConfigError(
-            f'[broker] api_module = "{module_name}" cannot be imported ({exc}). '
-            'It must name a module with the MetaTrader5 API (normally "MetaTrader5").'
-        ) from None
-
-
-def _mt5linux_factory(host: str, port: int) -> Callable[[], Any]:
-    try:
-        module = importlib.import_module("mt5linux")
-    except ImportError:
-        raise ConfigError(
-            '[broker] kind = "mt5linux" needs the mt5linux package: pip install mt5linux '
-            "(and an mt5linux server running next to the terminal: "
-            "python -m mt5linux <path to python.exe under Wine>)."
-        ) from None
-    client_cls = module.MetaTrader5
-
-    def connect() -> Any:
-        # A new client per (re)connection: an rpyc connection does not survive its server.
-        return client_cls(host=host, port=port)
-
-    return connect
+        return build()
+    except BrokerSetupError as exc:
+        raise ConfigError(exc.message) from None

@@ -35,3 +35,14 @@ class InsufficientFunds(BrokerError):
 
 class MarketClosed(BrokerError):
     pass
+
+
+class BrokerSetupError(Exception):
+    """The configured terminal API cannot be loaded (package missing, module not importable).
+
+    Raised while the app is being built, before any broker exists; the message says what to
+    install or change."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

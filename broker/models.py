@@ -16,6 +16,11 @@ PendingKind = Literal["limit", "stop"]
 DealType = Literal["buy", "sell", "balance", "credit", "other"]
 DealEntry = Literal["in", "out", "inout", "out_by"]
 Timeframe = Literal["M1", "M5", "M15", "M30", "H1", "H4", "D1", "W1", "MN1"]
+# What became of an order operation, as the broker knows it:
+# done = executed; refused = the trade server (or the broker's own check before sending)
+# refused it, so nothing happened; unknown = the request may have reached the server and the
+# outcome is not known (timeout, lost reply) — look before sending anything again.
+TradeState = Literal["done", "refused", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +155,21 @@ class Deal:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """What the broker has to tell a person, as facts, not sentences: `key` names what
+    happened (e.g. "opened", "failed", "retcode") and `facts` fill it in (symbols, tickets,
+    volumes, prices with their digits, codes, nested notes). The wording, in Chinese and
+    English, lives in `handlers/broker_text.py`."""
+
+    key: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class TradeResult:
-    ok: bool
+    state: TradeState
     retcode: int
-    message: str  # English, for a person
-    message_zh: str  # Chinese, for a person
+    note: Note  # what happened, for the audit log and the user (worded by handlers)
     ticket: int | None = None  # position ticket (market) or order ticket (pending)
     deal: int | None = None
     order: int | None = None
@@ -162,8 +177,9 @@ class TradeResult:
     volume: float | None = None
     request: dict[str, Any] = field(default_factory=dict)  # exactly what went to order_send
 
-    def text(self, lang: str) -> str:
-        return self.message_zh if lang == "zh" else self.message
+    @property
+    def ok(self) -> bool:
+        return self.state == "done"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,11 @@ characters, MT5's client-side limit), so after an error or a lost reply we can l
 order in positions, pending orders and recent deals before saying anything — and we never send
 it again blindly:
 
-- a definitive refusal from the trade server (retcode 10004…10099 except 10012 timeout) is a
-  plain failure, told to the user in their language;
-- anything else (an exception, no reply, a timeout) after the request may have left: we look
-  the order up by its comment; found → it went through; not found → the outcome is
+- the broker says what became of each order (`TradeResult.state`): ``done``; ``refused`` (the
+  trade server or the broker's own check said no, so nothing happened) is a plain failure,
+  told to the user in their language;
+- ``unknown`` (a timeout, a lost reply), or an exception after the request may have left: we
+  look the order up by its comment; found → it went through; not found → the outcome is
   ``unknown``, the remaining legs are not sent, and the user is asked to check positions.
 """
 
@@ -19,11 +20,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from broker.base import Broker
-from broker.errors import BrokerError, InsufficientFunds, InvalidOrder, MarketClosed
+from broker.errors import BrokerError
 from broker.models import PendingOrder, Position, TradeResult
+from handlers.broker_text import words
 from handlers.format import lots as fmt_lots
 from handlers.format import price as fmt_price
 from handlers.i18n import t
@@ -33,16 +35,11 @@ from handlers.plans import Leg, Plan
 log = logging.getLogger(__name__)
 
 ExecState = Literal["done", "failed", "unknown"]
-_TIMEOUT = 10012
+_T = TypeVar("_T")
 
 
 def order_comment(cid: str, leg_index: int) -> str:
     return f"tc:{cid[:16]}.{leg_index}"
-
-
-def definitive_failure(retcode: int) -> bool:
-    """True when the trade server itself refused the request (so it surely did not execute)."""
-    return 10004 <= retcode < 10100 and retcode != _TIMEOUT
 
 
 @dataclass(slots=True)
@@ -91,10 +88,9 @@ class Executor:
     async def _send(self, leg: Leg, comment: str) -> TradeResult:
         b = self.broker
         if leg.action == "open":
-            assert leg.side is not None
             return await b.open_market(
                 leg.symbol,
-                leg.side,
+                _need(leg.side, "side"),
                 leg.volume,
                 sl=leg.sl,
                 tp=leg.tp,
@@ -102,45 +98,32 @@ class Executor:
                 comment=comment,
             )
         if leg.action == "pending":
-            assert leg.side is not None
-            assert leg.kind is not None
-            assert leg.price is not None
             return await b.place_pending(
                 leg.symbol,
-                leg.side,
-                leg.kind,
+                _need(leg.side, "side"),
+                _need(leg.kind, "kind"),
                 leg.volume,
-                leg.price,
+                _need(leg.price, "price"),
                 sl=leg.sl,
                 tp=leg.tp,
                 magic=self.magic,
                 comment=comment,
             )
-        assert leg.ticket is not None
+        ticket = _need(leg.ticket, "ticket")
         if leg.action == "close":
             full = leg.total_volume is None or leg.volume >= leg.total_volume - 1e-9
-            return await b.close_position(leg.ticket, None if full else leg.volume, comment=comment)
+            return await b.close_position(ticket, None if full else leg.volume, comment=comment)
         if leg.action == "modify":
-            return await b.modify_position(leg.ticket, sl=leg.sl, tp=leg.tp)
+            return await b.modify_position(ticket, sl=leg.sl, tp=leg.tp)
         if leg.action == "modify_order":
-            return await b.modify_order(leg.ticket, sl=leg.sl, tp=leg.tp)
-        return await b.cancel_order(leg.ticket)
+            return await b.modify_order(ticket, sl=leg.sl, tp=leg.tp)
+        return await b.cancel_order(ticket)
 
     async def _leg(self, leg: Leg, i: int, cid: str) -> LegOutcome:
         comment = order_comment(cid, i)
         t0 = time.perf_counter()
         try:
             res = await self._send(leg, comment)
-        except (InvalidOrder, InsufficientFunds, MarketClosed) as exc:
-            return LegOutcome(
-                i,
-                leg.action,
-                ok=False,
-                retcode=exc.code,
-                message=exc.message,
-                message_zh=exc.message_zh,
-                elapsed_ms=(time.perf_counter() - t0) * 1000,
-            )
         except Exception as exc:  # the request may have left: look before saying anything
             log.warning("order send raised after the request may have left: %r", exc)
             msg = exc.message if isinstance(exc, BrokerError) else str(exc) or type(exc).__name__
@@ -149,7 +132,8 @@ class Executor:
                 leg, i, comment, None, msg, msg_zh, (time.perf_counter() - t0) * 1000
             )
         ms = (time.perf_counter() - t0) * 1000
-        if res.ok:
+        zh, en = words(res.note)  # the broker gives facts; the audit and the answer get words
+        if res.state == "done":
             return LegOutcome(
                 i,
                 leg.action,
@@ -158,23 +142,23 @@ class Executor:
                 price=res.price,
                 volume=res.volume if res.volume is not None else leg.volume,
                 retcode=res.retcode,
-                message=res.message,
-                message_zh=res.message_zh,
+                message=en,
+                message_zh=zh,
                 request=dict(res.request),
                 elapsed_ms=ms,
             )
-        if definitive_failure(res.retcode):
+        if res.state == "refused":
             return LegOutcome(
                 i,
                 leg.action,
                 ok=False,
                 retcode=res.retcode,
-                message=res.message,
-                message_zh=res.message_zh,
+                message=en,
+                message_zh=zh,
                 request=dict(res.request),
                 elapsed_ms=ms,
             )
-        return await self._verify(leg, i, comment, res.retcode, res.message, res.message_zh, ms)
+        return await self._verify(leg, i, comment, res.retcode, en, zh, ms)
 
     async def _verify(
         self,
@@ -221,43 +205,59 @@ class Executor:
         self, leg: Leg, comment: str
     ) -> tuple[int | None, float | None, float | None] | None:
         """Did the order with this comment (or this modification/cancel) happen?"""
+        if leg.action in ("open", "pending", "close"):
+            return await self._find_sent(leg, comment)
+        if leg.action in ("modify", "modify_order"):
+            return await self._find_modified(leg)
+        # cancel: gone from the pending list
+        orders = await self.broker.pending_orders(symbol=leg.symbol)
+        if all(o.ticket != leg.ticket for o in orders):
+            return leg.ticket, None, None
+        return None
+
+    async def _find_sent(
+        self, leg: Leg, comment: str
+    ) -> tuple[int | None, float | None, float | None] | None:
+        """An open/pending/close by its comment: in positions, pending orders, recent deals."""
         b = self.broker
         if leg.action in ("open", "pending"):
             for p in await b.positions(symbol=leg.symbol):
                 if p.comment == comment:
                     return p.ticket, p.price_open, p.volume
-            if leg.action == "pending":
-                for o in await b.pending_orders(symbol=leg.symbol):
-                    if o.comment == comment:
-                        return o.ticket, o.price, o.volume
-        if leg.action in ("open", "pending", "close"):
-            now = self.clock()
-            deals = await b.deals(
-                now - timedelta(days=2), now + timedelta(days=1), symbol=leg.symbol
-            )
-            for d in deals:
-                if d.comment == comment:
-                    ticket = d.position_id if leg.action != "close" else leg.ticket
-                    return ticket, d.price, d.volume
-            return None
-        if leg.action in ("modify", "modify_order"):
-            held: Sequence[Position | PendingOrder] = (
-                await b.positions(symbol=leg.symbol)
-                if leg.action == "modify"
-                else await b.pending_orders(symbol=leg.symbol)
-            )
-            for item in held:
-                if item.ticket == leg.ticket:
-                    want_sl = item.sl if leg.sl is None else (leg.sl or None)
-                    want_tp = item.tp if leg.tp is None else (leg.tp or None)
-                    if item.sl == want_sl and item.tp == want_tp:
-                        return item.ticket, None, None
-            return None
-        # cancel: gone from the pending list
-        orders = await b.pending_orders(symbol=leg.symbol)
-        if all(o.ticket != leg.ticket for o in orders):
-            return leg.ticket, None, None
+        if leg.action == "pending":
+            for o in await b.pending_orders(symbol=leg.symbol):
+                if o.comment == comment:
+                    return o.ticket, o.price, o.volume
+        now = self.clock()
+        deals = await b.deals(now - timedelta(days=2), now + timedelta(days=1), symbol=leg.symbol)
+        for d in deals:
+            if d.comment == comment:
+                ticket = d.position_id if leg.action != "close" else leg.ticket
+                return ticket, d.price, d.volume
         return None
+
+    async def _find_modified(self, leg: Leg) -> tuple[int | None, None, None] | None:
+        """A modification: the position/order now has the SL/TP the leg asked for."""
+        b = self.broker
+        held: Sequence[Position | PendingOrder] = (
+            await b.positions(symbol=leg.symbol)
+            if leg.action == "modify"
+            else await b.pending_orders(symbol=leg.symbol)
+        )
+        for item in held:
+            if item.ticket == leg.ticket:
+                want_sl = item.sl if leg.sl is None else (leg.sl or None)
+                want_tp = item.tp if leg.tp is None else (leg.tp or None)
+                if item.sl == want_sl and item.tp == want_tp:
+                    return item.ticket, None, None
+        return None
+
+
+def _need(value: _T | None, what: str) -> _T:
+    """A field the planner always fills for this kind of leg."""
+    if value is None:
+        raise ValueError(f"plan leg without {what}")
+    return value
 
 
 def render_outcome(plan: Plan, outcome: ExecOutcome, lang: Lang, cid: str) -> str:

@@ -5,6 +5,12 @@
     term.order_send({"action": term.TRADE_ACTION_DEAL, "symbol": "EURUSD", ...})
 
 `MT5Broker` runs against it unchanged; nothing outside the app factory knows it is paper.
+
+Rooms, each building on the one before: `ledger.py` (the account's books: positions, orders,
+deals, money, fills) → `triggers.py` (lazy events: swaps, expiry, pending fills, SL/TP,
+stop-out) → `orders.py` (the trade server's rules) → `controls.py` (simulation controls) →
+`terminal.py` (the MetaTrader5 API surface). `store.py` persists, `bars.py` samples bars,
+`groups.py` matches group masks, `demo.py` seeds EA history.
 """
 
 from __future__ import annotations

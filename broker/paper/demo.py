@@ -240,7 +240,8 @@ def seed_demo_history(terminal: PaperTerminal, days: int, seed: int = 7) -> Demo
     end = real_clock()
     start = end - days * 86_400
     now = [start]
-    rng = random.Random(seed)
+    # Simulated EA history: a seeded, reproducible pseudo-random walk, not a secret.
+    rng = random.Random(seed)  # noqa: S311
     was_initialized = terminal._initialized
     terminal.set_clock(lambda: now[0])
     try:

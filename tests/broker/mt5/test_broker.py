@@ -13,12 +13,24 @@ from typing import Any
 import pytest
 
 from broker.base import Broker
+from broker.models import TradeResult
 from broker.mt5 import MT5Broker
+from broker.mt5.convert import deal_of
 from broker.paper import PaperTerminal
+from handlers.broker_text import note_text
 from tests.fakes.mt5_fakes import MAGIC, T0, Clock, Recorder, Struct
 
 XAU_BID, XAU_ASK = 2650.00, 2650.15
 EUR_BID, EUR_ASK = 1.08500, 1.08503
+
+
+def en(result: TradeResult) -> str:
+    """The result's note as the user reads it in English (worded by handlers)."""
+    return note_text(result.note, "en")
+
+
+def zh(result: TradeResult) -> str:
+    return note_text(result.note, "zh")
 
 
 @pytest.fixture
@@ -87,8 +99,8 @@ async def test_open_market_buy_sends_the_documented_deal_request(
     assert r.volume == 0.01
     [pos] = await broker.positions()
     assert r.ticket == pos.ticket
-    assert r.message == f"Bought 0.01 XAUUSD at 2650.15 (position #{pos.ticket})"
-    assert "已买入 XAUUSD 0.01 手" in r.message_zh
+    assert en(r) == f"Bought 0.01 XAUUSD at 2650.15 (position #{pos.ticket})"
+    assert "已买入 XAUUSD 0.01 手" in zh(r)
     assert (pos.symbol, pos.side, pos.volume, pos.magic, pos.comment) == (
         "XAUUSD",
         "buy",
@@ -177,7 +189,7 @@ async def test_partial_close_leaves_the_rest_open(broker: MT5Broker, rec: Record
     req = rec.requests[-1]
     assert (req["type"], req["volume"], req["position"], req["price"]) == (0, 0.02, ticket, EUR_ASK)
     assert r.ok
-    assert "0.03 lots remain open" in r.message
+    assert "0.03 lots remain open" in en(r)
     [pos] = await broker.positions()
     assert pos.ticket == ticket
     assert pos.volume == 0.03
@@ -209,7 +221,7 @@ async def test_modify_position_sends_sltp_with_symbol_and_position(
         "magic": 9,
     }
     assert r.ok
-    assert r.message == f"Position #{ticket} (XAUUSD): SL 2640.00, TP 2680.00"
+    assert en(r) == f"Position #{ticket} (XAUUSD): SL 2640.00, TP 2680.00"
     # None keeps the current value, 0.0 removes it
     r = await broker.modify_position(ticket, tp=0.0)
     assert r.ok
@@ -265,7 +277,7 @@ async def test_place_pending_uses_the_right_order_type(
     broker: MT5Broker, rec: Recorder, side: Any, kind: Any, price: float, order_type: int
 ) -> None:
     r = await broker.place_pending("XAUUSD", side, kind, 0.01, price)
-    assert r.ok, r.message
+    assert r.ok, en(r)
     assert rec.requests[-1]["type"] == order_type
     [order] = await broker.pending_orders(symbol="XAUUSD")
     assert (order.side, order.kind) == (side, kind)
@@ -296,7 +308,7 @@ async def test_cancel_order_sends_remove(broker: MT5Broker, rec: Recorder) -> No
     r = await broker.cancel_order(ticket)
     assert rec.requests[-1] == {"action": 8, "order": ticket}
     assert r.ok
-    assert r.message == f"Order #{ticket} (EURUSD) canceled"
+    assert en(r) == f"Order #{ticket} (EURUSD) canceled"
     assert await broker.pending_orders() == []
 
 
@@ -332,7 +344,7 @@ async def test_symbol_map_override_wins_and_hidden_symbol_is_selected_first(cloc
         assert q.bid > 0
         assert rec.called("symbol_select") == [(("US30.m", True), {})]  # US30 is hidden
         r = await broker.open_market("DOW", "buy", 0.1)
-        assert r.ok, r.message
+        assert r.ok, en(r)
         assert rec.requests[-1]["symbol"] == "US30.m"
         [pos] = await broker.positions()
         assert (pos.symbol, pos.broker_symbol) == ("DOW", "US30.m")
@@ -546,7 +558,7 @@ async def test_netting_account_closes_by_ticket_too(clock: Clock) -> None:
         [pos] = await broker.positions()
         assert pos.volume == 0.05
         r = await broker.close_position(pos.ticket, volume=0.01)
-        assert r.ok, r.message
+        assert r.ok, en(r)
         [pos] = await broker.positions()
         assert pos.volume == 0.04
     finally:
@@ -563,7 +575,9 @@ async def test_deal_rows_unpacked_directly_match_the_attribute_path(
     await broker.open_market("USDJPY", "sell", 0.1)
     rows = term.history_deals_get(0, int(clock()) + 10 * 86400)
     assert rows
-    fast = broker._deals_from_rows(rows, None)
-    slow = [broker._deal(d) for d in rows]
+    fast = broker.session.deals_from_rows(rows, None)
+    slow = [deal_of(d, broker.session.canonical, broker.session.offset()) for d in rows]
     assert fast == slow
-    assert broker._deals_from_rows(rows, "USDJPY") == [d for d in slow if d.symbol == "USDJPY"]
+    assert broker.session.deals_from_rows(rows, "USDJPY") == [
+        d for d in slow if d.symbol == "USDJPY"
+    ]

@@ -9,11 +9,22 @@ from typing import Any
 import pytest
 
 from broker.errors import SymbolNotFound, TemporaryBrokerError
+from broker.models import TradeResult
 from broker.mt5 import MT5Broker
 from broker.paper import PaperTerminal
+from handlers.broker_text import note_text
 from tests.fakes.mt5_fakes import MAGIC, T0, Clock, FakeOrderSendResult, Recorder, Struct
 
 XAU_BID, XAU_ASK = 2650.00, 2650.15
+
+
+def en(result: TradeResult) -> str:
+    """The result's note as the user reads it in English (worded by handlers)."""
+    return note_text(result.note, "en")
+
+
+def zh(result: TradeResult) -> str:
+    return note_text(result.note, "zh")
 
 
 @pytest.fixture
@@ -85,9 +96,9 @@ async def test_requotes_stop_after_the_retry_limit(
     assert len(rec.requests) == 4  # first try + 3 retries
     assert not r.ok
     assert r.retcode == retcode
-    assert words.lower() in r.message.lower()
-    assert "tried 4 times" in r.message
-    assert "已重试 4 次" in r.message_zh
+    assert words.lower() in en(r).lower()
+    assert "tried 4 times" in en(r)
+    assert "已重试 4 次" in zh(r)
 
 
 async def test_no_prices_answer_is_retried(broker: MT5Broker, rec: Recorder) -> None:
@@ -106,8 +117,8 @@ async def test_rejections_are_not_retried(broker: MT5Broker, rec: Recorder) -> N
     assert len(rec.requests) == 1
     assert not r.ok
     assert r.retcode == 10006
-    assert "rejected" in r.message
-    assert "拒绝" in r.message_zh
+    assert "rejected" in en(r)
+    assert "拒绝" in zh(r)
 
 
 # ---------------------------------------------------------------- retcodes from the server
@@ -120,8 +131,8 @@ async def test_10014_invalid_volume_from_the_server(broker: MT5Broker, rec: Reco
     assert rec.requests[-1]["volume"] == 0.003
     assert not r.ok
     assert r.retcode == 10014
-    assert "Invalid volume" in r.message
-    assert "手数无效" in r.message_zh
+    assert "Invalid volume" in en(r)
+    assert "手数无效" in zh(r)
 
 
 async def test_10015_invalid_price_from_the_server(broker: MT5Broker, rec: Recorder) -> None:
@@ -134,7 +145,7 @@ async def test_10015_invalid_price_from_the_server(broker: MT5Broker, rec: Recor
     assert len(rec.requests) == 1
     assert not r.ok
     assert r.retcode == 10015
-    assert "Invalid price" in r.message
+    assert "Invalid price" in en(r)
 
 
 async def test_10016_invalid_stops_from_the_server(broker: MT5Broker, rec: Recorder) -> None:
@@ -143,16 +154,16 @@ async def test_10016_invalid_stops_from_the_server(broker: MT5Broker, rec: Recor
     assert len(rec.requests) == 1
     assert not r.ok
     assert r.retcode == 10016
-    assert "Invalid stops" in r.message
-    assert "止损/止盈无效" in r.message_zh
+    assert "Invalid stops" in en(r)
+    assert "止损/止盈无效" in zh(r)
 
 
 async def test_10019_not_enough_money(broker: MT5Broker) -> None:
     r = await broker.open_market("XAUUSD", "buy", 40.0)
     assert not r.ok
     assert r.retcode == 10019
-    assert "Not enough free margin" in r.message
-    assert "保证金不足" in r.message_zh
+    assert "Not enough free margin" in en(r)
+    assert "保证金不足" in zh(r)
 
 
 async def test_10030_wrong_filling_mode(broker: MT5Broker, rec: Recorder) -> None:
@@ -162,8 +173,8 @@ async def test_10030_wrong_filling_mode(broker: MT5Broker, rec: Recorder) -> Non
     assert rec.requests[-1]["type_filling"] == 0
     assert not r.ok
     assert r.retcode == 10030
-    assert "filling mode" in r.message
-    assert "成交方式" in r.message_zh
+    assert "filling mode" in en(r)
+    assert "成交方式" in zh(r)
 
 
 async def test_10018_market_closed(broker: MT5Broker, term: PaperTerminal) -> None:
@@ -171,15 +182,15 @@ async def test_10018_market_closed(broker: MT5Broker, term: PaperTerminal) -> No
     r = await broker.open_market("XAUUSD", "buy", 0.01)
     assert not r.ok
     assert r.retcode == 10018
-    assert "market is closed" in r.message
-    assert "休市" in r.message_zh
+    assert "market is closed" in en(r)
+    assert "休市" in zh(r)
 
 
 async def test_10027_autotrading_disabled(broker: MT5Broker, term: PaperTerminal) -> None:
     term.set_algo_trading(False)
     r = await broker.open_market("XAUUSD", "buy", 0.01)
     assert r.retcode == 10027
-    assert "Algo Trading" in r.message
+    assert "Algo Trading" in en(r)
     h = await broker.health()
     assert not h.trade_allowed
     assert "AutoTrading is off" in h.message
@@ -192,7 +203,7 @@ async def test_10031_no_connection_to_the_trade_server(
     r = await broker.open_market("XAUUSD", "buy", 0.01)
     assert not r.ok
     assert r.retcode == 10031
-    assert "no connection to the trade server" in r.message
+    assert "no connection to the trade server" in en(r)
     assert not await broker.ping()
 
 
@@ -205,10 +216,10 @@ async def test_10036_close_of_a_ticket_that_is_gone(broker: MT5Broker, rec: Reco
     assert len(rec.requests) == sent  # nothing sent
     assert not r.ok
     assert r.retcode == 10036
-    assert r.message == (
+    assert en(r) == (
         f"Position #{ticket} was not found: it is already closed or the ticket is wrong"
     )
-    assert r.message_zh == f"未找到持仓 #{ticket}：可能已平仓或单号有误"
+    assert zh(r) == f"未找到持仓 #{ticket}：可能已平仓或单号有误"
 
 
 async def test_close_of_a_pending_order_ticket_says_to_cancel_it(broker: MT5Broker) -> None:
@@ -216,7 +227,7 @@ async def test_close_of_a_pending_order_ticket_says_to_cancel_it(broker: MT5Brok
     assert ticket is not None
     r = await broker.close_position(ticket)
     assert not r.ok
-    assert "cancel it instead" in r.message
+    assert "cancel it instead" in en(r)
 
 
 async def test_close_more_than_the_position_holds_is_refused(
@@ -228,16 +239,16 @@ async def test_close_more_than_the_position_holds_is_refused(
     r = await broker.close_position(ticket, volume=0.05)
     assert len(rec.requests) == sent
     assert r.retcode == 10038
-    assert "holds only 0.02" in r.message
+    assert "holds only 0.02" in en(r)
 
 
 async def test_unknown_pending_order_is_a_clear_message(broker: MT5Broker) -> None:
     r = await broker.cancel_order(123456)
     assert not r.ok
     assert r.retcode == 10013
-    assert "Pending order #123456 was not found" in r.message
+    assert "Pending order #123456 was not found" in en(r)
     r = await broker.modify_order(123456, price=1.0)
-    assert "Pending order #123456 was not found" in r.message
+    assert "Pending order #123456 was not found" in en(r)
 
 
 async def test_modify_with_nothing_to_change(broker: MT5Broker, rec: Recorder) -> None:
@@ -247,7 +258,7 @@ async def test_modify_with_nothing_to_change(broker: MT5Broker, rec: Recorder) -
     r = await broker.modify_position(ticket, sl=2640.0)
     assert len(rec.requests) == sent
     assert r.retcode == 10025
-    assert "Nothing to change" in r.message
+    assert "Nothing to change" in en(r)
 
 
 async def test_disabled_symbol_is_refused_before_sending(broker: MT5Broker, rec: Recorder) -> None:
@@ -255,7 +266,7 @@ async def test_disabled_symbol_is_refused_before_sending(broker: MT5Broker, rec:
     r = await broker.open_market("XAUUSD", "buy", 0.01)
     assert rec.requests == []
     assert r.retcode == 10017
-    assert r.message == "Trading is disabled for XAUUSD"
+    assert en(r) == "Trading is disabled for XAUUSD"
 
 
 # ---------------------------------------------------------------- bad input from the user
@@ -265,10 +276,8 @@ async def test_unknown_symbol_is_a_message_naming_it(broker: MT5Broker, rec: Rec
     r = await broker.open_market("XAUUSX", "buy", 0.01)
     assert rec.requests == []
     assert not r.ok
-    assert r.message == (
-        "Unknown symbol XAUUSX: the terminal has no such symbol; did you mean XAUUSD?"
-    )
-    assert "未找到品种 XAUUSX" in r.message_zh
+    assert en(r) == ("Unknown symbol XAUUSX: the terminal has no such symbol; did you mean XAUUSD?")
+    assert "未找到品种 XAUUSX" in zh(r)
 
 
 async def test_volume_below_the_step_minimum_is_a_message(broker: MT5Broker, rec: Recorder) -> None:
@@ -276,32 +285,32 @@ async def test_volume_below_the_step_minimum_is_a_message(broker: MT5Broker, rec
     assert rec.requests == []
     assert not r.ok
     assert r.retcode == 10014
-    assert r.message == "Volume 0.003 is below the minimum 0.01 for XAUUSD"
-    assert r.message_zh == "XAUUSD 最小手数为 0.01，0.003 手无法下单"
+    assert en(r) == "Volume 0.003 is below the minimum 0.01 for XAUUSD"
+    assert zh(r) == "XAUUSD 最小手数为 0.01，0.003 手无法下单"
 
 
 async def test_volume_above_the_maximum_is_a_message(broker: MT5Broker, rec: Recorder) -> None:
     r = await broker.open_market("XAUUSD", "buy", 80)
     assert rec.requests == []
-    assert r.message == "Volume 80 is above the maximum 50 for XAUUSD"
+    assert en(r) == "Volume 80 is above the maximum 50 for XAUUSD"
 
 
 async def test_sl_on_the_wrong_side_is_a_message(broker: MT5Broker, rec: Recorder) -> None:
     r = await broker.open_market("XAUUSD", "buy", 0.01, sl=2660.0)
     assert rec.requests == []
     assert r.retcode == 10016
-    assert r.message == "SL 2660.00 must be below the current bid 2650.00 for a buy on XAUUSD"
-    assert r.message_zh == "XAUUSD 多单的止损 2660.00 必须低于当前 Bid 价 2650.00"
+    assert en(r) == "SL 2660.00 must be below the current bid 2650.00 for a buy on XAUUSD"
+    assert zh(r) == "XAUUSD 多单的止损 2660.00 必须低于当前 Bid 价 2650.00"
     r = await broker.open_market("XAUUSD", "sell", 0.01, tp=2660.0)
-    assert r.message == "TP 2660.00 must be below the current ask 2650.15 for a sell on XAUUSD"
+    assert en(r) == "TP 2660.00 must be below the current ask 2650.15 for a sell on XAUUSD"
 
 
 async def test_sl_inside_the_stops_level_is_a_message(broker: MT5Broker, rec: Recorder) -> None:
     r = await broker.open_market("XAUUSD", "buy", 0.01, sl=2649.8)
     assert rec.requests == []
     assert r.retcode == 10016
-    assert "XAUUSD needs at least 50 points" in r.message
-    assert "至少要 50 个点" in r.message_zh
+    assert "XAUUSD needs at least 50 points" in en(r)
+    assert "至少要 50 个点" in zh(r)
 
 
 async def test_modify_sl_on_the_wrong_side_is_a_message(broker: MT5Broker, rec: Recorder) -> None:
@@ -309,7 +318,7 @@ async def test_modify_sl_on_the_wrong_side_is_a_message(broker: MT5Broker, rec: 
     assert ticket is not None
     r = await broker.modify_position(ticket, sl=2600.0)
     assert len(rec.requests) == 1
-    assert r.message == "SL 2600.00 must be above the current ask 2650.15 for a sell on XAUUSD"
+    assert en(r) == "SL 2600.00 must be above the current ask 2650.15 for a sell on XAUUSD"
 
 
 async def test_pending_price_on_the_wrong_side_is_a_message(
@@ -318,7 +327,7 @@ async def test_pending_price_on_the_wrong_side_is_a_message(
     r = await broker.place_pending("XAUUSD", "buy", "limit", 0.01, 2700.0)
     assert rec.requests == []
     assert r.retcode == 10015
-    assert r.message == (
+    assert en(r) == (
         "The price 2700.00 of a buy limit order must be below the current ask 2650.15 on XAUUSD"
     )
     r = await broker.place_pending("XAUUSD", "sell", "stop", 0.01, 2650.10)
@@ -328,7 +337,7 @@ async def test_pending_price_on_the_wrong_side_is_a_message(
 async def test_pending_sl_is_measured_from_the_order_price(broker: MT5Broker) -> None:
     r = await broker.place_pending("XAUUSD", "buy", "limit", 0.01, 2600.0, sl=2610.0)
     assert r.retcode == 10016
-    assert "below the order price 2600.00" in r.message
+    assert "below the order price 2600.00" in en(r)
 
 
 async def test_lookups_raise_broker_errors_with_both_languages(broker: MT5Broker) -> None:
@@ -346,7 +355,7 @@ async def test_not_connected_broker_sends_nothing(rec: Recorder) -> None:
     r = await broker.open_market("XAUUSD", "buy", 0.01)
     assert not r.ok
     assert r.retcode == -10004
-    assert r.message_zh == "交易终端未连接，恢复连接前暂停交易"
+    assert zh(r) == "交易终端未连接，恢复连接前暂停交易"
     assert rec.calls == []
     with pytest.raises(TemporaryBrokerError):
         await broker.account()
@@ -359,7 +368,7 @@ async def test_terminal_shut_down_behind_our_back_is_minus_10004(
     r = await broker.open_market("XAUUSD", "buy", 0.01)
     assert not r.ok
     assert r.retcode == -10004
-    assert "No connection to the MT5 terminal" in r.message
+    assert "No connection to the MT5 terminal" in en(r)
     assert not broker.connected
     assert broker.connection_lost.is_set()
     calls = len(rec.calls)
@@ -377,8 +386,8 @@ async def test_lost_reply_says_the_outcome_is_unknown(broker: MT5Broker, rec: Re
     rec.hooks["order_send"] = connection_dies
     r = await broker.open_market("XAUUSD", "buy", 0.01, comment="tc:LOST01")
     assert not r.ok
-    assert "may or may not have been executed" in r.message
-    assert "可能已执行也可能未执行" in r.message_zh
+    assert "may or may not have been executed" in en(r)
+    assert "可能已执行也可能未执行" in zh(r)
     assert r.request["comment"] == "tc:LOST01"
     assert not broker.connected
 
@@ -389,7 +398,7 @@ async def test_terminal_timeout_answer_says_the_outcome_is_unknown(
     rec.hooks["order_send"] = lambda real, req: FakeOrderSendResult(10012)
     r = await broker.open_market("XAUUSD", "buy", 0.01)
     assert r.retcode == 10012
-    assert "may or may not have been executed" in r.message
+    assert "may or may not have been executed" in en(r)
 
 
 async def test_client_side_refusal_quotes_last_error(broker: MT5Broker, rec: Recorder) -> None:
@@ -399,7 +408,7 @@ async def test_client_side_refusal_quotes_last_error(broker: MT5Broker, rec: Rec
     rec.hooks["order_send"] = refuse
     r = await broker.open_market("XAUUSD", "buy", 0.01)
     assert r.retcode == -2
-    assert 'Invalid "volume" argument' in r.message
+    assert 'Invalid "volume" argument' in en(r)
 
 
 async def test_wrong_login_is_a_clear_error(rec: Recorder) -> None:
@@ -431,6 +440,6 @@ async def test_a_hung_terminal_call_times_out_with_an_unknown_outcome(
         await broker.close()
     assert not r.ok
     assert r.retcode == -10005
-    assert "did not answer in time" in r.message
-    assert "may or may not have been executed" in r.message
+    assert "did not answer in time" in en(r)
+    assert "may or may not have been executed" in en(r)
     assert not broker.connected

@@ -12,9 +12,15 @@ import pytest
 from broker.errors import TemporaryBrokerError
 from broker.models import Health, TradeResult
 from broker.mt5 import MT5Broker
+from broker.mt5.supervisor import Supervisor
 from broker.paper import PaperTerminal
-from broker.supervisor import Supervisor
+from handlers.broker_text import note_text
 from tests.fakes.mt5_fakes import MAGIC, T0, Clock, Recorder
+
+
+def en(result: TradeResult) -> str:
+    """The result's note as the user reads it in English (worded by handlers)."""
+    return note_text(result.note, "en")
 
 
 class Outage:
@@ -118,8 +124,7 @@ async def test_outage_blocks_trading_and_reconnects_with_backoff(
     [blocked] = during
     assert not blocked.ok
     assert (
-        blocked.message
-        == "The trading terminal is not connected; trading is paused until it is back"
+        en(blocked) == "The trading terminal is not connected; trading is paused until it is back"
     )
     assert rec.requests == []
     assert not health_during[0].connected

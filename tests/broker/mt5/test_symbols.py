@@ -6,7 +6,7 @@ import pytest
 
 from broker.errors import InsufficientFunds, InvalidOrder, MarketClosed, TemporaryBrokerError
 from broker.mt5 import clean_comment, filling_from_mask
-from broker.retcodes import (
+from broker.mt5.retcodes import (
     LAST_ERRORS,
     RETCODES,
     error_for_retcode,

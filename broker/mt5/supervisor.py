@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from broker.models import Health
-from broker.retcodes import NOT_CONNECTED_EN, NOT_CONNECTED_ZH
+from broker.mt5.retcodes import NOT_CONNECTED_EN, NOT_CONNECTED_ZH
 
 log = logging.getLogger(__name__)
 

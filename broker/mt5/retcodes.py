@@ -16,6 +16,7 @@ from broker.errors import (
     SymbolNotFound,
     TemporaryBrokerError,
 )
+from broker.models import TradeState
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +283,21 @@ OUTCOME_UNKNOWN = frozenset({10012, -10002, -10005})
 CONNECTION_LOST = frozenset({-10001, -10002, -10003, -10004, -10005})
 # Worth trying again later (back-off), as opposed to telling the user to change the order.
 TEMPORARY = frozenset({10012, 10024, 10028, 10031, *CONNECTION_LOST})
+
+# Trade-server answers (MqlTradeResult.retcode) are 10004 … 10099; the adapter's own checks
+# before sending use the same codes.
+_SERVER_RETCODES = range(10004, 10100)
+
+
+def failure_state(retcode: int) -> TradeState:
+    """What a failed order operation with `retcode` means for the order: "refused" when the
+    trade server (or the check before sending) answered with a definite no, so nothing was
+    executed; "unknown" for a timeout, a lost reply or a client-side error, after which the
+    request may still have reached the server."""
+    if retcode in _SERVER_RETCODES and retcode not in OUTCOME_UNKNOWN:
+        return "refused"
+    return "unknown"
+
 
 NOT_CONNECTED_EN = "The trading terminal is not connected; trading is paused until it is back"
 NOT_CONNECTED_ZH = "交易终端未连接，恢复连接前暂停交易"

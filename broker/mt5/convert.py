@@ -1,0 +1,199 @@
+"""MT5 structs → our models, at the adapter edge.
+
+`canonical` maps a broker symbol name to ours (XAUUSD.m → XAUUSD); `offset` is the broker
+server's UTC offset in seconds (server epochs minus `offset` are UTC epochs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from broker.models import Account, Bar, Deal, PendingOrder, Position, SymbolSpec
+from broker.mt5.constants import (
+    ACCOUNT_MARGIN_MODE_RETAIL_HEDGING,
+    ACCOUNT_TRADE_MODE_DEMO,
+    DEAL_ENTRIES,
+    DEAL_TYPES,
+    ORDER_TYPE_BUY,
+    PENDING_TYPES,
+    SYMBOL_TRADE_MODE_DISABLED,
+    field,
+    row_field,
+)
+
+Canonical = Callable[[str], str]
+
+# TradeDeal: ticket, order, time, time_msc, type, entry, magic, position_id, reason, volume,
+# price, commission, swap, profit, fee, symbol, comment, external_id
+_TRADE_DEAL_LEN = 18
+
+
+def utc_of(server_ts: float, offset: int) -> datetime:
+    return datetime.fromtimestamp(float(server_ts) - offset, tz=UTC)
+
+
+def obj_time(obj: Any, name: str, offset: int) -> datetime:
+    """`<name>_msc` when the struct has it (millisecond precision), else `<name>`."""
+    msc = field(obj, f"{name}_msc", 0)
+    return utc_of(msc / 1000 if msc else field(obj, name, 0), offset)
+
+
+def spec_of(info: Any, canonical: Canonical) -> SymbolSpec:
+    name = str(info.name)
+    return SymbolSpec(
+        symbol=canonical(name),
+        broker_symbol=name,
+        description=str(field(info, "description", "")),
+        digits=int(field(info, "digits", 5)),
+        point=float(field(info, "point", 0.0)),
+        contract_size=float(field(info, "trade_contract_size", 0.0)),
+        volume_min=float(field(info, "volume_min", 0.01)),
+        volume_max=float(field(info, "volume_max", 0.0)),
+        volume_step=float(field(info, "volume_step", 0.01)),
+        stops_level=int(field(info, "trade_stops_level", 0)),
+        filling_mode=int(field(info, "filling_mode", 0)),
+        currency_base=str(field(info, "currency_base", "")),
+        currency_profit=str(field(info, "currency_profit", "")),
+        currency_margin=str(field(info, "currency_margin", "")),
+        tick_size=float(field(info, "trade_tick_size", 0.0)),
+        tick_value=float(field(info, "trade_tick_value", 0.0)),
+        trade_allowed=int(field(info, "trade_mode", 4)) != SYMBOL_TRADE_MODE_DISABLED,
+    )
+
+
+def account_of(a: Any) -> Account:
+    margin = float(field(a, "margin", 0.0))
+    return Account(
+        login=int(field(a, "login", 0)),
+        server=str(field(a, "server", "")),
+        name=str(field(a, "name", "")),
+        company=str(field(a, "company", "")),
+        currency=str(field(a, "currency", "")),
+        balance=float(field(a, "balance", 0.0)),
+        equity=float(field(a, "equity", 0.0)),
+        margin=margin,
+        margin_free=float(field(a, "margin_free", 0.0)),
+        margin_level=float(field(a, "margin_level", 0.0)) if margin > 0 else None,
+        leverage=int(field(a, "leverage", 0)),
+        profit=float(field(a, "profit", 0.0)),
+        hedging=int(field(a, "margin_mode", 2)) == ACCOUNT_MARGIN_MODE_RETAIL_HEDGING,
+        trade_allowed=bool(field(a, "trade_allowed", True))
+        and bool(field(a, "trade_expert", True)),
+        demo=int(field(a, "trade_mode", 0)) == ACCOUNT_TRADE_MODE_DEMO,
+        margin_so_call=float(field(a, "margin_so_call", 0.0)),
+        margin_so_so=float(field(a, "margin_so_so", 0.0)),
+    )
+
+
+def bar_of(r: Any, offset: int) -> Bar:
+    return Bar(
+        time=utc_of(float(row_field(r, "time", 0)), offset),
+        open=float(row_field(r, "open", 1)),
+        high=float(row_field(r, "high", 2)),
+        low=float(row_field(r, "low", 3)),
+        close=float(row_field(r, "close", 4)),
+        tick_volume=int(row_field(r, "tick_volume", 5)),
+    )
+
+
+def position_of(p: Any, canonical: Canonical, offset: int) -> Position:
+    name = str(p.symbol)
+    sl, tp = float(field(p, "sl", 0.0)), float(field(p, "tp", 0.0))
+    return Position(
+        ticket=int(p.ticket),
+        symbol=canonical(name),
+        broker_symbol=name,
+        side="buy" if int(p.type) == ORDER_TYPE_BUY else "sell",
+        volume=float(p.volume),
+        price_open=float(p.price_open),
+        price_current=float(field(p, "price_current", 0.0)),
+        sl=sl or None,
+        tp=tp or None,
+        profit=float(field(p, "profit", 0.0)),
+        swap=float(field(p, "swap", 0.0)),
+        magic=int(field(p, "magic", 0)),
+        comment=str(field(p, "comment", "")),
+        time=obj_time(p, "time", offset),
+    )
+
+
+def pending_of(o: Any, canonical: Canonical, offset: int) -> PendingOrder | None:
+    """None for a market order in flight (it is in `orders_get` for a moment)."""
+    kind = PENDING_TYPES.get(int(o.type))
+    if kind is None:
+        return None
+    name = str(o.symbol)
+    sl, tp = float(field(o, "sl", 0.0)), float(field(o, "tp", 0.0))
+    volume = float(field(o, "volume_current", 0.0)) or float(field(o, "volume_initial", 0.0))
+    return PendingOrder(
+        ticket=int(o.ticket),
+        symbol=canonical(name),
+        broker_symbol=name,
+        side=kind[0],
+        kind=kind[1],
+        volume=volume,
+        price=float(field(o, "price_open", 0.0)),
+        sl=sl or None,
+        tp=tp or None,
+        magic=int(field(o, "magic", 0)),
+        comment=str(field(o, "comment", "")),
+        time=obj_time(o, "time_setup", offset),
+    )
+
+
+def deal_of(d: Any, canonical: Canonical, offset: int) -> Deal:
+    name = str(field(d, "symbol", ""))
+    return Deal(
+        ticket=int(d.ticket),
+        order=int(field(d, "order", 0)),
+        position_id=int(field(d, "position_id", 0)),
+        time=obj_time(d, "time", offset),
+        type=DEAL_TYPES.get(int(field(d, "type", -1)), "other"),
+        entry=DEAL_ENTRIES.get(int(field(d, "entry", 0)), "in"),
+        symbol=canonical(name) if name else "",
+        broker_symbol=name,
+        volume=float(field(d, "volume", 0.0)),
+        price=float(field(d, "price", 0.0)),
+        profit=float(field(d, "profit", 0.0)),
+        commission=float(field(d, "commission", 0.0)),
+        swap=float(field(d, "swap", 0.0)),
+        fee=float(field(d, "fee", 0.0)),
+        magic=int(field(d, "magic", 0)),
+        comment=str(field(d, "comment", "")),
+        reason=int(field(d, "reason", 0)),
+    )
+
+
+def deals_from_rows(
+    rows: Iterable[Any], name: str | None, canonical: Canonical, offset: int
+) -> list[Deal]:
+    """Rows → `Deal`s (only `name`'s when given). History can hold a million deals, so struct
+    sequences in the documented TradeDeal field order are unpacked directly; anything else
+    goes through the attribute path (`deal_of`)."""
+    canon: dict[str, str] = {"": ""}
+    out: list[Deal] = []
+    append = out.append
+    for d in rows:
+        if not (isinstance(d, tuple) and len(d) == _TRADE_DEAL_LEN):
+            deal = deal_of(d, canonical, offset)
+            if name is None or deal.broker_symbol == name:
+                append(deal)
+            continue
+        (ticket, order, t, t_msc, typ, entry, magic, pos_id, reason,
+         volume, price, commission, swap, profit, fee, sym, comment, _ext) = d  # fmt: skip
+        if name is not None and sym != name:
+            continue
+        c = canon.get(sym)
+        if c is None:
+            c = canon[sym] = canonical(sym)
+        deal = Deal(
+            int(ticket), int(order), int(pos_id),
+            datetime.fromtimestamp((t_msc / 1000 if t_msc else t) - offset, tz=UTC),
+            DEAL_TYPES.get(typ, "other"), DEAL_ENTRIES.get(entry, "in"),
+            c, sym, float(volume), float(price), float(profit), float(commission),
+            float(swap), float(fee), int(magic), str(comment), int(reason),
+        )  # fmt: skip
+        append(deal)
+    return out

@@ -1,0 +1,457 @@
+"""`TerminalSession`: everything that runs on the worker thread, except sending orders.
+
+It owns the API object and the connection state: initialise/log in, reconnect, ping, health;
+the broker server's UTC offset; the symbol list and name mapping; and the lookups (account,
+symbols, quotes, bars, positions, pending orders, deals), converted to our models at this edge.
+Every method here blocks and must only be called from the `Worker` thread (`MT5Broker` does).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import logging
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from broker.errors import BrokerError, SymbolNotFound, TemporaryBrokerError
+from broker.models import (
+    Account,
+    Bar,
+    Deal,
+    Health,
+    PendingOrder,
+    Position,
+    Quote,
+    Side,
+    SymbolSpec,
+)
+from broker.mt5.constants import TIMEFRAMES, field, row_field
+from broker.mt5.convert import (
+    account_of,
+    bar_of,
+    deals_from_rows,
+    obj_time,
+    pending_of,
+    position_of,
+    spec_of,
+)
+from broker.mt5.retcodes import (
+    CONNECTION_LOST,
+    NOT_CONNECTED_EN,
+    NOT_CONNECTED_ZH,
+    error_for_retcode,
+    explain_last_error,
+)
+from broker.symbols import BrokerSymbol, SymbolMapper
+
+log = logging.getLogger(__name__)
+
+# Deal history is asked for this much wider than the UTC window, then filtered exactly.
+_DEALS_MARGIN_S = 26 * 3600
+_OFFSET_RETRY_S = 600.0
+_OFFSET_RECHECK_S = 3600.0
+_NOT_ON_SERVER = (
+    "The terminal is running but not connected to the trade server",
+    "交易终端在运行，但未连接到交易服务器",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """How `initialize()` is called: terminal path, account, password, server, timeout."""
+
+    login: int = 0
+    password: str | None = None
+    server: str = ""
+    terminal_path: str = ""
+    timeout_ms: int = 60000
+
+    def initialize_args(self) -> tuple[tuple[str, ...], dict[str, Any]]:
+        kwargs: dict[str, Any] = {}
+        if self.login:
+            kwargs["login"] = self.login
+            if self.password:
+                kwargs["password"] = self.password
+            if self.server:
+                kwargs["server"] = self.server
+        if self.timeout_ms:
+            kwargs["timeout"] = self.timeout_ms
+        return ((self.terminal_path,) if self.terminal_path else ()), kwargs
+
+
+class TerminalSession:
+    def __init__(
+        self,
+        api: Any,
+        *,
+        login: Login,
+        api_factory: Callable[[], Any] | None,
+        symbol_map: dict[str, str] | None,
+        server_utc_offset_hours: int | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.api = api
+        self._api_factory = api_factory  # rebuilds the API object on reconnect (mt5linux)
+        self._login = login
+        self._mapper = SymbolMapper(symbol_map)
+        self._fixed_offset = server_utc_offset_hours
+        self.offset_s: int | None = (
+            None if server_utc_offset_hours is None else int(server_utc_offset_hours) * 3600
+        )
+        self._offset_tried_at: float | None = None
+        self._newest_tick = 0
+        self._clock = clock
+        self.connected = False
+        self.disconnect_reason: tuple[str, str] = (NOT_CONNECTED_EN, NOT_CONNECTED_ZH)
+
+    def mark_disconnected(self, message: str = "", message_zh: str = "") -> None:
+        self.connected = False
+        if message:
+            self.disconnect_reason = (message, message_zh or message)
+
+    def _mark_connected(self) -> None:
+        self.connected = True
+        self.disconnect_reason = (NOT_CONNECTED_EN, NOT_CONNECTED_ZH)
+
+    # ---------------------------------------------------------------- calling the API
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """`api.<name>(*args, **kwargs)`; a dead connection or a client bug becomes a
+        `BrokerError` (the former also marks the session disconnected)."""
+        if self.api is None:
+            raise TemporaryBrokerError(NOT_CONNECTED_EN, NOT_CONNECTED_ZH, -10004)
+        try:
+            return getattr(self.api, name)(*args, **kwargs)
+        except (OSError, EOFError) as exc:  # mt5linux/rpyc: the server went away
+            self.mark_disconnected(
+                f"Lost the connection to the trading terminal ({exc.__class__.__name__})",
+                "与交易终端的连接已断开",
+            )
+            raise TemporaryBrokerError(
+                "Lost the connection to the trading terminal", "与交易终端的连接已断开", -10004
+            ) from None
+        except Exception as exc:  # a terminal/client bug must reach the user as a message
+            log.exception("MT5 API call %s failed", name)
+            raise BrokerError(
+                f"The terminal call {name} failed: {exc}", f"终端调用 {name} 失败：{exc}"
+            ) from None
+
+    def last_error(self) -> tuple[int, str]:
+        try:
+            err = self.api.last_error()
+            return int(err[0]), str(err[1])
+        except Exception:  # the client may be gone; its last error is then unknown
+            return -1, "last_error() unavailable"
+
+    def error(self, what_en: str, what_zh: str) -> BrokerError:
+        """The exception for a call that returned None, from `last_error()`."""
+        code, text = self.last_error()
+        if code in CONNECTION_LOST:
+            en, zh = explain_last_error((code, text))
+            self.mark_disconnected(en, zh)
+        exc = error_for_retcode(code, text)
+        exc.message = f"{what_en}: {exc.message}"
+        exc.message_zh = f"{what_zh}：{exc.message_zh}"
+        exc.args = (exc.message,)
+        return exc
+
+    # ---------------------------------------------------------------- connection
+
+    def connect(self) -> None:
+        """initialize() (logging in when configured), load the symbols, learn the offset."""
+        if self.api is None and self._api_factory is not None:
+            try:
+                self.api = self._api_factory()
+            except Exception as exc:  # any client-construction failure means "not reachable"
+                raise TemporaryBrokerError(
+                    f"Cannot reach the trading terminal: {exc}", f"无法连接交易终端：{exc}", -10004
+                ) from None
+        args, kwargs = self._login.initialize_args()
+        if not self.call("initialize", *args, **kwargs):
+            code, text = self.last_error()
+            en, zh = explain_last_error((code, text))
+            cls = BrokerError if code == -6 else TemporaryBrokerError
+            raise cls(
+                f"Could not connect to the MT5 terminal: {en}",
+                f"无法连接 MT5 交易终端：{zh}",
+                code,
+            )
+        self._load_symbols()
+        self._detect_offset()
+        self._mark_connected()
+
+    def reconnect(self) -> None:
+        if self.api is not None:
+            info = None
+            with contextlib.suppress(BrokerError):
+                info = self.call("terminal_info")
+            if info is not None:
+                # The terminal still answers: no re-initialisation, it reconnects to its
+                # trade server by itself.
+                if not field(info, "connected", True):
+                    raise TemporaryBrokerError(*_NOT_ON_SERVER, 10031)
+                self._load_symbols()
+                self._mark_connected()
+                return
+            try:
+                self.api.shutdown()
+            except Exception:  # the old connection is already dead
+                log.debug("shutdown before reconnect failed", exc_info=True)
+            if self._api_factory is not None:
+                self.api = None
+        self.connect()
+
+    def shutdown(self) -> None:
+        if self.api is not None:
+            self.call("shutdown")
+
+    def ping(self) -> bool:
+        try:
+            info = self.call("terminal_info")
+        except BrokerError as exc:
+            self.disconnect_reason = (exc.message, exc.message_zh)
+            return False
+        if info is None:
+            self.disconnect_reason = explain_last_error(self.last_error())
+            return False
+        if not field(info, "connected", True):
+            self.disconnect_reason = _NOT_ON_SERVER
+            return False
+        return True
+
+    def health(self) -> Health:
+        started = _time.perf_counter()
+        term = self.call("terminal_info")
+        acc = self.call("account_info")
+        elapsed_ms = (_time.perf_counter() - started) * 1000
+        if term is None or acc is None:
+            exc = self.error("The terminal did not answer", "交易终端没有响应")
+            return Health(False, False, None, exc.message, exc.message_zh)
+        if not field(term, "connected", True):
+            return Health(False, False, None, *_NOT_ON_SERVER)
+        ping_last = float(field(term, "ping_last", 0) or 0)
+        ping_ms = round(ping_last / 1000, 1) if ping_last > 0 else round(elapsed_ms, 1)
+        server = str(field(acc, "server", "")) or "the trade server"
+        terminal_ok = bool(field(term, "trade_allowed", True))
+        account_ok = bool(field(acc, "trade_allowed", True)) and bool(
+            field(acc, "trade_expert", True)
+        )
+        if not terminal_ok:
+            en = f"Connected to {server}, but AutoTrading is off in the terminal: orders will be rejected"
+            zh = f"已连接 {server}，但终端未开启自动交易（算法交易），下单会被拒绝"
+        elif not account_ok:
+            en = f"Connected to {server}, but this account may not trade (investor login?)"
+            zh = f"已连接 {server}，但该账户不允许交易（可能是只读密码登录）"
+        else:
+            en = f"Connected to {server}, ping {ping_ms:.0f} ms"
+            zh = f"已连接 {server}，延迟 {ping_ms:.0f} 毫秒"
+        return Health(True, terminal_ok and account_ok, ping_ms, en, zh)
+
+    # ---------------------------------------------------------------- server time
+
+    def _detect_offset(self) -> None:
+        """Learn the server's UTC offset from the newest quote time, unless it was given."""
+        if self._fixed_offset is not None:
+            return
+        now = self._clock()
+        self._offset_tried_at = now
+        infos = self.call("symbols_get") or ()
+        newest = max(
+            (int(field(s, "time", 0)) for s in infos if field(s, "visible", False)), default=0
+        )
+        if newest <= 0 or (self.offset_s is not None and newest <= self._newest_tick):
+            return  # no quote since the last look (weekend, holiday): nothing to learn
+        self._newest_tick = newest
+        diff = newest - now
+        hours = round(diff / 3600)
+        # A fresh tick lands within a couple of minutes of a whole hour; a stale one (market
+        # closed) does not, or lands far away: keep what we had.
+        if abs(hours) <= 14 and abs(diff - hours * 3600) <= 180:
+            self.offset_s = hours * 3600
+
+    def offset(self) -> int:
+        """The server's UTC offset in seconds (0 while unknown), rechecked now and then."""
+        if self._fixed_offset is None:
+            # Unknown: try again every 10 minutes. Known: check hourly (DST moves it by an hour).
+            due = _OFFSET_RETRY_S if self.offset_s is None else _OFFSET_RECHECK_S
+            if self._offset_tried_at is None or self._clock() - self._offset_tried_at >= due:
+                self._detect_offset()
+        return self.offset_s or 0
+
+    # ---------------------------------------------------------------- symbols
+
+    def _load_symbols(self) -> None:
+        infos = self.call("symbols_get")
+        if infos is None:
+            raise self.error("Could not read the symbol list", "无法读取品种列表")
+        self._mapper.load(
+            BrokerSymbol(
+                str(s.name), bool(field(s, "visible", True)), int(field(s, "trade_mode", 4))
+            )
+            for s in infos
+        )
+
+    def canonical(self, broker_name: str) -> str:
+        return self._mapper.canonical(broker_name)
+
+    def resolve(self, symbol: str) -> str:
+        """The broker's name for `symbol` (either spelling); raises SymbolNotFound."""
+        if not self._mapper.loaded:
+            self._load_symbols()
+        name = self._mapper.resolve(symbol)
+        if name is None:
+            self._load_symbols()  # the broker may have added it since
+            name = self._mapper.resolve(symbol)
+        if name is None:
+            raise self._unknown_symbol(symbol)
+        return name
+
+    def _unknown_symbol(self, symbol: str) -> SymbolNotFound:
+        names = sorted({self._mapper.canonical(n) for n in self._mapper.names()})
+        close = difflib.get_close_matches(symbol.upper(), names, n=3, cutoff=0.8)
+        hint_en = f"; did you mean {', '.join(close)}?" if close else ""
+        hint_zh = f"；是否要找 {'、'.join(close)}？" if close else ""
+        return SymbolNotFound(
+            f"Unknown symbol {symbol}: the terminal has no such symbol{hint_en}",
+            f"未找到品种 {symbol}：交易终端没有这个品种{hint_zh}",
+            -4,
+        )
+
+    def info(self, symbol: str) -> Any:
+        """symbol_info of a resolved, Market-Watch-selected symbol."""
+        name = self.resolve(symbol)
+        info = self.call("symbol_info", name)
+        if info is None:
+            code, _ = self.last_error()
+            if code in CONNECTION_LOST:
+                raise self.error(f"Could not read {symbol}", f"无法读取 {symbol}")
+            raise self._unknown_symbol(symbol)
+        if not field(info, "visible", True):
+            # Hidden symbols have no quotes until selected into Market Watch.
+            if not self.call("symbol_select", name, True):
+                raise self.error(
+                    f"Could not add {name} to Market Watch", f"无法将 {name} 加入市场报价"
+                )
+            info = self.call("symbol_info", name) or info
+        return info
+
+    def tick(self, name: str) -> Any:
+        return self.call("symbol_info_tick", name)
+
+    # ---------------------------------------------------------------- lookups
+
+    def symbols(self) -> list[SymbolSpec]:
+        infos = self.call("symbols_get")
+        if infos is None:
+            raise self.error("Could not read the symbol list", "无法读取品种列表")
+        return [spec_of(i, self.canonical) for i in infos]
+
+    def symbol_spec(self, symbol: str) -> SymbolSpec:
+        return spec_of(self.info(symbol), self.canonical)
+
+    def resolve_symbol(self, symbol: str) -> tuple[str, str]:
+        name = self.resolve(symbol)
+        return self.canonical(name), name
+
+    def quote(self, symbol: str) -> Quote:
+        info = self.info(symbol)
+        name = str(info.name)
+        tick = self.tick(name)
+        if tick is None or (not field(tick, "bid", 0) and not field(tick, "ask", 0)):
+            code, _ = self.last_error()
+            if code in CONNECTION_LOST:
+                raise self.error(f"No quote for {symbol}", f"{symbol} 没有报价")
+            raise TemporaryBrokerError(
+                f"There are no prices for {self.canonical(name)} right now",
+                f"{self.canonical(name)} 当前没有报价",
+                10021,
+            )
+        day_open: float | None = None
+        bars = self.call("copy_rates_from_pos", name, TIMEFRAMES["D1"], 0, 1)
+        if bars is not None and len(bars):
+            day_open = float(row_field(bars[-1], "open", 1)) or None
+        return Quote(
+            symbol=self.canonical(name),
+            bid=float(tick.bid),
+            ask=float(tick.ask),
+            time=obj_time(tick, "time", self.offset()),
+            point=float(field(info, "point", 0.0)),
+            digits=int(field(info, "digits", 5)),
+            day_open=day_open,
+        )
+
+    def rates(self, symbol: str, timeframe: str, count: int) -> list[Bar]:
+        tf = TIMEFRAMES.get(timeframe)
+        if tf is None:
+            raise BrokerError(
+                f"Unknown timeframe {timeframe} (use one of {', '.join(TIMEFRAMES)})",
+                f"未知周期 {timeframe}（可用：{'、'.join(TIMEFRAMES)}）",
+            )
+        name = str(self.info(symbol).name)
+        rows = self.call("copy_rates_from_pos", name, tf, 0, int(count))
+        if rows is None:
+            raise self.error(f"No price history for {symbol}", f"{symbol} 没有历史行情")
+        offset = self.offset()
+        return [bar_of(r, offset) for r in rows]
+
+    def account(self) -> Account:
+        a = self.call("account_info")
+        if a is None:
+            raise self.error("Could not read the account", "无法读取账户信息")
+        return account_of(a)
+
+    def positions(self, symbol: str | None, magic: int | None, side: Side | None) -> list[Position]:
+        if symbol:
+            rows = self.call("positions_get", symbol=self.resolve(symbol))
+        else:
+            rows = self.call("positions_get")
+        if rows is None:
+            raise self.error("Could not read the positions", "无法读取持仓")
+        offset = self.offset()
+        out = [position_of(p, self.canonical, offset) for p in rows]
+        return [
+            p
+            for p in out
+            if (magic is None or p.magic == magic) and (side is None or p.side == side)
+        ]
+
+    def pending_orders(self, symbol: str | None, magic: int | None) -> list[PendingOrder]:
+        if symbol:
+            rows = self.call("orders_get", symbol=self.resolve(symbol))
+        else:
+            rows = self.call("orders_get")
+        if rows is None:
+            raise self.error("Could not read the pending orders", "无法读取挂单")
+        offset = self.offset()
+        out = [o for o in (pending_of(r, self.canonical, offset) for r in rows) if o is not None]
+        return [o for o in out if magic is None or o.magic == magic]
+
+    def deals_from_rows(self, rows: Any, name: str | None) -> list[Deal]:
+        return deals_from_rows(rows, name, self.canonical, self.offset())
+
+    def deals(self, start: datetime, end: datetime, symbol: str | None) -> list[Deal]:
+        start_utc = start if start.tzinfo else start.replace(tzinfo=UTC)
+        end_utc = end if end.tzinfo else end.replace(tzinfo=UTC)
+        offset = self.offset()
+        # Deal times are server-time epochs: shift the window by the offset and widen it, so an
+        # unknown or changed (DST) offset still covers it; the exact cut happens below, in UTC.
+        date_from = max(0, int(start_utc.timestamp()) + offset - _DEALS_MARGIN_S)
+        date_to = int(end_utc.timestamp()) + offset + _DEALS_MARGIN_S
+        name = self.resolve(symbol) if symbol else None
+        if name:
+            rows = self.call("history_deals_get", date_from, date_to, group=name)
+        else:
+            rows = self.call("history_deals_get", date_from, date_to)
+        if rows is None:
+            code, _text = self.last_error()
+            if code != 1:  # (1, 'Success') with None means "no deals"
+                raise self.error("Could not read the deal history", "无法读取成交历史")
+            rows = ()
+        deals = self.deals_from_rows(rows, name)
+        return sorted(
+            (d for d in deals if start_utc <= d.time < end_utc), key=lambda d: (d.time, d.ticket)
+        )
