@@ -38,6 +38,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, MaxNLocator
 
 from reports.hedge import HedgeSummary
+from reports.numbers import money
 from reports.pnl import Bucket, PnLReport
 
 WIDTH_IN, HEIGHT_IN, DPI = 10.8, 7.2, 100  # 1080 × 720 px
@@ -150,15 +151,6 @@ def tick_decimals(values: Sequence[float], max_decimals: int = 4) -> int:
     return max_decimals
 
 
-def money(v: float, decimals: int = 2, signed: bool = False) -> str:
-    """1,234.50 / +1,234.50 / -0.35; never "-0" or "+0"."""
-    v = round(v, decimals)
-    if v == 0:
-        v = 0.0
-    sign = "+" if signed and v > 0 else ""
-    return f"{sign}{v:,.{decimals}f}"
-
-
 def amount_decimals(values: Sequence[float]) -> int:
     """Decimals for amounts written on bars: cents unless every amount is at least 100."""
     nonzero = [abs(v) for v in values if v]
@@ -182,7 +174,7 @@ class MoneyFormatter(Formatter):
         self.decimals = tick_decimals(visible or list(locs))
 
     def __call__(self, x: float, pos: int | None = None) -> str:
-        return money(abs(x) if self.absolute else x, self.decimals)
+        return money(abs(x) if self.absolute else x, decimals=self.decimals)
 
 
 # -- plumbing ----------------------------------------------------------------------------------
@@ -362,7 +354,7 @@ def _by_symbol_fig(rep: PnLReport, lang: str, title_suffix: str, top: int) -> Fi
         _t("by_symbol", lang),
         title_suffix,
         rep.currency,
-        f"{_t('total', lang)} {money(total, 2, signed=True)}" if items else "",
+        f"{_t('total', lang)} {money(total, signed=True, plus_zero=False)}" if items else "",
     )
     if not items:
         _empty(ax, lang)
@@ -372,7 +364,12 @@ def _by_symbol_fig(rep: PnLReport, lang: str, title_suffix: str, top: int) -> Fi
     bars = ax.barh(
         names, vals, height=0.65, color=[PROFIT if v >= 0 else LOSS for v in vals], gid="bars"
     )
-    ax.bar_label(bars, labels=[money(v, dec, signed=True) for v in vals], padding=8, fontsize=22)
+    ax.bar_label(
+        bars,
+        labels=[money(v, decimals=dec, signed=True, plus_zero=False) for v in vals],
+        padding=8,
+        fontsize=22,
+    )
     ax.axvline(0, color=GREY, linewidth=1)
     lo, hi = min([*vals, 0.0]), max([*vals, 0.0])
     span = (hi - lo) or 1.0
@@ -412,7 +409,7 @@ def _daily_fig(rep: PnLReport, lang: str, title_suffix: str) -> Figure:
         _t("daily", lang),
         title_suffix,
         rep.currency,
-        f"{_t('total', lang)} {money(total, 2, signed=True)}" if has else "",
+        f"{_t('total', lang)} {money(total, signed=True, plus_zero=False)}" if has else "",
     )
     if not has:
         _empty(ax, lang)
@@ -429,7 +426,12 @@ def _daily_fig(rep: PnLReport, lang: str, title_suffix: str) -> Figure:
     if n <= VALUE_LABELS_MAX_BARS:
         few = n <= 10
         # standing labels of a month of bars: whole units unless the amount is small
-        labels = [money(v, 2 if few or abs(v) < 10 else 0, signed=True) if v else "" for v in vals]
+        labels = [
+            money(v, decimals=2 if few or abs(v) < 10 else 0, signed=True, plus_zero=False)
+            if v
+            else ""
+            for v in vals
+        ]
         ax.bar_label(
             bars,
             labels=labels,
@@ -498,7 +500,7 @@ def _hedge_fig(summary: HedgeSummary, lang: str, title_suffix: str, top: int) ->
         ax.text(
             span * 2.15,
             i,
-            money(r.floating, dec, signed=True),
+            money(r.floating, decimals=dec, signed=True, plus_zero=False),
             va="center",
             ha="right",
             color=PROFIT if r.floating >= 0 else LOSS,

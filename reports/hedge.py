@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from broker.models import Account, Deal, Position, SymbolSpec
+from reports.numbers import money
 from reports.pnl import CLOSING
 
 
@@ -222,10 +223,6 @@ def _is_locked(row: HedgeRow, rules: HedgeRules) -> bool:
     )
 
 
-def _money(x: float, cur: str) -> str:
-    return f"{x:,.2f} {cur}".strip()
-
-
 def suggest(summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
     out: list[Suggestion] = []
     cur = summary.currency
@@ -258,10 +255,10 @@ def suggest(summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
                         r.symbol,
                         f"{r.symbol}: net {side_en} {abs(net):.2f} lots — a "
                         f"{rules.exposure_move_pct:g}% move against it costs about "
-                        f"{_money(cost, cur)} ({share:.1f}% of equity). Consider reducing the "
+                        f"{money(cost, currency=cur)} ({share:.1f}% of equity). Consider reducing the "
                         "net exposure.",
                         f"{r.symbol}：{side_zh} {abs(net):.2f} 手，价格反向波动 "
-                        f"{rules.exposure_move_pct:g}% 约亏 {_money(cost, cur)}（占净值 "
+                        f"{rules.exposure_move_pct:g}% 约亏 {money(cost, currency=cur)}（占净值 "
                         f"{share:.1f}%），可考虑降低净敞口。",
                     )
                 )
@@ -272,10 +269,10 @@ def suggest(summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
                     "locked_swap",
                     r.symbol,
                     f"{r.symbol}: {r.locked_lots:.2f} lots locked (buy {r.buy.lots:.2f} / sell "
-                    f"{r.sell.lots:.2f}); swap so far {_money(swap, cur)} and a lock cannot gain "
+                    f"{r.sell.lots:.2f}); swap so far {money(swap, currency=cur)} and a lock cannot gain "
                     "from price moves. Consider unlocking in steps.",
                     f"{r.symbol}：锁仓 {r.locked_lots:.2f} 手（多 {r.buy.lots:.2f} / 空 "
-                    f"{r.sell.lots:.2f}），已付隔夜利息 {_money(swap, cur)}，锁仓无法从价格波动"
+                    f"{r.sell.lots:.2f}），已付隔夜利息 {money(swap, currency=cur)}，锁仓无法从价格波动"
                     "中获利，可考虑分步解锁。",
                 )
             )
@@ -293,10 +290,10 @@ def suggest(summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
                     "far_from_break_even",
                     r.symbol,
                     f"{r.symbol}: break-even at {be:.{r.digits}f}, {dist:.1f}% away from "
-                    f"{r.price:.{r.digits}f} (floating {_money(r.floating, cur)}). Consider "
+                    f"{r.price:.{r.digits}f} (floating {money(r.floating, currency=cur)}). Consider "
                     "whether to keep averaging in.",
                     f"{r.symbol}：保本价 {be:.{r.digits}f}，距现价 {r.price:.{r.digits}f} 还差 "
-                    f"{dist:.1f}%（浮动 {_money(r.floating, cur)}），请评估是否继续加仓。",
+                    f"{dist:.1f}%（浮动 {money(r.floating, currency=cur)}），请评估是否继续加仓。",
                 )
             )
     return out

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from reports.hedge import HedgeRow, HedgeSummary
+from reports.numbers import money
 from reports.pnl import Bucket, PnLReport
 
 TITLES = {
@@ -18,14 +19,6 @@ TITLES = {
     "hedge": {"zh": "🧮 对冲EA分品种汇报", "en": "🧮 Hedging EA summary by symbol"},
 }
 SIDE = {"buy": {"zh": "多", "en": "buy"}, "sell": {"zh": "空", "en": "sell"}}
-
-
-def money(x: float | None, signed: bool = True) -> str:
-    if x is None:
-        return "—"
-    if abs(x) < 0.005:
-        x = 0.0
-    return f"{x:+,.2f}" if signed else f"{x:,.2f}"
 
 
 def pct(x: float | None, digits: int = 0) -> str:
@@ -63,16 +56,20 @@ def pnl_text(rep: PnLReport, kind: str, lang: str, zone_label: str = "", top: in
     if rep.trading_deals == 0:
         lines.append("本期没有成交。" if zh else "No trades in this period.")
     else:
-        lines.append(("已实现盈亏：" if zh else "Realised P&L: ") + money(rep.realised) + cur)
+        lines.append(
+            ("已实现盈亏：" if zh else "Realised P&L: ") + money(rep.realised, signed=True) + cur
+        )
         parts = [
-            ("毛利 " if zh else "gross ") + money(rep.gross_profit),
-            ("手续费 " if zh else "commission ") + money(rep.commission),
-            ("库存费 " if zh else "swap ") + money(rep.swap),
+            ("毛利 " if zh else "gross ") + money(rep.gross_profit, signed=True),
+            ("手续费 " if zh else "commission ") + money(rep.commission, signed=True),
+            ("库存费 " if zh else "swap ") + money(rep.swap, signed=True),
         ]
         if rep.fee:
-            parts.append(("费用 " if zh else "fees ") + money(rep.fee))
+            parts.append(("费用 " if zh else "fees ") + money(rep.fee, signed=True))
         if rep.other_ops:
-            parts.append(("其他扣费 " if zh else "other charges ") + money(rep.other_ops))
+            parts.append(
+                ("其他扣费 " if zh else "other charges ") + money(rep.other_ops, signed=True)
+            )
         lines.append("  " + " · ".join(parts))
     if rep.floating is not None:
         pos = (
@@ -80,20 +77,25 @@ def pnl_text(rep: PnLReport, kind: str, lang: str, zone_label: str = "", top: in
             if zh
             else f" ({rep.open_positions} open, {rep.open_volume:.2f} lots)"
         )
-        lines.append(("浮动盈亏：" if zh else "Floating P&L: ") + money(rep.floating) + cur + pos)
+        lines.append(
+            ("浮动盈亏：" if zh else "Floating P&L: ")
+            + money(rep.floating, signed=True)
+            + cur
+            + pos
+        )
         if rep.trading_deals:
-            lines.append(("合计：" if zh else "Total: ") + money(rep.total) + cur)
+            lines.append(("合计：" if zh else "Total: ") + money(rep.total, signed=True) + cur)
     if rep.trades:
         pf = "—" if rep.profit_factor is None else f"{rep.profit_factor:.2f}"
         if zh:
             lines.append(
                 f"平仓 {rep.trades} 笔 · 胜率 {pct((rep.win_rate or 0) * 100)} · "
-                f"均盈 {money(rep.avg_win)} / 均亏 {money(rep.avg_loss)} · 盈亏比 {pf}"
+                f"均盈 {money(rep.avg_win, signed=True)} / 均亏 {money(rep.avg_loss, signed=True)} · 盈亏比 {pf}"
             )
         else:
             lines.append(
                 f"{rep.trades} closed · win rate {pct((rep.win_rate or 0) * 100)} · "
-                f"avg win {money(rep.avg_win)} / avg loss {money(rep.avg_loss)} · "
+                f"avg win {money(rep.avg_win, signed=True)} / avg loss {money(rep.avg_loss, signed=True)} · "
                 f"profit factor {pf}"
             )
         for label_zh, label_en, t in (("最佳", "Best", rep.best), ("最差", "Worst", rep.worst)):
@@ -101,23 +103,22 @@ def pnl_text(rep: PnLReport, kind: str, lang: str, zone_label: str = "", top: in
                 side = SIDE.get(t.side, {}).get(lang, t.side)
                 lines.append(
                     f"{label_zh if zh else label_en}：#{t.ticket} {t.symbol} {side} "
-                    f"{t.volume:.2f}{'手' if zh else ' lots'} {money(t.net)}"
+                    f"{t.volume:.2f}{'手' if zh else ' lots'} {money(t.net, signed=True)}"
                     if zh
                     else f"{label_en}: #{t.ticket} {t.symbol} {side} {t.volume:.2f} lots "
-                    f"{money(t.net)}"
+                    f"{money(t.net, signed=True)}"
                 )
     if rep.balance is not None:
         ml = pct(rep.margin_level) if rep.margin_level is not None else "—"
         lines.append(
-            f"余额 {money(rep.balance, False)} · 净值 {money(rep.equity, False)} · 保证金比例 {ml}"
+            f"余额 {money(rep.balance)} · 净值 {money(rep.equity)} · 保证金比例 {ml}"
             if zh
-            else f"Balance {money(rep.balance, False)} · equity {money(rep.equity, False)} · "
-            f"margin level {ml}"
+            else f"Balance {money(rep.balance)} · equity {money(rep.equity)} · margin level {ml}"
         )
     if rep.max_drawdown is not None:
         lines.append(
             ("最大回撤 " if zh else "Max drawdown ")
-            + f"{money(rep.max_drawdown, False)} ({pct(rep.max_drawdown_pct, 1)})"
+            + f"{money(rep.max_drawdown)} ({pct(rep.max_drawdown_pct, 1)})"
         )
     if len(rep.by_symbol) > 1 or (rep.by_symbol and rep.symbol is None):
         lines.append("按品种：" if zh else "By symbol:")
@@ -143,7 +144,7 @@ def pnl_text(rep: PnLReport, kind: str, lang: str, zone_label: str = "", top: in
         lines.append(
             ("多/空：" if zh else "Buy/sell: ")
             + " · ".join(
-                f"{SIDE[k][lang]} {money(b.net)}"
+                f"{SIDE[k][lang]} {money(b.net, signed=True)}"
                 for k, b in sorted(rep.by_side.items())
                 if k in SIDE
             )
@@ -151,11 +152,11 @@ def pnl_text(rep: PnLReport, kind: str, lang: str, zone_label: str = "", top: in
     if rep.balance_ops:
         parts = []
         if rep.deposits:
-            parts.append(("入金 " if zh else "deposits ") + money(rep.deposits))
+            parts.append(("入金 " if zh else "deposits ") + money(rep.deposits, signed=True))
         if rep.withdrawals:
-            parts.append(("出金 " if zh else "withdrawals ") + money(rep.withdrawals))
+            parts.append(("出金 " if zh else "withdrawals ") + money(rep.withdrawals, signed=True))
         if rep.credit:
-            parts.append(("信用 " if zh else "credit ") + money(rep.credit))
+            parts.append(("信用 " if zh else "credit ") + money(rep.credit, signed=True))
         lines.append(
             ("出入金（不计入盈亏）：" if zh else "Deposits/withdrawals (not P&L): ")
             + " · ".join(parts)
@@ -168,13 +169,13 @@ def _bucket_lines(buckets: Iterable[Bucket], lang: str, top: int) -> list[str]:
     out = []
     for b in items[:top]:
         n = f"（{b.trades} 笔）" if lang == "zh" else f" ({b.trades} trades)"
-        out.append(f"  {b.key} {money(b.net)}{n}")
+        out.append(f"  {b.key} {money(b.net, signed=True)}{n}")
     if len(items) > top:
         rest = sum(b.net for b in items[top:])
         out.append(
-            f"  其他 {len(items) - top} 个 {money(rest)}"
+            f"  其他 {len(items) - top} 个 {money(rest, signed=True)}"
             if lang == "zh"
-            else f"  {len(items) - top} more {money(rest)}"
+            else f"  {len(items) - top} more {money(rest, signed=True)}"
         )
     return out
 
@@ -183,32 +184,32 @@ def pnl_markdown(rep: PnLReport, kind: str, lang: str, zone_label: str = "") -> 
     zh = lang == "zh"
     t = pnl_title(rep, kind, lang, zone_label)
     rows: list[tuple[str, str]] = [
-        ("已实现盈亏" if zh else "Realised P&L", money(rep.realised)),
-        ("毛利" if zh else "Gross profit", money(rep.gross_profit)),
-        ("手续费" if zh else "Commission", money(rep.commission)),
-        ("库存费" if zh else "Swap", money(rep.swap)),
-        ("费用" if zh else "Fees", money(rep.fee)),
-        ("其他扣费" if zh else "Other charges", money(rep.other_ops)),
-        ("浮动盈亏" if zh else "Floating P&L", money(rep.floating)),
+        ("已实现盈亏" if zh else "Realised P&L", money(rep.realised, signed=True)),
+        ("毛利" if zh else "Gross profit", money(rep.gross_profit, signed=True)),
+        ("手续费" if zh else "Commission", money(rep.commission, signed=True)),
+        ("库存费" if zh else "Swap", money(rep.swap, signed=True)),
+        ("费用" if zh else "Fees", money(rep.fee, signed=True)),
+        ("其他扣费" if zh else "Other charges", money(rep.other_ops, signed=True)),
+        ("浮动盈亏" if zh else "Floating P&L", money(rep.floating, signed=True)),
         ("平仓笔数" if zh else "Closed trades", str(rep.trades)),
         ("胜率" if zh else "Win rate", pct(None if rep.win_rate is None else rep.win_rate * 100)),
-        ("平均盈利" if zh else "Average win", money(rep.avg_win)),
-        ("平均亏损" if zh else "Average loss", money(rep.avg_loss)),
+        ("平均盈利" if zh else "Average win", money(rep.avg_win, signed=True)),
+        ("平均亏损" if zh else "Average loss", money(rep.avg_loss, signed=True)),
         (
             "盈亏比" if zh else "Profit factor",
             "—" if rep.profit_factor is None else f"{rep.profit_factor:.2f}",
         ),
-        ("余额" if zh else "Balance", money(rep.balance, False)),
-        ("净值" if zh else "Equity", money(rep.equity, False)),
+        ("余额" if zh else "Balance", money(rep.balance)),
+        ("净值" if zh else "Equity", money(rep.equity)),
         ("保证金比例" if zh else "Margin level", pct(rep.margin_level)),
         (
             "最大回撤" if zh else "Max drawdown",
             "—"
             if rep.max_drawdown is None
-            else f"{money(rep.max_drawdown, False)} ({pct(rep.max_drawdown_pct, 1)})",
+            else f"{money(rep.max_drawdown)} ({pct(rep.max_drawdown_pct, 1)})",
         ),
-        ("入金" if zh else "Deposits", money(rep.deposits)),
-        ("出金" if zh else "Withdrawals", money(rep.withdrawals)),
+        ("入金" if zh else "Deposits", money(rep.deposits, signed=True)),
+        ("出金" if zh else "Withdrawals", money(rep.withdrawals, signed=True)),
     ]
     out = [f"# {t}", ""]
     if rep.trading_deals == 0:
@@ -248,13 +249,13 @@ def pnl_markdown(rep: PnLReport, kind: str, lang: str, zone_label: str = "") -> 
         for b in sorted(buckets, key=lambda b: -b.net):
             wr = pct(None if b.win_rate is None else b.win_rate * 100)
             out.append(
-                f"| {b.key} | {money(b.net)} | {money(b.profit)} | {money(b.commission)} | "
-                f"{money(b.swap)} | {b.trades} | {wr} | {b.volume:.2f} |"
+                f"| {b.key} | {money(b.net, signed=True)} | {money(b.profit, signed=True)} | {money(b.commission, signed=True)} | "
+                f"{money(b.swap, signed=True)} | {b.trades} | {wr} | {b.volume:.2f} |"
             )
     if len(rep.daily) > 1:
         out += ["", "## 每日" if zh else "## Daily", ""]
         out += ["| 日期 | 已实现 |" if zh else "| Day | Realised |", "|---|---:|"]
-        out += [f"| {d.isoformat()} | {money(v)} |" for d, v in rep.daily]
+        out += [f"| {d.isoformat()} | {money(v, signed=True)} |" for d, v in rep.daily]
     if rep.balance_ops:
         out += ["", "## 出入金（不计入盈亏）" if zh else "## Balance operations (not P&L)", ""]
         out += [
@@ -264,7 +265,7 @@ def pnl_markdown(rep: PnLReport, kind: str, lang: str, zone_label: str = "") -> 
             "|---|---|---:|---|",
         ]
         out += [
-            f"| {op.time:%Y-%m-%d %H:%M} | {op.kind} | {money(op.amount)} | {_md(op.comment)} |"
+            f"| {op.time:%Y-%m-%d %H:%M} | {op.kind} | {money(op.amount, signed=True)} | {_md(op.comment)} |"
             for op in rep.balance_ops
         ]
     return "\n".join(out) + "\n"
@@ -287,29 +288,29 @@ def _row_lines(r: HedgeRow, lang: str) -> list[str]:
             continue
         avg = "—" if st.avg_price is None else f"{st.avg_price:.{d}f}"
         out.append(
-            f"  {SIDE[side]['zh']} {st.count} 笔 {st.lots:.2f} 手 均价 {avg} 浮动 {money(st.floating)}"
+            f"  {SIDE[side]['zh']} {st.count} 笔 {st.lots:.2f} 手 均价 {avg} 浮动 {money(st.floating, signed=True)}"
             if zh
-            else f"  {side} {st.count} × {st.lots:.2f} lots avg {avg} floating {money(st.floating)}"
+            else f"  {side} {st.count} × {st.lots:.2f} lots avg {avg} floating {money(st.floating, signed=True)}"
         )
     if r.buy.count or r.sell.count:
         out.append(
-            f"  净 {r.net_lots:+.2f} 手 · 浮动合计 {money(r.floating)} · 今日已实现 {money(r.realised_today)}"
+            f"  净 {r.net_lots:+.2f} 手 · 浮动合计 {money(r.floating, signed=True)} · 今日已实现 {money(r.realised_today, signed=True)}"
             if zh
-            else f"  net {r.net_lots:+.2f} lots · floating {money(r.floating)} · "
-            f"realised today {money(r.realised_today)}"
+            else f"  net {r.net_lots:+.2f} lots · floating {money(r.floating, signed=True)} · "
+            f"realised today {money(r.realised_today, signed=True)}"
         )
     else:
         out.append(
-            f"  无持仓 · 今日已实现 {money(r.realised_today)}"
+            f"  无持仓 · 今日已实现 {money(r.realised_today, signed=True)}"
             if zh
-            else f"  no open positions · realised today {money(r.realised_today)}"
+            else f"  no open positions · realised today {money(r.realised_today, signed=True)}"
         )
     extra = []
     if r.largest_loss is not None:
         extra.append(
-            f"最大单笔浮亏 #{r.largest_loss_ticket} {money(r.largest_loss)}"
+            f"最大单笔浮亏 #{r.largest_loss_ticket} {money(r.largest_loss, signed=True)}"
             if zh
-            else f"largest open loss #{r.largest_loss_ticket} {money(r.largest_loss)}"
+            else f"largest open loss #{r.largest_loss_ticket} {money(r.largest_loss, signed=True)}"
         )
     be = r.break_even
     if be is not None and be > 0:
@@ -324,11 +325,11 @@ def _ea_line(r: HedgeRow, lang: str) -> str:
     if lang == "zh":
         return (
             f"  └ {magic_name(r.magic, lang)}：多 {r.buy.lots:.2f} / 空 {r.sell.lots:.2f} 手"
-            f" · 浮动 {money(r.floating)}{lock}"
+            f" · 浮动 {money(r.floating, signed=True)}{lock}"
         )
     return (
         f"  └ {magic_name(r.magic, lang)}: buy {r.buy.lots:.2f} / sell {r.sell.lots:.2f} lots"
-        f" · floating {money(r.floating)}{lock}"
+        f" · floating {money(r.floating, signed=True)}{lock}"
     )
 
 
@@ -355,17 +356,16 @@ def hedge_text(
             lines.extend(_ea_line(m, lang) for m in eas)
     if not s.empty:
         lines.append(
-            f"合计：浮动 {money(s.floating)} · 今日已实现 {money(s.realised_today)}"
+            f"合计：浮动 {money(s.floating, signed=True)} · 今日已实现 {money(s.realised_today, signed=True)}"
             if zh
-            else f"Total: floating {money(s.floating)} · realised today {money(s.realised_today)}"
+            else f"Total: floating {money(s.floating, signed=True)} · realised today {money(s.realised_today, signed=True)}"
         )
     if s.balance is not None:
         ml = pct(s.margin_level)
         lines.append(
-            f"余额 {money(s.balance, False)} · 净值 {money(s.equity, False)} · 保证金比例 {ml}"
+            f"余额 {money(s.balance)} · 净值 {money(s.equity)} · 保证金比例 {ml}"
             if zh
-            else f"Balance {money(s.balance, False)} · equity {money(s.equity, False)} · "
-            f"margin level {ml}"
+            else f"Balance {money(s.balance)} · equity {money(s.equity)} · margin level {ml}"
         )
     if s.suggestions:
         lines.append(
@@ -414,11 +414,11 @@ def hedge_markdown(
                     f"{r.sell.lots:.2f}",
                     "—" if r.sell.avg_price is None else f"{r.sell.avg_price:.{d}f}",
                     f"{r.net_lots:+.2f}",
-                    money(r.buy.floating),
-                    money(r.sell.floating),
-                    money(r.floating),
-                    money(r.realised_today),
-                    money(r.largest_loss),
+                    money(r.buy.floating, signed=True),
+                    money(r.sell.floating, signed=True),
+                    money(r.floating, signed=True),
+                    money(r.realised_today, signed=True),
+                    money(r.largest_loss, signed=True),
                     "—" if be is None or be <= 0 else f"{be:.{d}f}",
                     "🔒" if r.locked else "",
                 ]
@@ -427,10 +427,10 @@ def hedge_markdown(
         )
     out += [
         "",
-        f"**{'浮动合计' if zh else 'Floating'}**: {money(s.floating)} · "
-        f"**{'今日已实现' if zh else 'Realised today'}**: {money(s.realised_today)} · "
-        f"**{'余额' if zh else 'Balance'}**: {money(s.balance, False)} · "
-        f"**{'净值' if zh else 'Equity'}**: {money(s.equity, False)} · "
+        f"**{'浮动合计' if zh else 'Floating'}**: {money(s.floating, signed=True)} · "
+        f"**{'今日已实现' if zh else 'Realised today'}**: {money(s.realised_today, signed=True)} · "
+        f"**{'余额' if zh else 'Balance'}**: {money(s.balance)} · "
+        f"**{'净值' if zh else 'Equity'}**: {money(s.equity)} · "
         f"**{'保证金比例' if zh else 'Margin level'}**: {pct(s.margin_level)}",
     ]
     if s.suggestions:
