@@ -382,6 +382,8 @@ STRINGS.update(
         ),
         # --- new deals ----------------------------------------------------------------------
         "deals_head": ("🔔 {n} 笔新成交：", "🔔 {n} new deal(s):"),
+        "deals_side_buy": ("多", "buy"),
+        "deals_side_sell": ("空", "sell"),
         "deals_entry_in": ("开仓", "open"),
         "deals_entry_out": ("平仓", "close"),
         "deals_entry_inout": ("反手", "inout"),

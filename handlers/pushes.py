@@ -38,7 +38,6 @@ from handlers.messages import (
 from handlers.report_service import ReportAnswer, ReportService
 from reports.numbers import money
 from reports.periods import TradingCalendar
-from reports.render import SIDE
 from store.audit import AuditLog
 from store.snapshots import SnapshotStore
 from store.subscriptions import Subscription, SubscriptionStore
@@ -396,7 +395,7 @@ def _deal_line(d: Deal, lang: Lang) -> str:
     key = f"deals_entry_{d.entry}"
     what = t(lang, key) if key in STRINGS else d.entry
     pnl = f" {money(d.net, signed=True)}" if d.entry != "in" else ""
-    side = SIDE[d.type][lang]
+    side = t(lang, f"deals_side_{d.type}")
     return f"  {d.symbol or d.broker_symbol} {side} {d.volume:.2f} {what} @ {d.price:g}{pnl}"
 
 

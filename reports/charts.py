@@ -22,6 +22,7 @@ read tick labels and find artists (by gid) instead of comparing pixels.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -38,8 +39,11 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, MaxNLocator
 
 from reports.hedge import HedgeSummary
+from reports.labels import label
 from reports.numbers import money
 from reports.pnl import Bucket, PnLReport
+
+log = logging.getLogger(__name__)
 
 WIDTH_IN, HEIGHT_IN, DPI = 10.8, 7.2, 100  # 1080 × 720 px
 GREEN, RED, BLUE, ORANGE, GREY = "#1a9850", "#d73027", "#2166ac", "#e67e00", "#777777"
@@ -83,8 +87,8 @@ def cjk_font_family() -> str | None:
         if path.exists():
             font_manager.fontManager.addfont(str(path))
             return str(font_manager.FontProperties(fname=str(path)).get_name())
-    except Exception:  # the font package is optional: fall back to English labels
-        pass
+    except Exception as exc:  # the font package is optional: fall back to English labels
+        log.info("no CJK font for charts (%s): Chinese reports get English chart labels", exc)
     return None
 
 
@@ -93,30 +97,9 @@ def chart_lang(lang: str) -> str:
     return "zh" if lang == "zh" and cjk_font_family() else "en"
 
 
-_L = {
-    "balance": {"zh": "余额", "en": "Balance"},
-    "equity": {"zh": "净值", "en": "Equity"},
-    "equity_now": {"zh": "当前净值", "en": "Equity now"},
-    "no_snaps": {"zh": "暂无净值快照", "en": "No equity snapshots yet"},
-    "bal_title": {"zh": "余额与净值", "en": "Balance and equity"},
-    "by_symbol": {"zh": "各品种已实现盈亏", "en": "Realised P&L by symbol"},
-    "daily": {"zh": "每日已实现盈亏", "en": "Daily realised P&L"},
-    "hedge": {"zh": "各品种持仓与浮动盈亏", "en": "Open lots and floating P&L by symbol"},
-    "buy": {"zh": "多单", "en": "Buy"},
-    "sell": {"zh": "空单", "en": "Sell"},
-    "lots_axis": {"zh": "← 空单   手数   多单 →", "en": "← Sell   lots   Buy →"},
-    "floating": {"zh": "浮动盈亏", "en": "Floating"},
-    "profit": {"zh": "盈利", "en": "Profit"},
-    "loss": {"zh": "亏损", "en": "Loss"},
-    "total": {"zh": "合计", "en": "total"},
-    "others": {"zh": "其他 {n} 个品种", "en": "{n} others"},
-    "top_n": {"zh": "前 {n} / 共 {total} 个品种", "en": "top {n} of {total} symbols"},
-    "none": {"zh": "本期没有数据", "en": "No data for this period"},
-}
-
-
 def _t(key: str, lang: str) -> str:
-    return _L[key][lang]
+    """A chart word from `reports/labels.py` (entries "chart_<key>")."""
+    return label(lang, f"chart_{key}")
 
 
 def _rc(lang: str) -> dict[Any, Any]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from broker.models import Account, Deal, Position, SymbolSpec
+from reports.labels import label
 from reports.numbers import money
 from reports.pnl import CLOSING
 
@@ -223,77 +224,93 @@ def _is_locked(row: HedgeRow, rules: HedgeRules) -> bool:
     )
 
 
-def suggest(summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
-    out: list[Suggestion] = []
-    cur = summary.currency
-    eq = summary.equity
+def _suggestion(code: str, symbol: str, key: str, **values: object) -> Suggestion:
+    """A suggestion about `symbol` in both languages from label `key` (which may use
+    `{symbol}`); a `side` value is itself a label key and is translated too."""
+
+    def text(lang: str) -> str:
+        side = values.get("side")
+        extra = {"side": label(lang, str(side))} if side else {}
+        return label(lang, key, symbol=symbol, **{**values, **extra})
+
+    return Suggestion(code, symbol, text("en"), text("zh"))
+
+
+def _margin_suggestion(summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
     ml = summary.margin_level
-    if ml is not None:
-        near_so = summary.margin_so_so > 0 and ml < summary.margin_so_so * 2
-        if ml < rules.margin_warn_level or near_so:
-            so = f"{summary.margin_so_so:.0f}%" if summary.margin_so_so else "?"
-            out.append(
-                Suggestion(
-                    "margin",
-                    "",
-                    f"Margin level {ml:.0f}% is close to the stop-out level ({so}): consider "
-                    "reducing positions or adding funds.",
-                    f"保证金比例 {ml:.0f}% 已接近强平线（{so}）：可考虑减仓或入金。",
-                )
-            )
+    if ml is None:
+        return []
+    near_so = summary.margin_so_so > 0 and ml < summary.margin_so_so * 2
+    if not (ml < rules.margin_warn_level or near_so):
+        return []
+    so = f"{summary.margin_so_so:.0f}%" if summary.margin_so_so else "?"
+    return [_suggestion("margin", "", "suggest_margin", level=ml, stop_out=so)]
+
+
+def _exposure_suggestion(r: HedgeRow, summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
+    net = round(r.net_lots, 8)
+    eq = summary.equity
+    if not (net and eq and eq > 0 and r.value_per_price and r.price):
+        return []
+    cost = abs(net) * r.value_per_price * r.price * rules.exposure_move_pct / 100.0
+    share = cost / eq * 100.0
+    if share < rules.exposure_equity_pct:
+        return []
+    return [
+        _suggestion(
+            "net_exposure",
+            r.symbol,
+            "suggest_net_exposure",
+            side="suggest_net_long" if net > 0 else "suggest_net_short",
+            lots=abs(net),
+            move=rules.exposure_move_pct,
+            cost=money(cost, currency=summary.currency),
+            share=share,
+        )
+    ]
+
+
+def _locked_swap_suggestion(r: HedgeRow, currency: str, rules: HedgeRules) -> list[Suggestion]:
+    swap = r.buy.swap + r.sell.swap
+    if not (r.locked and swap <= -rules.swap_bleed_min):
+        return []
+    return [
+        _suggestion(
+            "locked_swap",
+            r.symbol,
+            "suggest_locked_swap",
+            locked=r.locked_lots,
+            buy=r.buy.lots,
+            sell=r.sell.lots,
+            swap=money(swap, currency=currency),
+        )
+    ]
+
+
+def _break_even_suggestion(r: HedgeRow, currency: str, rules: HedgeRules) -> list[Suggestion]:
+    dist = r.break_even_distance_pct
+    be = r.break_even
+    if dist is None or be is None or not r.price or r.floating >= 0:
+        return []
+    if dist < rules.far_from_be_pct:
+        return []
+    return [
+        _suggestion(
+            "far_from_break_even",
+            r.symbol,
+            "suggest_far_from_break_even",
+            break_even=f"{be:.{r.digits}f}",
+            price=f"{r.price:.{r.digits}f}",
+            distance=dist,
+            floating=money(r.floating, currency=currency),
+        )
+    ]
+
+
+def suggest(summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
+    out = _margin_suggestion(summary, rules)
     for r in summary.rows:
-        net = round(r.net_lots, 8)
-        if net and eq and eq > 0 and r.value_per_price and r.price:
-            cost = abs(net) * r.value_per_price * r.price * rules.exposure_move_pct / 100.0
-            share = cost / eq * 100.0
-            if share >= rules.exposure_equity_pct:
-                side_en = "long" if net > 0 else "short"
-                side_zh = "净多" if net > 0 else "净空"
-                out.append(
-                    Suggestion(
-                        "net_exposure",
-                        r.symbol,
-                        f"{r.symbol}: net {side_en} {abs(net):.2f} lots — a "
-                        f"{rules.exposure_move_pct:g}% move against it costs about "
-                        f"{money(cost, currency=cur)} ({share:.1f}% of equity). Consider reducing the "
-                        "net exposure.",
-                        f"{r.symbol}：{side_zh} {abs(net):.2f} 手，价格反向波动 "
-                        f"{rules.exposure_move_pct:g}% 约亏 {money(cost, currency=cur)}（占净值 "
-                        f"{share:.1f}%），可考虑降低净敞口。",
-                    )
-                )
-        swap = r.buy.swap + r.sell.swap
-        if r.locked and swap <= -rules.swap_bleed_min:
-            out.append(
-                Suggestion(
-                    "locked_swap",
-                    r.symbol,
-                    f"{r.symbol}: {r.locked_lots:.2f} lots locked (buy {r.buy.lots:.2f} / sell "
-                    f"{r.sell.lots:.2f}); swap so far {money(swap, currency=cur)} and a lock cannot gain "
-                    "from price moves. Consider unlocking in steps.",
-                    f"{r.symbol}：锁仓 {r.locked_lots:.2f} 手（多 {r.buy.lots:.2f} / 空 "
-                    f"{r.sell.lots:.2f}），已付隔夜利息 {money(swap, currency=cur)}，锁仓无法从价格波动"
-                    "中获利，可考虑分步解锁。",
-                )
-            )
-        dist = r.break_even_distance_pct
-        be = r.break_even
-        if (
-            dist is not None
-            and be is not None
-            and r.price
-            and r.floating < 0
-            and dist >= rules.far_from_be_pct
-        ):
-            out.append(
-                Suggestion(
-                    "far_from_break_even",
-                    r.symbol,
-                    f"{r.symbol}: break-even at {be:.{r.digits}f}, {dist:.1f}% away from "
-                    f"{r.price:.{r.digits}f} (floating {money(r.floating, currency=cur)}). Consider "
-                    "whether to keep averaging in.",
-                    f"{r.symbol}：保本价 {be:.{r.digits}f}，距现价 {r.price:.{r.digits}f} 还差 "
-                    f"{dist:.1f}%（浮动 {money(r.floating, currency=cur)}），请评估是否继续加仓。",
-                )
-            )
+        out += _exposure_suggestion(r, summary, rules)
+        out += _locked_swap_suggestion(r, summary.currency, rules)
+        out += _break_even_suggestion(r, summary.currency, rules)
     return out
