@@ -139,6 +139,60 @@ def _value_per_price(spec: SymbolSpec | None, positions: Iterable[Position]) -> 
     return None
 
 
+def _add_position(row: HedgeRow, p: Position) -> None:
+    (row.buy if p.side == "buy" else row.sell).add(p)
+    loss = p.profit + p.swap
+    if loss < 0 and (row.largest_loss is None or loss < row.largest_loss):
+        row.largest_loss = loss
+        row.largest_loss_ticket = p.ticket
+    if row.price is None or p.side == "buy":
+        row.price = p.price_current
+
+
+def _open_rows(
+    positions: Sequence[Position], by_magic: bool
+) -> tuple[dict[str, HedgeRow], dict[tuple[str, int], HedgeRow], dict[str, list[Position]]]:
+    """Rows per symbol (and per symbol and EA) from the open positions."""
+    rows: dict[str, HedgeRow] = {}
+    mrows: dict[tuple[str, int], HedgeRow] = {}
+    by_symbol_positions: dict[str, list[Position]] = {}
+    for p in positions:
+        sym = _key(p)
+        by_symbol_positions.setdefault(sym, []).append(p)
+        _add_position(rows.setdefault(sym, HedgeRow(sym)), p)
+        if by_magic:
+            _add_position(mrows.setdefault((sym, p.magic), HedgeRow(sym, p.magic)), p)
+    return rows, mrows, by_symbol_positions
+
+
+def _add_realised_today(
+    rows: dict[str, HedgeRow],
+    mrows: dict[tuple[str, int], HedgeRow],
+    deals_today: Iterable[Deal],
+    by_magic: bool,
+) -> None:
+    deal_list = list(deals_today)
+    open_magic = {d.position_id: d.magic for d in deal_list if d.entry == "in"}
+    for d in deal_list:
+        if d.type not in ("buy", "sell"):
+            continue
+        sym = _key(d)
+        if sym not in rows:  # closed everything today: still worth a line
+            rows[sym] = HedgeRow(sym)
+        rows[sym].realised_today += d.net
+        if by_magic:
+            m = open_magic.get(d.position_id, d.magic) if d.entry in CLOSING else d.magic
+            mrow = mrows.get((sym, m))
+            if mrow is None:
+                mrow = mrows[(sym, m)] = HedgeRow(sym, m)
+            mrow.realised_today += d.net
+
+
+def _exposure(r: HedgeRow) -> tuple[float, float]:
+    """Sort key: the largest exposure first, then the worst floating P&L."""
+    return (-(abs(r.net_lots) + r.buy.lots + r.sell.lots), r.floating)
+
+
 def compute_hedge(
     positions: Sequence[Position],
     deals_today: Iterable[Deal],
@@ -150,45 +204,8 @@ def compute_hedge(
 ) -> HedgeSummary:
     rules = rules or HedgeRules()
     specs = specs or {}
-    rows: dict[str, HedgeRow] = {}
-    mrows: dict[tuple[str, int], HedgeRow] = {}
-    by_symbol_positions: dict[str, list[Position]] = {}
-
-    for p in positions:
-        sym = _key(p)
-        by_symbol_positions.setdefault(sym, []).append(p)
-        targets = [rows.setdefault(sym, HedgeRow(sym))]
-        if by_magic:
-            targets.append(mrows.setdefault((sym, p.magic), HedgeRow(sym, p.magic)))
-        loss = p.profit + p.swap
-        for row in targets:
-            (row.buy if p.side == "buy" else row.sell).add(p)
-            if loss < 0 and (row.largest_loss is None or loss < row.largest_loss):
-                row.largest_loss = loss
-                row.largest_loss_ticket = p.ticket
-            if row.price is None or p.side == "buy":
-                row.price = p.price_current
-
-    open_magic: dict[int, int] = {}
-    deal_list = list(deals_today)
-    for d in deal_list:
-        if d.entry == "in":
-            open_magic[d.position_id] = d.magic
-    for d in deal_list:
-        if d.type not in ("buy", "sell"):
-            continue
-        sym = _key(d)
-        net = d.net
-        if sym not in rows:  # closed everything today: still worth a line
-            rows[sym] = HedgeRow(sym)
-        rows[sym].realised_today += net
-        if by_magic:
-            m = open_magic.get(d.position_id, d.magic) if d.entry in CLOSING else d.magic
-            mrow = mrows.get((sym, m))
-            if mrow is None:
-                mrow = mrows[(sym, m)] = HedgeRow(sym, m)
-            mrow.realised_today += net
-
+    rows, mrows, by_symbol_positions = _open_rows(positions, by_magic)
+    _add_realised_today(rows, mrows, deals_today, by_magic)
     for sym, row in rows.items():
         spec = specs.get(sym)
         if spec is not None:
@@ -199,12 +216,8 @@ def compute_hedge(
         row.digits = rows[sym].digits
         row.value_per_price = rows[sym].value_per_price
         row.locked = _is_locked(row, rules)
-
-    def exposure(r: HedgeRow) -> tuple[float, float]:
-        return (-(abs(r.net_lots) + r.buy.lots + r.sell.lots), r.floating)
-
     summary = HedgeSummary(
-        rows=sorted(rows.values(), key=exposure),
+        rows=sorted(rows.values(), key=_exposure),
         magic_rows=sorted(mrows.values(), key=lambda r: (r.symbol, r.magic or 0)),
     )
     if account is not None:
