@@ -409,6 +409,12 @@ STRINGS.update(
             "\n（本期尚未结束，数据截至 {as_of}）",
             "\n(period still running; figures as of {as_of})",
         ),
+        # not shown to a person: the request to the commentary model, in the reader's language
+        "report_commentary_prompt": (
+            "请用中文用不超过三句话点评下面这份交易报告，不要给出新的数字：\n{report}",
+            "In English, comment on this trading report in at most three sentences; "
+            "add no numbers:\n{report}",
+        ),
         "report_ai_commentary_head": ("🤖 AI 点评（数字以上方为准）：", "🤖 AI commentary:"),
         "report_ai_commentary_md": ("AI 点评", "AI commentary"),
         "chart_caption_balance": ("余额与净值", "Balance and equity"),

@@ -168,15 +168,7 @@ class ReportService:
     async def _maybe_commentary(self, text: str, lang: Lang) -> str | None:
         if self.commentary is None:
             return None
-        prompt = (
-            ("请用中文" if lang == "zh" else "In English, ")
-            + (
-                "用不超过三句话点评下面这份交易报告，不要给出新的数字：\n"
-                if lang == "zh"
-                else "comment on this trading report in at most three sentences; add no numbers:\n"
-            )
-            + text
-        )
+        prompt = t(lang, "report_commentary_prompt", report=text)
         try:
             out = await asyncio.wait_for(self.commentary(prompt), self.config.commentary_timeout_s)
         except Exception as exc:  # an LLM failure only drops the paragraph

@@ -23,6 +23,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "magic_manual": ("手动", "manual"),
     "magic_ea": ("EA {magic}", "EA {magic}"),
     "zone_suffix": ("（{zone}）", " ({zone})"),
+    # --- periods ---------------------------------------------------------------------------
+    "period_month": ("{day.year}年{day.month}月", "{day:%B %Y}"),
+    "period_year": ("{day.year}年", "{day.year}"),
+    "error_time_zone": (
+        "[reports] timezone 中的时区 {name!r} 无效",
+        "unknown time zone {name!r} in [reports] timezone",
+    ),
+    "error_period": ("无法识别的时段 {period!r}", "unknown period {period!r}"),
+    "error_report_kind": ("无法识别的报告类型 {kind!r}", "unknown report kind {kind!r}"),
+    "error_date": (
+        "日期无效：{text!r}（格式 YYYY-MM-DD，例如 2025-03-14）",
+        "not a valid date: {text!r} (use YYYY-MM-DD, e.g. 2025-03-14)",
+    ),
     # --- P&L text ---------------------------------------------------------------------------
     "no_trades": ("本期没有成交。", "No trades in this period."),
     "realised_line": ("已实现盈亏：{amount}", "Realised P&L: {amount}"),
