@@ -216,6 +216,7 @@ class _Pass:
         # the hot loop of a report over a million deals: dispatch and day lookup inline
         start, end, filtered = self.start, self.end, self.filtered
         daily, day_delta, intraday = self.daily, self.day_balance_delta, self.intraday
+        trade = self._trade
         for d in deals:
             t = d.time
             net = d.profit + d.commission + d.swap + d.fee
@@ -226,7 +227,7 @@ class _Pass:
                 continue
             dtype = d.type
             if dtype == "buy" or dtype == "sell":
-                booked = self._trade(d, net)
+                booked = trade(d, net)
             elif filtered:
                 continue
             else:
