@@ -98,7 +98,9 @@ async def build_app(settings: Settings) -> App:
     fanout = Fanout()
     scheduler = make_scheduler(settings, reports, db, broker, fanout, audit)
     supervisor = Supervisor(
-        broker, on_disconnect=scheduler.on_terminal_down, on_reconnect=scheduler.on_terminal_up
+        broker,
+        on_disconnect=scheduler.pushes.terminal_down,
+        on_reconnect=scheduler.pushes.terminal_up,
     )
     return App(settings, db, broker, conversation, reports, scheduler, supervisor, fanout, audit)
 

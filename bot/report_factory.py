@@ -72,7 +72,7 @@ def make_scheduler(
     **kw: Any,
 ) -> ReportScheduler:
     """`kw` may carry `clock` / `sleep` (tests)."""
-    return ReportScheduler(
+    return ReportScheduler.build(
         report_service,
         SubscriptionStore(db),
         SnapshotStore(db),

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from broker.symbols import fmt_volume
+from reports.numbers import money as _money
 
 PHONE_WIDTH = 34  # display cells that fit one line of a phone chat bubble in monospace
 
@@ -41,11 +42,13 @@ def table(
 
 
 def money(x: float) -> str:
-    return f"{x:,.2f}"
+    """1,234.50 (the one formatter, `reports.numbers.money`)."""
+    return _money(x)
 
 
 def signed(x: float) -> str:
-    return f"{x:+,.2f}"
+    """+1,234.50 / -0.35 / +0.00 (the one formatter, `reports.numbers.money`)."""
+    return _money(x, signed=True)
 
 
 def price(x: float | None, digits: int) -> str:

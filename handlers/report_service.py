@@ -17,6 +17,7 @@ from typing import Any
 from broker.base import Broker
 from broker.errors import BrokerError
 from broker.models import Account, Deal, Position, SymbolSpec
+from handlers.i18n import t
 from handlers.messages import Image, Lang
 from reports import charts as chartlib
 from reports import render
@@ -51,10 +52,6 @@ class ReportAnswer:
     markdown: str = ""
     ok: bool = True  # False: the text explains why there is no report
     period_key: str = ""
-
-
-def _msg(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
 
 
 class ReportService:
@@ -131,16 +128,8 @@ class ReportService:
             return ReportAnswer(exc.text(lang), ok=False)
         else:
             log.error("report failed", exc_info=exc)
-            reason = _msg(lang, "内部错误，已记录日志", "internal error, logged")
-        return ReportAnswer(
-            _msg(
-                lang,
-                f"⚠️ 无法生成报告：读取交易历史失败（{reason}）。没有给出任何数字，以免出错，请稍后再试。",
-                f"⚠️ No report: the trade history could not be read ({reason}). No numbers are "
-                "shown rather than wrong ones; please try again later.",
-            ),
-            ok=False,
-        )
+            reason = t(lang, "report_internal_error")
+        return ReportAnswer(t(lang, "report_history_failed", reason=reason), ok=False)
 
     async def _compute(
         self, p: Period, now: datetime, *, symbol: str | None = None, magic: int | None = None
@@ -172,28 +161,14 @@ class ReportService:
     def _future(self, p: Period, now: datetime, lang: Lang) -> ReportAnswer | None:
         if p.start > now:
             return ReportAnswer(
-                _msg(
-                    lang,
-                    f"{p.label('zh')} 还没有开始，暂无数据。",
-                    f"{p.label('en')} has not started yet: there is nothing to report.",
-                ),
-                ok=False,
-                period_key=p.key,
+                t(lang, "report_not_started", period=p.label(lang)), ok=False, period_key=p.key
             )
         return None
 
     async def _maybe_commentary(self, text: str, lang: Lang) -> str | None:
         if self.commentary is None:
             return None
-        prompt = (
-            ("请用中文" if lang == "zh" else "In English, ")
-            + (
-                "用不超过三句话点评下面这份交易报告，不要给出新的数字：\n"
-                if lang == "zh"
-                else "comment on this trading report in at most three sentences; add no numbers:\n"
-            )
-            + text
-        )
+        prompt = t(lang, "report_commentary_prompt", report=text)
         try:
             out = await asyncio.wait_for(self.commentary(prompt), self.config.commentary_timeout_s)
         except Exception as exc:  # an LLM failure only drops the paragraph
@@ -226,7 +201,7 @@ class ReportService:
                 (
                     f"balance-{key}.png",
                     lambda: chartlib.balance_chart(rep, zone, lang, suffix, as_of=now),
-                    _msg(lang, "余额与净值", "Balance and equity"),
+                    t(lang, "chart_caption_balance"),
                 )
             )
         if rep.period.kind != "day" and rep.trading_deals:
@@ -234,7 +209,7 @@ class ReportService:
                 (
                     f"daily-{key}.png",
                     lambda: chartlib.daily_pnl_chart(rep, lang, suffix),
-                    _msg(lang, "每日盈亏", "Daily P&L"),
+                    t(lang, "chart_caption_daily"),
                 )
             )
         if rep.by_symbol and (full or len(rep.by_symbol) > 1):
@@ -242,7 +217,7 @@ class ReportService:
                 (
                     f"symbols-{key}.png",
                     lambda: chartlib.pnl_by_symbol_chart(rep, lang, suffix),
-                    _msg(lang, "各品种盈亏", "P&L by symbol"),
+                    t(lang, "chart_caption_symbols"),
                 )
             )
         return jobs
@@ -289,14 +264,7 @@ class ReportService:
         period holding trading day `day`; hedge = the summary of what is open now."""
         now = now or datetime.now(UTC)
         if kind not in REPORT_KINDS:
-            return ReportAnswer(
-                _msg(
-                    lang,
-                    f"没有这种报告：{kind}（可用：日报、周报、月报、对冲汇报）",
-                    f"No such report: {kind} (daily, weekly, monthly or hedge)",
-                ),
-                ok=False,
-            )
+            return ReportAnswer(t(lang, "report_no_such_kind", kind=kind), ok=False)
         if kind == "hedge":
             return await self.hedge(lang=lang, now=now, charts=charts, by_magic=by_magic)
         try:
@@ -316,18 +284,14 @@ class ReportService:
         kind = {"day": "daily", "week": "weekly", "month": "monthly"}.get(p.kind, kind)
         text = render.pnl_text(rep, kind, lang, self.zone_label())
         if p.end > now:
-            text += _msg(
-                lang,
-                f"\n（本期尚未结束，数据截至 {cal.local(now):%Y-%m-%d %H:%M}）",
-                f"\n(period still running; figures as of {cal.local(now):%Y-%m-%d %H:%M})",
-            )
+            text += t(lang, "report_still_running", as_of=f"{cal.local(now):%Y-%m-%d %H:%M}")
         md = render.pnl_markdown(rep, kind, lang, self.zone_label())
         if rep.trading_deals:
             note = await self._maybe_commentary(text, lang)
             if note:
-                text += "\n" + _msg(lang, "🤖 AI 点评（数字以上方为准）：", "🤖 AI commentary:")
+                text += "\n" + t(lang, "report_ai_commentary_head")
                 text += "\n" + note
-                md += "\n## " + _msg(lang, "AI 点评", "AI commentary") + "\n\n" + note + "\n"
+                md += "\n## " + t(lang, "report_ai_commentary_md") + "\n\n" + note + "\n"
         images: list[Image] = []
         if charts and self.config.charts:
             images = await self._charts(self._pnl_chart_jobs(rep, lang, full=True, now=now))
@@ -378,7 +342,7 @@ class ReportService:
                         lambda: chartlib.hedge_chart(
                             s, lang, title_suffix=f"{local:%Y-%m-%d %H:%M} ({self.zone_label()})"
                         ),
-                        _msg(lang, "各品种持仓与浮动盈亏", "Open lots and floating P&L"),
+                        t(lang, "chart_caption_hedge"),
                     )
                 ]
             )

@@ -22,6 +22,7 @@ read tick labels and find artists (by gid) instead of comparing pixels.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -38,7 +39,11 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, MaxNLocator
 
 from reports.hedge import HedgeSummary
+from reports.labels import label
+from reports.numbers import money
 from reports.pnl import Bucket, PnLReport
+
+log = logging.getLogger(__name__)
 
 WIDTH_IN, HEIGHT_IN, DPI = 10.8, 7.2, 100  # 1080 × 720 px
 GREEN, RED, BLUE, ORANGE, GREY = "#1a9850", "#d73027", "#2166ac", "#e67e00", "#777777"
@@ -82,8 +87,8 @@ def cjk_font_family() -> str | None:
         if path.exists():
             font_manager.fontManager.addfont(str(path))
             return str(font_manager.FontProperties(fname=str(path)).get_name())
-    except Exception:  # the font package is optional: fall back to English labels
-        pass
+    except Exception as exc:  # the font package is optional: fall back to English labels
+        log.info("no CJK font for charts (%s): Chinese reports get English chart labels", exc)
     return None
 
 
@@ -92,30 +97,9 @@ def chart_lang(lang: str) -> str:
     return "zh" if lang == "zh" and cjk_font_family() else "en"
 
 
-_L = {
-    "balance": {"zh": "余额", "en": "Balance"},
-    "equity": {"zh": "净值", "en": "Equity"},
-    "equity_now": {"zh": "当前净值", "en": "Equity now"},
-    "no_snaps": {"zh": "暂无净值快照", "en": "No equity snapshots yet"},
-    "bal_title": {"zh": "余额与净值", "en": "Balance and equity"},
-    "by_symbol": {"zh": "各品种已实现盈亏", "en": "Realised P&L by symbol"},
-    "daily": {"zh": "每日已实现盈亏", "en": "Daily realised P&L"},
-    "hedge": {"zh": "各品种持仓与浮动盈亏", "en": "Open lots and floating P&L by symbol"},
-    "buy": {"zh": "多单", "en": "Buy"},
-    "sell": {"zh": "空单", "en": "Sell"},
-    "lots_axis": {"zh": "← 空单   手数   多单 →", "en": "← Sell   lots   Buy →"},
-    "floating": {"zh": "浮动盈亏", "en": "Floating"},
-    "profit": {"zh": "盈利", "en": "Profit"},
-    "loss": {"zh": "亏损", "en": "Loss"},
-    "total": {"zh": "合计", "en": "total"},
-    "others": {"zh": "其他 {n} 个品种", "en": "{n} others"},
-    "top_n": {"zh": "前 {n} / 共 {total} 个品种", "en": "top {n} of {total} symbols"},
-    "none": {"zh": "本期没有数据", "en": "No data for this period"},
-}
-
-
 def _t(key: str, lang: str) -> str:
-    return _L[key][lang]
+    """A chart word from `reports/labels.py` (entries "chart_<key>")."""
+    return label(lang, f"chart_{key}")
 
 
 def _rc(lang: str) -> dict[Any, Any]:
@@ -150,15 +134,6 @@ def tick_decimals(values: Sequence[float], max_decimals: int = 4) -> int:
     return max_decimals
 
 
-def money(v: float, decimals: int = 2, signed: bool = False) -> str:
-    """1,234.50 / +1,234.50 / -0.35; never "-0" or "+0"."""
-    v = round(v, decimals)
-    if v == 0:
-        v = 0.0
-    sign = "+" if signed and v > 0 else ""
-    return f"{sign}{v:,.{decimals}f}"
-
-
 def amount_decimals(values: Sequence[float]) -> int:
     """Decimals for amounts written on bars: cents unless every amount is at least 100."""
     nonzero = [abs(v) for v in values if v]
@@ -182,7 +157,7 @@ class MoneyFormatter(Formatter):
         self.decimals = tick_decimals(visible or list(locs))
 
     def __call__(self, x: float, pos: int | None = None) -> str:
-        return money(abs(x) if self.absolute else x, self.decimals)
+        return money(abs(x) if self.absolute else x, decimals=self.decimals)
 
 
 # -- plumbing ----------------------------------------------------------------------------------
@@ -362,7 +337,7 @@ def _by_symbol_fig(rep: PnLReport, lang: str, title_suffix: str, top: int) -> Fi
         _t("by_symbol", lang),
         title_suffix,
         rep.currency,
-        f"{_t('total', lang)} {money(total, 2, signed=True)}" if items else "",
+        f"{_t('total', lang)} {money(total, signed=True, plus_zero=False)}" if items else "",
     )
     if not items:
         _empty(ax, lang)
@@ -372,7 +347,12 @@ def _by_symbol_fig(rep: PnLReport, lang: str, title_suffix: str, top: int) -> Fi
     bars = ax.barh(
         names, vals, height=0.65, color=[PROFIT if v >= 0 else LOSS for v in vals], gid="bars"
     )
-    ax.bar_label(bars, labels=[money(v, dec, signed=True) for v in vals], padding=8, fontsize=22)
+    ax.bar_label(
+        bars,
+        labels=[money(v, decimals=dec, signed=True, plus_zero=False) for v in vals],
+        padding=8,
+        fontsize=22,
+    )
     ax.axvline(0, color=GREY, linewidth=1)
     lo, hi = min([*vals, 0.0]), max([*vals, 0.0])
     span = (hi - lo) or 1.0
@@ -412,7 +392,7 @@ def _daily_fig(rep: PnLReport, lang: str, title_suffix: str) -> Figure:
         _t("daily", lang),
         title_suffix,
         rep.currency,
-        f"{_t('total', lang)} {money(total, 2, signed=True)}" if has else "",
+        f"{_t('total', lang)} {money(total, signed=True, plus_zero=False)}" if has else "",
     )
     if not has:
         _empty(ax, lang)
@@ -429,7 +409,12 @@ def _daily_fig(rep: PnLReport, lang: str, title_suffix: str) -> Figure:
     if n <= VALUE_LABELS_MAX_BARS:
         few = n <= 10
         # standing labels of a month of bars: whole units unless the amount is small
-        labels = [money(v, 2 if few or abs(v) < 10 else 0, signed=True) if v else "" for v in vals]
+        labels = [
+            money(v, decimals=2 if few or abs(v) < 10 else 0, signed=True, plus_zero=False)
+            if v
+            else ""
+            for v in vals
+        ]
         ax.bar_label(
             bars,
             labels=labels,
@@ -498,7 +483,7 @@ def _hedge_fig(summary: HedgeSummary, lang: str, title_suffix: str, top: int) ->
         ax.text(
             span * 2.15,
             i,
-            money(r.floating, dec, signed=True),
+            money(r.floating, decimals=dec, signed=True, plus_zero=False),
             va="center",
             ha="right",
             color=PROFIT if r.floating >= 0 else LOSS,

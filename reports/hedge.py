@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from broker.models import Account, Deal, Position, SymbolSpec
+from reports.labels import label
+from reports.numbers import money
 from reports.pnl import CLOSING
 
 
@@ -137,6 +139,60 @@ def _value_per_price(spec: SymbolSpec | None, positions: Iterable[Position]) -> 
     return None
 
 
+def _add_position(row: HedgeRow, p: Position) -> None:
+    (row.buy if p.side == "buy" else row.sell).add(p)
+    loss = p.profit + p.swap
+    if loss < 0 and (row.largest_loss is None or loss < row.largest_loss):
+        row.largest_loss = loss
+        row.largest_loss_ticket = p.ticket
+    if row.price is None or p.side == "buy":
+        row.price = p.price_current
+
+
+def _open_rows(
+    positions: Sequence[Position], by_magic: bool
+) -> tuple[dict[str, HedgeRow], dict[tuple[str, int], HedgeRow], dict[str, list[Position]]]:
+    """Rows per symbol (and per symbol and EA) from the open positions."""
+    rows: dict[str, HedgeRow] = {}
+    mrows: dict[tuple[str, int], HedgeRow] = {}
+    by_symbol_positions: dict[str, list[Position]] = {}
+    for p in positions:
+        sym = _key(p)
+        by_symbol_positions.setdefault(sym, []).append(p)
+        _add_position(rows.setdefault(sym, HedgeRow(sym)), p)
+        if by_magic:
+            _add_position(mrows.setdefault((sym, p.magic), HedgeRow(sym, p.magic)), p)
+    return rows, mrows, by_symbol_positions
+
+
+def _add_realised_today(
+    rows: dict[str, HedgeRow],
+    mrows: dict[tuple[str, int], HedgeRow],
+    deals_today: Iterable[Deal],
+    by_magic: bool,
+) -> None:
+    deal_list = list(deals_today)
+    open_magic = {d.position_id: d.magic for d in deal_list if d.entry == "in"}
+    for d in deal_list:
+        if d.type not in ("buy", "sell"):
+            continue
+        sym = _key(d)
+        if sym not in rows:  # closed everything today: still worth a line
+            rows[sym] = HedgeRow(sym)
+        rows[sym].realised_today += d.net
+        if by_magic:
+            m = open_magic.get(d.position_id, d.magic) if d.entry in CLOSING else d.magic
+            mrow = mrows.get((sym, m))
+            if mrow is None:
+                mrow = mrows[(sym, m)] = HedgeRow(sym, m)
+            mrow.realised_today += d.net
+
+
+def _exposure(r: HedgeRow) -> tuple[float, float]:
+    """Sort key: the largest exposure first, then the worst floating P&L."""
+    return (-(abs(r.net_lots) + r.buy.lots + r.sell.lots), r.floating)
+
+
 def compute_hedge(
     positions: Sequence[Position],
     deals_today: Iterable[Deal],
@@ -148,45 +204,8 @@ def compute_hedge(
 ) -> HedgeSummary:
     rules = rules or HedgeRules()
     specs = specs or {}
-    rows: dict[str, HedgeRow] = {}
-    mrows: dict[tuple[str, int], HedgeRow] = {}
-    by_symbol_positions: dict[str, list[Position]] = {}
-
-    for p in positions:
-        sym = _key(p)
-        by_symbol_positions.setdefault(sym, []).append(p)
-        targets = [rows.setdefault(sym, HedgeRow(sym))]
-        if by_magic:
-            targets.append(mrows.setdefault((sym, p.magic), HedgeRow(sym, p.magic)))
-        loss = p.profit + p.swap
-        for row in targets:
-            (row.buy if p.side == "buy" else row.sell).add(p)
-            if loss < 0 and (row.largest_loss is None or loss < row.largest_loss):
-                row.largest_loss = loss
-                row.largest_loss_ticket = p.ticket
-            if row.price is None or p.side == "buy":
-                row.price = p.price_current
-
-    open_magic: dict[int, int] = {}
-    deal_list = list(deals_today)
-    for d in deal_list:
-        if d.entry == "in":
-            open_magic[d.position_id] = d.magic
-    for d in deal_list:
-        if d.type not in ("buy", "sell"):
-            continue
-        sym = _key(d)
-        net = d.net
-        if sym not in rows:  # closed everything today: still worth a line
-            rows[sym] = HedgeRow(sym)
-        rows[sym].realised_today += net
-        if by_magic:
-            m = open_magic.get(d.position_id, d.magic) if d.entry in CLOSING else d.magic
-            mrow = mrows.get((sym, m))
-            if mrow is None:
-                mrow = mrows[(sym, m)] = HedgeRow(sym, m)
-            mrow.realised_today += net
-
+    rows, mrows, by_symbol_positions = _open_rows(positions, by_magic)
+    _add_realised_today(rows, mrows, deals_today, by_magic)
     for sym, row in rows.items():
         spec = specs.get(sym)
         if spec is not None:
@@ -197,12 +216,8 @@ def compute_hedge(
         row.digits = rows[sym].digits
         row.value_per_price = rows[sym].value_per_price
         row.locked = _is_locked(row, rules)
-
-    def exposure(r: HedgeRow) -> tuple[float, float]:
-        return (-(abs(r.net_lots) + r.buy.lots + r.sell.lots), r.floating)
-
     summary = HedgeSummary(
-        rows=sorted(rows.values(), key=exposure),
+        rows=sorted(rows.values(), key=_exposure),
         magic_rows=sorted(mrows.values(), key=lambda r: (r.symbol, r.magic or 0)),
     )
     if account is not None:
@@ -222,81 +237,93 @@ def _is_locked(row: HedgeRow, rules: HedgeRules) -> bool:
     )
 
 
-def _money(x: float, cur: str) -> str:
-    return f"{x:,.2f} {cur}".strip()
+def _suggestion(code: str, symbol: str, key: str, **values: object) -> Suggestion:
+    """A suggestion about `symbol` in both languages from label `key` (which may use
+    `{symbol}`); a `side` value is itself a label key and is translated too."""
+
+    def text(lang: str) -> str:
+        side = values.get("side")
+        extra = {"side": label(lang, str(side))} if side else {}
+        return label(lang, key, symbol=symbol, **{**values, **extra})
+
+    return Suggestion(code, symbol, text("en"), text("zh"))
+
+
+def _margin_suggestion(summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
+    ml = summary.margin_level
+    if ml is None:
+        return []
+    near_so = summary.margin_so_so > 0 and ml < summary.margin_so_so * 2
+    if not (ml < rules.margin_warn_level or near_so):
+        return []
+    so = f"{summary.margin_so_so:.0f}%" if summary.margin_so_so else "?"
+    return [_suggestion("margin", "", "suggest_margin", level=ml, stop_out=so)]
+
+
+def _exposure_suggestion(r: HedgeRow, summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
+    net = round(r.net_lots, 8)
+    eq = summary.equity
+    if not (net and eq and eq > 0 and r.value_per_price and r.price):
+        return []
+    cost = abs(net) * r.value_per_price * r.price * rules.exposure_move_pct / 100.0
+    share = cost / eq * 100.0
+    if share < rules.exposure_equity_pct:
+        return []
+    return [
+        _suggestion(
+            "net_exposure",
+            r.symbol,
+            "suggest_net_exposure",
+            side="suggest_net_long" if net > 0 else "suggest_net_short",
+            lots=abs(net),
+            move=rules.exposure_move_pct,
+            cost=money(cost, currency=summary.currency),
+            share=share,
+        )
+    ]
+
+
+def _locked_swap_suggestion(r: HedgeRow, currency: str, rules: HedgeRules) -> list[Suggestion]:
+    swap = r.buy.swap + r.sell.swap
+    if not (r.locked and swap <= -rules.swap_bleed_min):
+        return []
+    return [
+        _suggestion(
+            "locked_swap",
+            r.symbol,
+            "suggest_locked_swap",
+            locked=r.locked_lots,
+            buy=r.buy.lots,
+            sell=r.sell.lots,
+            swap=money(swap, currency=currency),
+        )
+    ]
+
+
+def _break_even_suggestion(r: HedgeRow, currency: str, rules: HedgeRules) -> list[Suggestion]:
+    dist = r.break_even_distance_pct
+    be = r.break_even
+    if dist is None or be is None or not r.price or r.floating >= 0:
+        return []
+    if dist < rules.far_from_be_pct:
+        return []
+    return [
+        _suggestion(
+            "far_from_break_even",
+            r.symbol,
+            "suggest_far_from_break_even",
+            break_even=f"{be:.{r.digits}f}",
+            price=f"{r.price:.{r.digits}f}",
+            distance=dist,
+            floating=money(r.floating, currency=currency),
+        )
+    ]
 
 
 def suggest(summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
-    out: list[Suggestion] = []
-    cur = summary.currency
-    eq = summary.equity
-    ml = summary.margin_level
-    if ml is not None:
-        near_so = summary.margin_so_so > 0 and ml < summary.margin_so_so * 2
-        if ml < rules.margin_warn_level or near_so:
-            so = f"{summary.margin_so_so:.0f}%" if summary.margin_so_so else "?"
-            out.append(
-                Suggestion(
-                    "margin",
-                    "",
-                    f"Margin level {ml:.0f}% is close to the stop-out level ({so}): consider "
-                    "reducing positions or adding funds.",
-                    f"保证金比例 {ml:.0f}% 已接近强平线（{so}）：可考虑减仓或入金。",
-                )
-            )
+    out = _margin_suggestion(summary, rules)
     for r in summary.rows:
-        net = round(r.net_lots, 8)
-        if net and eq and eq > 0 and r.value_per_price and r.price:
-            cost = abs(net) * r.value_per_price * r.price * rules.exposure_move_pct / 100.0
-            share = cost / eq * 100.0
-            if share >= rules.exposure_equity_pct:
-                side_en = "long" if net > 0 else "short"
-                side_zh = "净多" if net > 0 else "净空"
-                out.append(
-                    Suggestion(
-                        "net_exposure",
-                        r.symbol,
-                        f"{r.symbol}: net {side_en} {abs(net):.2f} lots — a "
-                        f"{rules.exposure_move_pct:g}% move against it costs about "
-                        f"{_money(cost, cur)} ({share:.1f}% of equity). Consider reducing the "
-                        "net exposure.",
-                        f"{r.symbol}：{side_zh} {abs(net):.2f} 手，价格反向波动 "
-                        f"{rules.exposure_move_pct:g}% 约亏 {_money(cost, cur)}（占净值 "
-                        f"{share:.1f}%），可考虑降低净敞口。",
-                    )
-                )
-        swap = r.buy.swap + r.sell.swap
-        if r.locked and swap <= -rules.swap_bleed_min:
-            out.append(
-                Suggestion(
-                    "locked_swap",
-                    r.symbol,
-                    f"{r.symbol}: {r.locked_lots:.2f} lots locked (buy {r.buy.lots:.2f} / sell "
-                    f"{r.sell.lots:.2f}); swap so far {_money(swap, cur)} and a lock cannot gain "
-                    "from price moves. Consider unlocking in steps.",
-                    f"{r.symbol}：锁仓 {r.locked_lots:.2f} 手（多 {r.buy.lots:.2f} / 空 "
-                    f"{r.sell.lots:.2f}），已付隔夜利息 {_money(swap, cur)}，锁仓无法从价格波动"
-                    "中获利，可考虑分步解锁。",
-                )
-            )
-        dist = r.break_even_distance_pct
-        be = r.break_even
-        if (
-            dist is not None
-            and be is not None
-            and r.price
-            and r.floating < 0
-            and dist >= rules.far_from_be_pct
-        ):
-            out.append(
-                Suggestion(
-                    "far_from_break_even",
-                    r.symbol,
-                    f"{r.symbol}: break-even at {be:.{r.digits}f}, {dist:.1f}% away from "
-                    f"{r.price:.{r.digits}f} (floating {_money(r.floating, cur)}). Consider "
-                    "whether to keep averaging in.",
-                    f"{r.symbol}：保本价 {be:.{r.digits}f}，距现价 {r.price:.{r.digits}f} 还差 "
-                    f"{dist:.1f}%（浮动 {_money(r.floating, cur)}），请评估是否继续加仓。",
-                )
-            )
+        out += _exposure_suggestion(r, summary, rules)
+        out += _locked_swap_suggestion(r, summary.currency, rules)
+        out += _break_even_suggestion(r, summary.currency, rules)
     return out

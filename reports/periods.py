@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from reports.labels import label
+
 PERIODS: tuple[str, ...] = (
     "today",
     "yesterday",
@@ -30,6 +32,11 @@ class PeriodError(ValueError):
         super().__init__(message)
         self.message = message
         self.message_zh = message_zh
+
+    @classmethod
+    def of(cls, key: str, **values: object) -> PeriodError:
+        """The error worded by entry `key` of `reports/labels.py`."""
+        return cls(label("en", key, **values), label("zh", key, **values))
 
     def text(self, lang: str) -> str:
         return self.message_zh if lang == "zh" else self.message
@@ -50,10 +57,7 @@ def make_zone(name: str, server_offset_hours: float | None = None) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise PeriodError(
-            f"unknown time zone {name!r} in [reports] timezone",
-            f"[reports] timezone 中的时区 {name!r} 无效",
-        ) from None
+        raise PeriodError.of("error_time_zone", name=name) from None
 
 
 def _fixed(hours: float) -> tzinfo:
@@ -83,13 +87,9 @@ class Period:
         if self.kind == "day":
             return self.first_day.isoformat()
         if self.kind == "month":
-            return (
-                f"{self.first_day.year}年{self.first_day.month}月"
-                if lang == "zh"
-                else self.first_day.strftime("%B %Y")
-            )
+            return label(lang, "period_month", day=self.first_day)
         if self.kind == "year":
-            return f"{self.first_day.year}年" if lang == "zh" else str(self.first_day.year)
+            return label(lang, "period_year", day=self.first_day)
         return f"{self.first_day.isoformat()} ~ {self.last_day.isoformat()}"
 
 
@@ -186,7 +186,7 @@ class TradingCalendar:
             return self.month(today.replace(day=1) - timedelta(days=1))
         if p == "year":
             return self.year(today)
-        raise PeriodError(f"unknown period {period!r}", f"无法识别的时段 {period!r}")
+        raise PeriodError.of("error_period", period=period)
 
     def for_kind(self, kind: str, d: date) -> Period:
         """The period of a report kind that contains trading day `d`."""
@@ -196,7 +196,7 @@ class TradingCalendar:
             return self.week(d)
         if kind == "monthly":
             return self.month(d)
-        raise PeriodError(f"unknown report kind {kind!r}", f"无法识别的报告类型 {kind!r}")
+        raise PeriodError.of("error_report_kind", kind=kind)
 
     def day_boundaries(self, period: Period) -> tuple[list[float], list[date]]:
         """UTC timestamps of each trading day's start inside `period` (for bisecting many deal
@@ -222,7 +222,4 @@ def parse_report_date(text: str) -> date:
     try:
         return date.fromisoformat(cleaned)
     except ValueError:
-        raise PeriodError(
-            f"not a valid date: {text!r} (use YYYY-MM-DD, e.g. 2025-03-14)",
-            f"日期无效：{text!r}（格式 YYYY-MM-DD，例如 2025-03-14）",
-        ) from None
+        raise PeriodError.of("error_date", text=text) from None

@@ -169,6 +169,215 @@ def symbol_key(d: Deal | Position) -> str:
     return d.symbol or d.broker_symbol or "?"
 
 
+_Key = tuple[str, int, str]  # (symbol, EA, side of the position)
+# accumulator slots per key: profit, swap, commission, fee, trades, volume, wins, losses
+_PROFIT, _SWAP, _COMMISSION, _FEE, _TRADES, _VOLUME, _WINS, _LOSSES = range(8)
+
+
+class _Pass:
+    """The one pass over the deals: totals, one accumulator per (symbol, EA, side) — rolled
+    up into the three breakdowns afterwards — and the balance change per trading day."""
+
+    def __init__(
+        self,
+        period: Period,
+        calendar: TradingCalendar,
+        symbol: str | None,
+        magic: int | None,
+        open_magic: dict[int, int],
+    ) -> None:
+        self.start, self.end = period.start, period.end
+        self.symbol, self.magic = symbol, magic
+        self.filtered = symbol is not None or magic is not None
+        self.open_magic = open_magic
+        _stamps, self.days = calendar.day_boundaries(period)
+        # aware UTC, compared without .timestamp()
+        self.bounds = [calendar.day_start_utc(d) for d in self.days]
+        n_days = len(self.days)
+        self.daily = [0.0] * n_days
+        # balance changes per trading day (incl. deposits) — for the balance curve
+        self.day_balance_delta = [0.0] * n_days
+        self.intraday: list[tuple[datetime, float]] | None = [] if period.kind == "day" else None
+        self.later_balance_delta = 0.0  # balance change after the period (unfiltered)
+        self.acc: dict[_Key, list[float]] = {}
+        self.trades = self.wins = self.losses = self.deal_count = self.trading_deals = 0
+        self.sum_wins = self.sum_losses = self.entry_costs = self.other_ops = 0.0
+        self.best: Deal | None = None
+        self.worst: Deal | None = None
+        self.best_net = self.worst_net = 0.0
+        self.best_key: _Key = ("", 0, "")
+        self.worst_key: _Key = ("", 0, "")
+        self.balance_ops: list[BalanceOp] = []
+        self.deposits = self.withdrawals = self.credit = 0.0
+        self._day = -1
+        self._day_lo = self._day_hi = self.start
+
+    def run(self, deals: Iterable[Deal]) -> None:
+        # the hot loop of a report over a million deals: dispatch and day lookup inline
+        start, end, filtered = self.start, self.end, self.filtered
+        daily, day_delta, intraday = self.daily, self.day_balance_delta, self.intraday
+        trade = self._trade
+        for d in deals:
+            t = d.time
+            net = d.profit + d.commission + d.swap + d.fee
+            if t >= end:
+                self.later_balance_delta += net
+                continue
+            if t < start:
+                continue
+            dtype = d.type
+            if dtype == "buy" or dtype == "sell":
+                booked = trade(d, net)
+            elif filtered:
+                continue
+            else:
+                booked = self._other(d, net)
+            if booked is None:
+                continue
+            if not (self._day_lo <= t < self._day_hi):
+                self._seek_day(t)
+            if dtype != "balance":
+                daily[self._day] += booked
+            day_delta[self._day] += booked
+            if intraday is not None:
+                intraday.append((t, booked))
+
+    def _other(self, d: Deal, net: float) -> float | None:
+        """A non-trade deal (unfiltered reports only): "other" charges are P&L; balance and
+        credit deals are listed apart; the amount it moved the balance by, or None."""
+        self.deal_count += 1
+        if d.type == "other":
+            self.trading_deals += 1
+            self.other_ops += net
+            return net
+        return self._balance_op(d)
+
+    def _trade(self, d: Deal, net: float) -> float | None:
+        symbol = self.symbol
+        if symbol is not None and d.symbol != symbol and d.broker_symbol != symbol:
+            return None
+        if d.entry == "in":
+            pos_magic = d.magic
+            side: str = d.type
+        else:
+            pos_magic = self.open_magic.get(d.position_id, d.magic)
+            side = "sell" if d.type == "buy" else "buy"
+        if self.magic is not None and pos_magic != self.magic:
+            return None
+        self.deal_count += 1
+        self.trading_deals += 1
+        key = (d.symbol or d.broker_symbol or "?", pos_magic, side)
+        a = self.acc.get(key)
+        if a is None:
+            a = self.acc[key] = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+        a[_PROFIT] += d.profit
+        a[_SWAP] += d.swap
+        a[_COMMISSION] += d.commission
+        a[_FEE] += d.fee
+        if d.entry == "in":
+            self.entry_costs += net
+        else:
+            self._close(d, net, a, key)
+        return net
+
+    def _close(self, d: Deal, net: float, a: list[float], key: _Key) -> None:
+        self.trades += 1
+        a[_TRADES] += 1
+        a[_VOLUME] += d.volume
+        if net > 0:
+            self.wins += 1
+            self.sum_wins += net
+            a[_WINS] += 1
+        elif net < 0:
+            self.losses += 1
+            self.sum_losses += net
+            a[_LOSSES] += 1
+        if self.best is None or net > self.best_net:
+            self.best, self.best_net, self.best_key = d, net, key
+        if self.worst is None or net < self.worst_net:
+            self.worst, self.worst_net, self.worst_key = d, net, key
+
+    def _balance_op(self, d: Deal) -> float | None:
+        """Balance and credit deals: listed, never P&L; only balance deals move the balance."""
+        amount = d.profit
+        if d.type == "credit":
+            self.credit += amount
+            kind = "credit"
+        elif amount >= 0:
+            self.deposits += amount
+            kind = "deposit"
+        else:
+            self.withdrawals += amount
+            kind = "withdrawal"
+        self.balance_ops.append(BalanceOp(d.time, kind, amount, d.comment, d.ticket))
+        return amount if d.type == "balance" else None
+
+    def _seek_day(self, t: datetime) -> None:
+        """Find the trading day of `t` by bisection; remembered while the next deals fall on
+        the same day."""
+        idx = bisect.bisect_right(self.bounds, t) - 1
+        self._day = idx
+        self._day_lo = self.bounds[idx]
+        self._day_hi = self.bounds[idx + 1] if idx + 1 < len(self.bounds) else self.end
+
+
+def _totals(rep: PnLReport, tally: _Pass) -> None:
+    rep.deal_count = tally.deal_count
+    rep.trading_deals = tally.trading_deals
+    rep.trades, rep.wins, rep.losses = tally.trades, tally.wins, tally.losses
+    rep.sum_wins, rep.sum_losses = tally.sum_wins, tally.sum_losses
+    rep.entry_costs = tally.entry_costs
+    rep.other_ops = tally.other_ops
+    rep.credit, rep.deposits, rep.withdrawals = tally.credit, tally.deposits, tally.withdrawals
+    rep.balance_ops = tally.balance_ops
+    rep.daily = list(zip(tally.days, tally.daily, strict=True))
+
+
+def _roll_up(rep: PnLReport, acc: dict[_Key, list[float]]) -> None:
+    """The accumulators into the realised totals and the symbol / EA / side breakdowns."""
+    for (sym, pos_magic, side), a in acc.items():
+        rep.gross_profit += a[_PROFIT]
+        rep.swap += a[_SWAP]
+        rep.commission += a[_COMMISSION]
+        rep.fee += a[_FEE]
+        groups: tuple[tuple[dict[Any, Bucket], Any], ...] = (
+            (rep.by_symbol, sym),
+            (rep.by_magic, pos_magic),
+            (rep.by_side, side),
+        )
+        for bucket_map, bkey in groups:
+            b = bucket_map.get(bkey)
+            if b is None:
+                b = bucket_map[bkey] = Bucket(str(bkey))
+            b.profit += a[_PROFIT]
+            b.swap += a[_SWAP]
+            b.commission += a[_COMMISSION]
+            b.fee += a[_FEE]
+            b.trades += int(a[_TRADES])
+            b.volume += a[_VOLUME]
+            b.wins += int(a[_WINS])
+            b.losses += int(a[_LOSSES])
+
+
+def _trade_ref(d: Deal | None, net: float, key: _Key) -> TradeRef | None:
+    if d is None:
+        return None
+    return TradeRef(d.ticket, d.position_id, d.time, key[0], key[2], d.volume, net, key[1])
+
+
+def _open_positions(
+    rep: PnLReport, positions: Sequence[Position], symbol: str | None, magic: int | None
+) -> None:
+    float_sum = 0.0
+    for p in positions:
+        if not _matches_symbol(p, symbol) or (magic is not None and p.magic != magic):
+            continue
+        rep.open_positions += 1
+        rep.open_volume += p.volume
+        float_sum += p.profit + p.swap
+    rep.floating = float_sum
+
+
 def compute_pnl(
     deals: Iterable[Deal],
     period: Period,
@@ -183,194 +392,31 @@ def compute_pnl(
     """Aggregate `deals` (any order; deals outside the period are used only to rebuild the
     balance curve backwards from the account's current balance) into a `PnLReport`."""
     rep = PnLReport(period=period, symbol=symbol, magic=magic)
-    if account is not None:
-        rep.currency = account.currency
-    start, end = period.start, period.end
-    _stamps, days = calendar.day_boundaries(period)
-    bounds = [calendar.day_start_utc(d) for d in days]  # aware UTC, compared without .timestamp()
-    n_days = len(days)
-    daily = [0.0] * n_days
-    # balance changes per trading day (incl. deposits) — for the balance curve
-    day_balance_delta = [0.0] * n_days
-    intraday: list[tuple[datetime, float]] | None = [] if period.kind == "day" else None
-    later_balance_delta = 0.0  # balance change after the period (all deals, unfiltered)
-    filtered = symbol is not None or magic is not None
-
     deal_list = deals if isinstance(deals, list) else list(deals)
     # opening magics first, so that a close handed over before its open still finds it
     open_magic: dict[int, int] = {d.position_id: d.magic for d in deal_list if d.entry == "in"}
-
-    # one accumulator per (symbol, EA, side): profit, swap, commission, fee, trades, volume,
-    # wins, losses — rolled up into the three breakdowns after the pass
-    acc: dict[tuple[str, int, str], list[float]] = {}
-    trades = wins = losses = deal_count = trading_deals = 0
-    sum_wins = sum_losses = entry_costs = other_ops = 0.0
-    best: Deal | None = None
-    worst: Deal | None = None
-    best_net = worst_net = 0.0
-    best_key: tuple[str, int, str] = ("", 0, "")
-    worst_key: tuple[str, int, str] = ("", 0, "")
-    cur_idx = -1
-    cur_lo = cur_hi = start
-
-    for d in deal_list:
-        t = d.time
-        net = d.profit + d.commission + d.swap + d.fee
-        if t >= end:
-            later_balance_delta += net
-            continue
-        if t < start:
-            continue
-        dtype = d.type
-        if dtype == "buy" or dtype == "sell":
-            sym = d.symbol or d.broker_symbol or "?"
-            if symbol is not None and d.symbol != symbol and d.broker_symbol != symbol:
-                continue
-            entry = d.entry
-            if entry == "in":
-                pos_magic = d.magic
-                side = dtype
-            else:
-                pos_magic = open_magic.get(d.position_id, d.magic)
-                side = "sell" if dtype == "buy" else "buy"
-            if magic is not None and pos_magic != magic:
-                continue
-            deal_count += 1
-            trading_deals += 1
-            key = (sym, pos_magic, side)
-            a = acc.get(key)
-            if a is None:
-                a = acc[key] = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
-            a[0] += d.profit
-            a[1] += d.swap
-            a[2] += d.commission
-            a[3] += d.fee
-            if entry == "in":
-                entry_costs += net
-            else:
-                trades += 1
-                a[4] += 1
-                a[5] += d.volume
-                if net > 0:
-                    wins += 1
-                    sum_wins += net
-                    a[6] += 1
-                elif net < 0:
-                    losses += 1
-                    sum_losses += net
-                    a[7] += 1
-                if best is None or net > best_net:
-                    best, best_net, best_key = d, net, key
-                if worst is None or net < worst_net:
-                    worst, worst_net, worst_key = d, net, key
-        elif dtype == "other":
-            if filtered:
-                continue
-            deal_count += 1
-            trading_deals += 1
-            other_ops += net
-        else:  # balance / credit: listed, never P&L
-            if filtered:
-                continue
-            deal_count += 1
-            amount = d.profit
-            if dtype == "credit":
-                rep.credit += amount
-                kind = "credit"
-            elif amount >= 0:
-                rep.deposits += amount
-                kind = "deposit"
-            else:
-                rep.withdrawals += amount
-                kind = "withdrawal"
-            rep.balance_ops.append(BalanceOp(t, kind, amount, d.comment, d.ticket))
-            if dtype != "balance":
-                continue
-            net = amount
-        if not (cur_lo <= t < cur_hi):
-            cur_idx = bisect.bisect_right(bounds, t) - 1
-            cur_lo = bounds[cur_idx]
-            cur_hi = bounds[cur_idx + 1] if cur_idx + 1 < n_days else end
-        if dtype != "balance":
-            daily[cur_idx] += net
-        day_balance_delta[cur_idx] += net
-        if intraday is not None:
-            intraday.append((t, net))
-
-    rep.deal_count = deal_count
-    rep.trading_deals = trading_deals
-    rep.trades, rep.wins, rep.losses = trades, wins, losses
-    rep.sum_wins, rep.sum_losses = sum_wins, sum_losses
-    rep.entry_costs = entry_costs
-    rep.other_ops = other_ops
-    for (sym, pos_magic, side), a in acc.items():
-        rep.gross_profit += a[0]
-        rep.swap += a[1]
-        rep.commission += a[2]
-        rep.fee += a[3]
-        groups: tuple[tuple[dict[Any, Bucket], Any], ...] = (
-            (rep.by_symbol, sym),
-            (rep.by_magic, pos_magic),
-            (rep.by_side, side),
-        )
-        for bucket_map, bkey in groups:
-            b = bucket_map.get(bkey)
-            if b is None:
-                b = bucket_map[bkey] = Bucket(str(bkey))
-            b.profit += a[0]
-            b.swap += a[1]
-            b.commission += a[2]
-            b.fee += a[3]
-            b.trades += int(a[4])
-            b.volume += a[5]
-            b.wins += int(a[6])
-            b.losses += int(a[7])
-    for ref, net_value, key, attr in (
-        (best, best_net, best_key, "best"),
-        (worst, worst_net, worst_key, "worst"),
-    ):
-        if ref is not None:
-            setattr(
-                rep,
-                attr,
-                TradeRef(
-                    ref.ticket,
-                    ref.position_id,
-                    ref.time,
-                    key[0],
-                    key[2],
-                    ref.volume,
-                    net_value,
-                    key[1],
-                ),
-            )
-
-    rep.daily = list(zip(days, daily, strict=True))
-
-    # account at report time
+    tally = _Pass(period, calendar, symbol, magic, open_magic)
+    tally.run(deal_list)
+    _totals(rep, tally)
+    _roll_up(rep, tally.acc)
+    rep.best = _trade_ref(tally.best, tally.best_net, tally.best_key)
+    rep.worst = _trade_ref(tally.worst, tally.worst_net, tally.worst_key)
     if positions is not None:
-        float_sum = 0.0
-        for p in positions:
-            if not _matches_symbol(p, symbol) or (magic is not None and p.magic != magic):
-                continue
-            rep.open_positions += 1
-            rep.open_volume += p.volume
-            float_sum += p.profit + p.swap
-        rep.floating = float_sum
+        _open_positions(rep, positions, symbol, magic)
     if account is not None:
+        rep.currency = account.currency
         rep.balance = account.balance
         rep.equity = account.equity
         rep.margin_level = account.margin_level
-        if not filtered:
+        if not tally.filtered:
             _balance_curve(
                 rep,
-                account.balance - later_balance_delta,
-                days,
+                account.balance - tally.later_balance_delta,
+                tally.days,
                 calendar,
-                day_balance_delta,
-                intraday,
+                tally.day_balance_delta,
+                tally.intraday,
             )
-
     if snapshots:
         _drawdown(rep, snapshots)
     return rep

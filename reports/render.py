@@ -1,4 +1,5 @@
-"""Report text: compact lines for chat (zh/en) and the same content as Markdown or HTML."""
+"""Report text: compact lines for chat (zh/en) and the same content as Markdown or HTML.
+Every word comes from `reports/labels.py`, every amount from `reports/numbers.py`."""
 
 from __future__ import annotations
 
@@ -8,265 +9,285 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from reports.hedge import HedgeRow, HedgeSummary
+from reports.labels import LABELS, label, magic_name, side_name
+from reports.numbers import MISSING, money
 from reports.pnl import Bucket, PnLReport
 
-TITLES = {
-    "daily": {"zh": "📊 日报", "en": "📊 Daily report"},
-    "weekly": {"zh": "📊 周报", "en": "📊 Weekly report"},
-    "monthly": {"zh": "📊 月报", "en": "📊 Monthly report"},
-    "pnl": {"zh": "💰 盈亏", "en": "💰 P&L"},
-    "hedge": {"zh": "🧮 对冲EA分品种汇报", "en": "🧮 Hedging EA summary by symbol"},
-}
-SIDE = {"buy": {"zh": "多", "en": "buy"}, "sell": {"zh": "空", "en": "sell"}}
-
-
-def money(x: float | None, signed: bool = True) -> str:
-    if x is None:
-        return "—"
-    if abs(x) < 0.005:
-        x = 0.0
-    return f"{x:+,.2f}" if signed else f"{x:,.2f}"
+__all__ = [
+    "hedge_markdown",
+    "hedge_text",
+    "magic_name",
+    "markdown_to_html",
+    "pct",
+    "pnl_markdown",
+    "pnl_text",
+    "pnl_title",
+]
 
 
 def pct(x: float | None, digits: int = 0) -> str:
-    return "—" if x is None else f"{x:.{digits}f}%"
+    return MISSING if x is None else f"{x:.{digits}f}%"
 
 
-def magic_name(m: int | str | None, lang: str) -> str:
-    if m in (0, "0"):
-        return "手动" if lang == "zh" else "manual"
-    return f"EA {m}"
+def _signed(x: float | None) -> str:
+    return money(x, signed=True)
 
 
-def _zone_name(zone_label: str) -> str:
-    return f"（{zone_label}）" if zone_label else ""
+def _zone(zone_label: str, lang: str) -> str:
+    return label(lang, "zone_suffix", zone=zone_label) if zone_label else ""
+
+
+def _title(kind: str, lang: str) -> str:
+    key = f"title_{kind}"
+    return label(lang, key if key in LABELS else "title_pnl")
 
 
 def pnl_title(rep: PnLReport, kind: str, lang: str, zone_label: str = "") -> str:
-    head = TITLES.get(kind, TITLES["pnl"])[lang]
     what = []
     if rep.symbol:
         what.append(rep.symbol)
     if rep.magic is not None:
         what.append(magic_name(rep.magic, lang))
-    label = rep.period.label(lang)
     extra = f" {' '.join(what)}" if what else ""
-    zone = f" ({zone_label})" if zone_label and lang == "en" else _zone_name(zone_label)
-    return f"{head}{extra} · {label}{zone}"
+    return f"{_title(kind, lang)}{extra} · {rep.period.label(lang)}{_zone(zone_label, lang)}"
+
+
+def _account_line(lang: str, balance: float | None, equity: float | None, margin_level: str) -> str:
+    return label(
+        lang,
+        "account_line",
+        balance=money(balance),
+        equity=money(equity),
+        margin_level=margin_level,
+    )
+
+
+def _by_magic(rep: PnLReport, lang: str) -> list[Bucket]:
+    """The per-EA buckets keyed by the EA's name ("manual", "EA 5")."""
+    return [
+        Bucket(
+            magic_name(k, lang),
+            b.profit,
+            b.swap,
+            b.commission,
+            b.fee,
+            b.trades,
+            b.wins,
+            b.losses,
+            b.volume,
+        )
+        for k, b in rep.by_magic.items()
+    ]
 
 
 # -- P&L -------------------------------------------------------------------------------------
-def pnl_text(rep: PnLReport, kind: str, lang: str, zone_label: str = "", top: int = 8) -> str:
-    zh = lang == "zh"
-    cur = f" {rep.currency}" if rep.currency else ""
-    lines = [pnl_title(rep, kind, lang, zone_label)]
+def _realised_lines(rep: PnLReport, lang: str, cur: str) -> list[str]:
     if rep.trading_deals == 0:
-        lines.append("本期没有成交。" if zh else "No trades in this period.")
-    else:
-        lines.append(("已实现盈亏：" if zh else "Realised P&L: ") + money(rep.realised) + cur)
-        parts = [
-            ("毛利 " if zh else "gross ") + money(rep.gross_profit),
-            ("手续费 " if zh else "commission ") + money(rep.commission),
-            ("库存费 " if zh else "swap ") + money(rep.swap),
-        ]
-        if rep.fee:
-            parts.append(("费用 " if zh else "fees ") + money(rep.fee))
-        if rep.other_ops:
-            parts.append(("其他扣费 " if zh else "other charges ") + money(rep.other_ops))
-        lines.append("  " + " · ".join(parts))
-    if rep.floating is not None:
-        pos = (
-            f"（{rep.open_positions} 笔持仓，{rep.open_volume:.2f} 手）"
-            if zh
-            else f" ({rep.open_positions} open, {rep.open_volume:.2f} lots)"
+        return [label(lang, "no_trades")]
+    parts = [
+        label(lang, "part_gross", amount=_signed(rep.gross_profit)),
+        label(lang, "part_commission", amount=_signed(rep.commission)),
+        label(lang, "part_swap", amount=_signed(rep.swap)),
+    ]
+    if rep.fee:
+        parts.append(label(lang, "part_fee", amount=_signed(rep.fee)))
+    if rep.other_ops:
+        parts.append(label(lang, "part_other", amount=_signed(rep.other_ops)))
+    return [
+        label(lang, "realised_line", amount=_signed(rep.realised) + cur),
+        "  " + " · ".join(parts),
+    ]
+
+
+def _floating_lines(rep: PnLReport, lang: str, cur: str) -> list[str]:
+    if rep.floating is None:
+        return []
+    positions = label(lang, "open_positions_note", count=rep.open_positions, lots=rep.open_volume)
+    lines = [label(lang, "floating_line", amount=_signed(rep.floating) + cur, positions=positions)]
+    if rep.trading_deals:
+        lines.append(label(lang, "total_line", amount=_signed(rep.total) + cur))
+    return lines
+
+
+def _trade_lines(rep: PnLReport, lang: str) -> list[str]:
+    if not rep.trades:
+        return []
+    lines = [
+        label(
+            lang,
+            "trade_stats",
+            trades=rep.trades,
+            win_rate=pct((rep.win_rate or 0) * 100),
+            avg_win=_signed(rep.avg_win),
+            avg_loss=_signed(rep.avg_loss),
+            pf=MISSING if rep.profit_factor is None else f"{rep.profit_factor:.2f}",
         )
-        lines.append(("浮动盈亏：" if zh else "Floating P&L: ") + money(rep.floating) + cur + pos)
-        if rep.trading_deals:
-            lines.append(("合计：" if zh else "Total: ") + money(rep.total) + cur)
-    if rep.trades:
-        pf = "—" if rep.profit_factor is None else f"{rep.profit_factor:.2f}"
-        if zh:
+    ]
+    for key, t in (("best_trade", rep.best), ("worst_trade", rep.worst)):
+        if t is not None:
             lines.append(
-                f"平仓 {rep.trades} 笔 · 胜率 {pct((rep.win_rate or 0) * 100)} · "
-                f"均盈 {money(rep.avg_win)} / 均亏 {money(rep.avg_loss)} · 盈亏比 {pf}"
-            )
-        else:
-            lines.append(
-                f"{rep.trades} closed · win rate {pct((rep.win_rate or 0) * 100)} · "
-                f"avg win {money(rep.avg_win)} / avg loss {money(rep.avg_loss)} · "
-                f"profit factor {pf}"
-            )
-        for label_zh, label_en, t in (("最佳", "Best", rep.best), ("最差", "Worst", rep.worst)):
-            if t is not None:
-                side = SIDE.get(t.side, {}).get(lang, t.side)
-                lines.append(
-                    f"{label_zh if zh else label_en}：#{t.ticket} {t.symbol} {side} "
-                    f"{t.volume:.2f}{'手' if zh else ' lots'} {money(t.net)}"
-                    if zh
-                    else f"{label_en}: #{t.ticket} {t.symbol} {side} {t.volume:.2f} lots "
-                    f"{money(t.net)}"
+                label(
+                    lang,
+                    key,
+                    ticket=t.ticket,
+                    symbol=t.symbol,
+                    side=side_name(t.side, lang),
+                    volume=t.volume,
+                    net=_signed(t.net),
                 )
+            )
+    return lines
+
+
+def _account_lines(rep: PnLReport, lang: str) -> list[str]:
+    lines = []
     if rep.balance is not None:
-        ml = pct(rep.margin_level) if rep.margin_level is not None else "—"
-        lines.append(
-            f"余额 {money(rep.balance, False)} · 净值 {money(rep.equity, False)} · 保证金比例 {ml}"
-            if zh
-            else f"Balance {money(rep.balance, False)} · equity {money(rep.equity, False)} · "
-            f"margin level {ml}"
-        )
+        ml = pct(rep.margin_level) if rep.margin_level is not None else MISSING
+        lines.append(_account_line(lang, rep.balance, rep.equity, ml))
     if rep.max_drawdown is not None:
         lines.append(
-            ("最大回撤 " if zh else "Max drawdown ")
-            + f"{money(rep.max_drawdown, False)} ({pct(rep.max_drawdown_pct, 1)})"
+            label(
+                lang,
+                "max_drawdown_line",
+                amount=money(rep.max_drawdown),
+                pct=pct(rep.max_drawdown_pct, 1),
+            )
         )
+    return lines
+
+
+def _breakdown_lines(rep: PnLReport, lang: str, top: int) -> list[str]:
+    lines = []
     if len(rep.by_symbol) > 1 or (rep.by_symbol and rep.symbol is None):
-        lines.append("按品种：" if zh else "By symbol:")
+        lines.append(label(lang, "by_symbol_head"))
         lines.extend(_bucket_lines(rep.by_symbol.values(), lang, top))
     if rep.magic is None and (len(rep.by_magic) > 1):
-        lines.append("按EA（magic）：" if zh else "By EA (magic):")
-        buckets = [
-            Bucket(
-                magic_name(k, lang),
-                b.profit,
-                b.swap,
-                b.commission,
-                b.fee,
-                b.trades,
-                b.wins,
-                b.losses,
-                b.volume,
-            )
-            for k, b in rep.by_magic.items()
-        ]
-        lines.extend(_bucket_lines(buckets, lang, top))
+        lines.append(label(lang, "by_magic_head"))
+        lines.extend(_bucket_lines(_by_magic(rep, lang), lang, top))
     if len(rep.by_side) > 1:
-        lines.append(
-            ("多/空：" if zh else "Buy/sell: ")
-            + " · ".join(
-                f"{SIDE[k][lang]} {money(b.net)}"
-                for k, b in sorted(rep.by_side.items())
-                if k in SIDE
-            )
+        sides = " · ".join(
+            f"{side_name(k, lang)} {_signed(b.net)}"
+            for k, b in sorted(rep.by_side.items())
+            if k in ("buy", "sell")
         )
-    if rep.balance_ops:
-        parts = []
-        if rep.deposits:
-            parts.append(("入金 " if zh else "deposits ") + money(rep.deposits))
-        if rep.withdrawals:
-            parts.append(("出金 " if zh else "withdrawals ") + money(rep.withdrawals))
-        if rep.credit:
-            parts.append(("信用 " if zh else "credit ") + money(rep.credit))
-        lines.append(
-            ("出入金（不计入盈亏）：" if zh else "Deposits/withdrawals (not P&L): ")
-            + " · ".join(parts)
-        )
+        lines.append(label(lang, "by_side_line", parts=sides))
+    return lines
+
+
+def _balance_ops_lines(rep: PnLReport, lang: str) -> list[str]:
+    if not rep.balance_ops:
+        return []
+    parts = []
+    if rep.deposits:
+        parts.append(label(lang, "part_deposits", amount=_signed(rep.deposits)))
+    if rep.withdrawals:
+        parts.append(label(lang, "part_withdrawals", amount=_signed(rep.withdrawals)))
+    if rep.credit:
+        parts.append(label(lang, "part_credit", amount=_signed(rep.credit)))
+    return [label(lang, "balance_ops_line", parts=" · ".join(parts))]
+
+
+def pnl_text(rep: PnLReport, kind: str, lang: str, zone_label: str = "", top: int = 8) -> str:
+    cur = f" {rep.currency}" if rep.currency else ""
+    lines = [
+        pnl_title(rep, kind, lang, zone_label),
+        *_realised_lines(rep, lang, cur),
+        *_floating_lines(rep, lang, cur),
+        *_trade_lines(rep, lang),
+        *_account_lines(rep, lang),
+        *_breakdown_lines(rep, lang, top),
+        *_balance_ops_lines(rep, lang),
+    ]
     return "\n".join(lines)
 
 
 def _bucket_lines(buckets: Iterable[Bucket], lang: str, top: int) -> list[str]:
     items = sorted(buckets, key=lambda b: -abs(b.net))
-    out = []
-    for b in items[:top]:
-        n = f"（{b.trades} 笔）" if lang == "zh" else f" ({b.trades} trades)"
-        out.append(f"  {b.key} {money(b.net)}{n}")
+    out = [
+        f"  {b.key} {_signed(b.net)}{label(lang, 'bucket_trades', trades=b.trades)}"
+        for b in items[:top]
+    ]
     if len(items) > top:
         rest = sum(b.net for b in items[top:])
-        out.append(
-            f"  其他 {len(items) - top} 个 {money(rest)}"
-            if lang == "zh"
-            else f"  {len(items) - top} more {money(rest)}"
-        )
+        out.append(label(lang, "bucket_more", count=len(items) - top, net=_signed(rest)))
     return out
 
 
-def pnl_markdown(rep: PnLReport, kind: str, lang: str, zone_label: str = "") -> str:
-    zh = lang == "zh"
-    t = pnl_title(rep, kind, lang, zone_label)
-    rows: list[tuple[str, str]] = [
-        ("已实现盈亏" if zh else "Realised P&L", money(rep.realised)),
-        ("毛利" if zh else "Gross profit", money(rep.gross_profit)),
-        ("手续费" if zh else "Commission", money(rep.commission)),
-        ("库存费" if zh else "Swap", money(rep.swap)),
-        ("费用" if zh else "Fees", money(rep.fee)),
-        ("其他扣费" if zh else "Other charges", money(rep.other_ops)),
-        ("浮动盈亏" if zh else "Floating P&L", money(rep.floating)),
-        ("平仓笔数" if zh else "Closed trades", str(rep.trades)),
-        ("胜率" if zh else "Win rate", pct(None if rep.win_rate is None else rep.win_rate * 100)),
-        ("平均盈利" if zh else "Average win", money(rep.avg_win)),
-        ("平均亏损" if zh else "Average loss", money(rep.avg_loss)),
-        (
-            "盈亏比" if zh else "Profit factor",
-            "—" if rep.profit_factor is None else f"{rep.profit_factor:.2f}",
-        ),
-        ("余额" if zh else "Balance", money(rep.balance, False)),
-        ("净值" if zh else "Equity", money(rep.equity, False)),
-        ("保证金比例" if zh else "Margin level", pct(rep.margin_level)),
-        (
-            "最大回撤" if zh else "Max drawdown",
-            "—"
-            if rep.max_drawdown is None
-            else f"{money(rep.max_drawdown, False)} ({pct(rep.max_drawdown_pct, 1)})",
-        ),
-        ("入金" if zh else "Deposits", money(rep.deposits)),
-        ("出金" if zh else "Withdrawals", money(rep.withdrawals)),
+def _pnl_rows(rep: PnLReport, lang: str) -> list[tuple[str, str]]:
+    drawdown = (
+        MISSING
+        if rep.max_drawdown is None
+        else f"{money(rep.max_drawdown)} ({pct(rep.max_drawdown_pct, 1)})"
+    )
+    win_rate = pct(None if rep.win_rate is None else rep.win_rate * 100)
+    pf = MISSING if rep.profit_factor is None else f"{rep.profit_factor:.2f}"
+    values: list[tuple[str, str]] = [
+        ("md_realised", _signed(rep.realised)),
+        ("md_gross", _signed(rep.gross_profit)),
+        ("md_commission", _signed(rep.commission)),
+        ("md_swap", _signed(rep.swap)),
+        ("md_fee", _signed(rep.fee)),
+        ("md_other", _signed(rep.other_ops)),
+        ("md_floating", _signed(rep.floating)),
+        ("md_trades", str(rep.trades)),
+        ("md_win_rate", win_rate),
+        ("md_avg_win", _signed(rep.avg_win)),
+        ("md_avg_loss", _signed(rep.avg_loss)),
+        ("md_profit_factor", pf),
+        ("md_balance", money(rep.balance)),
+        ("md_equity", money(rep.equity)),
+        ("md_margin_level", pct(rep.margin_level)),
+        ("md_max_drawdown", drawdown),
+        ("md_deposits", _signed(rep.deposits)),
+        ("md_withdrawals", _signed(rep.withdrawals)),
     ]
-    out = [f"# {t}", ""]
-    if rep.trading_deals == 0:
-        out += ["本期没有成交。" if zh else "No trades in this period.", ""]
-    out += [f"| {'项目' if zh else 'Item'} | {rep.currency or ''} |", "|---|---:|"]
-    out += [f"| {k} | {v} |" for k, v in rows]
+    return [(label(lang, k), v) for k, v in values]
+
+
+def _bucket_tables(rep: PnLReport, lang: str) -> list[str]:
+    out: list[str] = []
     for title, buckets in (
-        ("按品种" if zh else "By symbol", list(rep.by_symbol.values())),
-        (
-            "按EA" if zh else "By EA",
-            [
-                Bucket(
-                    magic_name(k, lang),
-                    b.profit,
-                    b.swap,
-                    b.commission,
-                    b.fee,
-                    b.trades,
-                    b.wins,
-                    b.losses,
-                    b.volume,
-                )
-                for k, b in rep.by_magic.items()
-            ],
-        ),
-        ("按方向" if zh else "By side", list(rep.by_side.values())),
+        (label(lang, "md_by_symbol"), list(rep.by_symbol.values())),
+        (label(lang, "md_by_magic"), _by_magic(rep, lang)),
+        (label(lang, "md_by_side"), list(rep.by_side.values())),
     ):
         if not buckets:
             continue
         out += ["", f"## {title}", ""]
-        out += [
-            "| | 净盈亏 | 毛利 | 手续费 | 库存费 | 笔数 | 胜率 | 手数 |"
-            if zh
-            else "| | Net | Gross | Commission | Swap | Trades | Win rate | Lots |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
-        ]
+        out += [label(lang, "md_bucket_header"), "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for b in sorted(buckets, key=lambda b: -b.net):
             wr = pct(None if b.win_rate is None else b.win_rate * 100)
             out.append(
-                f"| {b.key} | {money(b.net)} | {money(b.profit)} | {money(b.commission)} | "
-                f"{money(b.swap)} | {b.trades} | {wr} | {b.volume:.2f} |"
+                f"| {b.key} | {_signed(b.net)} | {_signed(b.profit)} | {_signed(b.commission)} | "
+                f"{_signed(b.swap)} | {b.trades} | {wr} | {b.volume:.2f} |"
             )
+    return out
+
+
+def _daily_and_ops_tables(rep: PnLReport, lang: str) -> list[str]:
+    out: list[str] = []
     if len(rep.daily) > 1:
-        out += ["", "## 每日" if zh else "## Daily", ""]
-        out += ["| 日期 | 已实现 |" if zh else "| Day | Realised |", "|---|---:|"]
-        out += [f"| {d.isoformat()} | {money(v)} |" for d, v in rep.daily]
+        out += ["", label(lang, "md_daily"), ""]
+        out += [label(lang, "md_daily_header"), "|---|---:|"]
+        out += [f"| {d.isoformat()} | {_signed(v)} |" for d, v in rep.daily]
     if rep.balance_ops:
-        out += ["", "## 出入金（不计入盈亏）" if zh else "## Balance operations (not P&L)", ""]
+        out += ["", label(lang, "md_balance_ops"), ""]
+        out += [label(lang, "md_balance_ops_header"), "|---|---|---:|---|"]
         out += [
-            "| 时间 (UTC) | 类型 | 金额 | 备注 |"
-            if zh
-            else "| Time (UTC) | Kind | Amount | Comment |",
-            "|---|---|---:|---|",
-        ]
-        out += [
-            f"| {op.time:%Y-%m-%d %H:%M} | {op.kind} | {money(op.amount)} | {_md(op.comment)} |"
+            f"| {op.time:%Y-%m-%d %H:%M} | {op.kind} | {_signed(op.amount)} | {_md(op.comment)} |"
             for op in rep.balance_ops
         ]
+    return out
+
+
+def pnl_markdown(rep: PnLReport, kind: str, lang: str, zone_label: str = "") -> str:
+    out = [f"# {pnl_title(rep, kind, lang, zone_label)}", ""]
+    if rep.trading_deals == 0:
+        out += [label(lang, "no_trades"), ""]
+    out += [f"| {label(lang, 'md_item')} | {rep.currency or ''} |", "|---|---:|"]
+    out += [f"| {k} | {v} |" for k, v in _pnl_rows(rep, lang)]
+    out += _bucket_tables(rep, lang)
+    out += _daily_and_ops_tables(rep, lang)
     return "\n".join(out) + "\n"
 
 
@@ -275,61 +296,82 @@ def _md(s: str) -> str:
 
 
 # -- hedge -----------------------------------------------------------------------------------
+def _row_extra(r: HedgeRow, lang: str) -> list[str]:
+    extra = []
+    if r.largest_loss is not None:
+        extra.append(
+            label(
+                lang,
+                "hedge_largest_loss",
+                ticket=r.largest_loss_ticket,
+                amount=_signed(r.largest_loss),
+            )
+        )
+    be = r.break_even
+    if be is not None and be > 0:
+        extra.append(label(lang, "hedge_break_even", price=f"{be:.{r.digits}f}"))
+    return ["  " + " · ".join(extra)] if extra else []
+
+
 def _row_lines(r: HedgeRow, lang: str) -> list[str]:
-    zh = lang == "zh"
-    d = r.digits
     head = r.symbol if r.magic is None else f"{r.symbol} · {magic_name(r.magic, lang)}"
     if r.locked:
-        head += " 🔒锁仓" if zh else " 🔒 locked"
+        head += label(lang, "hedge_locked")
     out = [head]
     for side, st in (("buy", r.buy), ("sell", r.sell)):
         if not st.count:
             continue
-        avg = "—" if st.avg_price is None else f"{st.avg_price:.{d}f}"
+        avg = MISSING if st.avg_price is None else f"{st.avg_price:.{r.digits}f}"
         out.append(
-            f"  {SIDE[side]['zh']} {st.count} 笔 {st.lots:.2f} 手 均价 {avg} 浮动 {money(st.floating)}"
-            if zh
-            else f"  {side} {st.count} × {st.lots:.2f} lots avg {avg} floating {money(st.floating)}"
+            label(
+                lang,
+                "hedge_side_line",
+                side=side_name(side, lang),
+                count=st.count,
+                lots=st.lots,
+                avg=avg,
+                floating=_signed(st.floating),
+            )
         )
+    realised = _signed(r.realised_today)
     if r.buy.count or r.sell.count:
         out.append(
-            f"  净 {r.net_lots:+.2f} 手 · 浮动合计 {money(r.floating)} · 今日已实现 {money(r.realised_today)}"
-            if zh
-            else f"  net {r.net_lots:+.2f} lots · floating {money(r.floating)} · "
-            f"realised today {money(r.realised_today)}"
+            label(
+                lang,
+                "hedge_net_line",
+                net=r.net_lots,
+                floating=_signed(r.floating),
+                realised=realised,
+            )
         )
     else:
-        out.append(
-            f"  无持仓 · 今日已实现 {money(r.realised_today)}"
-            if zh
-            else f"  no open positions · realised today {money(r.realised_today)}"
-        )
-    extra = []
-    if r.largest_loss is not None:
-        extra.append(
-            f"最大单笔浮亏 #{r.largest_loss_ticket} {money(r.largest_loss)}"
-            if zh
-            else f"largest open loss #{r.largest_loss_ticket} {money(r.largest_loss)}"
-        )
-    be = r.break_even
-    if be is not None and be > 0:
-        extra.append(f"保本价 {be:.{d}f}" if zh else f"break-even {be:.{d}f}")
-    if extra:
-        out.append("  " + " · ".join(extra))
-    return out
+        out.append(label(lang, "hedge_flat_line", realised=realised))
+    return out + _row_extra(r, lang)
 
 
 def _ea_line(r: HedgeRow, lang: str) -> str:
-    lock = " 🔒" if r.locked else ""
-    if lang == "zh":
-        return (
-            f"  └ {magic_name(r.magic, lang)}：多 {r.buy.lots:.2f} / 空 {r.sell.lots:.2f} 手"
-            f" · 浮动 {money(r.floating)}{lock}"
-        )
-    return (
-        f"  └ {magic_name(r.magic, lang)}: buy {r.buy.lots:.2f} / sell {r.sell.lots:.2f} lots"
-        f" · floating {money(r.floating)}{lock}"
+    return label(
+        lang,
+        "hedge_ea_line",
+        ea=magic_name(r.magic, lang),
+        buy=r.buy.lots,
+        sell=r.sell.lots,
+        floating=_signed(r.floating),
+        lock=" 🔒" if r.locked else "",
     )
+
+
+def _hedge_tail(s: HedgeSummary, lang: str, commentary: str | None) -> list[str]:
+    lines = []
+    if s.balance is not None:
+        lines.append(_account_line(lang, s.balance, s.equity, pct(s.margin_level)))
+    if s.suggestions:
+        lines.append(label(lang, "suggestions_head"))
+        lines.extend(f"- {x.text(lang)}" for x in s.suggestions)
+    if commentary:
+        lines.append(label(lang, "commentary_head"))
+        lines.append(commentary.strip())
+    return lines
 
 
 def hedge_text(
@@ -340,14 +382,9 @@ def hedge_text(
     by_magic: bool = False,
     commentary: str | None = None,
 ) -> str:
-    zh = lang == "zh"
-    lines = [
-        f"{TITLES['hedge'][lang]} · {at:%Y-%m-%d %H:%M}{_zone_name(zone_label) if zh else f' ({zone_label})' if zone_label else ''}"
-    ]
+    lines = [f"{label(lang, 'title_hedge')} · {at:%Y-%m-%d %H:%M}{_zone(zone_label, lang)}"]
     if s.empty:
-        lines.append(
-            "当前没有持仓，今日也没有成交。" if zh else "No open positions and no deals today."
-        )
+        lines.append(label(lang, "hedge_empty"))
     for r in s.rows:
         lines.extend(_row_lines(r, lang))
         eas = [m for m in s.magic_rows if m.symbol == r.symbol and (m.buy.count or m.sell.count)]
@@ -355,158 +392,151 @@ def hedge_text(
             lines.extend(_ea_line(m, lang) for m in eas)
     if not s.empty:
         lines.append(
-            f"合计：浮动 {money(s.floating)} · 今日已实现 {money(s.realised_today)}"
-            if zh
-            else f"Total: floating {money(s.floating)} · realised today {money(s.realised_today)}"
+            label(
+                lang,
+                "hedge_total",
+                floating=_signed(s.floating),
+                realised=_signed(s.realised_today),
+            )
         )
-    if s.balance is not None:
-        ml = pct(s.margin_level)
-        lines.append(
-            f"余额 {money(s.balance, False)} · 净值 {money(s.equity, False)} · 保证金比例 {ml}"
-            if zh
-            else f"Balance {money(s.balance, False)} · equity {money(s.equity, False)} · "
-            f"margin level {ml}"
-        )
-    if s.suggestions:
-        lines.append(
-            "💡 建议（仅供参考，不会自动执行）："
-            if zh
-            else "💡 Suggestions (for you to decide; nothing is done automatically):"
-        )
-        lines.extend(f"- {x.text(lang)}" for x in s.suggestions)
-    if commentary:
-        lines.append(
-            "🤖 AI 点评（数字以上方为准）：" if zh else "🤖 AI commentary (the numbers above rule):"
-        )
-        lines.append(commentary.strip())
+    lines += _hedge_tail(s, lang, commentary)
     return "\n".join(lines)
+
+
+def _hedge_md_row(r: HedgeRow, lang: str) -> str:
+    d = r.digits
+    be = r.break_even
+    cells = [
+        r.symbol,
+        "*" if r.magic is None else magic_name(r.magic, lang),
+        str(r.buy.count),
+        f"{r.buy.lots:.2f}",
+        MISSING if r.buy.avg_price is None else f"{r.buy.avg_price:.{d}f}",
+        str(r.sell.count),
+        f"{r.sell.lots:.2f}",
+        MISSING if r.sell.avg_price is None else f"{r.sell.avg_price:.{d}f}",
+        f"{r.net_lots:+.2f}",
+        _signed(r.buy.floating),
+        _signed(r.sell.floating),
+        _signed(r.floating),
+        _signed(r.realised_today),
+        _signed(r.largest_loss),
+        MISSING if be is None or be <= 0 else f"{be:.{d}f}",
+        "🔒" if r.locked else "",
+    ]
+    return "| " + " | ".join(cells) + " |"
 
 
 def hedge_markdown(
     s: HedgeSummary, lang: str, at: datetime, zone_label: str = "", commentary: str | None = None
 ) -> str:
-    zh = lang == "zh"
-    out = [f"# {TITLES['hedge'][lang]} · {at:%Y-%m-%d %H:%M} {zone_label}".rstrip(), ""]
+    out = [f"# {label(lang, 'title_hedge')} · {at:%Y-%m-%d %H:%M} {zone_label}".rstrip(), ""]
     if s.empty:
-        out.append(
-            "当前没有持仓，今日也没有成交。" if zh else "No open positions and no deals today."
-        )
+        out.append(label(lang, "hedge_empty"))
         return "\n".join(out) + "\n"
-    head = (
-        "| 品种 | EA | 多单 | 多手数 | 多均价 | 空单 | 空手数 | 空均价 | 净手数 | 多浮动 | 空浮动 | 浮动合计 | 今日已实现 | 最大浮亏 | 保本价 | 锁仓 |"
-        if zh
-        else "| Symbol | EA | Buys | Buy lots | Buy avg | Sells | Sell lots | Sell avg | Net lots | Buy float | Sell float | Floating | Realised today | Largest loss | Break-even | Locked |"
-    )
-    out += [head, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for r in [*s.rows, *s.magic_rows]:
-        d = r.digits
-        be = r.break_even
-        out.append(
-            "| "
-            + " | ".join(
-                [
-                    r.symbol,
-                    "*" if r.magic is None else magic_name(r.magic, lang),
-                    str(r.buy.count),
-                    f"{r.buy.lots:.2f}",
-                    "—" if r.buy.avg_price is None else f"{r.buy.avg_price:.{d}f}",
-                    str(r.sell.count),
-                    f"{r.sell.lots:.2f}",
-                    "—" if r.sell.avg_price is None else f"{r.sell.avg_price:.{d}f}",
-                    f"{r.net_lots:+.2f}",
-                    money(r.buy.floating),
-                    money(r.sell.floating),
-                    money(r.floating),
-                    money(r.realised_today),
-                    money(r.largest_loss),
-                    "—" if be is None or be <= 0 else f"{be:.{d}f}",
-                    "🔒" if r.locked else "",
-                ]
-            )
-            + " |"
-        )
+    out += [
+        label(lang, "md_hedge_header"),
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    out += [_hedge_md_row(r, lang) for r in [*s.rows, *s.magic_rows]]
     out += [
         "",
-        f"**{'浮动合计' if zh else 'Floating'}**: {money(s.floating)} · "
-        f"**{'今日已实现' if zh else 'Realised today'}**: {money(s.realised_today)} · "
-        f"**{'余额' if zh else 'Balance'}**: {money(s.balance, False)} · "
-        f"**{'净值' if zh else 'Equity'}**: {money(s.equity, False)} · "
-        f"**{'保证金比例' if zh else 'Margin level'}**: {pct(s.margin_level)}",
+        f"**{label(lang, 'md_hedge_floating')}**: {_signed(s.floating)} · "
+        f"**{label(lang, 'md_hedge_realised')}**: {_signed(s.realised_today)} · "
+        f"**{label(lang, 'md_balance')}**: {money(s.balance)} · "
+        f"**{label(lang, 'md_equity')}**: {money(s.equity)} · "
+        f"**{label(lang, 'md_margin_level')}**: {pct(s.margin_level)}",
     ]
     if s.suggestions:
-        out += [
-            "",
-            "## 建议（仅供参考，不会自动执行）" if zh else "## Suggestions (never executed)",
-            "",
-        ]
+        out += ["", label(lang, "md_suggestions"), ""]
         out += [f"- {x.text(lang)}" for x in s.suggestions]
     if commentary:
-        out += ["", "## AI 点评" if zh else "## AI commentary", "", commentary.strip()]
+        out += ["", label(lang, "md_commentary"), "", commentary.strip()]
     return "\n".join(out) + "\n"
 
 
 _IMG = re.compile(r"^!\[([^\]]*)\]\(([^)\s]+)\)$")
+_STYLE = (
+    "body{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}"
+    "td{text-align:right}td:first-child{text-align:left}"
+)
+
+
+def _html_block(line: str) -> str | None:
+    """One line that is neither a table row nor a list item, as HTML (None: blank)."""
+    img = _IMG.match(line)
+    if img:
+        alt, src = (html.escape(x, quote=True) for x in img.groups())
+        return f'<p><img src="{src}" alt="{alt}" style="max-width:100%"></p>'
+    if line.startswith("## "):
+        return f"<h2>{html.escape(line[3:])}</h2>"
+    if line.startswith("# "):
+        return f"<h1>{html.escape(line[2:])}</h1>"
+    if not line:
+        return None
+    parts = html.escape(line).split("**")
+    return "<p>" + "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts)) + "</p>"
+
+
+class _HtmlBody:
+    """The body being written: rows of the table being read are held until it ends; a list
+    stays open until a line that is neither a list item nor a table row."""
+
+    def __init__(self) -> None:
+        self.body: list[str] = []
+        self.table: list[list[str]] = []
+        self.in_list = False
+
+    def table_row(self, line: str) -> None:
+        cells = [html.escape(c.strip().replace("\\|", "|")) for c in line.strip("|").split(" | ")]
+        if not all(set(c) <= set("-:") for c in cells):  # not the |---|---:| separator
+            self.table.append(cells)
+
+    def flush_table(self) -> None:
+        if not self.table:
+            return
+        self.body.append("<table>")
+        for i, cells in enumerate(self.table):
+            tag = "th" if i == 0 else "td"
+            self.body.append("<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>")
+        self.body.append("</table>")
+        self.table.clear()
+
+    def list_item(self, text: str) -> None:
+        if not self.in_list:
+            self.body.append("<ul>")
+            self.in_list = True
+        self.body.append(f"<li>{html.escape(text)}</li>")
+
+    def close_list(self) -> None:
+        if self.in_list:
+            self.body.append("</ul>")
+            self.in_list = False
+
+    def line(self, line: str) -> None:
+        if line.startswith("|"):
+            self.table_row(line)
+            return
+        self.flush_table()
+        if line.startswith("- "):
+            self.list_item(line[2:])
+            return
+        self.close_list()
+        block = _html_block(line)
+        if block is not None:
+            self.body.append(block)
 
 
 def markdown_to_html(md: str, title: str = "tradechat report") -> str:
     """A small renderer for the Markdown these functions write: headings, tables, lists,
     paragraphs. Everything is escaped."""
-    body: list[str] = []
-    table: list[list[str]] = []
-
-    def flush_table() -> None:
-        if not table:
-            return
-        body.append("<table>")
-        for i, cells in enumerate(table):
-            tag = "th" if i == 0 else "td"
-            body.append("<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>")
-        body.append("</table>")
-        table.clear()
-
-    in_list = False
+    doc = _HtmlBody()
     for raw in md.splitlines():
-        line = raw.rstrip()
-        if line.startswith("|"):
-            cells = [
-                html.escape(c.strip().replace("\\|", "|")) for c in line.strip("|").split(" | ")
-            ]
-            if all(set(c) <= set("-:") for c in cells):
-                continue
-            table.append(cells)
-            continue
-        flush_table()
-        if line.startswith("- "):
-            if not in_list:
-                body.append("<ul>")
-                in_list = True
-            body.append(f"<li>{html.escape(line[2:])}</li>")
-            continue
-        if in_list:
-            body.append("</ul>")
-            in_list = False
-        img = _IMG.match(line)
-        if img:
-            alt, src = (html.escape(x, quote=True) for x in img.groups())
-            body.append(f'<p><img src="{src}" alt="{alt}" style="max-width:100%"></p>')
-        elif line.startswith("## "):
-            body.append(f"<h2>{html.escape(line[3:])}</h2>")
-        elif line.startswith("# "):
-            body.append(f"<h1>{html.escape(line[2:])}</h1>")
-        elif line:
-            esc = html.escape(line)
-            parts = esc.split("**")
-            esc = "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
-            body.append(f"<p>{esc}</p>")
-    flush_table()
-    if in_list:
-        body.append("</ul>")
-    style = (
-        "body{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}"
-        "td{text-align:right}td:first-child{text-align:left}"
-    )
+        doc.line(raw.rstrip())
+    doc.flush_table()
+    doc.close_list()
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+        f"<style>{_STYLE}</style></head><body>\n" + "\n".join(doc.body) + "\n</body></html>\n"
     )

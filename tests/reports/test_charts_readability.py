@@ -13,6 +13,7 @@ from matplotlib.text import Text
 
 from reports import charts
 from reports.hedge import compute_hedge
+from reports.numbers import money
 from reports.periods import Period, TradingCalendar
 from reports.pnl import PnLReport, compute_pnl
 from store.snapshots import Snapshot
@@ -61,9 +62,10 @@ def test_money_formatter_adds_decimals_only_when_ticks_need_them() -> None:
     assert charts.tick_decimals([10_574.0, 10_574.25, 10_574.5]) == 2
     assert charts.tick_decimals([9_800.0, 10_000.0, 10_200.0]) == 0
     assert charts.tick_decimals([0.5, 1.0, 1.5]) == 1  # "0, 1, 2" would be wrong, not just alike
-    assert charts.money(-0.001, 2) == "0.00"  # never "-0.00"
-    assert charts.money(-0.4, 0) == "0"  # never "-0"
-    assert charts.money(1234.5, 2, signed=True) == "+1,234.50"
+    assert money(-0.001, decimals=2) == "0.00"  # never "-0.00"
+    assert money(-0.4, decimals=0) == "0"  # never "-0"
+    assert money(1234.5, decimals=2, signed=True, plus_zero=False) == "+1,234.50"
+    assert money(0.0, signed=True, plus_zero=False) == "0.00"  # a zero bar carries no sign
 
 
 def test_finished_period_without_snapshots_says_so_and_invents_no_equity() -> None:
@@ -157,13 +159,13 @@ def test_daily_bars_carry_signed_amounts_and_the_legend_states_the_colours() -> 
     texts = _texts(fig)
     for d, v in rep.daily:
         if v:  # a month of standing labels: whole units
-            assert charts.money(v, 0, signed=True) in texts, (d, v)
+            assert money(v, decimals=0, signed=True, plus_zero=False) in texts, (d, v)
     week = _month(["EURUSD"], range(3, 8), CAL.for_kind("weekly", date(2025, 3, 3)))
     week_texts = _texts(charts.daily_pnl_figure(week, "en"))
     assert len(week.daily) == 7
     for d, v in week.daily:
         if v:  # a week: cents
-            assert charts.money(v, 2, signed=True) in week_texts, (d, v)
+            assert money(v, decimals=2, signed=True, plus_zero=False) in week_texts, (d, v)
     assert "Profit (+)" in texts
     assert "Loss (-)" in texts
     colours = {p.get_facecolor()[:3] for p in _by_gid(fig, "bars")}
