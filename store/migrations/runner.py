@@ -1,0 +1,149 @@
+"""Brings the app database to the newest schema on start, with Alembic on the app's own async
+engine (Alembic's "connection sharing" recipe: its commands run inside `run_sync`).
+
+Three kinds of database arrive here:
+- empty (a new install): every revision runs from the first;
+- made by the first build, which ran `create_all` and knew nothing of Alembic: all of its
+  tables are there and there is no `alembic_version` table. It is stamped at the baseline
+  revision (its schema is exactly that revision's) and then upgraded like any other, so no row
+  is lost;
+- stamped by Alembic: upgraded from its revision — unless that revision is unknown to this
+  code, i.e. the database was migrated by a newer tradechat. Running old code on a newer schema
+  could write rows the newer code misreads, so that refuses to start.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+
+SCRIPT_LOCATION = Path(__file__).resolve().parent
+BASELINE_REVISION = "0001"
+VERSION_TABLE = "alembic_version"
+# The tables the first build's `create_all` made: frozen here, since the models move on.
+FIRST_BUILD_TABLES = frozenset(
+    {"audit_log", "confirmations", "prefs", "equity_snapshots", "subscriptions", "report_sent"}
+)
+
+
+class MigrationError(RuntimeError):
+    """The database cannot be brought to this code's schema; the message says why and what to
+    do. Raised before anything was changed."""
+
+
+class SchemaTooNewError(MigrationError):
+    def __init__(self, revision: str, head: str | None) -> None:
+        self.revision = revision
+        self.head = head
+        super().__init__(
+            f"the database schema is at revision {revision!r}, which this tradechat does not "
+            f"know (its newest is {head!r}): the database was upgraded by a newer tradechat. "
+            "Run that version again, or restore the backup taken before its upgrade."
+        )
+
+
+class UnrecognisedSchemaError(MigrationError):
+    def __init__(self, missing: frozenset[str]) -> None:
+        self.missing = missing
+        super().__init__(
+            "the database has some of tradechat's tables but not all of them and no "
+            f"{VERSION_TABLE} table (missing: {', '.join(sorted(missing))}), so its schema "
+            "cannot be told; point [database] url at a new database or restore a backup."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationResult:
+    """What `upgrade_to_head` found and left: revisions before (empty for a new or first-build
+    database) and after, and whether a first-build database was adopted (stamped)."""
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    adopted_first_build: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Alembic's configuration built in code (no alembic.ini at run time): the scripts next to
+    this module; `url` only for commands that open their own engine (the developer's tools)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(SCRIPT_LOCATION))
+    cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    if url is not None:
+        # ConfigParser interpolation: a literal % in a password is written %%
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str | None:
+    """The newest revision this code knows."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def current_revision(engine: AsyncEngine) -> tuple[str, ...]:
+    """The revisions the database is stamped with (empty: new or first-build database)."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(_stamped)
+
+
+async def upgrade_to_head(engine: AsyncEngine) -> MigrationResult:
+    """Adopt a first-build database, refuse one newer than this code, then upgrade to the
+    newest revision, all in one transaction. A database already at head is left untouched.
+
+    The few small script files Alembic reads here are read on the event loop: this runs once,
+    at start, before any other task exists."""
+    async with engine.begin() as conn:
+        result = await conn.run_sync(_migrate)
+    if result.adopted_first_build:
+        log.info("database made by the first build: stamped at revision %s", BASELINE_REVISION)
+    if result.changed:
+        log.info("database schema upgraded from %s to %s", result.before or "empty", result.after)
+    return result
+
+
+def _stamped(conn: Connection) -> tuple[str, ...]:
+    return tuple(MigrationContext.configure(conn).get_current_heads())
+
+
+def _migrate(conn: Connection) -> MigrationResult:
+    cfg = alembic_config()
+    cfg.attributes["connection"] = conn
+    script = ScriptDirectory.from_config(cfg)
+    before = _stamped(conn)
+    known = {rev.revision for rev in script.walk_revisions()}
+    for rev in before:
+        if rev not in known:
+            raise SchemaTooNewError(rev, script.get_current_head())
+    adopted = False
+    if not before and _is_first_build(conn):
+        command.stamp(cfg, BASELINE_REVISION)
+        adopted = True
+    if _stamped(conn) != tuple(script.get_heads()):
+        command.upgrade(cfg, "heads")
+    return MigrationResult(before=before, after=_stamped(conn), adopted_first_build=adopted)
+
+
+def _is_first_build(conn: Connection) -> bool:
+    """True for a database made by the first build's `create_all`; False for an empty one (or
+    one holding only other programs' tables)."""
+    tables = set(inspect(conn).get_table_names())
+    present = FIRST_BUILD_TABLES & tables
+    if not present:
+        return False
+    if present != FIRST_BUILD_TABLES:
+        raise UnrecognisedSchemaError(FIRST_BUILD_TABLES - present)
+    return True
