@@ -14,7 +14,9 @@ Three kinds of database arrive here:
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,15 +24,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger(__name__)
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 BASELINE_REVISION = "0001"
 VERSION_TABLE = "alembic_version"
+# pg_advisory_xact_lock key ("tradecha" in ASCII): one migrating process per database
+PG_LOCK_KEY = 0x7472616465636861
 # The tables the first build's `create_all` made: frozen here, since the models move on.
 FIRST_BUILD_TABLES = frozenset(
     {"audit_log", "confirmations", "prefs", "equity_snapshots", "subscriptions", "report_sent"}
@@ -102,17 +106,46 @@ async def current_revision(engine: AsyncEngine) -> tuple[str, ...]:
 
 async def upgrade_to_head(engine: AsyncEngine) -> MigrationResult:
     """Adopt a first-build database, refuse one newer than this code, then upgrade to the
-    newest revision, all in one transaction. A database already at head is left untouched.
+    newest revision, all in one transaction that holds the database's write lock, so that two
+    processes starting at once (`run` and a `report` from cron) migrate one after the other.
+    A database already at head is left untouched.
 
     The few small script files Alembic reads here are read on the event loop: this runs once,
     at start, before any other task exists."""
-    async with engine.begin() as conn:
+    # Alembic's `context` and `op` are module globals: two migrations interleaved on one
+    # event loop would run in each other's context
+    async with _in_process_lock(), engine.connect() as conn:
+        await _lock_database(conn)
         result = await conn.run_sync(_migrate)
+        await conn.commit()
     if result.adopted_first_build:
         log.info("database made by the first build: stamped at revision %s", BASELINE_REVISION)
     if result.changed:
         log.info("database schema upgraded from %s to %s", result.before or "empty", result.after)
     return result
+
+
+_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _in_process_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _LOCKS.get(loop)
+    if lock is None:
+        lock = _LOCKS[loop] = asyncio.Lock()
+    return lock
+
+
+async def _lock_database(conn: AsyncConnection) -> None:
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        # the driver begins transactions lazily and only before DML; an explicit IMMEDIATE
+        # begin takes the write lock now (others wait busy_timeout) and makes the DDL atomic
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif dialect == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
 
 
 def _stamped(conn: Connection) -> tuple[str, ...]:

@@ -5,7 +5,10 @@ tradechat refuses to start."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -243,3 +246,30 @@ async def test_downgrade_to_nothing_and_upgrade_again(tmp_path: Path) -> None:
         assert result.after == (head_revision(),)
     finally:
         await db.close()
+
+
+async def test_starts_racing_on_one_new_file_migrate_once(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "tradechat.sqlite")
+    dbs = await asyncio.gather(*(Database.open(url) for _ in range(3)))
+    for db in dbs:
+        await db.close()
+    assert _version_rows(tmp_path / "tradechat.sqlite") == [(head_revision(),)]
+
+
+def test_processes_starting_at_once_on_one_new_file_migrate_once(tmp_path: Path) -> None:
+    path = tmp_path / "tradechat.sqlite"
+    code = (
+        "import asyncio, sys\n"
+        "from store.db import Database, sqlite_url\n"
+        "async def main():\n"
+        "    db = await Database.open(sqlite_url(sys.argv[1]))\n"
+        "    await db.close()\n"
+        "asyncio.run(main())\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    errors = [p.communicate(timeout=60)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errors
+    assert _version_rows(path) == [(head_revision(),)]

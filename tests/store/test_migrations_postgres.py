@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -109,3 +111,22 @@ async def test_a_postgres_database_from_a_newer_tradechat_refuses_to_start(pg_ur
     await db.close()
     with pytest.raises(SchemaTooNewError, match="'0042'"):
         await Database.open(pg_url)
+
+
+def test_processes_starting_at_once_on_one_new_postgres_database_migrate_once(
+    pg_url: str,
+) -> None:
+    code = (
+        "import asyncio, sys\n"
+        "from store.db import Database\n"
+        "async def main():\n"
+        "    db = await Database.open(sys.argv[1])\n"
+        "    await db.close()\n"
+        "asyncio.run(main())\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, pg_url], stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    errors = [p.communicate(timeout=60)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
