@@ -6,6 +6,7 @@ tradechat refuses to start."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -29,7 +30,9 @@ from store.migrations import (
     alembic_config,
     current_revision,
     head_revision,
+    runner,
 )
+from store.migrations.runner import SCRIPT_LOCATION
 from store.prefs import PrefsStore
 from store.snapshots import SnapshotStore
 from store.subscriptions import SubscriptionStore
@@ -273,3 +276,40 @@ def test_processes_starting_at_once_on_one_new_file_migrate_once(tmp_path: Path)
     errors = [p.communicate(timeout=60)[1].decode() for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], errors
     assert _version_rows(path) == [(head_revision(),)]
+
+
+async def test_a_failing_revision_leaves_the_database_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _first_build_file(tmp_path / "tradechat.sqlite")
+    schema = _schema(path)
+    scripts = tmp_path / "migrations"
+    shutil.copytree(SCRIPT_LOCATION, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "9000_breaks.py").write_text(
+        '"""A revision that fails half-way."""\n'
+        "import sqlalchemy as sa\n"
+        "from alembic import op\n"
+        f"revision = '9000'\ndown_revision = {head_revision()!r}\n"
+        "branch_labels = None\ndepends_on = None\n"
+        "def upgrade():\n"
+        "    op.create_table('half', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "    with op.batch_alter_table('audit_log') as batch:\n"
+        "        batch.drop_column('detail')\n"
+        "    raise RuntimeError('half-way')\n"
+        "def downgrade():\n"
+        "    pass\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(runner, "SCRIPT_LOCATION", scripts)
+
+    with pytest.raises(RuntimeError, match="half-way"):
+        await Database.open(sqlite_url(path))
+    assert _schema(path) == schema
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("SELECT count(*) FROM audit_log").fetchone() == (2,)
+        assert "alembic_version" not in {
+            name for (name,) in con.execute("SELECT name FROM sqlite_master")
+        }
+    finally:
+        con.close()
