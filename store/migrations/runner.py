@@ -10,6 +10,10 @@ Three kinds of database arrive here:
 - stamped by Alembic: upgraded from its revision — unless that revision is unknown to this
   code, i.e. the database was migrated by a newer tradechat. Running old code on a newer schema
   could write rows the newer code misreads, so that refuses to start.
+
+Before revisions run on a SQLite file that already holds a schema, the file is copied beside
+itself (store/migrations/backup.py); a new database, a start with nothing to do and the mere
+stamping of a first-build database copy nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import asyncio
 import logging
 import weakref
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -27,6 +32,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from store.migrations.backup import backup_path, backup_sqlite, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +77,13 @@ class UnrecognisedSchemaError(MigrationError):
 @dataclass(frozen=True, slots=True)
 class MigrationResult:
     """What `upgrade_to_head` found and left: revisions before (empty for a new or first-build
-    database) and after, and whether a first-build database was adopted (stamped)."""
+    database) and after, whether a first-build database was adopted (stamped), and where the
+    database was copied to before revisions ran on it."""
 
     before: tuple[str, ...]
     after: tuple[str, ...]
     adopted_first_build: bool
+    backup: Path | None = None  # the copy of a SQLite file taken before revisions ran on it
 
     @property
     def changed(self) -> bool:
@@ -116,13 +125,31 @@ async def upgrade_to_head(engine: AsyncEngine) -> MigrationResult:
     # event loop would run in each other's context
     async with _in_process_lock(), engine.connect() as conn:
         await _lock_database(conn)
-        result = await conn.run_sync(_migrate)
+        plan = await conn.run_sync(_prepare)
+        backup = await _backup_before(engine, plan)
+        after = await conn.run_sync(_upgrade) if plan.pending else plan.stamped
         await conn.commit()
+    result = MigrationResult(
+        before=plan.before, after=after, adopted_first_build=plan.adopted, backup=backup
+    )
     if result.adopted_first_build:
         log.info("database made by the first build: stamped at revision %s", BASELINE_REVISION)
+    if result.backup is not None:
+        log.info("database copied to %s before the upgrade", result.backup)
     if result.changed:
         log.info("database schema upgraded from %s to %s", result.before or "empty", result.after)
     return result
+
+
+async def _backup_before(engine: AsyncEngine, plan: _Plan) -> Path | None:
+    """A copy of a SQLite file that holds a schema and is about to be upgraded: a revision that
+    turns out wrong must not cost the trader their confirmations and audit log."""
+    source = sqlite_file(engine.url)
+    if not (plan.pending and plan.stamped) or source is None:
+        return None
+    head = plan.heads[-1] if plan.heads else "head"
+    destination = backup_path(source, f"before-{head}", datetime.now(UTC))
+    return await asyncio.to_thread(backup_sqlite, source, destination)
 
 
 _LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
@@ -152,7 +179,20 @@ def _stamped(conn: Connection) -> tuple[str, ...]:
     return tuple(MigrationContext.configure(conn).get_current_heads())
 
 
-def _migrate(conn: Connection) -> MigrationResult:
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    before: tuple[str, ...]
+    stamped: tuple[str, ...]  # after adopting a first-build database
+    heads: tuple[str, ...]
+    adopted: bool
+
+    @property
+    def pending(self) -> bool:
+        return self.stamped != self.heads
+
+
+def _prepare(conn: Connection) -> _Plan:
+    """Refuse an unknown revision; stamp a first-build database at the baseline."""
     cfg = alembic_config()
     cfg.attributes["connection"] = conn
     script = ScriptDirectory.from_config(cfg)
@@ -161,13 +201,17 @@ def _migrate(conn: Connection) -> MigrationResult:
     for rev in before:
         if rev not in known:
             raise SchemaTooNewError(rev, script.get_current_head())
-    adopted = False
-    if not before and _is_first_build(conn):
+    adopted = not before and _is_first_build(conn)
+    if adopted:
         command.stamp(cfg, BASELINE_REVISION)
-        adopted = True
-    if _stamped(conn) != tuple(script.get_heads()):
-        command.upgrade(cfg, "heads")
-    return MigrationResult(before=before, after=_stamped(conn), adopted_first_build=adopted)
+    return _Plan(before, _stamped(conn), tuple(script.get_heads()), adopted)
+
+
+def _upgrade(conn: Connection) -> tuple[str, ...]:
+    cfg = alembic_config()
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "heads")
+    return _stamped(conn)
 
 
 def _is_first_build(conn: Connection) -> bool:

@@ -28,6 +28,8 @@ from store.migrations import (
     SchemaTooNewError,
     UnrecognisedSchemaError,
     alembic_config,
+    backup_path,
+    backup_sqlite,
     current_revision,
     head_revision,
     runner,
@@ -72,6 +74,24 @@ def _first_build_file(path: Path) -> Path:
     finally:
         con.close()
     return path
+
+
+def _with_next_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upgrade: str) -> None:
+    """The scripts of this code plus a revision 9000 after head whose upgrade() is `upgrade`:
+    what the next release will bring."""
+    scripts = tmp_path / "migrations"
+    shutil.copytree(SCRIPT_LOCATION, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "9000_next.py").write_text(
+        '"""The next release."""\n'
+        "import sqlalchemy as sa\n"
+        "from alembic import op\n"
+        f"revision = '9000'\ndown_revision = {head_revision()!r}\n"
+        "branch_labels = None\ndepends_on = None\n"
+        f"def upgrade():\n{upgrade}"
+        "def downgrade():\n    pass\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(runner, "SCRIPT_LOCATION", scripts)
 
 
 async def test_upgrade_of_an_empty_file_gives_exactly_the_models_schema(tmp_path: Path) -> None:
@@ -168,11 +188,13 @@ async def test_a_second_start_changes_nothing(tmp_path: Path) -> None:
         assert not result.changed
         assert not result.adopted_first_build
         assert result.before == result.after == (head_revision(),)
+        assert result.backup is None
         assert [e.detail for e in await AuditLog(again).entries()] == ["kept"]
     finally:
         await again.close()
     assert _schema(path) == schema
     assert _version_rows(path) == [(head_revision(),)]
+    assert not [p.name for p in tmp_path.iterdir() if ".before-" in p.name]
 
 
 async def test_a_database_from_a_newer_tradechat_refuses_to_start_naming_its_revision(
@@ -283,24 +305,14 @@ async def test_a_failing_revision_leaves_the_database_as_it_was(
 ) -> None:
     path = _first_build_file(tmp_path / "tradechat.sqlite")
     schema = _schema(path)
-    scripts = tmp_path / "migrations"
-    shutil.copytree(SCRIPT_LOCATION, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "9000_breaks.py").write_text(
-        '"""A revision that fails half-way."""\n'
-        "import sqlalchemy as sa\n"
-        "from alembic import op\n"
-        f"revision = '9000'\ndown_revision = {head_revision()!r}\n"
-        "branch_labels = None\ndepends_on = None\n"
-        "def upgrade():\n"
+    _with_next_revision(
+        tmp_path,
+        monkeypatch,
         "    op.create_table('half', sa.Column('id', sa.Integer, primary_key=True))\n"
         "    with op.batch_alter_table('audit_log') as batch:\n"
         "        batch.drop_column('detail')\n"
-        "    raise RuntimeError('half-way')\n"
-        "def downgrade():\n"
-        "    pass\n",
-        encoding="utf-8",
+        "    raise RuntimeError('half-way')\n",
     )
-    monkeypatch.setattr(runner, "SCRIPT_LOCATION", scripts)
 
     with pytest.raises(RuntimeError, match="half-way"):
         await Database.open(sqlite_url(path))
@@ -313,3 +325,67 @@ async def test_a_failing_revision_leaves_the_database_as_it_was(
         }
     finally:
         con.close()
+
+
+async def test_an_upgrade_with_revisions_to_run_copies_the_file_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _first_build_file(tmp_path / "tradechat.sqlite")
+    first_build = _schema(path)
+    _with_next_revision(
+        tmp_path,
+        monkeypatch,
+        "    with op.batch_alter_table('audit_log') as batch:\n"
+        "        batch.add_column(sa.Column('note', sa.Text, nullable=False, server_default=''))\n",
+    )
+    db = Database(sqlite_url(path))
+    try:
+        result = await db.migrate()
+    finally:
+        await db.close()
+    assert result.adopted_first_build
+    assert result.after == ("9000",)
+    assert result.backup is not None
+    assert result.backup.parent == tmp_path
+    assert result.backup.name.startswith("tradechat.before-9000-")
+    assert result.backup.suffix == ".sqlite"
+    # the copy is the database as it was: first-build schema, no stamp, every row
+    assert _schema(result.backup) == first_build
+    con = sqlite3.connect(result.backup)
+    try:
+        assert con.execute("SELECT count(*) FROM audit_log").fetchone() == (2,)
+    finally:
+        con.close()
+    # … and the database itself moved on with its rows
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("SELECT event, note FROM audit_log ORDER BY id").fetchall() == [
+            ("message", ""),
+            ("order", ""),
+        ]
+    finally:
+        con.close()
+    assert _version_rows(path) == [("9000",)]
+
+
+async def test_new_databases_and_adoptions_at_head_copy_nothing(tmp_path: Path) -> None:
+    new = await Database.open(sqlite_url(tmp_path / "new.sqlite"))
+    await new.close()
+    first = Database(sqlite_url(_first_build_file(tmp_path / "first.sqlite")))
+    try:
+        result = await first.migrate()
+    finally:
+        await first.close()
+    assert result.adopted_first_build
+    assert result.backup is None
+    assert not [p.name for p in tmp_path.iterdir() if ".before-" in p.name]
+
+
+def test_a_backup_never_overwrites_a_file(tmp_path: Path) -> None:
+    source = _first_build_file(tmp_path / "tradechat.sqlite")
+    taken = backup_path(source, "manual", datetime(2026, 12, 4, 1, 30, tzinfo=UTC))
+    assert taken == tmp_path / "tradechat.manual-20261204T013000Z.sqlite"
+    assert backup_sqlite(source, taken) == taken
+    assert _schema(taken) == _schema(source)
+    with pytest.raises(FileExistsError, match="exists"):
+        backup_sqlite(source, taken)
