@@ -1,5 +1,7 @@
-"""The first build's schema, exactly as its `Base.metadata.create_all` made it: the baseline
-that databases of the first build are stamped with (store/migrations/runner.py).
+"""first build
+
+The first build's schema, exactly as its `Base.metadata.create_all` made it: the baseline that
+databases of the first build are stamped with (store/migrations/runner.py).
 
 Revision ID: 0001
 Revises:
