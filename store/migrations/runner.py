@@ -1,7 +1,7 @@
 """Brings the app database to the newest schema on start, with Alembic on the app's own async
 engine (Alembic's "connection sharing" recipe: its commands run inside `run_sync`).
 
-Three kinds of database arrive here:
+The kinds of database that arrive here:
 - empty (a new install): every revision runs from the first;
 - made by the first build, which ran `create_all` and knew nothing of Alembic: all of its
   tables are there and there is no `alembic_version` table. It is stamped at the baseline
@@ -9,7 +9,9 @@ Three kinds of database arrive here:
   is lost;
 - stamped by Alembic: upgraded from its revision — unless that revision is unknown to this
   code, i.e. the database was migrated by a newer tradechat. Running old code on a newer schema
-  could write rows the newer code misreads, so that refuses to start.
+  could write rows the newer code misreads, so that refuses to start;
+- some of the first build's tables but not all, and no version table: nothing tells what its
+  schema is, so that refuses to start too, untouched.
 
 Before revisions run on a SQLite file that already holds a schema, the file is copied beside
 itself (store/migrations/backup.py); a new database, a start with nothing to do and the mere
