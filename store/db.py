@@ -1,6 +1,7 @@
 """The database: one async SQLAlchemy engine (SQLite file by default, PostgreSQL by URL).
 
-Each store module declares its tables on `Base`; `Database.create()` creates them all.
+Each store module declares its tables on `Base`; `Database.open()` brings the database to
+their schema through the migration scripts (store/migrations, docs/database.md).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+from store.migrations import MigrationResult, upgrade_to_head
 
 
 class Base(DeclarativeBase):
@@ -41,15 +44,18 @@ class Database:
         if url.startswith("sqlite") and ":///" in url:
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
         db = cls(url)
-        await db.create()
+        try:
+            await db.migrate()
+        except BaseException:
+            await db.close()
+            raise
         return db
 
-    async def create(self) -> None:
-        # import every table module so that Base knows them
-        import store.tables  # noqa: F401
-
-        async with self.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
+    async def migrate(self) -> MigrationResult:
+        """Upgrade to the newest schema (a no-op when already there); a first-build database
+        is adopted first. Raises `store.migrations.MigrationError` (a database newer than this
+        code, or one that cannot be told) before changing anything."""
+        return await upgrade_to_head(self.engine)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -1,0 +1,1 @@
+"""The revision scripts, oldest first by their four-digit ids (0001_first_build, …)."""
