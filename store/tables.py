@@ -1,4 +1,4 @@
-"""Imports every module that declares tables, so that `Database.create()` creates them all."""
+"""Imports every module that declares tables, so that their tables are in `Base.metadata` (Alembic compares the models with the migrations through it)."""
 
 import store.audit
 import store.confirmations
