@@ -33,8 +33,8 @@ from typing import Any, Literal
 
 import aiohttp
 from aiohttp import web
-
 from bot.render import render
+
 from bot.settings import Settings, secret
 from handlers.messages import Incoming, Outgoing, PlatformCaps, detect_lang
 

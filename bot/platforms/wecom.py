@@ -36,10 +36,10 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-
 from bot.render import Rendered, render, reply_code_line, split_message, text_size
-from bot.settings import Settings, secret
 from bot.wecom_crypto import WeComCryptoError, WXBizMsgCrypt
+
+from bot.settings import Settings, secret
 from handlers.messages import Image, Incoming, Outgoing, PlatformCaps, detect_lang
 
 log = logging.getLogger("tradechat.wecom")
