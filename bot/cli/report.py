@@ -7,14 +7,16 @@ from __future__ import annotations
 import re
 import sys
 from datetime import UTC, datetime
+from datetime import date as date_type
 from pathlib import Path
 
-from bot.report_factory import make_report_service
+from bot.build import ReportParts, build_report_parts
 from bot.settings import ConfigError, Settings
 from broker.errors import BrokerError
+from handlers.i18n import t
+from handlers.report_service import ReportAnswer
 from reports.periods import PeriodError, parse_report_date
 from reports.render import markdown_to_html
-from store.db import Database
 
 
 def _err(text: str) -> None:
@@ -31,54 +33,58 @@ async def run_report(settings: Settings, kind: str, date: str | None, out: str |
             _err(exc.text(lang))
             return 2
     try:
-        from bot.broker_factory import make_broker
-
-        broker = make_broker(settings)
+        parts = await build_report_parts(settings)
     except ConfigError as exc:
         _err(str(exc))
         return 2
-    db = await Database.open(settings.database_url)
     try:
         try:
-            await broker.connect()
+            await parts.broker.connect()
         except BrokerError as exc:
             _err(exc.text(lang))
             return 1
-        svc = make_report_service(settings, broker, db)
-        now = datetime.now(UTC)
-        if kind == "hedge" and day is not None and day != svc.calendar().trading_day(now):
-            print(
-                "（对冲汇报只反映当前持仓，--date 已忽略）"
-                if lang == "zh"
-                else "(the hedge summary shows what is open now; --date is ignored)"
-            )
-        ans = await svc.report(kind=kind, period=None, lang=lang, now=now, day=day)
-        print(ans.text)
-        if not ans.ok:
-            return 1
-        folder = Path(out) if out else settings.app.data_dir / "reports"
-        folder.mkdir(parents=True, exist_ok=True)
-        stem = f"{kind}-{_safe(ans.period_key or now.strftime('%Y%m%d-%H%M'))}"
-        md = ans.markdown
-        written: list[Path] = []
-        for img in ans.images:
-            p = folder / f"{stem}-{_safe(img.name)}"
-            p.write_bytes(img.data)
-            written.append(p)
-            md += f"\n![{img.caption or img.name}]({p.name})\n"
-        md_path = folder / f"{stem}.md"
-        md_path.write_text(md, encoding="utf-8")
-        html_path = folder / f"{stem}.html"
-        html = markdown_to_html(md, title=f"tradechat {kind} {ans.period_key}")
-        html_path.write_text(html, encoding="utf-8")
-        print(
-            ("已写入：" if lang == "zh" else "Written: ")
-            + ", ".join(str(p) for p in [md_path, html_path, *written])
-        )
-        return 0
+        return await _report(parts, settings, kind, day, out)
     finally:
-        await broker.close()
-        await db.close()
+        await parts.close()
+
+
+async def _report(
+    parts: ReportParts, settings: Settings, kind: str, day: date_type | None, out: str | None
+) -> int:
+    lang = settings.app.language
+    svc = parts.reports
+    now = datetime.now(UTC)
+    if kind == "hedge" and day is not None and day != svc.calendar().trading_day(now):
+        print(t(lang, "cli_report_hedge_date"))
+    ans = await svc.report(kind=kind, period=None, lang=lang, now=now, day=day)
+    print(ans.text)
+    if not ans.ok:
+        return 1
+    folder = Path(out) if out else settings.app.data_dir / "reports"
+    written = _write(
+        ans, folder, f"{kind}-{_safe(ans.period_key or now.strftime('%Y%m%d-%H%M'))}", kind
+    )
+    print(t(lang, "cli_report_written", paths=", ".join(str(p) for p in written)))
+    return 0
+
+
+def _write(ans: ReportAnswer, folder: Path, stem: str, kind: str) -> list[Path]:
+    """The report as Markdown and HTML next to its PNG charts; the paths written, documents
+    first."""
+    folder.mkdir(parents=True, exist_ok=True)
+    md = ans.markdown
+    images: list[Path] = []
+    for img in ans.images:
+        p = folder / f"{stem}-{_safe(img.name)}"
+        p.write_bytes(img.data)
+        images.append(p)
+        md += f"\n![{img.caption or img.name}]({p.name})\n"
+    md_path = folder / f"{stem}.md"
+    md_path.write_text(md, encoding="utf-8")
+    html_path = folder / f"{stem}.html"
+    html = markdown_to_html(md, title=f"tradechat {kind} {ans.period_key}")
+    html_path.write_text(html, encoding="utf-8")
+    return [md_path, html_path, *images]
 
 
 def _safe(name: str) -> str:

@@ -106,6 +106,7 @@ class _Progress:
     def __init__(self) -> None:
         self.done: list[object] = []
         self.position = 0
+        self.depth = 0  # > 0 while inside a `once` call: nested calls are part of it
 
 
 _progress: contextvars.ContextVar[_Progress | None] = contextvars.ContextVar(
@@ -118,13 +119,17 @@ async def once(call: Callable[[], Awaitable[T]]) -> T:
     earlier attempt is not made again (its result is reused), so a retry resumes where the
     delivery failed. Outside it (a push through `Fanout`), the call is simply made."""
     progress = _progress.get()
-    if progress is None:
+    if progress is None or progress.depth > 0:
         return await call()
     index = progress.position
     progress.position += 1
     if index < len(progress.done):
         return cast("T", progress.done[index])
-    result = await call()
+    progress.depth += 1
+    try:
+        result = await call()
+    finally:
+        progress.depth -= 1
     progress.done.append(result)
     return result
 

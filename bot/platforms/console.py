@@ -1,4 +1,4 @@
-"""`tradechat chat`: talk to the bot in this terminal — the embedded default.
+"""The console platform: talk to the bot in this terminal — the embedded default.
 
 The local user is platform "console", user "local", an admin. Buttons are shown as numbered
 choices (`[1] ✅ 确认  [2] ❌ 取消`); typing a bare number presses that button of the last
@@ -9,7 +9,11 @@ one message per line, echoes it and prints the answers, so it can be scripted:
 
     printf '余额\\n下单0.01手黄金\\n1\\n持仓\\n' | tradechat chat
 
-stdin is read on a daemon thread, so the event loop never blocks and Ctrl-C / EOF exit cleanly.
+It has the shape of every platform (`start`, `stop`, `send`, `caps`, `create`) and goes through
+the same plumbing (bot/platforms/base.py): lines are handled one after another, in order, and a
+push prints like an answer. stdin is read on a daemon thread, so the event loop never blocks and
+Ctrl-C / EOF exit cleanly; `tradechat run` opens it when stdin is a terminal, `tradechat chat`
+always.
 """
 
 from __future__ import annotations
@@ -20,21 +24,25 @@ import logging
 import re
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
+from bot.platforms.base import Handle, PlatformParts, Plumbing
 from bot.settings import Settings
-from handlers.messages import Button, Incoming, Outgoing
+from handlers.i18n import t
+from handlers.messages import Button, Incoming, Lang, Outgoing, PlatformCaps
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 USER = "local"
 _NUMBER = re.compile(r"^\s*\[?(\d{1,2})\]?\s*$")
+_EXIT = frozenset({"exit", "quit", "/exit", "/quit", "退出"})
 
-Handle = Callable[[Incoming], Awaitable[list[Outgoing]]]
+# Buttons are shown as numbered choices by the session itself, so they stay "native" here.
+CONSOLE_CAPS = PlatformCaps(buttons="native", max_text=1_000_000, image_mode="bytes", push="always")
 
 
 class ConsoleSession:
@@ -105,66 +113,100 @@ class ConsoleSession:
         return path
 
 
-def _start_reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
-    """Read stdin on a daemon thread (never blocks the loop, never blocks exit)."""
+def _start_reader(
+    loop: asyncio.AbstractEventLoop, lines: Iterable[str], on_line: Callable[[str | None], None]
+) -> None:
+    """Read `lines` (stdin) on a daemon thread (never blocks the loop, never blocks exit);
+    `on_line(None)` at the end."""
 
     def run() -> None:
         try:
-            for line in sys.stdin:
-                loop.call_soon_threadsafe(queue.put_nowait, line)
+            for line in lines:
+                loop.call_soon_threadsafe(on_line, line)
         except (OSError, ValueError):
             pass
         finally:
             with contextlib.suppress(RuntimeError):  # the loop may already be closed
-                loop.call_soon_threadsafe(queue.put_nowait, None)
+                loop.call_soon_threadsafe(on_line, None)
 
     threading.Thread(target=run, name="console-stdin", daemon=True).start()
 
 
-async def console_loop(
-    conversation: Any, settings: Settings, *, interactive: bool | None = None
-) -> int:
-    """Chat on stdin/stdout until EOF, "exit"/"quit" or Ctrl-C. Used by `chat` and `run`."""
-    tty = sys.stdin.isatty() if interactive is None else interactive
-    session = ConsoleSession(conversation.handle, settings.app.data_dir / "out")
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
-    _start_reader(asyncio.get_running_loop(), queue)
-    zh = settings.app.language == "zh"
-    if tty:
-        print(
-            "tradechat — 直接输入消息，“帮助”查看示例，exit 退出。"
-            if zh
-            else "tradechat — type a message, “help” for examples, exit to leave.",
-            flush=True,
-        )
-    while True:
-        if tty:
-            print("你> " if zh else "you> ", end="", flush=True)
-        line = await queue.get()
-        if line is None:
-            if tty:
-                print()
-            return 0
-        if line.strip().lower() in ("exit", "quit", "/exit", "/quit", "退出"):
-            return 0
-        if not tty and line.strip():
-            print(f"» {line.strip()}", flush=True)
-        await session.send(line)
+class ConsolePlatform:
+    """stdin lines in, printed answers out. Ends the process (`request_stop`) at EOF or when
+    the user types exit, after the answers to everything typed before."""
+
+    name = PLATFORM
+    caps = CONSOLE_CAPS
+
+    def __init__(
+        self,
+        handle: Handle,
+        out_dir: Path,
+        *,
+        lang: Lang = "zh",
+        request_stop: Callable[[], None] = lambda: None,
+        interactive: bool | None = None,
+        lines: Iterable[str] | None = None,
+        stream: TextIO | None = None,
+    ) -> None:
+        self.plumbing = Plumbing(self.name, handle)
+        self.session = ConsoleSession(self.plumbing.answer, out_dir, stream)
+        self._lang: Lang = lang
+        self._request_stop = request_stop
+        self._tty = sys.stdin.isatty() if interactive is None else interactive
+        self._lines = lines
+        self._closing = False
+
+    def _print(self, text: str, end: str = "\n") -> None:
+        print(text, end=end, file=self.session.stream, flush=True)
+
+    async def start(self) -> None:
+        if self._tty:
+            self._print(t(self._lang, "console_greeting"))
+            self._print(t(self._lang, "console_prompt"), end="")
+        lines = self._lines if self._lines is not None else sys.stdin
+        _start_reader(asyncio.get_running_loop(), lines, self._on_line)
+
+    async def stop(self) -> None:
+        self._closing = True
+        await self.plumbing.close()
+
+    async def send(self, chat_id: str, out: Outgoing) -> None:
+        """Print one message (a push, or an answer): printing is the one attempt."""
+        self.session.show(out)
+
+    def _on_line(self, line: str | None) -> None:
+        if self._closing:
+            return
+        if line is None or line.strip().lower() in _EXIT:
+            # after the answers to everything typed before
+            self._closing = True
+            self.plumbing.submit(USER, self._end)
+            return
+        self.plumbing.submit(USER, lambda: self._answer(line))
+
+    async def _answer(self, line: str) -> None:
+        if not self._tty and line.strip():
+            self._print(f"» {line.strip()}")
+        await self.session.send(line)
+        if self._tty:
+            self._print(t(self._lang, "console_prompt"), end="")
+
+    async def _end(self) -> None:
+        if self._tty:
+            self._print("")
+        self._request_stop()
 
 
-async def run_chat(settings: Settings) -> int:
-    """`tradechat chat`: the conversation of `tradechat run` without platforms or scheduler."""
-    from bot.app import build_app, close_app
-
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        app = await build_app(settings)
-    except Exception as exc:
-        print(f"tradechat: cannot start: {exc}", file=sys.stderr)
-        return 1
-    try:
-        return await console_loop(app.conversation, settings)
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        return 130
-    finally:
-        await close_app(app)
+def create(parts: PlatformParts, settings: Settings) -> ConsolePlatform | None:
+    """The console when `parts.console` says so (None: when stdin is a terminal)."""
+    wanted = sys.stdin.isatty() if parts.console is None else parts.console
+    if not wanted:
+        return None
+    return ConsolePlatform(
+        parts.handle,
+        settings.app.data_dir / "out",
+        lang=settings.app.language,
+        request_stop=parts.request_stop,
+    )
