@@ -87,7 +87,3 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return asyncio.run(run_app(settings))
     raise ValueError(f"unknown command {cmd!r}")  # argparse allows only the ones above
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,7 +5,8 @@
   (handlers/messages.py), translated from the app library's own errors, so that whoever retries
   knows whether trying again can help.
 - `Fanout`: how a push reaches a chat by platform name — one attempt, the classified error goes
-  back to the caller (handlers/pushes.py retries pushes and stops at a permanent error).
+  back to the caller (handlers/pushes.py retries pushes and stops at a permanent error); a
+  retried push of the same message resumes where it failed.
 - `Plumbing`: what each platform used to copy: the set of in-flight handler tasks, per-chat
   ordering (one chat's messages are handled and answered in order, different chats at the same
   time), and bounded retries of replies on temporary errors (honouring the app's
@@ -25,6 +26,7 @@ import asyncio
 import contextvars
 import logging
 import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -82,10 +84,19 @@ class Fanout:
     """The one way a push reaches a chat: by platform name, ONE attempt. The platform's
     classified error propagates to the caller (handlers/pushes.py retries temporary errors and
     stops at permanent ones); a broken platform never silences the others, because each push
-    is its own call."""
+    is its own call.
+
+    When a push fails with a temporary error part-way (the text went out, the chart did not),
+    pushing the same `Outgoing` object to the same chat again resumes at the part that failed,
+    so a retried push never repeats what already arrived."""
+
+    MAX_UNFINISHED = 256
 
     def __init__(self) -> None:
         self.platforms: dict[str, Platform] = {}
+        self._unfinished: OrderedDict[tuple[str, str, int], tuple[Outgoing, _Progress]] = (
+            OrderedDict()
+        )
 
     def add(self, platform: Platform) -> None:
         self.platforms[platform.name] = platform
@@ -94,7 +105,20 @@ class Fanout:
         target = self.platforms.get(platform)
         if target is None:
             raise LookupError(f"platform {platform!r} is not running")
-        await target.send(chat_id, out)
+        key = (platform, chat_id, id(out))
+        entry = self._unfinished.pop(key, None)
+        progress = entry[1] if entry is not None and entry[0] is out else _Progress()
+        progress.position = 0
+        token = _progress.set(progress)
+        try:
+            await target.send(chat_id, out)
+        except TemporaryPlatformError:
+            self._unfinished[key] = (out, progress)
+            while len(self._unfinished) > self.MAX_UNFINISHED:
+                self._unfinished.popitem(last=False)
+            raise
+        finally:
+            _progress.reset(token)
 
 
 # ---- resumable deliveries ---------------------------------------------------------------------

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app, close_app, make_platforms, sync_robot_subscriptions
+from bot.build import build_app, close_app, make_platforms, sync_robot_subscriptions
 from bot.settings import Settings
-from bot.wecom import ROBOT_CHAT
+from bot.platforms.wecom import ROBOT_CHAT
 from store.subscriptions import SubscriptionStore
 from tests.fakes.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN
 
@@ -32,9 +32,9 @@ def wecom_env(monkeypatch: pytest.MonkeyPatch) -> None:
 async def _robot_kinds(settings: Settings) -> list[str]:
     app = await build_app(settings)
     try:
-        for p in make_platforms(settings, app):
+        for p in make_platforms(app, console=False):
             app.fanout.add(p)  # not started: only its presence matters here
-        await sync_robot_subscriptions(settings, app)
+        await sync_robot_subscriptions(app)
         subs = await SubscriptionStore(app.db).list_for_chat("wecom", ROBOT_CHAT)
         return sorted(s.kind for s in subs)
     finally:

@@ -740,7 +740,7 @@ def tiny_png(width: int = 2, height: int = 1) -> bytes:
 
 def fast_platform(fake: FakeTelegram, handle: Any, listed: set[str], **overrides: Any) -> Any:
     """A `TelegramPlatform` pointed at `fake`, with test-sized poll, pacing and back-off."""
-    from bot.telegram import Pacer, TelegramPlatform
+    from bot.platforms.telegram import Pacer, TelegramPlatform
 
     kwargs: dict[str, Any] = {
         "token": fake.token,

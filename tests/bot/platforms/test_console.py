@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cmd_audit import SinceError, parse_since
-from bot.console import ConsoleSession
-from bot.conversation_factory import CONSOLE_USER
+from bot.cli.audit import SinceError, parse_since
+from bot.platforms.console import ConsoleSession
+from bot.build import CONSOLE_USER
 from handlers.auth import UserRule
 from tests.conftest import ChatWorld, conv_config
 
