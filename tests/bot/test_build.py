@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.build import build_app, close_app, make_platforms, sync_robot_subscriptions
-from bot.settings import Settings
 from bot.platforms.wecom import ROBOT_CHAT
+from bot.settings import Settings
 from store.subscriptions import SubscriptionStore
 from tests.fakes.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN
 

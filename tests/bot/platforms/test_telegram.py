@@ -58,12 +58,7 @@ class Script:
         if self.delay:
             await asyncio.sleep(self.delay)
         if inc.button_id is not None:
-            if inc.user_id != self.owner:
-                return [Outgoing("这不是你的确认。", kind="error")]
-            if inc.button_id in self.executed:
-                return [Outgoing("这条确认已处理过，不会重复执行。", kind="error")]
-            self.executed.append(inc.button_id)
-            return [Outgoing("✅ 已成交 #50001", edit_of=inc.message_id, kind="result")]
+            return self._press(inc, inc.button_id)
         text = inc.text or ""
         if text in ("余额", "/account"):
             return [Outgoing("余额 10,000.00 USD\n净值 10,000.00 USD")]
@@ -98,6 +93,14 @@ class Script:
         if text == "boom":
             raise RuntimeError("a bug")
         return [Outgoing(f"? {text}")]
+
+    def _press(self, inc: Incoming, button_id: str) -> list[Outgoing]:
+        if inc.user_id != self.owner:
+            return [Outgoing("这不是你的确认。", kind="error")]
+        if button_id in self.executed:
+            return [Outgoing("这条确认已处理过，不会重复执行。", kind="error")]
+        self.executed.append(button_id)
+        return [Outgoing("✅ 已成交 #50001", edit_of=inc.message_id, kind="result")]
 
 
 @pytest.fixture
