@@ -186,13 +186,6 @@ async def sync_robot_subscriptions(app: App) -> None:
             await store.remove("wecom", ROBOT_CHAT, kind)
 
 
-async def handle_text(app: App, text: str, *, user: str = "local") -> list[Outgoing]:
-    """Convenience for scripts and tests: one console message through the conversation."""
-    return await app.conversation.handle(
-        Incoming(platform="console", chat_id=user, user_id=user, text=text)
-    )
-
-
 # ---- `tradechat report` -------------------------------------------------------------------
 
 
