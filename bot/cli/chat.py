@@ -21,15 +21,15 @@ async def run_chat(settings: Settings) -> int:
         return 1
     stop = asyncio.Event()
     chat = console.create(platform_parts(app, console=True, request_stop=stop.set), settings)
+    if chat is None:  # `console=True` always makes one; closed all the same
+        await close_app(app)
+        return 1
     try:
-        if chat is None:  # pragma: no cover - `console=True` always makes one
-            return 1
         await chat.start()
         await stop.wait()
         return 0
     except (KeyboardInterrupt, asyncio.CancelledError):
         return 130
     finally:
-        if chat is not None:
-            await chat.stop()
+        await chat.stop()
         await close_app(app)

@@ -248,9 +248,10 @@ class Plumbing:
 
     async def retrying(self, attempt: Callable[[], Awaitable[T]], what: str = "send") -> T:
         """`attempt` (one delivery through `once` calls) until it works: temporary errors are
-        retried a bounded number of times, after the app's `retry_after` when it gave one and
-        with exponential back-off otherwise; a permanent error is raised at once. Raises the
-        last error after giving up."""
+        retried a bounded number of times, after the app's `retry_after` when it gave one (up
+        to `max_wait_s`; asked to wait longer, it gives up) and with exponential back-off
+        otherwise; a permanent error is raised at once. Raises the last error after giving
+        up."""
         token = _progress.set(_Progress())
         try:
             for n in range(1, self.attempts + 1):
@@ -260,10 +261,7 @@ class Plumbing:
                 try:
                     return await attempt()
                 except TemporaryPlatformError as exc:
-                    if n >= self.attempts:
-                        log.error(
-                            "%s: %s gave up after %d attempts: %s", self.platform, what, n, exc
-                        )
+                    if self._give_up(n, exc, what):
                         raise
                     delay = self._delay(n, exc)
                     log.warning("%s: %s: %s; retrying in %.1f s", self.platform, what, exc, delay)
@@ -272,9 +270,19 @@ class Plumbing:
         finally:
             _progress.reset(token)
 
+    def _give_up(self, attempt: int, exc: TemporaryPlatformError, what: str) -> bool:
+        if attempt >= self.attempts:
+            log.error("%s: %s gave up after %d attempts: %s", self.platform, what, attempt, exc)
+            return True
+        if exc.retry_after is not None and exc.retry_after > self.max_wait_s:
+            # trying sooner than the app allows only earns another refusal
+            log.error("%s: %s: %s; not waiting that long", self.platform, what, exc)
+            return True
+        return False
+
     def _delay(self, attempt: int, exc: TemporaryPlatformError) -> float:
         if exc.retry_after is not None:
-            return min(self.max_wait_s, max(0.0, float(exc.retry_after)))
+            return max(0.0, float(exc.retry_after))
         return min(self.max_wait_s, self.backoff_s * 2.0 ** (attempt - 1))
 
     async def reply(self, attempt: Callable[[], Awaitable[None]], chat_id: str) -> bool:

@@ -80,6 +80,16 @@ async def test_retry_honours_retry_after_and_backs_off_otherwise() -> None:
     assert sleeps.waited == [3, 1.0, 2.0]  # the app's 3 s, then 0.5 s · 2ⁿ
 
 
+async def test_retry_gives_up_when_told_to_wait_longer_than_the_answer_is_worth() -> None:
+    app, sleeps = App(), Sleeps()
+    plumbing = Plumbing("app", _nothing, attempts=5, max_wait_s=60, sleep=sleeps)
+    app.fail["c:hi"] = [temporary(retry_after=600)]
+    with pytest.raises(TemporaryPlatformError):
+        await plumbing.retrying(lambda: app.send("c", Outgoing("hi")))
+    assert app.calls == ["c:hi"]
+    assert sleeps.waited == []
+
+
 async def test_retry_stops_at_a_permanent_refusal() -> None:
     app, sleeps = App(), Sleeps()
     plumbing = Plumbing("app", _nothing, attempts=5, sleep=sleeps)
