@@ -57,3 +57,27 @@ async def test_group_robot_gets_nothing_without_its_webhook(
 ) -> None:
     monkeypatch.delenv("TRADECHAT_WECOM_ROBOT_WEBHOOK")
     assert await _robot_kinds(_settings(tmp_path, robot_reports=["daily"])) == []
+
+
+async def test_build_app_shares_one_of_each_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.build import App
+
+    monkeypatch.delenv("TRADECHAT_TELEGRAM_TOKEN", raising=False)
+    settings = Settings(app={"data_dir": tmp_path}, broker={"paper": {"demo_history_days": 0}})
+    app: App = await build_app(settings)
+    try:
+        # one broker, one database, one fan-out: every part gets the same ones
+        assert app.conversation.broker is app.broker
+        assert app.conversation.db is app.db
+        assert app.conversation.reports is app.reports
+        assert app.scheduler.pusher is app.fanout
+        assert app.scheduler.broker is app.broker
+        assert app.supervisor.broker is app.broker
+        assert app.conversation.parser is app.parser
+        # no chat app configured, no console asked for: no platform
+        assert make_platforms(app, console=False) == []
+        assert [p.name for p in make_platforms(app, console=True)] == ["console"]
+    finally:
+        await close_app(app)
