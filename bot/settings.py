@@ -41,7 +41,7 @@ class BrokerSettings(Section):
     terminal_path: str = ""
     login: int = 0
     server: str = ""
-    password_env: str = "TRADECHAT_MT5_PASSWORD"
+    password_env: str = "TRADECHAT_MT5_PASSWORD"  # noqa: S105 - a variable's name
     host: str = "127.0.0.1"
     port: int = Field(18812, ge=1, le=65535)
     timeout_ms: int = Field(60_000, ge=1000)
@@ -130,13 +130,13 @@ class AlertsSettings(Section):
 
 
 class TelegramSettings(Section):
-    token_env: str = "TRADECHAT_TELEGRAM_TOKEN"
+    token_env: str = "TRADECHAT_TELEGRAM_TOKEN"  # noqa: S105 - a variable's name
     api_base_url: str = "https://api.telegram.org/bot"
     api_file_url: str = "https://api.telegram.org/file/bot"
     webhook_url: str = ""
     listen_host: str = "127.0.0.1"
     listen_port: int = Field(8443, ge=1, le=65535)
-    secret_token_env: str = "TRADECHAT_TELEGRAM_WEBHOOK_SECRET"
+    secret_token_env: str = "TRADECHAT_TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
 
 
 class QQSettings(Section):
@@ -146,7 +146,7 @@ class QQSettings(Section):
     listen_port: int = Field(8080, ge=1, le=65535)
     path: str = "/onebot/v11/ws"
     forward_url: str = "ws://127.0.0.1:3001"
-    access_token_env: str = "TRADECHAT_QQ_ACCESS_TOKEN"
+    access_token_env: str = "TRADECHAT_QQ_ACCESS_TOKEN"  # noqa: S105 - a variable's name
     min_send_interval_s: float = Field(1.0, ge=0)
     action_timeout_s: float = Field(10.0, gt=0)
 
@@ -155,8 +155,8 @@ class WeComSettings(Section):
     enabled: bool = False
     corp_id: str = ""
     agent_id: int = 0
-    secret_env: str = "TRADECHAT_WECOM_SECRET"
-    token_env: str = "TRADECHAT_WECOM_TOKEN"
+    secret_env: str = "TRADECHAT_WECOM_SECRET"  # noqa: S105 - a variable's name
+    token_env: str = "TRADECHAT_WECOM_TOKEN"  # noqa: S105 - a variable's name
     aes_key_env: str = "TRADECHAT_WECOM_AES_KEY"
     api_base_url: str = "https://qyapi.weixin.qq.com"
     listen_host: str = "127.0.0.1"

@@ -168,13 +168,15 @@ def build_conversation(
     subscriptions: SubscriptionStore | None = None,
     symbol_aliases: dict[str, str] | None = None,
     clock: Callable[[], datetime] = _utcnow,
+    audit: AuditLog | None = None,
 ) -> Conversation:
-    """The conversation and all its parts, on one database: the composition root's one call."""
+    """The conversation and all its parts, on one database: the composition root's one call.
+    `audit` is the process's one audit log when the caller has it (pushes write to it too)."""
 
     def secs() -> float:
         return clock().timestamp()
 
-    audit = AuditLog(db)
+    audit = audit if audit is not None else AuditLog(db)
     trail = AuditTrail(audit)
     prefs = PrefsStore(db)
     read_only = ReadOnlySwitch(prefs, config.risk.read_only)

@@ -44,7 +44,9 @@ class FakeOneBot:
         self.access_token = access_token
         self.actions: list[Action] = []
         self.muted: set[str] = set()  # actions never answered (to exercise timeouts)
-        self.failures: dict[str, int] = {}  # action -> how many next calls fail
+        self.failures: dict[str, int] = {}  # action -> how many next calls fail (retcode 1200)
+        # action -> retcode every call is refused with (e.g. 1403: the bot may not post there)
+        self.refusals: dict[str, int] = {}
         self._ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse | None = None
         self._session: aiohttp.ClientSession | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -138,6 +140,9 @@ class FakeOneBot:
             self._changed.notify_all()
 
     def _answer(self, act: Action) -> dict[str, Any]:
+        if act.action in self.refusals:
+            retcode = self.refusals[act.action]
+            return {"status": "failed", "retcode": retcode, "data": None, "echo": act.echo}
         if self.failures.get(act.action, 0) > 0:
             self.failures[act.action] -= 1
             return {

@@ -415,34 +415,12 @@ class FakeTelegram:
         if ctype == "application/json":
             raw = await request.json()
         elif ctype.startswith("multipart/"):
-            reader = await request.multipart()
-            while True:
-                part = await reader.next()
-                if part is None:
-                    break
-                if not isinstance(part, BodyPartReader):
-                    continue
-                data = await part.read()
-                name = part.name or ""
-                if part.filename:
-                    files[name] = bytes(data)
-                else:
-                    raw[name] = bytes(data).decode("utf-8")
+            raw, files = await _read_multipart(request)
         elif request.can_read_body:
             form = await request.post()
             raw = {k: v for k, v in form.items() if isinstance(v, str)}
         raw.update(dict(request.query.items()))
-        params: dict[str, Any] = {}
-        for key, value in raw.items():
-            if isinstance(value, str):
-                if key in INT_FIELDS:
-                    with contextlib.suppress(ValueError):
-                        value = int(value)
-                elif key in JSON_FIELDS:
-                    value = json.loads(value)
-                elif key in BOOL_FIELDS:
-                    value = value == "true"
-            params[key] = value
+        params = {key: _typed(key, value) for key, value in raw.items()}
         # a file sent by attach:// reference keeps its field name in the JSON value
         for key, value in list(params.items()):
             if isinstance(value, str) and value.startswith("attach://"):
@@ -721,6 +699,39 @@ class FakeTelegram:
         return True
 
 
+async def _read_multipart(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+    raw: dict[str, Any] = {}
+    files: dict[str, bytes] = {}
+    reader = await request.multipart()
+    while True:
+        part = await reader.next()
+        if part is None:
+            return raw, files
+        if not isinstance(part, BodyPartReader):
+            continue
+        data = await part.read()
+        name = part.name or ""
+        if part.filename:
+            files[name] = bytes(data)
+        else:
+            raw[name] = bytes(data).decode("utf-8")
+
+
+def _typed(key: str, value: Any) -> Any:
+    """A form field as the Bot API would read it: ints, JSON, booleans."""
+    if not isinstance(value, str):
+        return value
+    if key in INT_FIELDS:
+        with contextlib.suppress(ValueError):
+            return int(value)
+        return value
+    if key in JSON_FIELDS:
+        return json.loads(value)
+    if key in BOOL_FIELDS:
+        return value == "true"
+    return value
+
+
 def tiny_png(width: int = 2, height: int = 1) -> bytes:
     """A valid PNG (8-bit greyscale) built by hand, for tests that need an image."""
 
@@ -740,7 +751,7 @@ def tiny_png(width: int = 2, height: int = 1) -> bytes:
 
 def fast_platform(fake: FakeTelegram, handle: Any, listed: set[str], **overrides: Any) -> Any:
     """A `TelegramPlatform` pointed at `fake`, with test-sized poll, pacing and back-off."""
-    from bot.telegram import Pacer, TelegramPlatform
+    from bot.platforms.telegram import Pacer, TelegramPlatform
 
     kwargs: dict[str, Any] = {
         "token": fake.token,

@@ -1,7 +1,7 @@
 """A small WeCom server on 127.0.0.1 (gettoken, message/send, media/upload,
 message/update_template_card, a group-robot webhook) and a callback driver that encrypts and
 signs like WeCom does. The driver's cryptography is written here on its own, from WeCom's
-description, so that the adapter's `bot.wecom_crypto` is checked against a second
+description, so that the adapter's `bot.platforms.wecom_crypto` is checked against a second
 implementation rather than against itself."""
 
 from __future__ import annotations

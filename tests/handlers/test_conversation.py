@@ -347,7 +347,7 @@ async def test_every_step_lands_in_the_audit_log(world: ChatWorld) -> None:
 
 
 async def test_factory_wires_settings_users_limits_and_subscriptions(world: ChatWorld) -> None:
-    from bot.conversation_factory import make_conversation
+    from bot.build import make_conversation
     from bot.settings import Settings
     from nlp.parser import IntentParser
     from nlp.rules import RuleParser

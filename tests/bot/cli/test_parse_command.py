@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cmd_parse import run_parse
-from bot.parser_factory import make_parser
+from bot.build import make_parser
+from bot.cli.parse import run_parse
 from bot.settings import Settings
 from nlp.intent import Intent
 from tests.fakes.fake_openai import FakeOpenAI, Reply

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cmd_report import run_report
+from bot.cli.report import run_report
 from bot.settings import Settings
 from tests.fakes.report_fixtures import png_size
 

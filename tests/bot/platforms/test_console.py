@@ -1,20 +1,24 @@
-"""The console chat: numbered buttons, scripted stdin through the real CLI, and `tradechat audit`."""
+"""The console platform: numbered buttons, lines handled in order through the shared plumbing,
+the end of input, and scripted stdin through the real CLI (with `tradechat audit` after it)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.cmd_audit import SinceError, parse_since
-from bot.console import ConsoleSession
-from bot.conversation_factory import CONSOLE_USER
+from bot.build import CONSOLE_USER
+from bot.platforms.base import PlatformParts
+from bot.platforms.console import ConsolePlatform, ConsoleSession, create
+from bot.settings import Settings
 from handlers.auth import UserRule
+from handlers.messages import Incoming, Outgoing
 from tests.conftest import ChatWorld, conv_config
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -112,12 +116,62 @@ def test_scripted_console_chat_trades_and_the_audit_log_shows_it(tmp_path: Path)
     assert "--since" in bad.stderr
 
 
-def test_since_accepts_relative_and_iso_times() -> None:
-    now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
-    assert parse_since("2h", now) == now - timedelta(hours=2)
-    assert parse_since("3d", now) == now - timedelta(days=3)
-    assert parse_since("30m", now) == now - timedelta(minutes=30)
-    assert parse_since("2026-11-01", now) == datetime(2026, 11, 1, tzinfo=UTC)
-    assert parse_since("2026-11-01T08:00+08:00", now) == datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
-    with pytest.raises(SinceError):
-        parse_since("soon", now)
+async def _console_run(world: ChatWorld, tmp_path: Path, lines: list[str]) -> str:
+    """The console platform over `lines` (as if piped into stdin) until it asks to stop."""
+    world.conv = await world.make(conv_config(users=(CONSOLE_USER,)))
+    stopped = asyncio.Event()
+    buf = io.StringIO()
+    console = ConsolePlatform(
+        world.conv.handle,
+        tmp_path / "out",
+        request_stop=stopped.set,
+        interactive=False,
+        lines=lines,
+        stream=buf,
+    )
+    await console.start()
+    try:
+        await asyncio.wait_for(stopped.wait(), 30)
+    finally:
+        await console.stop()
+    return buf.getvalue()
+
+
+async def test_console_platform_answers_lines_in_order_and_stops_at_the_end(
+    world: ChatWorld, tmp_path: Path
+) -> None:
+    out = await _console_run(world, tmp_path, ["余额\n", "下单0.01手黄金\n", "1\n", "1\n"])
+    # each line is echoed and answered before the next one is read as a button number
+    balance, buy = out.index("» 余额"), out.index("» 下单0.01手黄金")
+    assert balance < out.index("10,000.00") < buy
+    assert out.index("[1] 买入  [2] 卖出") < out.index("[1] ✅ 确认  [2] ❌ 取消")
+    assert "已成交" in out
+    assert len(world.orders_sent()) == 1
+
+
+async def test_console_platform_stops_at_exit_after_answering_what_came_before(
+    world: ChatWorld, tmp_path: Path
+) -> None:
+    out = await _console_run(world, tmp_path, ["余额\n", "exit\n", "持仓\n"])
+    assert "10,000.00" in out
+    assert "持仓" not in out  # nothing after exit is handled
+
+
+async def test_console_platform_prints_pushes(world: ChatWorld, tmp_path: Path) -> None:
+    buf = io.StringIO()
+    console = ConsolePlatform(world.conv.handle, tmp_path / "out", stream=buf, lines=[])
+    await console.send("local", Outgoing("📊 日报", kind="push"))
+    assert "📊 日报" in buf.getvalue()
+    assert console.caps.buttons == "native"  # shown as numbers by the console itself
+
+
+def test_console_is_created_when_asked_or_when_stdin_is_a_terminal(tmp_path: Path) -> None:
+    async def handle(inc: Incoming) -> list[Outgoing]:
+        return []
+
+    settings = Settings(app={"data_dir": tmp_path})
+    parts = PlatformParts(handle=handle, listed=lambda _p, _u: True)
+    assert create(replace(parts, console=False), settings) is None
+    made = create(replace(parts, console=True), settings)
+    assert isinstance(made, ConsolePlatform)
+    assert made.name == "console"

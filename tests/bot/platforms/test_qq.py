@@ -7,12 +7,28 @@ import asyncio
 import base64
 import itertools
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
 
-from bot.onebot import OneBotPlatform, OneBotTimeout, parse_cq, read_segments
-from handlers.messages import Button, Image, Incoming, Outgoing
+from bot.platforms.base import Fanout, PlatformParts
+from bot.platforms.qq import (
+    OneBotActionFailed,
+    OneBotNotConnected,
+    OneBotPlatform,
+    OneBotTimeout,
+    parse_cq,
+    read_segments,
+)
+from handlers.messages import (
+    Button,
+    Image,
+    Incoming,
+    Outgoing,
+    PermanentPlatformError,
+    TemporaryPlatformError,
+)
 from tests.fakes.fake_onebot import FakeOneBot
 
 TOKEN = "s3cret-token"
@@ -48,6 +64,11 @@ def platform(handler: Echo, **kw: object) -> OneBotPlatform:
     }
     opts.update(kw)
     return OneBotPlatform(handler, lambda uid: uid in LISTED, **opts)  # type: ignore[arg-type]
+
+
+def retried(bot: OneBotPlatform, chat_id: str, out: Outgoing) -> Any:
+    """A delivery through the reply plumbing's bounded retries (how answers go out)."""
+    return bot.plumbing.retrying(lambda: bot.send(chat_id, out))
 
 
 @pytest.fixture
@@ -184,8 +205,9 @@ async def test_unanswered_action_times_out_and_push_raises_after_retries() -> No
         await fake.dial(f"ws://127.0.0.1:{bot.bound_port}/onebot/v11/ws")
         assert await bot.wait_connected(5)
         fake.muted.add("send_private_msg")
-        with pytest.raises(OneBotTimeout):
-            await bot.send("private:20002", Outgoing("hello"))
+        with pytest.raises(TemporaryPlatformError) as info:
+            await retried(bot, "private:20002", Outgoing("hello"))
+        assert isinstance(info.value.__cause__, OneBotTimeout)
         assert len(fake.sends()) == 2
         fake.muted.clear()
         await bot.send("private:20002", Outgoing("again"))  # late answers do not confuse echo
@@ -198,16 +220,44 @@ async def test_unanswered_action_times_out_and_push_raises_after_retries() -> No
 async def test_failed_action_is_retried_once_and_then_succeeds(reverse) -> None:
     bot, fake, _echo = reverse
     fake.failures["send_group_msg"] = 1
-    await bot.send("group:30003", Outgoing("hi"))
+    await retried(bot, "group:30003", Outgoing("hi"))
     assert [a.action for a in fake.sends()] == ["send_group_msg", "send_group_msg"]
+
+
+async def test_push_is_one_attempt_and_a_busy_failure_is_temporary(reverse) -> None:
+    bot, fake, _echo = reverse
+    fanout = Fanout()
+    fanout.add(bot)
+    fake.failures["send_group_msg"] = 1
+    with pytest.raises(TemporaryPlatformError) as info:
+        await fanout.push("qq", "group:30003", Outgoing("hi"))
+    assert isinstance(info.value.__cause__, OneBotActionFailed)
+    assert len(fake.sends()) == 1
+
+
+async def test_refused_action_is_permanent_and_not_retried(reverse) -> None:
+    bot, fake, _echo = reverse
+    fake.refusals["send_group_msg"] = 1403  # e.g. muted in that group
+    with pytest.raises(PermanentPlatformError) as info:
+        await retried(bot, "group:30003", Outgoing("hi"))
+    assert isinstance(info.value.__cause__, OneBotActionFailed)
+    assert info.value.__cause__.retcode == 1403
+    assert len(fake.sends()) == 1
+
+
+async def test_a_chat_id_that_is_not_qq_is_permanent(reverse) -> None:
+    bot, _fake, _echo = reverse
+    with pytest.raises(PermanentPlatformError):
+        await bot.send("telegram:1", Outgoing("hi"))
 
 
 async def test_push_with_no_connection_raises() -> None:
     bot = platform(Echo(), send_attempts=2, retry_wait_s=0.05)
     await bot.start()
     try:
-        with pytest.raises(Exception, match="connection"):
-            await bot.send("private:20002", Outgoing("hello"))
+        with pytest.raises(TemporaryPlatformError, match="connection") as info:
+            await retried(bot, "private:20002", Outgoing("hello"))
+        assert isinstance(info.value.__cause__, OneBotNotConnected)
     finally:
         await bot.stop()
 
@@ -286,16 +336,17 @@ def test_mention_of_someone_else_stays_in_the_text() -> None:
     assert text == "@555 你好"
 
 
-def test_make_onebot_is_none_unless_enabled_and_reads_the_token_variable(
+def test_create_qq_is_none_unless_enabled_and_reads_the_token_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from bot.onebot import make_onebot
+    from bot.platforms.qq import create
     from bot.settings import Settings
 
-    assert make_onebot(Settings(), Echo(), lambda _u: True) is None
+    parts = PlatformParts(handle=Echo(), listed=lambda _p, _u: True)
+    assert create(parts, Settings()) is None
     monkeypatch.setenv("TRADECHAT_QQ_ACCESS_TOKEN", "tok")
     settings = Settings(qq={"enabled": True, "mode": "forward", "min_send_interval_s": 2.0})
-    bot = make_onebot(settings, Echo(), lambda _u: True)
+    bot = create(parts, settings)
     assert bot is not None
     assert bot.mode == "forward"
     assert bot.name == "qq"

@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import Fanout
-from bot.onebot import OneBotPlatform
+from bot.platforms.base import Fanout
+from bot.platforms.qq import OneBotPlatform
 from handlers.auth import UserRule
 from handlers.conversation import build_conversation
 from handlers.messages import Outgoing

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.render import render, reply_code_line, split_message, text_size
+from bot.platforms.render import render, reply_code_line, split_message, text_size
 from handlers.messages import Button, Image, Outgoing, PlatformCaps
 
 QQ = PlatformCaps(buttons="command", max_text=4500, image_mode="base64", push="always")

@@ -10,20 +10,30 @@ from typing import Any
 
 import pytest
 
-from bot.settings import Settings
-from bot.telegram import (  # the library's errors, as the adapter raises them
+from bot.platforms.base import Fanout, PlatformParts
+from bot.platforms.telegram import (  # the library's errors, as the adapter raises them
     COMMANDS,
     BadRequest,
+    Forbidden,
     InvalidToken,
     NetworkError,
     Pacer,
+    RetryAfter,
     TelegramPlatform,
+    create,
     fit_utf16,
-    make_telegram,
     to_html,
     utf16_len,
 )
-from handlers.messages import Button, Image, Incoming, Outgoing
+from bot.settings import Settings
+from handlers.messages import (
+    Button,
+    Image,
+    Incoming,
+    Outgoing,
+    PermanentPlatformError,
+    TemporaryPlatformError,
+)
 from tests.fakes.fake_telegram import FakeTelegram, fast_platform, png_size, tiny_png
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
@@ -48,12 +58,7 @@ class Script:
         if self.delay:
             await asyncio.sleep(self.delay)
         if inc.button_id is not None:
-            if inc.user_id != self.owner:
-                return [Outgoing("这不是你的确认。", kind="error")]
-            if inc.button_id in self.executed:
-                return [Outgoing("这条确认已处理过，不会重复执行。", kind="error")]
-            self.executed.append(inc.button_id)
-            return [Outgoing("✅ 已成交 #50001", edit_of=inc.message_id, kind="result")]
+            return self._press(inc, inc.button_id)
         text = inc.text or ""
         if text in ("余额", "/account"):
             return [Outgoing("余额 10,000.00 USD\n净值 10,000.00 USD")]
@@ -88,6 +93,14 @@ class Script:
         if text == "boom":
             raise RuntimeError("a bug")
         return [Outgoing(f"? {text}")]
+
+    def _press(self, inc: Incoming, button_id: str) -> list[Outgoing]:
+        if inc.user_id != self.owner:
+            return [Outgoing("这不是你的确认。", kind="error")]
+        if button_id in self.executed:
+            return [Outgoing("这条确认已处理过，不会重复执行。", kind="error")]
+        self.executed.append(button_id)
+        return [Outgoing("✅ 已成交 #50001", edit_of=inc.message_id, kind="result")]
 
 
 @pytest.fixture
@@ -336,12 +349,19 @@ async def test_slow_press_is_answered_before_the_result_arrives(tg: FakeTelegram
         await platform.stop()
 
 
-async def test_conversation_failure_becomes_a_polite_message(tg: FakeTelegram, bot: Any) -> None:
+async def test_a_handler_that_raises_is_logged_and_the_chat_goes_on(
+    tg: FakeTelegram, bot: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The conversation never raises (its own apology is in handlers/i18n.py); a handler that
+    # does is a bug: logged, no made-up answer, and the next message is answered as usual.
     alice = tg.user(ALICE)
     tg.send_text(alice, "boom")
+    tg.send_text(alice, "余额")
     sent = await tg.wait_sent(ALICE)
-    assert sent[0]["text"] == "抱歉，处理时出了问题，请稍后再试。"
+    assert len(sent) == 1
+    assert sent[0]["text"].startswith("余额")
     assert "Traceback" not in sent[0]["text"]
+    assert any("conversation raised" in r.getMessage() for r in caplog.records)
 
 
 async def test_command_menu_is_set_in_english_and_chinese(tg: FakeTelegram, bot: Any) -> None:
@@ -351,11 +371,16 @@ async def test_command_menu_is_set_in_english_and_chinese(tg: FakeTelegram, bot:
     assert tg.commands["zh"][0]["description"] == "当前持仓"
 
 
-async def test_pushed_report_survives_a_429_and_arrives(tg: FakeTelegram, bot: Any) -> None:
+def _retried(platform: TelegramPlatform, chat_id: str, out: Outgoing) -> Any:
+    """A delivery through the reply plumbing's bounded retries (how answers go out)."""
+    return platform.plumbing.retrying(lambda: platform.send(chat_id, out))
+
+
+async def test_reply_survives_a_429_and_arrives(tg: FakeTelegram, bot: Any) -> None:
     platform, _ = bot
     tg.private_chat(tg.user(ALICE))
     tg.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
-    await platform.send(str(ALICE), Outgoing("月报：+120.00 USD", kind="push"))
+    await _retried(platform, str(ALICE), Outgoing("月报：+120.00 USD", kind="push"))
     assert [m["text"] for m in tg.sent_to(ALICE)] == ["月报：+120.00 USD"]
     statuses = [c.status for c in tg.calls_of("sendMessage")]
     assert statuses == [429, 200]
@@ -363,36 +388,95 @@ async def test_pushed_report_survives_a_429_and_arrives(tg: FakeTelegram, bot: A
     assert gap >= 0.9  # retry_after was honoured (a lower bound, not a timing assertion)
 
 
-async def test_push_retries_5xx_and_network_errors(tg: FakeTelegram, bot: Any) -> None:
+async def test_reply_retries_5xx_and_resumes_at_the_call_that_failed(
+    tg: FakeTelegram, bot: Any
+) -> None:
     platform, _ = bot
     tg.private_chat(tg.user(ALICE))
     tg.fail("sendMessage", 502, "Bad Gateway")
     tg.fail("sendMessage", 500, "Internal Server Error")
     tg.fail("sendPhoto", 503, "Service Unavailable")
-    await platform.send(str(ALICE), Outgoing("日报", images=[Image(tiny_png(), "d.png")]))
+    await _retried(platform, str(ALICE), Outgoing("日报", images=[Image(tiny_png(), "d.png")]))
     assert [c.status for c in tg.calls_of("sendMessage")] == [502, 500, 200]
     assert [c.status for c in tg.calls_of("sendPhoto")] == [503, 200]
     assert len(tg.sent_to(ALICE)) == 2
 
 
-async def test_push_gives_up_after_bounded_attempts_and_raises(tg: FakeTelegram) -> None:
+async def test_reply_gives_up_after_bounded_attempts_and_raises(tg: FakeTelegram) -> None:
     platform = fast_platform(tg, Script(), {str(ALICE)}, max_attempts=3)
     await platform.start()
     try:
         tg.private_chat(tg.user(ALICE))
         tg.fail("sendMessage", 500, "Internal Server Error", times=5)
-        with pytest.raises(NetworkError):
-            await platform.send(str(ALICE), Outgoing("日报", kind="push"))
+        with pytest.raises(TemporaryPlatformError) as info:
+            await _retried(platform, str(ALICE), Outgoing("日报", kind="push"))
+        assert isinstance(info.value.__cause__, NetworkError)
         assert len(tg.calls_of("sendMessage")) == 3
     finally:
         await platform.stop()
 
 
-async def test_push_to_unknown_chat_is_not_retried(tg: FakeTelegram, bot: Any) -> None:
+async def test_reply_to_unknown_chat_is_not_retried(tg: FakeTelegram, bot: Any) -> None:
     platform, _ = bot
-    with pytest.raises(BadRequest):
-        await platform.send("424242", Outgoing("x"))
+    with pytest.raises(PermanentPlatformError) as info:
+        await _retried(platform, "424242", Outgoing("x"))
+    assert isinstance(info.value.__cause__, BadRequest)
     assert len(tg.calls_of("sendMessage")) == 1
+
+
+async def test_push_to_a_user_who_blocked_the_bot_is_permanent_and_not_retried(
+    tg: FakeTelegram, bot: Any
+) -> None:
+    platform, _ = bot
+    tg.private_chat(tg.user(ALICE))
+    fanout = Fanout()
+    fanout.add(platform)
+    tg.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", times=3)
+    with pytest.raises(PermanentPlatformError) as info:
+        await fanout.push("telegram", str(ALICE), Outgoing("日报", kind="push"))
+    assert isinstance(info.value.__cause__, Forbidden)
+    assert info.value.platform == "telegram"
+    assert len(tg.calls_of("sendMessage")) == 1  # Fanout makes one attempt
+    # … and the reply plumbing does not try a permanent refusal again either
+    assert not await platform.plumbing.reply(
+        lambda: platform.send(str(ALICE), Outgoing("x")), str(ALICE)
+    )
+    assert len(tg.calls_of("sendMessage")) == 2
+
+
+async def test_push_hitting_a_429_is_temporary_with_telegrams_retry_after(
+    tg: FakeTelegram, bot: Any
+) -> None:
+    platform, _ = bot
+    tg.private_chat(tg.user(ALICE))
+    fanout = Fanout()
+    fanout.add(platform)
+    tg.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
+    with pytest.raises(TemporaryPlatformError) as info:
+        await fanout.push("telegram", str(ALICE), Outgoing("日报", kind="push"))
+    assert isinstance(info.value.__cause__, RetryAfter)
+    assert info.value.retry_after == 7
+    assert len(tg.calls_of("sendMessage")) == 1  # one attempt: handlers/pushes.py retries
+    await fanout.push("telegram", str(ALICE), Outgoing("日报", kind="push"))
+    assert [m["text"] for m in tg.sent_to(ALICE)] == ["日报"]
+
+
+async def test_push_to_a_platform_that_is_not_running_is_a_lookup_error() -> None:
+    with pytest.raises(LookupError):
+        await Fanout().push("telegram", "1", Outgoing("x"))
+
+
+async def test_answers_keep_their_order_when_the_first_one_is_rate_limited(
+    tg: FakeTelegram, bot: Any
+) -> None:
+    alice = tg.user(ALICE)
+    tg.private_chat(alice)
+    tg.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    tg.send_text(alice, "echo first")
+    tg.send_text(alice, "echo second")
+    sent = await tg.wait_sent(ALICE, 2)
+    assert [m["text"] for m in sent] == ["first", "second"]
+    assert [c.status for c in tg.calls_of("sendMessage")] == [429, 200, 200]
 
 
 async def test_push_edit_of_a_vanished_message_sends_a_new_one(tg: FakeTelegram, bot: Any) -> None:
@@ -552,15 +636,16 @@ def test_fit_utf16_resplits_emoji_heavy_chunks() -> None:
     assert "\n".join(pieces) == text
 
 
-def test_make_telegram_needs_the_token_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_create_telegram_needs_the_token_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     async def handle(inc: Incoming) -> list[Outgoing]:
         return []
 
+    parts = PlatformParts(handle=handle, listed=lambda platform, user: True)
     monkeypatch.delenv("TRADECHAT_TELEGRAM_TOKEN", raising=False)
-    assert make_telegram(Settings(), handle, lambda u: True) is None
+    assert create(parts, Settings()) is None
     monkeypatch.setenv("MY_TG_TOKEN", "42:abc")
     settings = Settings(telegram={"token_env": "MY_TG_TOKEN", "api_base_url": "http://x/bot"})
-    platform = make_telegram(settings, handle, lambda u: True)
+    platform = create(parts, settings)
     assert isinstance(platform, TelegramPlatform)
     assert platform.app.bot.token == "42:abc"
     assert platform.app.bot.base_url == "http://x/bot42:abc"

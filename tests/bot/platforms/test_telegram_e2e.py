@@ -5,13 +5,14 @@ every `order_send` that reaches the terminal)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
-from bot.app import Fanout
+from bot.platforms.base import Fanout
 from handlers.conversation import build_conversation
-from handlers.messages import Outgoing
+from handlers.messages import Outgoing, TemporaryPlatformError
 from handlers.report_service import ReportConfig, ReportService
 from nlp.parser import IntentParser
 from nlp.rules import RuleParser
@@ -227,6 +228,24 @@ async def test_daily_report_in_chat_uploads_valid_png_charts(live: Live) -> None
         assert m["caption"]
 
 
+async def _push_until_delivered(
+    fanout: Fanout, platform: str, chat_id: str, out: Outgoing
+) -> list[TemporaryPlatformError]:
+    """What handlers/pushes.py does with a push: Fanout makes one attempt; a temporary error
+    is tried again (after `retry_after`), with the same message, which resumes where it
+    failed. Returns the errors it saw."""
+    seen: list[TemporaryPlatformError] = []
+    for _ in range(5):
+        try:
+            await fanout.push(platform, chat_id, out)
+        except TemporaryPlatformError as exc:
+            seen.append(exc)
+            await asyncio.sleep(exc.retry_after or 0.05)
+            continue
+        return seen
+    raise AssertionError(f"not delivered: {seen}")
+
+
 async def test_report_push_survives_a_429_and_arrives(live: Live) -> None:
     tom = live.tg.user(TOM, "Tom")
     await _trade_round_trip(live, tom)
@@ -240,8 +259,10 @@ async def test_report_push_survives_a_429_and_arrives(live: Live) -> None:
     live.tg.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
     live.tg.fail("sendPhoto", 502, "Bad Gateway")
 
-    await fanout.push("telegram", str(TOM), Outgoing(ans.text, images=ans.images, kind="push"))
+    out = Outgoing(ans.text, images=ans.images, kind="push")
+    failures = await _push_until_delivered(fanout, "telegram", str(TOM), out)
 
+    assert [f.retry_after for f in failures] == [1, None]  # the 429, then the 502
     new = live.tg.sent_to(TOM)[before:]
     assert new[0]["text"] == ans.text
     assert [m["photo_bytes"] for m in new[1:]] == [img.data for img in ans.images]

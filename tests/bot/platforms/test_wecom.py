@@ -12,8 +12,16 @@ from typing import Any
 
 import pytest
 
-from bot.wecom import ROBOT_CHAT, WeComApiError, WeComPlatform
-from handlers.messages import Button, Image, Incoming, Outgoing
+from bot.platforms.base import Fanout, PlatformParts
+from bot.platforms.wecom import ROBOT_CHAT, WeComApiError, WeComPlatform
+from handlers.messages import (
+    Button,
+    Image,
+    Incoming,
+    Outgoing,
+    PermanentPlatformError,
+    TemporaryPlatformError,
+)
 from tests.fakes.fake_wecom import (
     AES_KEY,
     AGENT_ID,
@@ -46,6 +54,11 @@ class Script:
             body = "\n".join(f"第{i}行：保证金 23.50 USD" for i in range(12))
             return [Outgoing(body, buttons=PREVIEW_BUTTONS)]
         return [Outgoing(f"收到：{inc.text}")]
+
+
+def retried(bot: WeComPlatform, chat_id: str, out: Outgoing) -> Any:
+    """A delivery through the reply plumbing's bounded retries (how answers go out)."""
+    return bot.plumbing.retrying(lambda: bot.send(chat_id, out))
 
 
 class Env:
@@ -153,9 +166,11 @@ async def test_wrong_secret_fails_the_push_with_the_wecom_error() -> None:
     )
     await bot.start()
     try:
-        with pytest.raises(WeComApiError) as info:
-            await bot.send("alice", Outgoing("hi"))
-        assert info.value.errcode == 40001
+        with pytest.raises(PermanentPlatformError) as info:
+            await retried(bot, "alice", Outgoing("hi"))
+        cause = info.value.__cause__
+        assert isinstance(cause, WeComApiError)
+        assert cause.errcode == 40001
     finally:
         await bot.stop()
         await fake.close()
@@ -163,11 +178,23 @@ async def test_wrong_secret_fails_the_push_with_the_wecom_error() -> None:
 
 async def test_busy_server_is_retried_within_bounds(env: Env) -> None:
     env.fake.busy_next = 2
-    await env.bot.send("alice", Outgoing("hi"))
+    await retried(env.bot, "alice", Outgoing("hi"))
     assert [c.text for c in env.fake.sends()] == ["hi"]
     env.fake.busy_next = 5
-    with pytest.raises(WeComApiError):
-        await env.bot.send("alice", Outgoing("again"))
+    with pytest.raises(TemporaryPlatformError) as info:
+        await retried(env.bot, "alice", Outgoing("again"))
+    assert isinstance(info.value.__cause__, WeComApiError)
+
+
+async def test_push_is_one_attempt_and_busy_is_temporary(env: Env) -> None:
+    fanout = Fanout()
+    fanout.add(env.bot)
+    env.fake.busy_next = 1
+    with pytest.raises(TemporaryPlatformError):
+        await fanout.push("wecom", "alice", Outgoing("hi"))
+    assert env.fake.sends() == []
+    await fanout.push("wecom", "alice", Outgoing("hi"))
+    assert [c.text for c in env.fake.sends()] == ["hi"]
 
 
 async def test_preview_becomes_a_button_card_and_a_press_confirms_and_greys_it(env: Env) -> None:
@@ -262,20 +289,21 @@ async def test_messages_of_one_user_are_answered_in_order(env: Env) -> None:
 def test_make_wecom_needs_enabled_ids_and_all_three_secrets(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from bot.platforms.wecom import create
     from bot.settings import Settings
-    from bot.wecom import make_wecom
 
+    parts = PlatformParts(handle=Script(), listed=lambda _p, _u: True)
     enabled = Settings(wecom={"enabled": True, "corp_id": CORP_ID, "agent_id": AGENT_ID})
-    assert make_wecom(Settings(), Script(), lambda _u: True) is None
+    assert create(parts, Settings()) is None
     for name in ("TRADECHAT_WECOM_SECRET", "TRADECHAT_WECOM_TOKEN", "TRADECHAT_WECOM_AES_KEY"):
         monkeypatch.delenv(name, raising=False)
-    assert make_wecom(enabled, Script(), lambda _u: True) is None  # secrets missing
+    assert create(parts, enabled) is None  # secrets missing
     monkeypatch.setenv("TRADECHAT_WECOM_SECRET", SECRET)
     monkeypatch.setenv("TRADECHAT_WECOM_TOKEN", TOKEN)
     monkeypatch.setenv("TRADECHAT_WECOM_AES_KEY", "short")
-    assert make_wecom(enabled, Script(), lambda _u: True) is None  # a bad key is named, not raised
+    assert create(parts, enabled) is None  # a bad key is named, not raised
     monkeypatch.setenv("TRADECHAT_WECOM_AES_KEY", AES_KEY)
-    bot = make_wecom(enabled, Script(), lambda _u: True)
+    bot = create(parts, enabled)
     assert bot is not None
     assert (bot.name, bot.corp_id, bot.agent_id) == ("wecom", CORP_ID, AGENT_ID)
 
@@ -293,7 +321,7 @@ async def test_run_starts_qq_and_wecom_together_from_settings(
 ) -> None:
     from types import SimpleNamespace
 
-    from bot.app import make_platforms
+    from bot.build import make_platforms
     from bot.settings import Settings
     from tests.fakes.fake_onebot import FakeOneBot
 
@@ -317,8 +345,8 @@ async def test_run_starts_qq_and_wecom_together_from_settings(
         },
     )
     script = Script()
-    app: Any = SimpleNamespace(conversation=SimpleNamespace(handle=script))
-    platforms = make_platforms(settings, app)
+    app: Any = SimpleNamespace(settings=settings, conversation=SimpleNamespace(handle=script))
+    platforms = make_platforms(app, console=False)
     assert [p.name for p in platforms] == ["qq", "wecom"]
     onebot = FakeOneBot()
     onebot.access_token = "qq-token"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.wecom_crypto import WeComCryptoError, WXBizMsgCrypt, signature
+from bot.platforms.wecom_crypto import WeComCryptoError, WXBizMsgCrypt, signature
 
 TOKEN = "QDG6eK"
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import Fanout
-from bot.wecom import WeComPlatform
+from bot.platforms.base import Fanout
+from bot.platforms.wecom import WeComPlatform
 from handlers.auth import UserRule
 from handlers.confirm import parse_button
 from handlers.conversation import build_conversation

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cmd_paper import run_demo_history
+from bot.cli.paper import run_demo_history
 from bot.settings import Settings
 from broker.paper import PaperTerminal, open_paper_terminal
 from broker.paper.demo import DemoHistoryExists, seed_demo_history

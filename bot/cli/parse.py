@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any, cast
 
-from bot.parser_factory import EngineName, llm_configured, make_parser
+from bot.build import EngineName, llm_configured, make_parser
 from bot.settings import Settings
 from nlp.intent import UNKNOWN
 from nlp.parser import IntentParser

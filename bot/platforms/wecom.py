@@ -31,20 +31,27 @@ import secrets
 import time
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from bot.render import Rendered, render, reply_code_line, split_message, text_size
+from bot.platforms.base import Handle, PlatformParts, Plumbing, once
+from bot.platforms.render import Rendered, render, reply_code_line, split_message, text_size
+from bot.platforms.wecom_crypto import WeComCryptoError, WXBizMsgCrypt
 from bot.settings import Settings, secret
-from bot.wecom_crypto import WeComCryptoError, WXBizMsgCrypt
-from handlers.messages import Image, Incoming, Outgoing, PlatformCaps, detect_lang
+from handlers.messages import (
+    Image,
+    Incoming,
+    Outgoing,
+    PermanentPlatformError,
+    PlatformCaps,
+    PlatformError,
+    TemporaryPlatformError,
+)
 
 log = logging.getLogger("tradechat.wecom")
-
-Handle = Callable[[Incoming], Awaitable[list[Outgoing]]]
 
 WECOM_CAPS = PlatformCaps(
     buttons="native", max_text=2048, image_mode="upload", push="always", text_unit="bytes"
@@ -68,6 +75,23 @@ class WeComApiError(Exception):
         super().__init__(f"{api}: errcode {errcode} {errmsg}".strip())
         self.errcode = errcode
         self.errmsg = errmsg
+
+
+def classify(exc: Exception) -> PlatformError:
+    """WeCom's answer as ours: "system busy" and rate limits (-1, 45009, 45033), HTTP 5xx / 429,
+    timeouts and connection errors are temporary; any other errcode (bad secret, bad agent,
+    content refused) and other HTTP 4xx are permanent."""
+    text = f"WeCom: {exc}"
+    if isinstance(exc, WeComApiError):
+        if exc.errcode in BUSY_ERRORS:
+            return TemporaryPlatformError(text, platform="wecom")
+        return PermanentPlatformError(text, platform="wecom")
+    if isinstance(exc, aiohttp.ClientResponseError) and exc.status < 500 and exc.status != 429:
+        return PermanentPlatformError(text, platform="wecom")
+    return TemporaryPlatformError(text, platform="wecom")  # 5xx, 429, timeouts, network
+
+
+_DELIVERY_ERRORS = (WeComApiError, aiohttp.ClientError, TimeoutError)
 
 
 @dataclasses.dataclass(slots=True)
@@ -101,8 +125,8 @@ class WeComPlatform:
         http_timeout_s: float = 15.0,
         replay_window_s: float = 3600.0,
     ) -> None:
-        self._handle = handle
         self._is_listed = is_listed
+        self.plumbing = Plumbing(self.name, handle, attempts=send_attempts, backoff_s=retry_wait_s)
         self.corp_id = corp_id
         self.agent_id = agent_id
         self._secret = secret
@@ -112,8 +136,6 @@ class WeComPlatform:
         self._port = listen_port
         self._path = path
         self._robot = robot_webhook or None
-        self._attempts = max(1, send_attempts)
-        self._retry_wait = retry_wait_s
         self._timeout = aiohttp.ClientTimeout(total=http_timeout_s)
         self._replay_window = replay_window_s
 
@@ -124,8 +146,6 @@ class WeComPlatform:
         self._token_lock = asyncio.Lock()
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._cards: OrderedDict[str, _Card] = OrderedDict()
-        self._user_locks: dict[str, asyncio.Lock] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
         self.bound_port: int | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -148,18 +168,14 @@ class WeComPlatform:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.plumbing.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
 
     async def idle(self) -> None:
         """Wait until every callback received so far has been answered (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.plumbing.idle()
 
     # ---- callback endpoint -------------------------------------------------------------------
 
@@ -205,7 +221,7 @@ class WeComPlatform:
         if self._already_seen(key):
             log.info("WeCom: duplicate callback %s ignored", key)
             return web.Response(text="")
-        self._spawn(self._dispatch(msg))
+        self.plumbing.spawn(self._dispatch(msg), "wecom-callback")
         return web.Response(text="")
 
     def _already_seen(self, key: str) -> bool:
@@ -219,11 +235,6 @@ class WeComPlatform:
             return True
         self._seen[key] = now
         return False
-
-    def _spawn(self, coro: Awaitable[Any]) -> None:
-        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _dispatch(self, msg: dict[str, str]) -> None:
         user = msg.get("FromUserName", "")
@@ -252,24 +263,15 @@ class WeComPlatform:
         else:
             log.debug("WeCom: %s/%s ignored", kind, msg.get("Event"))
             return
-        lock = self._user_locks.setdefault(user, asyncio.Lock())
-        async with lock:
-            try:
-                outs = await self._handle(inc)
-            except Exception:
-                log.exception("WeCom: the conversation failed on a message")
-                lang = detect_lang(inc.text)
-                sorry = (
-                    "出错了，请稍后再试。" if lang == "zh" else "Something went wrong; try again."
-                )
-                outs = [Outgoing(sorry, lang=lang, kind="error")]
+        async with self.plumbing.in_order(user):
+            outs = await self.plumbing.answer(inc)
             if inc.button_id is not None:
                 await self._close_card(msg, inc.button_id, outs)
             for out in outs:
-                try:
-                    await self._deliver(user, out)
-                except (WeComApiError, aiohttp.ClientError, TimeoutError) as exc:
-                    log.warning("WeCom: could not answer %s: %s", user, exc)
+                if not await self.plumbing.reply(
+                    lambda out=out: self._attempt(user, out),  # type: ignore[misc]
+                    user,
+                ):
                     return
 
     async def _close_card(self, msg: dict[str, str], key: str, outs: list[Outgoing]) -> None:
@@ -288,17 +290,24 @@ class WeComPlatform:
         }
         try:
             await self._api("message/update_template_card", json_body=body)
-        except (WeComApiError, aiohttp.ClientError, TimeoutError) as exc:
+        except _DELIVERY_ERRORS as exc:
             log.info("WeCom: card not updated: %s", exc)
 
     # ---- outgoing ----------------------------------------------------------------------------
 
     async def send(self, chat_id: str, out: Outgoing) -> None:
-        """Push one message (scheduler, alerts). Raises after bounded retries."""
-        if chat_id == ROBOT_CHAT:
-            await self._robot_send(out)
-        else:
-            await self._deliver(chat_id, out)
+        """Deliver one message, one attempt; raises `TemporaryPlatformError` or
+        `PermanentPlatformError` (`classify`)."""
+        await self._attempt(chat_id, out)
+
+    async def _attempt(self, chat_id: str, out: Outgoing) -> None:
+        try:
+            if chat_id == ROBOT_CHAT:
+                await self._robot_send(out)
+            else:
+                await self._deliver(chat_id, out)
+        except _DELIVERY_ERRORS as exc:
+            raise classify(exc) from exc
 
     async def _deliver(self, user: str, out: Outgoing) -> None:
         r = render(out, self.caps)
@@ -321,34 +330,44 @@ class WeComPlatform:
         if not fits:
             for text in r.texts:
                 await self._message(user, "text", {"content": text})
+        if await once(lambda: self._send_card(user, first, rest if fits else "", r)):
+            return []
+        # refused: the typed reply codes go out as text instead
+        if fits:
+            return render(out, dataclasses.replace(self.caps, buttons="command")).texts
+        line = reply_code_line(out.buttons, out.lang)
+        return split_message(line, self.caps.max_text, "bytes")
+
+    async def _send_card(self, user: str, title: str, body: str, r: Rendered) -> bool:
+        """Send the card and remember it (one step of a delivery: a retry does not send it
+        again). False when WeCom refuses the card."""
         task_id = f"tc{int(time.time())}{secrets.token_hex(6)}"
         card: dict[str, Any] = {
             "card_type": "button_interaction",
-            "main_title": {"title": (first if fits else _clip(first, CARD_TITLE_MAX)) or "✓"},
+            "main_title": {"title": _clip(title, CARD_TITLE_MAX) or "✓"},
             "task_id": task_id,
             "button_list": [
                 {"text": _clip(b.label, 10), "style": 1 if i == 0 else 2, "key": b.id}
                 for i, b in enumerate(r.buttons[:6])
             ],
         }
-        if fits and rest:
-            card["sub_title_text"] = rest
+        if body:
+            card["sub_title_text"] = body
         try:
             await self._message(user, "template_card", card)
         except WeComApiError as exc:
+            if exc.errcode in BUSY_ERRORS:
+                raise  # busy is not a refusal: the delivery is tried again
             log.warning("WeCom: card refused (%s); sending reply codes as text", exc)
-            if fits:
-                return render(out, dataclasses.replace(self.caps, buttons="command")).texts
-            line = reply_code_line(out.buttons, out.lang)
-            return split_message(line, self.caps.max_text, "bytes")
+            return False
         self._cards[task_id] = _Card(user, {b.id: b.label for b in r.buttons}, time.time())
         while len(self._cards) > 2000:
             self._cards.popitem(last=False)
-        return []
+        return True
 
     async def _message(self, user: str, msgtype: str, content: dict[str, Any]) -> dict[str, Any]:
         body = {"touser": user, "msgtype": msgtype, "agentid": self.agent_id, msgtype: content}
-        return await self._with_retries("message/send", json_body=body)
+        return await once(lambda: self._api("message/send", json_body=body))
 
     async def _upload(self, img: Image) -> str:
         def form() -> aiohttp.FormData:
@@ -356,30 +375,8 @@ class WeComPlatform:
             fd.add_field("media", img.data, filename=img.name, content_type="image/png")
             return fd
 
-        data = await self._with_retries("media/upload", form=form, query={"type": "image"})
+        data = await once(lambda: self._api("media/upload", form=form, query={"type": "image"}))
         return str(data["media_id"])
-
-    async def _with_retries(
-        self,
-        api: str,
-        *,
-        json_body: dict[str, Any] | None = None,
-        form: Callable[[], aiohttp.FormData] | None = None,
-        query: dict[str, str] | None = None,
-    ) -> dict[str, Any]:
-        for attempt in range(self._attempts):
-            try:
-                return await self._api(api, json_body=json_body, form=form, query=query)
-            except WeComApiError as exc:
-                if exc.errcode not in BUSY_ERRORS or attempt + 1 == self._attempts:
-                    raise
-                log.info("WeCom: %s busy (%s), retrying", api, exc.errcode)
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                if attempt + 1 == self._attempts:
-                    raise
-                log.info("WeCom: %s failed (%s), retrying", api, exc)
-            await asyncio.sleep(self._retry_wait * (attempt + 1))
-        raise AssertionError("unreachable")
 
     async def _api(
         self,
@@ -448,7 +445,7 @@ class WeComPlatform:
 
     async def _robot_send(self, out: Outgoing) -> None:
         if self._robot is None:
-            raise LookupError("no WeCom group-robot webhook is configured")
+            raise WeComApiError("webhook/send", -3, "no group-robot webhook is configured")
         r = render(out, ROBOT_CAPS)
         bodies: list[dict[str, Any]] = [
             {"msgtype": "text", "text": {"content": t}} for t in r.texts
@@ -465,26 +462,24 @@ class WeComPlatform:
                     },
                 }
             )
-        session = self._require_session()
         for body in bodies:
-            for attempt in range(self._attempts):
-                try:
-                    async with session.post(self._robot, json=body) as resp:
-                        resp.raise_for_status()
-                        data = await resp.json(content_type=None)
-                    code = int(data.get("errcode") or 0)
-                    if code != 0:
-                        raise WeComApiError("webhook/send", code, str(data.get("errmsg", "")))
-                    break
-                except (aiohttp.ClientError, TimeoutError, WeComApiError) as exc:
-                    retry = not isinstance(exc, WeComApiError) or exc.errcode in BUSY_ERRORS
-                    if not retry or attempt + 1 == self._attempts:
-                        raise
-                    await asyncio.sleep(self._retry_wait * (attempt + 1))
+            await once(lambda body=body: self._robot_post(body))  # type: ignore[misc]
+
+    async def _robot_post(self, body: dict[str, Any]) -> None:
+        if self._robot is None:
+            raise WeComApiError("webhook/send", -3, "no group-robot webhook is configured")
+        async with self._require_session().post(self._robot, json=body) as resp:
+            resp.raise_for_status()
+            data = await resp.json(content_type=None)
+        code = int(data.get("errcode") or 0)
+        if code != 0:
+            raise WeComApiError("webhook/send", code, str(data.get("errmsg", "")))
 
 
 def _fields(xml_text: str) -> dict[str, str]:
-    root = ET.fromstring(xml_text)  # signature-checked: from WeCom only
+    # Parsed only after its signature checked out (from WeCom), at most 1 MiB, and expat
+    # refuses entity-expansion bombs: no need for defusedxml.
+    root = ET.fromstring(xml_text)  # noqa: S314
     return {child.tag: (child.text or "").strip() for child in root}
 
 
@@ -505,9 +500,7 @@ def _clip_bytes(text: str, limit: int) -> str:
     return text
 
 
-def make_wecom(
-    settings: Settings, handle: Handle, is_listed: Callable[[str], bool]
-) -> WeComPlatform | None:
+def create(parts: PlatformParts, settings: Settings) -> WeComPlatform | None:
     """The WeCom platform from `[wecom]`, or None when it is not enabled (or its secrets are
     missing: then the error names the environment variables and the other platforms go on)."""
     wc = settings.wecom
@@ -524,8 +517,8 @@ def make_wecom(
         return None
     try:
         return WeComPlatform(
-            handle,
-            is_listed,
+            parts.handle,
+            parts.listed_on("wecom"),
             corp_id=wc.corp_id,
             agent_id=wc.agent_id,
             secret=values[wc.secret_env] or "",

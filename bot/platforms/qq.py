@@ -24,23 +24,30 @@ import hmac
 import itertools
 import json
 import logging
-import random
 import re
+import secrets
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import aiohttp
 from aiohttp import web
 
-from bot.render import render
+from bot.platforms.base import Handle, PlatformParts, Plumbing, once
+from bot.platforms.render import render
 from bot.settings import Settings, secret
-from handlers.messages import Incoming, Outgoing, PlatformCaps, detect_lang
+from handlers.messages import (
+    Incoming,
+    Outgoing,
+    PermanentPlatformError,
+    PlatformCaps,
+    PlatformError,
+    TemporaryPlatformError,
+)
 
 log = logging.getLogger("tradechat.qq")
 
-Handle = Callable[[Incoming], Awaitable[list[Outgoing]]]
 Segment = dict[str, Any]
 WS = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
 
@@ -48,7 +55,8 @@ QQ_CAPS = PlatformCaps(buttons="command", max_text=4500, image_mode="base64", pu
 
 
 class OneBotError(Exception):
-    """An action that did not go through; `send()` retries these a bounded number of times."""
+    """An action that did not go through; `send()` raises it as our `PlatformError`
+    (`classify`)."""
 
 
 class OneBotNotConnected(OneBotError):
@@ -63,6 +71,19 @@ class OneBotActionFailed(OneBotError):
     def __init__(self, action: str, retcode: int, message: str) -> None:
         super().__init__(f"{action} failed: retcode {retcode} {message}".strip())
         self.retcode = retcode
+
+
+def classify(exc: OneBotError) -> PlatformError:
+    """No connection and no answer in time are temporary; an action the implementation refuses
+    with an HTTP-like 4xx retcode (1400 bad request, 1401, 1403, 1404 unknown action) or as bad
+    parameters (100) or a dead session (104) is permanent; other failures (e.g. NapCat's 1200
+    while QQ is busy) are worth another try."""
+    text = f"QQ: {exc}"
+    if isinstance(exc, OneBotActionFailed) and (
+        1400 <= exc.retcode < 1500 or exc.retcode in (100, 104)
+    ):
+        return PermanentPlatformError(text, platform="qq")
+    return TemporaryPlatformError(text, platform="qq")
 
 
 # ---- message formats ------------------------------------------------------------------------
@@ -163,8 +184,8 @@ class OneBotPlatform:
         reconnect_delays_s: Sequence[float] = (1.0, 2.0, 5.0, 10.0, 30.0),
         ws_heartbeat_s: float = 30.0,
     ) -> None:
-        self._handle = handle
         self._is_listed = is_listed
+        self.plumbing = Plumbing(self.name, handle, attempts=send_attempts, backoff_s=retry_wait_s)
         self.mode = mode
         self._host = listen_host
         self._port = listen_port
@@ -175,8 +196,6 @@ class OneBotPlatform:
         self._interval = max(0.0, min_send_interval_s)
         self._jitter = max(0.0, send_jitter_s)
         self._action_timeout = action_timeout_s
-        self._attempts = max(1, send_attempts)
-        self._retry_wait = retry_wait_s
         self._reconnect_delays = tuple(reconnect_delays_s) or (1.0,)
         self._ws_heartbeat = ws_heartbeat_s
 
@@ -189,8 +208,7 @@ class OneBotPlatform:
         self._echo = itertools.count(1)
         self._send_lock = asyncio.Lock()
         self._next_send_at = 0.0
-        self._chat_locks: dict[str, asyncio.Lock] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._rng = secrets.SystemRandom()  # send jitter
         self._sent_ids: deque[str] = deque(maxlen=500)
         self._codes: OrderedDict[str, tuple[float, set[str]]] = OrderedDict()
         self._runner: web.AppRunner | None = None
@@ -230,10 +248,7 @@ class OneBotPlatform:
         for ws in {*self._event_sockets, *([self._api_ws] if self._api_ws else [])}:
             with contextlib.suppress(Exception):
                 await ws.close()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.plumbing.close()
         self._fail_pending(OneBotNotConnected("stopped"))
         if self._runner is not None:
             await self._runner.cleanup()
@@ -286,7 +301,8 @@ class OneBotPlatform:
         return ws
 
     async def _forward_loop(self) -> None:
-        assert self._session is not None
+        if self._session is None:
+            raise RuntimeError("QQ: forward mode started without a client session")
         failures = 0
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         while not self._stopping:
@@ -299,7 +315,7 @@ class OneBotPlatform:
                 ) as ws:
                     failures = 0
                     log.info("QQ: connected to OneBot at %s", self._forward_url)
-                    self._spawn(self._learn_self_id(), "onebot-login-info")
+                    self.plumbing.spawn(self._learn_self_id(), "onebot-login-info")
                     await self._serve(ws, api=True, events=True)
             except (aiohttp.ClientError, OSError) as exc:
                 log.warning("QQ: cannot reach OneBot at %s: %s", self._forward_url, exc)
@@ -325,7 +341,7 @@ class OneBotPlatform:
             self._api_ws = ws
             self._api_ready.set()
             if old is not None and old is not ws and not old.closed:
-                self._spawn(old.close(), "onebot-close-old")
+                self.plumbing.spawn(old.close(), "onebot-close-old")
         if events:
             self._event_sockets.add(ws)
         try:
@@ -373,13 +389,7 @@ class OneBotPlatform:
                 self.last_heartbeat = time.monotonic()
             return
         if post == "message":
-            self._spawn(self._on_message(ev), "onebot-message")
-
-    def _spawn(self, coro: Awaitable[Any], name: str) -> None:
-        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
-        task.set_name(name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            self.plumbing.spawn(self._on_message(ev), "onebot-message")
 
     # ---- incoming ----------------------------------------------------------------------------
 
@@ -424,31 +434,31 @@ class OneBotPlatform:
             message_id=message_id,
             mentioned=mentioned,
         )
-        lock = self._chat_locks.setdefault(chat, asyncio.Lock())
-        async with lock:  # one chat's messages are answered in order
-            try:
-                outs = await self._handle(incoming)
-            except Exception:
-                log.exception("QQ: the conversation failed on a message")
-                lang = detect_lang(text)
-                sorry = (
-                    "出错了，请稍后再试。" if lang == "zh" else "Something went wrong; try again."
-                )
-                outs = [Outgoing(sorry, lang=lang, kind="error")]
+        async with self.plumbing.in_order(chat):  # one chat's messages are answered in order
+            outs = await self.plumbing.answer(incoming)
             for n, out in enumerate(outs):
-                try:
-                    await self._deliver(
-                        chat, out, quote=message_id if is_group and n == 0 else None
-                    )
-                except OneBotError as exc:
-                    log.warning("QQ: could not answer in %s: %s", chat, exc)
+                quote = message_id if is_group and n == 0 else None
+                delivered = await self.plumbing.reply(
+                    lambda out=out, quote=quote: self._attempt(chat, out, quote=quote),  # type: ignore[misc]
+                    chat,
+                )
+                if not delivered:
                     return
 
     # ---- outgoing ----------------------------------------------------------------------------
 
     async def send(self, chat_id: str, out: Outgoing) -> None:
-        """Push one message (scheduler, alerts). Raises after bounded retries."""
-        await self._deliver(chat_id, out, quote=None)
+        """Deliver one message, one attempt; raises `TemporaryPlatformError` or
+        `PermanentPlatformError` (`classify`)."""
+        await self._attempt(chat_id, out, quote=None)
+
+    async def _attempt(self, chat_id: str, out: Outgoing, *, quote: str | None) -> None:
+        try:
+            await self._deliver(chat_id, out, quote=quote)
+        except OneBotError as exc:
+            raise classify(exc) from exc
+        except ValueError as exc:  # not a QQ chat id: no retry can fix that
+            raise PermanentPlatformError(f"QQ: {exc}", platform=self.name) from exc
 
     async def _deliver(self, chat_id: str, out: Outgoing, *, quote: str | None) -> None:
         kind, target = parse_chat_id(chat_id)
@@ -478,22 +488,9 @@ class OneBotPlatform:
         action = "send_private_msg" if kind == "private" else "send_group_msg"
         params: dict[str, Any] = {"message": segs}
         params["user_id" if kind == "private" else "group_id"] = target
-        last: OneBotError | None = None
-        for attempt in range(self._attempts):
-            if attempt:
-                await self.wait_connected(self._retry_wait)
-                await asyncio.sleep(self._retry_wait * random.uniform(0.5, 1.0))
-            try:
-                data = await self._throttled(action, params)
-            except OneBotError as exc:
-                last = exc
-                log.info("QQ: %s attempt %d failed: %s", action, attempt + 1, exc)
-                continue
-            if isinstance(data, dict) and data.get("message_id") is not None:
-                self._sent_ids.append(str(data["message_id"]))
-            return
-        assert last is not None
-        raise last
+        data = await once(lambda: self._throttled(action, params))
+        if isinstance(data, dict) and data.get("message_id") is not None:
+            self._sent_ids.append(str(data["message_id"]))
 
     async def _throttled(self, action: str, params: dict[str, Any]) -> Any:
         loop = asyncio.get_running_loop()
@@ -504,7 +501,7 @@ class OneBotPlatform:
             try:
                 return await self.call_action(action, params)
             finally:
-                gap = self._interval + random.uniform(0.0, self._jitter)
+                gap = self._interval + self._rng.uniform(0.0, self._jitter)
                 self._next_send_at = loop.time() + gap
 
     async def call_action(self, action: str, params: dict[str, Any]) -> Any:
@@ -532,9 +529,7 @@ class OneBotPlatform:
         return resp.get("data")
 
 
-def make_onebot(
-    settings: Settings, handle: Handle, is_listed: Callable[[str], bool]
-) -> OneBotPlatform | None:
+def create(parts: PlatformParts, settings: Settings) -> OneBotPlatform | None:
     """The QQ platform from `[qq]`, or None when it is not enabled."""
     qq = settings.qq
     if not qq.enabled:
@@ -546,8 +541,8 @@ def make_onebot(
             qq.access_token_env,
         )
     return OneBotPlatform(
-        handle,
-        is_listed,
+        parts.handle,
+        parts.listed_on("qq"),
         mode=qq.mode,
         listen_host=qq.listen_host,
         listen_port=qq.listen_port,

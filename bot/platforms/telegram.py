@@ -7,13 +7,16 @@ undoes them; no `run_polling`.
 
 - Text is sent in HTML parse mode; every character of our plain text is escaped, aligned tables
   go in `<pre>` so their columns line up on a phone; answers over 4096 characters are split on
-  line boundaries (shared `bot.render`).
+  line boundaries (shared `bot.platforms.render`).
 - ✅/❌ are an inline keyboard; a press is answered at once (answerCallbackQuery). When the
   conversation refuses a press (expired, foreign, already used) its words are the toast, not a
   new message; the preview is edited with the result and its keyboard removed.
-- Flood limits: every send waits for its turn (per chat and globally, `Pacer`); a 429 is retried
-  after Telegram's `retry_after`, 5xx and network errors with back-off, a bounded number of
-  times; `send()` raises after giving up so the scheduler records a failed push.
+- Flood limits: every Bot API call waits for its turn (per chat and globally, `Pacer`).
+  `send()` makes one attempt and raises our classified error (`classify`): a 429 is temporary
+  with Telegram's `retry_after`, 5xx and network errors are temporary, `Forbidden` (the user
+  blocked the bot), `BadRequest` and a bad token are permanent. Answers are retried by the
+  shared plumbing (`bot.platforms.base`), resuming at the call that failed; pushes by
+  handlers/pushes.py.
 - An unlisted user's /start gets only their numeric id and how to be added to [[users]]; in
   groups unlisted users are ignored.
 """
@@ -30,7 +33,6 @@ import re
 import secrets
 import time
 import warnings
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -64,14 +66,25 @@ from telegram.ext import (
     filters,
 )
 
-from bot.render import render
+from bot.platforms.base import Handle, PlatformParts, Plumbing, once
+from bot.platforms.render import render
 from bot.settings import Settings, secret
-from handlers.messages import Button, Incoming, Lang, Outgoing, PlatformCaps, split_text
+from handlers.i18n import t
+from handlers.messages import (
+    Button,
+    Incoming,
+    Lang,
+    Outgoing,
+    PermanentPlatformError,
+    PlatformCaps,
+    PlatformError,
+    TemporaryPlatformError,
+    split_text,
+)
 
 log = logging.getLogger("tradechat.telegram")
 
 T = TypeVar("T")
-Handle = Callable[[Incoming], Awaitable[list[Outgoing]]]
 
 MAX_TEXT = 4096  # characters after entity parsing (Telegram counts UTF-16 code units)
 MAX_CAPTION = 1024
@@ -80,52 +93,22 @@ MAX_CALLBACK_DATA = 64  # bytes
 
 # ---------------------------------------------------------------------------- words
 
-_START_UNKNOWN = {
-    "zh": (
-        "你的 Telegram 用户 ID 是 {uid}。\n"
-        "请让机器人的管理员在 settings.toml 中加入：\n"
-        '[[users]]\nplatform = "telegram"\nid = "{uid}"'
-    ),
-    "en": (
-        "Your Telegram user id is {uid}.\n"
-        "Ask the bot's owner to add this to settings.toml:\n"
-        '[[users]]\nplatform = "telegram"\nid = "{uid}"'
-    ),
-}
-_NOT_FOR_YOU = {"zh": "这个按钮不是给你的。", "en": "This button is not for you."}
-_GONE = {"zh": "这条确认已失效。", "en": "This confirmation is no longer valid."}
-_FAILED = {
-    "zh": "抱歉，处理时出了问题，请稍后再试。",
-    "en": "Sorry, something went wrong. Please try again later.",
-}
-
+# The command menu, in the order Telegram shows it; descriptions in handlers/i18n.py.
+MENU = (
+    "positions",
+    "orders",
+    "account",
+    "pnl",
+    "report",
+    "subscribe",
+    "quote",
+    "buy",
+    "sell",
+    "close",
+    "help",
+)
 COMMANDS: dict[Lang, list[tuple[str, str]]] = {
-    "en": [
-        ("positions", "Open positions"),
-        ("orders", "Pending orders"),
-        ("account", "Balance, equity and margin"),
-        ("pnl", "Profit and loss: today, week, month"),
-        ("report", "Report with charts: daily, weekly, monthly, hedge"),
-        ("subscribe", "Have a report pushed here, e.g. /subscribe daily"),
-        ("quote", "Price of a symbol, e.g. /quote XAUUSD"),
-        ("buy", "Buy, e.g. /buy XAUUSD 0.01"),
-        ("sell", "Sell, e.g. /sell EURUSD 0.1"),
-        ("close", "Close: /close TICKET, SYMBOL or all"),
-        ("help", "What I can do"),
-    ],
-    "zh": [
-        ("positions", "当前持仓"),
-        ("orders", "挂单列表"),
-        ("account", "余额、净值、保证金"),
-        ("pnl", "盈亏：今日、本周、本月"),
-        ("report", "带图表的报告：日报、周报、月报、对冲汇总"),
-        ("subscribe", "订阅推送到本聊天，例如 /subscribe daily"),
-        ("quote", "报价，例如 /quote XAUUSD"),
-        ("buy", "买入，例如 /buy XAUUSD 0.01"),
-        ("sell", "卖出，例如 /sell EURUSD 0.1"),
-        ("close", "平仓：/close 单号、品种或 all"),
-        ("help", "我能做什么"),
-    ],
+    lang: [(c, t(lang, f"tg_menu_{c}")) for c in MENU] for lang in ("en", "zh")
 }
 
 _REPORTISH = re.compile(r"report|chart|报告|报表|图表|日报|周报|月报|汇报", re.IGNORECASE)
@@ -208,6 +191,23 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
     return float(value)
+
+
+def classify(exc: TelegramError) -> PlatformError:
+    """The library's error as ours. PTB makes `BadRequest` a `NetworkError`, so the refusals
+    are checked first: a blocked bot (403), a bad request (400), a bad token or a chat that
+    moved is permanent; a 429 (with its `retry_after`), 5xx, timeouts and network trouble are
+    temporary."""
+    text = f"Telegram: {exc}"
+    if isinstance(exc, RetryAfter):
+        return TemporaryPlatformError(
+            text, platform="telegram", retry_after=retry_after_seconds(exc)
+        )
+    if isinstance(exc, (Forbidden, BadRequest, InvalidToken, ChatMigrated)):
+        return PermanentPlatformError(text, platform="telegram")
+    if isinstance(exc, NetworkError):  # 5xx, TimedOut, connection errors
+        return TemporaryPlatformError(text, platform="telegram")
+    return TemporaryPlatformError(text, platform="telegram")  # anything else: bounded retries
 
 
 class Pacer:
@@ -294,7 +294,6 @@ class TelegramPlatform:
         callback_wait_s: float = 1.0,
         reconnect_delays_s: tuple[float, ...] = (5, 10, 20, 30, 60),
     ) -> None:
-        self._handle_fn = handle
         self._is_listed = is_listed
         self._webhook_url = webhook_url
         self._listen_host = listen_host
@@ -304,13 +303,10 @@ class TelegramPlatform:
         self.default_lang: Lang = default_lang
         self._poll_timeout = dt.timedelta(seconds=poll_timeout_s)
         self.pacer = pacer or Pacer()
-        self._max_attempts = max(1, max_attempts)
-        self._backoff_s = backoff_s
         self._action_delay_s = action_delay_s
         self._callback_wait_s = callback_wait_s
         self._reconnect_delays = reconnect_delays_s
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.plumbing = Plumbing(self.name, handle, attempts=max_attempts, backoff_s=backoff_s)
         self._running = False
         self._connected = False
         self.username = ""
@@ -342,15 +338,11 @@ class TelegramPlatform:
             raise
         except TelegramError as exc:
             log.warning("Telegram not reachable (%s); retrying in the background", exc)
-            self._spawn(self._reconnect())
+            self.plumbing.spawn(self._reconnect(), "telegram-reconnect")
 
     async def stop(self) -> None:
         self._running = False
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self.plumbing.close()
         app = self.app
         try:
             if app.updater is not None and app.updater.running:
@@ -367,7 +359,8 @@ class TelegramPlatform:
         await self._set_commands()
         await self.app.start()
         updater = self.app.updater
-        assert updater is not None
+        if updater is None:  # the builder always makes one; None only when told not to
+            raise RuntimeError("the Telegram application has no updater")
         if self._webhook_url:
             path = urlsplit(self._webhook_url).path.lstrip("/")
             await updater.start_webhook(
@@ -425,9 +418,16 @@ class TelegramPlatform:
 
     # ------------------------------------------------------------------ outgoing
     async def send(self, chat_id: str, out: Outgoing) -> None:
-        """Deliver one message (scheduled pushes). Flood-paced; 429 / 5xx / network errors are
-        retried; raises the last error after giving up."""
-        await self._deliver(_chat_key(chat_id), out)
+        """Deliver one message, one attempt (flood-paced): a 429 raises
+        `TemporaryPlatformError` with Telegram's `retry_after`, 5xx and network errors a
+        temporary one, a blocked bot, a bad request or a gone chat a permanent one."""
+        await self._attempt(_chat_key(chat_id), out)
+
+    async def _attempt(self, chat_id: int | str, out: Outgoing) -> None:
+        try:
+            await self._deliver(chat_id, out)
+        except TelegramError as exc:
+            raise classify(exc) from exc
 
     async def _deliver(self, chat_id: int | str, out: Outgoing) -> None:
         rendered = render(out, self.caps)
@@ -465,61 +465,37 @@ class TelegramPlatform:
     ) -> bool:
         """Edit a message in place (no markup = keyboard removed). False when it cannot be
         edited any more (deleted, too old), so the caller sends a new message instead."""
-        try:
-            await self._call(
-                chat_id,
-                lambda: self.app.bot.edit_message_text(
+
+        async def edit() -> bool:
+            await self.pacer.wait(chat_id)
+            try:
+                await self.app.bot.edit_message_text(
                     body,
                     chat_id=chat_id,
                     message_id=message_id,
                     parse_mode=ParseMode.HTML,
                     reply_markup=kb,
-                ),
-            )
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return True
-            log.info("could not edit message %s in %s: %s", message_id, chat_id, exc.message)
-            return False
-        return True
+                )
+            except BadRequest as exc:
+                if "not modified" in exc.message.lower():
+                    return True
+                log.info("could not edit message %s in %s: %s", message_id, chat_id, exc.message)
+                return False
+            return True
+
+        return await once(edit)
 
     async def _call(self, chat_id: int | str, make: Callable[[], Awaitable[T]]) -> T:
-        """One Bot API call, paced and retried: 429 after `retry_after`, 5xx / network errors
-        with exponential back-off; bad requests and forbidden chats are not retried."""
-        attempt = 0
-        while True:
-            attempt += 1
+        """One Bot API call of a delivery, paced; made once per delivery even when the
+        delivery is retried (`once`)."""
+
+        async def paced() -> T:
             await self.pacer.wait(chat_id)
-            try:
-                return await make()
-            except RetryAfter as exc:
-                delay = retry_after_seconds(exc)
-                error: TelegramError = exc
-            except (BadRequest, Forbidden, InvalidToken, ChatMigrated):
-                raise
-            except NetworkError as exc:  # 5xx, timeouts, connection errors
-                delay = self._backoff_s * 2 ** (attempt - 1)
-                error = exc
-            if attempt >= self._max_attempts:
-                log.error("Telegram gave up after %d attempts: %s", attempt, error)
-                raise error
-            log.warning("Telegram: %s; retrying in %.1f s", error, delay)
-            await asyncio.sleep(delay)
+            return await make()
+
+        return await once(paced)
 
     # ------------------------------------------------------------------ incoming
-    def _lock(self, chat_id: str) -> asyncio.Lock:
-        lock = self._locks.get(chat_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[chat_id] = lock
-        return lock
-
-    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
     async def _chat_action(self, chat_id: int, action: str) -> None:
         """Show "typing…" / "uploading photo…" while an answer takes longer than a moment; the
         action lasts ~5 s on Telegram, so it is repeated until cancelled."""
@@ -535,9 +511,9 @@ class TelegramPlatform:
         """The conversation's answer, with a chat action showing while it takes a while.
         Callers hold the chat's lock."""
         action = ChatAction.UPLOAD_PHOTO if _REPORTISH.search(hint) else ChatAction.TYPING
-        indicator = self._spawn(self._chat_action(chat_id, action))
+        indicator = self.plumbing.spawn(self._chat_action(chat_id, action), "telegram-action")
         try:
-            return await self._handle(incoming)
+            return await self.plumbing.answer(incoming)
         finally:
             indicator.cancel()
 
@@ -583,7 +559,7 @@ class TelegramPlatform:
         if not listed and is_group:
             return  # in groups the bot acts only for listed users
         if not listed and text.split(" ", 1)[0].lower() == "/start":
-            out = Outgoing(_START_UNKNOWN[lang].format(uid=user.id), lang=lang)
+            out = Outgoing(t(lang, "tg_start_unknown", uid=user.id), lang=lang)
             await self._reply(chat.id, out)
             return
         incoming = Incoming(
@@ -597,7 +573,7 @@ class TelegramPlatform:
             mentioned=mentioned,
         )
         # One chat at a time, answers included, so replies keep the order of the questions.
-        async with self._lock(incoming.chat_id):
+        async with self.plumbing.in_order(incoming.chat_id):
             for out in await self._answer(incoming, chat.id, text):
                 await self._reply(chat.id, out)
 
@@ -609,12 +585,12 @@ class TelegramPlatform:
         lang = user_lang(user, self.default_lang)
         message = query.message
         if message is None or not query.data or not isinstance(message, Message):
-            await self._toast(query, _GONE[lang])
+            await self._toast(query, t(lang, "tg_gone"))
             return
         chat = message.chat
         uid = str(user.id)
         if not self._is_listed(uid):
-            await self._toast(query, _NOT_FOR_YOU[lang])
+            await self._toast(query, t(lang, "tg_not_for_you"))
             return
         incoming = Incoming(
             platform="telegram",
@@ -636,8 +612,8 @@ class TelegramPlatform:
             answered = True
             await self._toast(query, None)
 
-        timer = self._spawn(answer_late())
-        async with self._lock(incoming.chat_id):
+        timer = self.plumbing.spawn(answer_late(), "telegram-toast")
+        async with self.plumbing.in_order(incoming.chat_id):
             outs = await self._answer(incoming, chat.id, "")
             if answered:  # the empty answer is out (or on its way)
                 with contextlib.suppress(asyncio.CancelledError):
@@ -661,18 +637,8 @@ class TelegramPlatform:
         except TelegramError as exc:  # too old, already answered: nothing to do
             log.info("callback answer failed: %s", exc)
 
-    async def _handle(self, incoming: Incoming) -> list[Outgoing]:
-        try:
-            return await self._handle_fn(incoming)
-        except Exception:
-            log.exception("conversation failed on a Telegram message")
-            return [Outgoing(_FAILED[self.default_lang], kind="error", lang=self.default_lang)]
-
     async def _reply(self, chat_id: int, out: Outgoing) -> None:
-        try:
-            await self._deliver(chat_id, out)
-        except TelegramError as exc:
-            log.error("could not answer in Telegram chat %s: %s", chat_id, exc)
+        await self.plumbing.reply(lambda: self._attempt(chat_id, out), str(chat_id))
 
 
 def _is_refusal(out: Outgoing) -> bool:
@@ -680,9 +646,7 @@ def _is_refusal(out: Outgoing) -> bool:
     return out.kind == "error" and out.edit_of is None and not out.buttons and not out.images
 
 
-def make_telegram(
-    settings: Settings, handle: Handle, is_listed: Callable[[str], bool]
-) -> TelegramPlatform | None:
+def create(parts: PlatformParts, settings: Settings) -> TelegramPlatform | None:
     """The Telegram platform when the token's environment variable is set; None otherwise."""
     cfg = settings.telegram
     token = secret(cfg.token_env)
@@ -690,8 +654,8 @@ def make_telegram(
         return None
     return TelegramPlatform(
         token=token,
-        handle=handle,
-        is_listed=is_listed,
+        handle=parts.handle,
+        is_listed=parts.listed_on("telegram"),
         api_base_url=cfg.api_base_url,
         api_file_url=cfg.api_file_url,
         webhook_url=cfg.webhook_url,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.broker_factory import make_broker
+from bot.build import make_broker
 from bot.settings import ConfigError, Settings
 from broker.paper import PaperTerminal
 

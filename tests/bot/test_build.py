@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app, close_app, make_platforms, sync_robot_subscriptions
+from bot.build import build_app, close_app, make_platforms, sync_robot_subscriptions
+from bot.platforms.wecom import ROBOT_CHAT
 from bot.settings import Settings
-from bot.wecom import ROBOT_CHAT
 from store.subscriptions import SubscriptionStore
 from tests.fakes.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN
 
@@ -32,9 +32,9 @@ def wecom_env(monkeypatch: pytest.MonkeyPatch) -> None:
 async def _robot_kinds(settings: Settings) -> list[str]:
     app = await build_app(settings)
     try:
-        for p in make_platforms(settings, app):
+        for p in make_platforms(app, console=False):
             app.fanout.add(p)  # not started: only its presence matters here
-        await sync_robot_subscriptions(settings, app)
+        await sync_robot_subscriptions(app)
         subs = await SubscriptionStore(app.db).list_for_chat("wecom", ROBOT_CHAT)
         return sorted(s.kind for s in subs)
     finally:
@@ -57,3 +57,29 @@ async def test_group_robot_gets_nothing_without_its_webhook(
 ) -> None:
     monkeypatch.delenv("TRADECHAT_WECOM_ROBOT_WEBHOOK")
     assert await _robot_kinds(_settings(tmp_path, robot_reports=["daily"])) == []
+
+
+async def test_build_app_shares_one_of_each_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.build import App
+
+    monkeypatch.delenv("TRADECHAT_TELEGRAM_TOKEN", raising=False)
+    settings = Settings(app={"data_dir": tmp_path}, broker={"paper": {"demo_history_days": 0}})
+    app: App = await build_app(settings)
+    try:
+        # one broker, one database, one fan-out: every part gets the same ones
+        assert app.conversation.broker is app.broker
+        assert app.conversation.audit is app.audit
+        assert app.audit.db is app.db
+        assert app.conversation.reports is app.reports
+        assert app.scheduler.pushes.pusher is app.fanout
+        assert app.scheduler.pushes.broker is app.broker
+        assert app.scheduler.pushes.audit is app.audit
+        assert app.supervisor.broker is app.broker
+        assert app.conversation.parser is app.parser
+        # no chat app configured, no console asked for: no platform
+        assert make_platforms(app, console=False) == []
+        assert [p.name for p in make_platforms(app, console=True)] == ["console"]
+    finally:
+        await close_app(app)

@@ -7,9 +7,9 @@ import re
 import sys
 from datetime import UTC, datetime, timedelta
 
+from bot.build import open_database
 from bot.settings import Settings
 from store.audit import AuditEntry, AuditLog
-from store.db import Database
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -54,7 +54,7 @@ async def run_audit(settings: Settings, since: str | None, user: str | None, lim
     if limit <= 0:
         print("tradechat audit: --limit must be a positive number", file=sys.stderr)
         return 2
-    db = await Database.open(settings.database_url)
+    db = await open_database(settings)
     try:
         entries = await AuditLog(db).entries(since=since_dt, user_id=user, limit=limit)
     finally:

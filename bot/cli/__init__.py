@@ -1,6 +1,8 @@
 """`tradechat [--config PATH] <command>`: the one entry point.
 
-Each command's work lives in the module that owns it; this file only parses arguments."""
+Each command lives in its own module here and takes its parts from the composition root
+(`bot/build.py`); this file only parses arguments. Command modules are imported when chosen,
+so `tradechat parse` never loads the scheduler or a chat library."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from bot.settings import ConfigError, Settings, config_path, load_settings
+from bot.settings import ConfigError, Settings, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,34 +59,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     cmd = args.command
     if cmd == "check-config":
-        print(f"{config_path(args.config)}: OK (broker: {settings.broker.kind})")
-        return 0
+        from bot.cli.check_config import run_check_config
+
+        return run_check_config(settings, args.config)
     if cmd == "parse":
-        from bot.cmd_parse import run_parse
+        from bot.cli.parse import run_parse
 
         return run_parse(settings, engine=args.engine, text=" ".join(args.text), jsonl=args.jsonl)
     if cmd == "demo-history":
-        from bot.cmd_paper import run_demo_history
+        from bot.cli.paper import run_demo_history
 
         return run_demo_history(settings, days=args.days)
     if cmd == "audit":
-        from bot.cmd_audit import run_audit
+        from bot.cli.audit import run_audit
 
         return asyncio.run(run_audit(settings, since=args.since, user=args.user, limit=args.limit))
     if cmd == "report":
-        from bot.cmd_report import run_report
+        from bot.cli.report import run_report
 
         return asyncio.run(run_report(settings, kind=args.kind, date=args.date, out=args.out))
     if cmd == "chat":
-        from bot.console import run_chat
+        from bot.cli.chat import run_chat
 
         return asyncio.run(run_chat(settings))
     if cmd == "run":
-        from bot.app import run_app
+        from bot.cli.run import run_app
 
         return asyncio.run(run_app(settings))
-    raise AssertionError(cmd)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    raise ValueError(f"unknown command {cmd!r}")  # argparse allows only the ones above

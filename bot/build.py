@@ -1,0 +1,461 @@
+"""The composition root: every part of the process is built here, typed, in one place, and
+passed down explicitly (no module-level singletons):
+
+    settings → database (+ audit log) → broker → parser → reports → conversation
+             → pushes (the fan-out) → scheduler → supervisor → platforms
+
+`build_app` builds everything but the platforms (they need the running conversation, and each
+command wants different ones): `tradechat run` adds every configured platform
+(`make_platforms`), `tradechat chat` only the console; `tradechat report` and `parse` take the
+few parts they need from `build_report_parts` and `make_parser`. `close_app` undoes
+`build_app` in reverse.
+
+The broker: `[broker] kind` picks the object with the MetaTrader5 API: "paper" (the embedded
+paper terminal), "mt5" (the module named by `api_module`, normally `MetaTrader5`, Windows only)
+or "mt5linux" (an `mt5linux.MetaTrader5(host, port)` client). No `if paper:` exists anywhere
+else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from bot.platforms import factories
+from bot.platforms.base import Fanout, Platform, PlatformParts
+from bot.settings import ConfigError, Settings, secret
+from broker.errors import BrokerSetupError, TemporaryBrokerError
+from broker.mt5 import MT5Broker
+from broker.mt5.loader import load_api_module, mt5linux_connector
+from broker.mt5.supervisor import Supervisor
+from broker.paper import PaperTerminal
+from handlers.auth import UserRule
+from handlers.config import ConversationConfig, RiskLimits, TradingConfig
+from handlers.conversation import Conversation, build_conversation
+from handlers.messages import Pusher
+from handlers.pushes import Pushes
+from handlers.report_service import ReportConfig, ReportService
+from nlp.parser import IntentParser
+from nlp.rules import RuleParser
+from reports.hedge import HedgeRules
+from scheduler import ReportScheduler, SchedulerConfig
+from store.audit import AuditLog
+from store.db import Database
+from store.snapshots import SnapshotStore
+from store.subscriptions import KINDS, SubscriptionStore
+
+log = logging.getLogger("tradechat")
+
+EngineName = Literal["auto", "rules", "llm"]
+CONSOLE_USER = UserRule(platform="console", user_id="local", role="admin", name="local")
+
+T = TypeVar("T")
+
+
+@dataclass
+class App:
+    """Everything one process runs on, typed; built by `build_app`."""
+
+    settings: Settings
+    db: Database
+    audit: AuditLog
+    broker: MT5Broker
+    parser: IntentParser
+    reports: ReportService
+    conversation: Conversation
+    fanout: Fanout
+    pushes: Pushes
+    scheduler: ReportScheduler
+    supervisor: Supervisor
+    platforms: list[Platform] = field(default_factory=list)
+
+
+def setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.app.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs full request URLs, and Telegram's carry the bot token
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+# ---- the whole process ------------------------------------------------------------------------
+
+
+async def open_database(settings: Settings) -> Database:
+    """The database (`[database] url`, default a SQLite file under `[app] data_dir`)."""
+    return await Database.open(settings.database_url)
+
+
+async def build_app(settings: Settings) -> App:
+    """Everything but the platforms, in dependency order; the broker is connected (or left to
+    the supervisor when the terminal is not there yet). Used by `run`, `chat` and the tests."""
+    settings.app.data_dir.mkdir(parents=True, exist_ok=True)
+    db = await open_database(settings)
+    audit = AuditLog(db)
+    # a new paper account seeds its demo history here (seconds): off the event loop
+    broker = await asyncio.to_thread(make_broker, settings)
+    try:
+        await broker.connect()
+    except TemporaryBrokerError as exc:
+        # the supervisor keeps trying; trading stays blocked until the terminal answers
+        log.warning("trading terminal not reachable yet: %s", exc)
+    parser = make_parser(settings)
+    reports = make_report_service(settings, broker, db)
+    conversation = make_conversation(settings, broker, parser, db, reports, audit=audit)
+    fanout = Fanout()
+    pushes = make_pushes(settings, reports, db, broker, fanout, audit)
+    scheduler = make_scheduler(settings, pushes)
+    supervisor = Supervisor(
+        broker, on_disconnect=pushes.terminal_down, on_reconnect=pushes.terminal_up
+    )
+    return App(
+        settings=settings,
+        db=db,
+        audit=audit,
+        broker=broker,
+        parser=parser,
+        reports=reports,
+        conversation=conversation,
+        fanout=fanout,
+        pushes=pushes,
+        scheduler=scheduler,
+        supervisor=supervisor,
+    )
+
+
+def platform_parts(
+    app: App, *, console: bool | None = None, request_stop: Callable[[], None] = lambda: None
+) -> PlatformParts:
+    """What every platform factory gets: the conversation and the allow-list of [[users]]."""
+    listed = {(u.platform, str(u.id)) for u in app.settings.users}
+    return PlatformParts(
+        handle=app.conversation.handle,
+        listed=lambda platform, user_id: (platform, user_id) in listed,
+        request_stop=request_stop,
+        console=console,
+    )
+
+
+def make_platforms(
+    app: App, *, console: bool | None = None, request_stop: Callable[[], None] = lambda: None
+) -> list[Platform]:
+    """Every registered platform that its settings switch on (bot/platforms/__init__.py),
+    talking to `app.conversation`. `console`: see `PlatformParts.console`."""
+    parts = platform_parts(app, console=console, request_stop=request_stop)
+    found = (create(parts, app.settings) for create in factories())
+    return [p for p in found if p is not None]
+
+
+async def close_app(app: App) -> None:
+    """Undo `build_app`, last part first; one failing step does not keep the others open."""
+    steps: list[Callable[[], Awaitable[None]]] = [
+        app.supervisor.stop,
+        app.scheduler.shutdown,
+        app.broker.close,
+        app.db.close,
+    ]
+    for step in steps:
+        try:
+            await step()
+        except Exception:
+            log.exception("error while stopping")
+
+
+async def sync_robot_subscriptions(app: App) -> None:
+    """Nobody chats from a WeCom group robot, so its subscriptions come from settings:
+    `[wecom] robot_reports`, applied at every start (removed kinds are unsubscribed)."""
+    # imported here: only a process that runs platforms loads aiohttp.web
+    from bot.platforms.wecom import ROBOT_CHAT
+
+    settings = app.settings
+    wanted = set(settings.wecom.robot_reports) if "wecom" in app.fanout.platforms else set()
+    if wanted and not secret(settings.wecom.robot_webhook_env):
+        log.warning(
+            "[wecom] robot_reports is set but %s holds no webhook URL",
+            settings.wecom.robot_webhook_env,
+        )
+        wanted = set()
+    store = SubscriptionStore(app.db)
+    for kind in KINDS:
+        if kind in wanted:
+            await store.add("wecom", ROBOT_CHAT, kind, settings.app.language)
+        else:
+            await store.remove("wecom", ROBOT_CHAT, kind)
+
+
+# ---- `tradechat report` -------------------------------------------------------------------
+
+
+@dataclass
+class ReportParts:
+    """What the report command needs: no parser, conversation, scheduler or platforms. The
+    broker is not connected yet (the command says why when it cannot be)."""
+
+    db: Database
+    broker: MT5Broker
+    reports: ReportService
+
+    async def close(self) -> None:
+        await self.broker.close()
+        await self.db.close()
+
+
+async def build_report_parts(settings: Settings) -> ReportParts:
+    """Raises `ConfigError` when the broker cannot be built from the settings."""
+    broker = await asyncio.to_thread(make_broker, settings)
+    db = await open_database(settings)
+    return ReportParts(db=db, broker=broker, reports=make_report_service(settings, broker, db))
+
+
+# ---- the parser -------------------------------------------------------------------------------
+
+
+def llm_configured(settings: Settings) -> bool:
+    return bool(settings.llm.enabled and settings.llm.base_url and settings.llm.model)
+
+
+def make_parser(settings: Settings, engine: EngineName | None = None) -> IntentParser:
+    """Rules always, the LLM when enabled. `engine` overrides `[llm] engine` (the CLI's
+    --engine). The openai package is imported only when an LLM is actually used, so rule-only
+    start-up stays fast."""
+    choice: EngineName = engine or settings.llm.engine
+    aliases = dict(settings.symbols.aliases)
+    rules = RuleParser(aliases)
+    if choice == "rules" or not llm_configured(settings):
+        return IntentParser(rules, None, "rules")
+    from nlp.llm import LLMParser
+
+    llm = LLMParser(
+        base_url=settings.llm.base_url,
+        model=settings.llm.model,
+        # a local endpoint (Ollama, vLLM) needs no key; the client still wants a string
+        api_key=secret(settings.llm.api_key_env) or "not-needed",
+        timeout_s=settings.llm.timeout_s,
+        aliases=aliases,
+    )
+    return IntentParser(rules, llm, choice)
+
+
+# ---- reports and the scheduler (the only place that reads [reports] and [alerts]) ------------
+
+
+def report_config(settings: Settings) -> ReportConfig:
+    r = settings.reports
+    b = settings.broker
+    offset = b.server_utc_offset_hours
+    if offset is None and b.kind == "paper":
+        offset = b.paper.server_utc_offset_hours
+    return ReportConfig(
+        timezone=r.timezone,
+        server_utc_offset_hours=offset,
+        day_starts_at=r.day_starts_at,
+        charts=r.charts,
+        hedge_rules=HedgeRules(margin_warn_level=settings.alerts.margin_level_below or 150.0),
+    )
+
+
+def scheduler_config(settings: Settings) -> SchedulerConfig:
+    r = settings.reports
+    a = settings.alerts
+    return SchedulerConfig(
+        daily_at=r.daily_at,
+        weekly_day=r.weekly_day,
+        weekly_at=r.weekly_at,
+        monthly_at=r.monthly_at,
+        charts=r.charts,
+        catchup_grace_hours=float(r.catchup_grace_hours),
+        # a run late by up to the catch-up grace still goes out (APScheduler's default is 1 s)
+        misfire_grace_s=max(60, int(r.catchup_grace_hours * 3600)),
+        snapshot_minutes=a.snapshot_minutes,
+        margin_level_below=a.margin_level_below,
+        drawdown_pct=a.drawdown_pct,
+        push_new_deals=a.push_new_deals,
+        deals_min_interval_s=a.deals_min_interval_s,
+    )
+
+
+def make_report_service(
+    settings: Settings,
+    broker: MT5Broker,
+    db: Database,
+    commentary: Callable[[str], Awaitable[str | None]] | None = None,
+) -> ReportService:
+    return ReportService(broker, db, report_config(settings), commentary=commentary)
+
+
+def make_pushes(
+    settings: Settings,
+    report_service: ReportService,
+    db: Database,
+    broker: MT5Broker,
+    pusher: Pusher,
+    audit: AuditLog,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> Pushes:
+    """What goes out (reports, alerts, deal notices), delivered through `pusher`.
+    `clock` / `sleep` for tests."""
+    return Pushes(
+        report_service,
+        SubscriptionStore(db),
+        SnapshotStore(db),
+        broker,
+        pusher,
+        audit,
+        scheduler_config(settings).push_config(),
+        clock=clock,
+        sleep=sleep,
+    )
+
+
+def make_scheduler(
+    settings: Settings, pushes: Pushes, *, clock: Callable[[], datetime] | None = None
+) -> ReportScheduler:
+    """When things go out: APScheduler jobs that each call into `pushes` once."""
+    return ReportScheduler(pushes, scheduler_config(settings), clock=clock)
+
+
+# ---- the conversation (the only place that reads [users], [limits], [trading], [risk]) --------
+
+
+def conversation_config(settings: Settings) -> ConversationConfig:
+    users = [
+        UserRule(platform=u.platform, user_id=str(u.id), role=u.role, name=u.name, lang=u.lang)
+        for u in settings.users
+        if not (u.platform == "console" and str(u.id) == CONSOLE_USER.user_id)
+    ]
+    # The local console user is always an admin: whoever has the terminal has the machine.
+    users.append(CONSOLE_USER)
+    tr, rk = settings.trading, settings.risk
+    return ConversationConfig(
+        users=tuple(users),
+        messages_per_minute=settings.limits.messages_per_minute,
+        rate_exempt=frozenset({(CONSOLE_USER.platform, CONSOLE_USER.user_id)}),
+        default_lang=settings.app.language,
+        trading=TradingConfig(
+            confirm_ttl_s=float(tr.confirm_ttl_s),
+            use_default_volume=tr.use_default_volume,
+            default_volume=tr.default_volume,
+            max_price_drift_points=tr.max_price_drift_points,
+            magic=settings.broker.magic,
+        ),
+        risk=RiskLimits(
+            max_lots_per_order=rk.max_lots_per_order,
+            max_total_lots_per_symbol=rk.max_total_lots_per_symbol,
+            max_open_positions=rk.max_open_positions,
+            allowed_symbols=frozenset(rk.allowed_symbols),
+            max_daily_loss=rk.max_daily_loss,
+            read_only=rk.read_only,
+        ),
+    )
+
+
+def make_conversation(
+    settings: Settings,
+    broker: MT5Broker,
+    parser: IntentParser,
+    db: Database,
+    reports: ReportService | None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    audit: AuditLog | None = None,
+) -> Conversation:
+    extra = {} if clock is None else {"clock": clock}
+    return build_conversation(
+        broker=broker,
+        parser=parser,
+        db=db,
+        config=conversation_config(settings),
+        reports=reports,
+        subscriptions=SubscriptionStore(db),
+        symbol_aliases=dict(settings.symbols.aliases),
+        audit=audit,
+        **extra,
+    )
+
+
+# ---- the broker -------------------------------------------------------------------------------
+
+
+def make_broker(settings: Settings, *, clock: Callable[[], float] | None = None) -> MT5Broker:
+    """The broker for `settings` (not yet connected: `await broker.connect()`).
+
+    Raises `ConfigError` with a plain message when the configured API cannot be loaded."""
+    b = settings.broker
+    api: Any = None
+    api_factory: Callable[[], Any] | None = None
+    offset = b.server_utc_offset_hours
+    login, password, server, path = b.login, None, b.server, b.terminal_path
+    if b.kind == "paper":
+        api = make_paper_terminal(settings)
+        if offset is None:
+            offset = b.paper.server_utc_offset_hours
+        login, server, path = 0, "", ""
+    elif b.kind == "mt5":
+        api = _load(lambda: load_api_module(b.api_module))
+    elif b.kind == "mt5linux":
+        api_factory = _load(lambda: mt5linux_connector(b.host, b.port))
+    else:  # pragma: no cover - the settings model allows only the three kinds
+        raise ConfigError(f'[broker] kind = "{b.kind}" is not one of "paper", "mt5", "mt5linux"')
+    if login:
+        password = secret(b.password_env)
+    return MT5Broker(
+        api,
+        login=login,
+        password=password,
+        server=server,
+        terminal_path=path,
+        timeout_ms=b.timeout_ms,
+        deviation=b.deviation_points,
+        requote_retries=b.requote_retries,
+        magic=b.magic,
+        symbol_map=dict(b.symbol_map),
+        server_utc_offset_hours=offset,
+        clock=clock,
+        api_factory=api_factory,
+    )
+
+
+def make_paper_terminal(
+    settings: Settings, *, demo_history_days: int | None = None
+) -> PaperTerminal:
+    """The paper account under `[app] data_dir`; a new one gets `demo_history_days` (default:
+    `[broker.paper] demo_history_days`) of EA history. Also `tradechat demo-history`'s."""
+    from broker.paper import open_paper_terminal
+
+    p = settings.broker.paper
+    data_dir = settings.app.data_dir
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"[app] data_dir = {str(data_dir)!r} cannot be created: {exc}") from None
+    days = p.demo_history_days if demo_history_days is None else demo_history_days
+    return open_paper_terminal(
+        paper_path(settings),
+        seed=p.seed,
+        balance=p.balance,
+        leverage=p.leverage,
+        hedging=p.hedging,
+        server_utc_offset_hours=p.server_utc_offset_hours,
+        demo_history_days=days,
+    )
+
+
+def paper_path(settings: Settings) -> Path:
+    return settings.app.data_dir / "paper.sqlite"
+
+
+def _load(build: Callable[[], T]) -> T:
+    """Runs a `broker.mt5.loader` function, its setup error told as a configuration error."""
+    try:
+        return build()
+    except BrokerSetupError as exc:
+        raise ConfigError(exc.message) from None

@@ -1,0 +1,35 @@
+"""`tradechat chat`: the conversation of `tradechat run` on the console platform only — no
+other platforms and no scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from bot.build import build_app, close_app, platform_parts
+from bot.platforms import console
+from bot.settings import Settings
+
+
+async def run_chat(settings: Settings) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app = await build_app(settings)
+    except Exception as exc:
+        print(f"tradechat: cannot start: {exc}", file=sys.stderr)
+        return 1
+    stop = asyncio.Event()
+    chat = console.create(platform_parts(app, console=True, request_stop=stop.set), settings)
+    if chat is None:  # `console=True` always makes one; closed all the same
+        await close_app(app)
+        return 1
+    try:
+        await chat.start()
+        await stop.wait()
+        return 0
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        return 130
+    finally:
+        await chat.stop()
+        await close_app(app)

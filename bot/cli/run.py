@@ -1,0 +1,82 @@
+"""`tradechat run`: every configured platform and the scheduler in one process. When stdin is
+a terminal the console platform opens too, so it works with no tokens at all."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+
+from bot.build import (
+    App,
+    build_app,
+    close_app,
+    make_platforms,
+    setup_logging,
+    sync_robot_subscriptions,
+)
+from bot.platforms.base import Platform
+from bot.settings import Settings
+
+log = logging.getLogger("tradechat")
+
+
+async def run_app(settings: Settings) -> int:
+    setup_logging(settings)
+    app = await build_app(settings)
+    stop = asyncio.Event()
+    _stop_on_signals(stop.set)
+    app.platforms = make_platforms(app, request_stop=stop.set)
+    started: list[Platform] = []
+    try:
+        started = await _start_platforms(app)
+        await sync_robot_subscriptions(app)
+        app.scheduler.start()
+        app.supervisor.start()
+        names = ", ".join(p.name for p in started) or "none"
+        log.info("tradechat running (broker: %s; platforms: %s)", settings.broker.kind, names)
+        if not started:
+            log.warning(
+                "no chat platform is configured and stdin is not a terminal: nothing to do. "
+                "Set a Telegram token (see README) or run `tradechat chat`."
+            )
+            return 1
+        await stop.wait()
+    finally:
+        await _stop_platforms(started)
+        await close_app(app)
+        log.info("tradechat stopped")
+    return 0
+
+
+def _stop_on_signals(stop: Callable[[], None]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows
+            loop.add_signal_handler(sig, stop)
+
+
+async def _start_platforms(app: App) -> list[Platform]:
+    """Start each platform; one that does not start is logged and the others go on. Started
+    platforms join the fan-out, so pushes can reach them."""
+    started: list[Platform] = []
+    for p in app.platforms:
+        try:
+            await p.start()
+        except Exception:
+            log.exception("%s did not start; the other platforms go on", p.name)
+            continue
+        app.fanout.add(p)
+        started.append(p)
+        log.info("%s started", p.name)
+    return started
+
+
+async def _stop_platforms(started: list[Platform]) -> None:
+    for p in reversed(started):
+        try:
+            await p.stop()
+        except Exception:
+            log.exception("error while stopping %s", p.name)
