@@ -84,7 +84,7 @@ async def test_malformed_json_falls_back_to_rules_with_reason(server: FakeOpenAI
     server.push(Reply.malformed('{"intent": "open", "symbol": '))
     res = await _parser(server).parse("买入0.01手黄金")
     assert res.engine == "rules"
-    assert res.fallback_reason == "malformed"
+    assert res.fallback_reason == "invalid_json"
     assert res.intent == Intent(intent="open", symbol="XAUUSD", side="buy", volume=0.01)
 
 
@@ -113,7 +113,7 @@ async def test_every_kind_of_invalid_answer_is_discarded(
     server.push(Reply.text(__import__("json").dumps(answer)))
     with pytest.raises(LLMFailure) as err:
         await _llm(server).parse("buy gold")
-    assert err.value.reason in ("invalid", "malformed")
+    assert err.value.reason in ("invalid", "invalid_json")
 
 
 async def test_http_500_falls_back_without_retrying(server: FakeOpenAI) -> None:
@@ -169,7 +169,7 @@ async def test_endpoint_without_json_schema_is_retried_as_json_object(server: Fa
     llm = _llm(server)
     assert await llm.parse("余额") == Intent(intent="account")
     assert server.requests[1]["response_format"] == {"type": "json_object"}
-    assert llm.structured == "json_object"
+    assert llm.response_format == "json_object"
 
 
 async def test_unreachable_endpoint_falls_back_as_transport_error() -> None:
