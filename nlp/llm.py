@@ -247,6 +247,8 @@ EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("撤销黄金的空单挂单", {"intent": "cancel", "symbol": "XAUUSD", "side": "sell"}),
     ("看看黄金多单", {"intent": "positions", "symbol": "XAUUSD", "side": "buy"}),
     ("挂了哪些单", {"intent": "orders"}),
+    ("净值多少", {"intent": "account"}),
+    ("what can you do", {"intent": "help"}),
     ("本月盈亏", {"intent": "pnl", "period": "month"}),
     ("1001号EA今天赚了多少", {"intent": "pnl", "magic": 1001, "period": "today"}),
     ("对冲EA本月分品种报告", {"intent": "report", "kind": "hedge", "period": "month"}),
