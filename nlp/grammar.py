@@ -1,55 +1,27 @@
-"""Deterministic text → Intent: a tokenizer over a lexicon, then a small slot grammar.
+"""The rule parser's slot grammar: one message's tokens (nlp/tokens.py) → an Intent.
 
-1. `normalize` (NFKC, lower case), then the whole-message checks: injected instructions,
-   slash commands.
-2. `tokenize`: longest match at each position among the lexicon (nlp/lexicon.py) and the
-   symbol aliases; Arabic numbers, Chinese numerals and English number words become NUM.
-3. `_decide`: the intent from which kinds of words are present (verbs beat nouns; a question
+1. `decide`: the intent from which kinds of words are present (verbs beat nouns; a question
    or an opinion is never an order).
-4. `_bind`: each number gets a role from its neighbours (…手 = volume, 止损… = sl, 单号… =
+2. `_bind`: each number gets a role from its neighbours (…手 = volume, 止损… = sl, 单号… =
    ticket, 魔术号… = magic, …单 = count, @/在/limit… = price); numbers left over are judged
    by size (a 6-digit integer in a close is a ticket; 2320 next to gold is a price).
-5. Anything contradictory or not expressible → `unknown` (or the slot left out). The parser
+3. Anything contradictory or not expressible → `unknown` (or the slot left out). The grammar
    never invents a side, a symbol or a volume: each comes from a word in the text.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from nlp.aliases import PhraseMatcher, SymbolAliases
-from nlp.intent import ALLOWED_KEYS, UNKNOWN, Intent
-from nlp.lexicon import (
-    INJECTION,
-    ISO_CODES,
-    LEXICON,
-    QUOTE_SYMBOL_WORDS,
-    ROLLING,
-    Entry,
-)
-from nlp.numbers import (
-    ARABIC_NUMBER,
-    CN_NUMERAL_CHARS,
-    EN_NUMBER_WORDS,
-    decimals_of,
-    normalize,
-    parse_arabic,
-    read_chinese_run,
-)
+from nlp.intent import ALLOWED_KEYS, Intent
+from nlp.tokens import Tok
 
 if TYPE_CHECKING:
     from nlp.parser import ParseContext
 
-log = logging.getLogger(__name__)
-
-MAX_CHARS = 1000  # a trading instruction is short; anything longer is not one
 TICKET_MIN_DIGITS = 5  # a bare integer this long in a close/modify/cancel is a ticket
 
 # Rough price ranges, only to tell a bare price from a bare volume ("黄金 2320 挂多 0.01手").
@@ -74,51 +46,6 @@ PRICE_RANGE: dict[str, tuple[float, float]] = {
     "SPX500": (2000.0, 15_000.0),
 }
 
-SLASH_COMMANDS: dict[str, tuple[str, str | None]] = {
-    "buy": ("open", "buy"),
-    "long": ("open", "buy"),
-    "sell": ("open", "sell"),
-    "short": ("open", "sell"),
-    "open": ("open", None),
-    "close": ("close", None),
-    "flat": ("close", None),
-    "modify": ("modify", None),
-    "edit": ("modify", None),
-    "cancel": ("cancel", None),
-    "positions": ("positions", None),
-    "position": ("positions", None),
-    "pos": ("positions", None),
-    "orders": ("orders", None),
-    "pending": ("orders", None),
-    "account": ("account", None),
-    "balance": ("account", None),
-    "bal": ("account", None),
-    "equity": ("account", None),
-    "quote": ("quote", None),
-    "price": ("quote", None),
-    "pnl": ("pnl", None),
-    "profit": ("pnl", None),
-    "report": ("report", None),
-    "daily": ("report", None),
-    "weekly": ("report", None),
-    "monthly": ("report", None),
-    "hedge": ("report", None),
-    "help": ("help", None),
-    "start": ("help", None),
-    "commands": ("help", None),
-    "menu": ("help", None),
-}
-
-_SLASH = re.compile(r"^/([a-z_]+)(?:@[\w.]+)?(?=\s|$)(.*)$", re.ASCII | re.DOTALL)
-# "eur/usd", "eur / usd", "eur usd": the first code and the separator (the second code is only
-# looked at, so "buy eur usd" still finds "eur usd" after "buy eur" did not join).
-_PAIR = re.compile(r"(?<![a-z])([a-z]{3})(?:\s?/\s?|\s)(?=([a-z]{3})(?![a-z]))")
-_BARE_QUESTION = re.compile(r"[?]+")
-_ASCII_WORD = re.compile(r"[a-z]+", re.ASCII)
-_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
-
-_LEX: PhraseMatcher[Entry] = PhraseMatcher(LEXICON)
-
 _SELECTOR_RANK = {"profitable": 3, "losing": 3, "earliest": 2, "latest": 2, "all": 1}
 _KIND_PERIOD = {"daily": "today", "weekly": "week", "monthly": "month"}
 _PERIOD_KIND = {
@@ -132,177 +59,11 @@ _PERIOD_KIND = {
 _ORDER_TYPE_RANK = {"limit": 2, "stop": 2, "pending": 1}
 
 
-@dataclass(slots=True)
-class Tok:
-    kind: str  # "W" (lexicon word), "SYM", "NUM", "X" (anything else)
-    start: int
-    end: int
-    tags: frozenset[str] = frozenset()
-    vals: Mapping[str, Any] = field(default_factory=dict)
-    sym: str | None = None
-    value: float = 0.0
-    dec: int = 0
-    spoken: bool = False  # a Chinese numeral or an English number word
-    neg: bool = False
-    role: str | None = None
-
-    def has(self, *tags: str) -> bool:
-        return not self.tags.isdisjoint(tags)
-
-
-class _Unknown(Exception):
+class Unknown(Exception):
     """Raised inside the grammar when the message must be answered with `unknown`."""
 
 
-class RuleParser:
-    """`parse(text)` → Intent. Fast (microseconds), deterministic, never raises."""
-
-    def __init__(self, aliases: dict[str, str] | None = None, *, safe: bool = True) -> None:
-        """`aliases`: the user's own names ([symbols.aliases]). `safe=False` lets an internal
-        error propagate instead of answering unknown (for tests)."""
-        self.aliases = SymbolAliases(aliases)
-        self.safe = safe
-
-    # ------------------------------------------------------------------ public
-    def parse(self, text: str, context: ParseContext | None = None) -> Intent:
-        try:
-            return self._parse(text, context)
-        except _Unknown:
-            return UNKNOWN
-        except Exception:  # the grammar must never take the bot down
-            if not self.safe:
-                raise
-            log.exception("rule parser failed on %r", text[:200])
-            return UNKNOWN
-
-    def is_injection(self, text: str) -> bool:
-        """True when the message tries to change the bot's rules or move money."""
-        if not isinstance(text, str) or len(text) > MAX_CHARS:
-            return False
-        return INJECTION.search(normalize(text)) is not None
-
-    def is_context_reference(self, text: str) -> bool:
-        """'再来一单' / 'close it': the answer depends on the conversation, not only the text."""
-        if not isinstance(text, str) or len(text) > MAX_CHARS:
-            return False
-        toks = self.tokenize(normalize(text))
-        return any(t.has("REPEAT", "PRONOUN") for t in toks)
-
-    # ------------------------------------------------------------------ tokens
-    def tokenize(self, t: str) -> list[Tok]:
-        t = _PAIR.sub(_join_pair, t)
-        toks: list[Tok] = []
-        n = len(t)
-        i = 0
-        while i < n:
-            c = t[i]
-            if c == " ":
-                i += 1
-                continue
-            starts_number = ("0" <= c <= "9") or (c == "." and i + 1 < n and "0" <= t[i + 1] <= "9")
-            if starts_number and not (i > 0 and "0" <= t[i - 1] <= "9"):
-                num = self._number_at(t, i)
-                if num is not None:
-                    toks.append(num)
-                    i = num.end
-                    continue
-            lm = _LEX.match_at(t, i)
-            sm = self.aliases.match_at(t, i)
-            if sm and (lm is None or sm[0] >= lm[0]):
-                word = t[i : sm[0]]
-                tags = frozenset({"QUOTE"}) if word in QUOTE_SYMBOL_WORDS else frozenset()
-                toks.append(Tok("SYM", i, sm[0], tags=tags, sym=sm[1]))
-                i = sm[0]
-                continue
-            if lm:
-                entry = lm[1]
-                if "NUMWORD" in entry.tags:
-                    word = t[i : lm[0]]
-                    toks.append(
-                        Tok("NUM", i, lm[0], value=float(EN_NUMBER_WORDS[word]), spoken=True)
-                    )
-                else:
-                    toks.append(Tok("W", i, lm[0], tags=frozenset(entry.tags), vals=entry.vals))
-                i = lm[0]
-                continue
-            if c in CN_NUMERAL_CHARS:
-                r = read_chinese_run(t, i)
-                if r:
-                    toks.append(Tok("NUM", i, r[0], value=r[1], spoken=True, neg=_neg_before(t, i)))
-                    i = r[0]
-                    continue
-            if "a" <= c <= "z":
-                m2 = _ASCII_WORD.match(t, i)
-                end = m2.end() if m2 else i + 1
-                word = t[i:end]
-                tags = frozenset({"FOREIGN"}) if _is_fx_pair(word) else frozenset()
-                toks.append(Tok("X", i, end, tags=tags))
-                i = end
-                continue
-            toks.append(Tok("X", i, i + 1))
-            i += 1
-        return toks
-
-    @staticmethod
-    def _number_at(t: str, i: int) -> Tok | None:
-        m = ARABIC_NUMBER.match(t, i)
-        if not m:
-            return None
-        raw = m.group(0)
-        v = parse_arabic(raw)
-        if v is None:
-            return None
-        return Tok("NUM", i, m.end(), value=v, dec=decimals_of(raw), neg=_neg_before(t, i))
-
-    # ------------------------------------------------------------------ grammar
-    def _parse(self, text: str, context: ParseContext | None) -> Intent:
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS:
-            return UNKNOWN
-        t = normalize(text)
-        if not t or INJECTION.search(t):
-            return UNKNOWN
-        if _BARE_QUESTION.fullmatch(t):
-            return Intent(intent="help")  # a lone "?" asks what the bot can do
-        forced: tuple[str, str | None] | None = None
-        m = _SLASH.match(t)
-        if m:
-            cmd = m.group(1)
-            if cmd not in SLASH_COMMANDS:
-                return UNKNOWN
-            forced = SLASH_COMMANDS[cmd]
-            body = m.group(2)
-            if cmd in ("daily", "weekly", "monthly", "hedge"):
-                body = f"{cmd} {body}"
-            toks = self.tokenize(body)
-        elif t.startswith("/"):
-            return UNKNOWN
-        else:
-            toks = self.tokenize(t)
-        g = _Grammar(toks, rolling=ROLLING.search(t) is not None, slash=forced is not None)
-        return g.run(forced, context)
-
-
-def _neg_before(t: str, i: int) -> bool:
-    """A minus sign right before a number ("-0.5手", "负两手"), not a range ("2300-2310")."""
-    if i == 0:
-        return False
-    if t[i - 1] == "负":
-        return True
-    return t[i - 1] in "-−" and (i < 2 or t[i - 2] not in _ASCII_ALNUM)
-
-
-def _join_pair(m: re.Match[str]) -> str:
-    a, b = m.group(1), m.group(2)
-    return a if a in ISO_CODES and b in ISO_CODES else m.group(0)
-
-
-def _is_fx_pair(word: str) -> bool:
-    return (
-        len(word) == 6 and word[:3] in ISO_CODES and word[3:] in ISO_CODES and word[:3] != word[3:]
-    )
-
-
-class _Grammar:
+class Grammar:
     """One message's tokens → an Intent."""
 
     def __init__(self, toks: list[Tok], *, rolling: bool, slash: bool) -> None:
@@ -378,7 +139,7 @@ class _Grammar:
             return "report"  # "EA对冲情况": the hedge kind names the report by itself
         if h("CANCEL"):
             if h("CLOSE", "SL", "TP") or self.sides_action:
-                raise _Unknown
+                raise Unknown
             return "cancel"
         if h("CLOSE") and not h("OPENWEAK"):
             return self._close_or_unknown()
@@ -403,7 +164,7 @@ class _Grammar:
         if h("PNL") or (h("PNLWEAK") and h("HOWMUCH", "Q", "QUOTE")):
             return "pnl"
         if h("PNLWEAK") and not h("LIST", "ORDERS", "QUOTE"):
-            raise _Unknown  # "我的黄金单亏了好多": a remark about a loss, not a question
+            raise Unknown  # "我的黄金单亏了好多": a remark about a loss, not a question
         if h("ACCOUNT"):
             return "account"
         if h("ORDERS") and not self.sides_action:
@@ -416,7 +177,7 @@ class _Grammar:
             return "help"
         if h("KIND") and not (self.sides_action or self.sides_noun or self._has_number()):
             return "orders"  # "pending" / "限价单": the pending orders
-        raise _Unknown
+        raise Unknown
 
     def _weak_side_with_volume(self) -> bool:
         """A bare 多/空 beside a symbol and a number that can only be a volume (not after a
@@ -439,12 +200,12 @@ class _Grammar:
 
     def _close_or_unknown(self) -> str:
         if h_open_conflict(self):
-            raise _Unknown
+            raise Unknown
         return "close"
 
     def _open_or_unknown(self) -> str:
         if self.has("HOWMUCH", "SLOGAN", "PNL"):
-            raise _Unknown
+            raise Unknown
         return "open"
 
     def _looks_like_open(self) -> bool:
@@ -478,20 +239,20 @@ class _Grammar:
     def run(self, forced: tuple[str, str | None] | None, context: ParseContext | None) -> Intent:
         h = self.has
         if h("OFFTOPIC", "ADVICE", "NEG", "STATEMENT") and not forced:
-            raise _Unknown
+            raise Unknown
         if h("SCHEDULE") and not forced:
-            raise _Unknown  # "明天开盘买入黄金" / "每天买入": a scheduled or repeated order
+            raise Unknown  # "明天开盘买入黄金" / "每天买入": a scheduled or repeated order
         if h("SEQ") and h("CLOSE", "CANCEL") and (self.sides_action or h("OPEN")):
-            raise _Unknown  # "平掉所有单然后买入黄金": two actions in one message
+            raise Unknown  # "平掉所有单然后买入黄金": two actions in one message
         if h("BREAKEVEN") and h("MODIFY", "SL", "TP"):
-            raise _Unknown  # "黄金多单设保本": break-even is not expressible
+            raise Unknown  # "黄金多单设保本": break-even is not expressible
         foreign = h("FOREIGN", "BADPERIOD") or self.rolling
         if h("REPEAT") and not forced:
             return self._repeat(context)
         if h("HOWTO") and not forced:
             # "怎么下单" / "how do I close a trade": a question about the bot, not an order
             if self.symbols or any(tk.kind == "NUM" for tk in self.toks):
-                raise _Unknown
+                raise Unknown
             return Intent(intent="help")
         if forced:
             intent, side = forced
@@ -500,10 +261,10 @@ class _Grammar:
         slots = self._bind(intent)
         if side:
             if self.sides_action - {side} or self.sides_weak - {side}:
-                raise _Unknown
+                raise Unknown
             slots["side"] = side
         if foreign and intent not in ("help", "account"):
-            raise _Unknown
+            raise Unknown
         if h("PRONOUN") and intent in ("close", "modify"):
             return self._pronoun(intent, slots, context)
         return self._finish(intent, slots)
@@ -512,29 +273,29 @@ class _Grammar:
         allowed = ALLOWED_KEYS[intent]
         data = {k: v for k, v in slots.items() if k in allowed and v is not None}
         if intent == "modify" and "sl" not in data and "tp" not in data:
-            raise _Unknown
+            raise Unknown
         if (
             intent == "cancel"
             and not (data.keys() & {"symbol", "ticket", "magic", "selector"})
             and not self.has("ORDERS")
         ):
-            raise _Unknown
+            raise Unknown
         try:
             return Intent(intent=intent, **data)
         except ValidationError:
-            raise _Unknown from None
+            raise Unknown from None
 
     def _repeat(self, context: ParseContext | None) -> Intent:
         last = context.last_intent if context else None
         if last is None or last.intent != "open":
-            raise _Unknown
+            raise Unknown
         if self.has("CLOSE", "CANCEL", "MODIFY"):
-            raise _Unknown
+            raise Unknown
         slots = self._bind("open")
         if self.sides_action or self.sides_weak:
             sides = self.sides_action | self.sides_weak
             if len(sides) != 1:
-                raise _Unknown
+                raise Unknown
             slots["side"] = next(iter(sides))
         merged = last.to_json_dict()
         merged.update({k: v for k, v in slots.items() if v is not None})
@@ -547,7 +308,7 @@ class _Grammar:
             return self._finish(intent, slots)
         ticket = context.last_ticket if context else None
         if not ticket:
-            raise _Unknown
+            raise Unknown
         slots["ticket"] = ticket
         slots.pop("side", None)
         return self._finish(intent, slots)
@@ -560,7 +321,7 @@ class _Grammar:
 
         # symbol
         if len(self.symbols) > 1:
-            raise _Unknown
+            raise Unknown
         if self.symbols:
             s["symbol"] = next(iter(self.symbols))
 
@@ -570,7 +331,7 @@ class _Grammar:
         else:
             sides = self.sides_noun | self.sides_action | self.sides_weak
         if len(sides) > 1:
-            raise _Unknown
+            raise Unknown
         if sides:
             s["side"] = next(iter(sides))
 
@@ -580,17 +341,17 @@ class _Grammar:
             best = max(_SELECTOR_RANK[x] for x in sels)
             top = {x for x in sels if _SELECTOR_RANK[x] == best}
             if len(top) > 1:
-                raise _Unknown
+                raise Unknown
             s["selector"] = next(iter(top))
 
         # period
         periods = {tk.vals["period"] for tk in toks if tk.has("PERIOD") and "period" in tk.vals}
         if intent in ("pnl", "report"):
             if self.rolling or h("BADPERIOD"):
-                raise _Unknown
+                raise Unknown
             if intent == "pnl":
                 if len(periods) > 1:
-                    raise _Unknown
+                    raise Unknown
                 if periods:
                     s["period"] = next(iter(periods))
             else:
@@ -603,7 +364,7 @@ class _Grammar:
                 best = max(_ORDER_TYPE_RANK[k] for k in kinds)
                 top = {k for k in kinds if _ORDER_TYPE_RANK[k] == best}
                 if len(top) > 1:
-                    raise _Unknown
+                    raise Unknown
                 s["order_type"] = next(iter(top))
             if h("MARKET") and "order_type" not in s:
                 s["order_type"] = "market"
@@ -613,13 +374,13 @@ class _Grammar:
         if intent == "open" and s.get("price") is not None and "order_type" not in s:
             s["order_type"] = "pending"
         if intent == "open" and s.get("order_type") == "market" and s.get("price") is not None:
-            raise _Unknown  # "at market" and "at 2300" at once
+            raise Unknown  # "at market" and "at 2300" at once
         if intent in ("modify", "open") and h("BREAKEVEN"):
-            raise _Unknown
+            raise Unknown
         if intent == "modify" and h("RELMOVE"):
-            raise _Unknown
+            raise Unknown
         if intent in ("close", "open") and h("FRACTION"):
-            raise _Unknown
+            raise Unknown
         return s
 
     def _lot_prefix(self, j: int) -> bool:
@@ -673,7 +434,7 @@ class _Grammar:
             if tk.has("PERIOD") and not tk.has("REPKIND") and "period" in tk.vals
         ]
         if len(set(explicit)) > 1:
-            raise _Unknown
+            raise Unknown
         period = explicit[0] if explicit else None
         kind: str | None = None
         if "hedge" in kinds:
@@ -683,7 +444,7 @@ class _Grammar:
                 period = next(iter(implied))
         elif kinds:
             if len(set(kinds)) > 1:
-                raise _Unknown
+                raise Unknown
             kind = kinds[0]
         elif period is not None:
             kind = _PERIOD_KIND.get(period)
@@ -743,7 +504,7 @@ class _Grammar:
                 volumes.append(tk.value)
             elif nxt is not None and nxt.has("DIST") and tk.value < 1000:
                 if intent in ("open", "modify"):
-                    raise _Unknown  # a distance in points/pips is not a price
+                    raise Unknown  # a distance in points/pips is not a price
                 tk.role = "dist"
             elif (
                 nxt is not None
@@ -815,14 +576,14 @@ class _Grammar:
             else:
                 bare.append(tk)
             if tk.neg and tk.role is not None:
-                raise _Unknown
+                raise Unknown
 
         self._bare_numbers(intent, s, bare, volumes, tickets, prices)
 
         if len(tickets) > 1 or len(magics) > 1 or len(sl) > 1 or len(tp) > 1:
-            raise _Unknown
+            raise Unknown
         if len(volumes) > 1 or len(prices) > 1 or len(counts) > 1:
-            raise _Unknown
+            raise Unknown
         if volumes:
             s["volume"] = _clean_float(volumes[0])
         if prices:
@@ -852,7 +613,7 @@ class _Grammar:
         arabic = [tk for tk in bare if not tk.spoken]
         for k, tk in enumerate(arabic):
             if tk.neg and trade:
-                raise _Unknown
+                raise Unknown
             v = tk.value
             integer = tk.dec == 0 and float(v).is_integer()
             long_int = integer and len(str(int(v))) >= TICKET_MIN_DIGITS
@@ -869,7 +630,7 @@ class _Grammar:
                 if intent == "close" and vol_like and not volumes:
                     volumes.append(v)
                     continue
-                raise _Unknown  # a number we cannot place in a trade
+                raise Unknown  # a number we cannot place in a trade
             if intent != "open":
                 continue  # queries: stray numbers do not change the answer
             later_vol = any(0 < o.value <= 100 and o.dec <= 2 for o in arabic[k + 1 :])
@@ -880,11 +641,11 @@ class _Grammar:
                 volumes.append(v)
             elif vol_like and not price_like:
                 if volumes:
-                    raise _Unknown
+                    raise Unknown
                 volumes.append(v)
             elif price_like and not vol_like:
                 if prices:
-                    raise _Unknown
+                    raise Unknown
                 prices.append(v)
             elif vol_like and price_like:
                 if not prices and (kind_said or self.has("AT")) and (volumes or later_vol):
@@ -892,15 +653,15 @@ class _Grammar:
                 elif not volumes and integer and v <= 10:
                     volumes.append(v)
                 elif not volumes and not (kind_said or self.has("AT")):
-                    raise _Unknown  # "买入欧美1.08": a volume or a price? do not guess
+                    raise Unknown  # "买入欧美1.08": a volume or a price? do not guess
                 elif not volumes:
                     volumes.append(v)
                 elif not prices:
                     prices.append(v)
                 else:
-                    raise _Unknown
+                    raise Unknown
             else:
-                raise _Unknown
+                raise Unknown
 
 
 def _stop_is_kind(toks: list[Tok]) -> None:
@@ -925,7 +686,7 @@ def _stop_is_kind(toks: list[Tok]) -> None:
         tk.vals = {"otype": "stop"}
 
 
-def h_open_conflict(g: _Grammar) -> bool:
+def h_open_conflict(g: Grammar) -> bool:
     """A close that also asks to open ("平多开空") is two actions: not expressible."""
     if g.has("OPEN") and not g.has("OPENWEAK"):
         return True
@@ -934,5 +695,5 @@ def h_open_conflict(g: _Grammar) -> bool:
 
 def _clean_float(v: float) -> float:
     if not math.isfinite(v) or v <= 0:
-        raise _Unknown
+        raise Unknown
     return round(v, 10)
