@@ -12,13 +12,14 @@ alert, a subscription) for a message that is not a request to the bot now is ove
 answer that drops a symbol the message names (scope widening) is overruled; then the rules
 answer. The result says which engine answered and, when the rules stood in, why
 (`fallback_reason`: breaker_open, timeout, transport, http_<status>, invalid_json, invalid,
-ungrounded, refusal, not_a_request, scope, injection, context, empty, error).
+ungrounded, refusal, not_a_request, scope, injection, injected_json, context, empty, error).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +48,13 @@ _GUARD_MARGIN_S = 0.25
 
 # Intents that make the bot act or remember something; a non-request must never become one.
 ACTING_INTENTS = TRADE_INTENTS | {"alert", "subscribe", "unsubscribe"}
+
+# A JSON object (or a key of one) typed into a message is data: an LLM would be tempted to echo
+# it as its answer, so such a message never reaches it, and never becomes an acting intent.
+_JSON_IN_TEXT = re.compile(r"""\{\s*["'“”]?[a-z_]+["'“”]?\s*[:：]""", re.IGNORECASE)
+
+# Reasons after which no acting intent may come out, whatever the rule set says.
+_MUST_NOT_ACT = frozenset({"not_a_request", "injected_json"})
 
 
 @dataclass
@@ -196,6 +204,8 @@ class IntentParser:
             return "empty"
         if self.rules.is_injection(text):
             return "injection"
+        if _JSON_IN_TEXT.search(normalize(text)):
+            return "injected_json"
         if self.rules.is_context_reference(text):
             return "context"
         return None
@@ -244,8 +254,8 @@ class IntentParser:
         self, text: str, context: ParseContext | None, t0: float, reason: str
     ) -> ParseResult:
         intent = self.rules.parse(text, context)
-        if reason == "not_a_request" and intent.intent in ACTING_INTENTS:
-            intent = UNKNOWN  # the gate has spoken; a rule set that disagrees must not act
+        if reason in _MUST_NOT_ACT and intent.intent in ACTING_INTENTS:
+            intent = UNKNOWN  # the check has spoken; a rule set that disagrees must not act
         return ParseResult(intent, "rules", reason, self._ms(t0), self.breaker.state)
 
     @staticmethod
