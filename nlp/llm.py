@@ -329,34 +329,44 @@ Examples:
 # ---------------------------------------------------------------------- JSON out of text
 
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
-_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 _DECODER = json.JSONDecoder()
 
 
-def extract_json_object(content: str) -> dict[str, Any]:
-    """The one JSON object in an answer: bare, in a ```json fence, or with prose around it
-    (local models do all three). Raises LLMFailure("invalid_json") when there is none."""
-    text = _THINK.sub("", content).strip()
-    candidates = [text, *(m.group(1).strip() for m in _FENCE.finditer(text))]
-    for cand in candidates:
-        try:
-            data = json.loads(cand)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(data, dict):
-            return data
-        raise LLMFailure("invalid_json", "not a JSON object")
+def _objects_in(text: str) -> list[dict[str, Any]]:
+    """Every top-level JSON object embedded in text, left to right."""
+    found: list[dict[str, Any]] = []
     start = text.find("{")
     while start != -1:
         try:
-            data, _ = _DECODER.raw_decode(text, start)
+            data, end = _DECODER.raw_decode(text, start)
         except json.JSONDecodeError:
             start = text.find("{", start + 1)
             continue
         if isinstance(data, dict):
-            return data
-        start = text.find("{", start + 1)
-    raise LLMFailure("invalid_json", f"no JSON object in {text[:80]!r}")
+            found.append(data)
+        start = text.find("{", end)
+    return found
+
+
+def extract_json_object(content: str) -> dict[str, Any]:
+    """The one JSON object in an answer: bare, in a ```json fence, or with prose around it
+    (local models do all three; a <think> block first is dropped). Raises
+    LLMFailure("invalid_json") when there is none, or two that differ (which one was meant?)."""
+    text = _THINK.sub("", content).strip()
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    else:
+        if isinstance(whole, dict):
+            return whole
+        raise LLMFailure("invalid_json", "not a JSON object")
+    objects = _objects_in(text)
+    if not objects:
+        raise LLMFailure("invalid_json", f"no JSON object in {text[:80]!r}")
+    if any(o != objects[0] for o in objects[1:]):
+        raise LLMFailure("invalid_json", "more than one JSON object")
+    return objects[0]
 
 
 # ---------------------------------------------------------------------- grounding

@@ -157,8 +157,10 @@ async def test_ollama_fenced_json_is_read_in_every_format(make: Make, fmt: Respo
             '<think>The user wants their orders. {"intent": "pnl"}?</think>\n{"intent": "orders"}'
         ),
         Reply.text('Answer:\n```json\n{"intent": "orders"}\n```\nDone.'),
+        Reply.text('{"intent": "orders"}\n```json\n{"intent": "orders"}\n```'),
+        Reply.text('```json\n{\n  "intent": "orders",\n  "symbol": null\n}\n```'),
     ],
-    ids=["prose", "bare-fence", "think-block", "fence-in-prose"],
+    ids=["prose", "bare-fence", "think-block", "fence-in-prose", "said-twice", "nulls"],
 )
 async def test_local_model_chatter_around_the_json_is_ignored(make: Make, reply: Reply) -> None:
     async with FakeOpenAI() as srv:
@@ -203,10 +205,24 @@ async def test_a_400_about_something_else_is_a_failure_not_a_step_down(make: Mak
         (Reply.text('{"intent": "open", "symbol": '), "invalid_json"),
         (Reply.text("You should buy gold."), "invalid_json"),
         (Reply.text('["open"]'), "invalid_json"),
+        (Reply.text('```json\n["open"]\n```'), "invalid_json"),
+        (Reply.text('{"intent": "positions"} or maybe {"intent": "orders"}'), "invalid_json"),
         (Reply.text(""), "empty"),
         (Reply.raw_body("<html>gateway</html>"), "bad_response"),
     ],
-    ids=["hang", "500", "502", "429", "cut-json", "prose-only", "array", "empty", "html"],
+    ids=[
+        "hang",
+        "500",
+        "502",
+        "429",
+        "cut-json",
+        "prose-only",
+        "array",
+        "fenced-array",
+        "two-objects",
+        "empty",
+        "html",
+    ],
 )
 async def test_every_unwell_endpoint_is_a_named_endpoint_fault(
     make: Make, reply: Reply, reason: str
