@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from nlp.intent import ALLOWED_KEYS, Intent
-from nlp.tokens import Tok
+from nlp.management import read_fraction, read_pips, read_risk
+from nlp.query_intents import bind_query, decide_query
+from nlp.scope import check_scope
+from nlp.speech_acts import not_a_request
+from nlp.tokens import Tok, Unknown
 
 if TYPE_CHECKING:
     from nlp.parser import ParseContext
@@ -56,11 +60,15 @@ _PERIOD_KIND = {
     "month": "monthly",
     "last_month": "monthly",
 }
+QUERY_INTENTS = frozenset(
+    {"chart", "indicator", "symbol_info", "history", "alert", "subscribe", "unsubscribe"}
+)
+_MODIFY_CHANGES = frozenset(
+    {"sl", "tp", "breakeven", "sl_shift_pips", "tp_shift_pips", "trailing_pips"}
+)
 _ORDER_TYPE_RANK = {"limit": 2, "stop": 2, "pending": 1}
 
 
-class Unknown(Exception):
-    """Raised inside the grammar when the message must be answered with `unknown`."""
 
 
 class Grammar:
@@ -124,6 +132,11 @@ class Grammar:
     # ------------------------------------------------------------------ decide
     def decide(self) -> str:
         h = self.has
+        query = decide_query(self)
+        if query is not None:
+            return query
+        if self._manages() and not h("SL", "TP"):
+            return "modify"  # "黄金保本", "欧美移动止损30点"
         strong_open = any(tk.has("OPEN") and not tk.has("OPENWEAK") for tk in self.toks)
         trade_verbs = strong_open or h("CLOSE", "CANCEL") or bool(self.sides_action)
         if h("HELP") and not trade_verbs and not self.symbols and not h("SL", "TP", "REPORT"):
@@ -178,6 +191,12 @@ class Grammar:
         if h("KIND") and not (self.sides_action or self.sides_noun or self._has_number()):
             return "orders"  # "pending" / "限价单": the pending orders
         raise Unknown
+
+    def _manages(self) -> bool:
+        if not self.has("BREAKEVEN", "TRAIL"):
+            return False
+        strong_open = any(tk.has("OPEN") and not tk.has("OPENWEAK") for tk in self.toks)
+        return not (strong_open or self.sides_action or self.has("CLOSE", "CANCEL"))
 
     def _weak_side_with_volume(self) -> bool:
         """A bare 多/空 beside a symbol and a number that can only be a volume (not after a
@@ -238,52 +257,56 @@ class Grammar:
     # ------------------------------------------------------------------ run
     def run(self, forced: tuple[str, str | None] | None, context: ParseContext | None) -> Intent:
         h = self.has
-        if h("OFFTOPIC", "ADVICE", "NEG", "STATEMENT") and not forced:
-            raise Unknown
-        if h("SCHEDULE") and not forced:
-            raise Unknown  # "明天开盘买入黄金" / "每天买入": a scheduled or repeated order
         if h("SEQ") and h("CLOSE", "CANCEL") and (self.sides_action or h("OPEN")):
-            raise Unknown  # "平掉所有单然后买入黄金": two actions in one message
-        if h("BREAKEVEN") and h("MODIFY", "SL", "TP"):
-            raise Unknown  # "黄金多单设保本": break-even is not expressible
-        foreign = h("FOREIGN", "BADPERIOD") or self.rolling
-        if h("REPEAT") and not forced:
-            return self._repeat(context)
-        if h("HOWTO") and not forced:
-            # "怎么下单" / "how do I close a trade": a question about the bot, not an order
-            if self.symbols or any(tk.kind == "NUM" for tk in self.toks):
-                raise Unknown
-            return Intent(intent="help")
+            raise Unknown("two actions in one message")  # "平掉所有单然后买入黄金"
         if forced:
             intent, side = forced
         else:
-            intent, side = self.decide(), None
+            side = None
+            if h("REPEAT"):
+                self._speech_act("open")
+                return self._repeat(context)
+            if self._asks_how_to_use():
+                return Intent(intent="help")  # "怎么下单": a question about the bot
+            intent = self.decide()
+            self._speech_act(intent)
         slots = self._bind(intent)
         if side:
             if self.sides_action - {side} or self.sides_weak - {side}:
-                raise Unknown
+                raise Unknown("a side that contradicts the command")
             slots["side"] = side
-        if foreign and intent not in ("help", "account"):
-            raise Unknown
+        if (h("FOREIGN", "BADPERIOD") or self.rolling) and intent not in ("help", "account"):
+            raise Unknown("an instrument or period outside the contract")
         if h("PRONOUN") and intent in ("close", "modify"):
             return self._pronoun(intent, slots, context)
         return self._finish(intent, slots)
 
+    def _speech_act(self, intent: str) -> None:
+        reason = not_a_request(self.toks, intent)
+        if reason is not None:
+            raise Unknown(reason)
+
+    def _asks_how_to_use(self) -> bool:
+        if not self.has("HOWTO") or self.symbols or self._has_number():
+            return False
+        return not_a_request(self.toks, "help") is None
+
     def _finish(self, intent: str, slots: dict[str, Any]) -> Intent:
         allowed = ALLOWED_KEYS[intent]
         data = {k: v for k, v in slots.items() if k in allowed and v is not None}
-        if intent == "modify" and "sl" not in data and "tp" not in data:
-            raise Unknown
+        if intent == "modify" and not data.keys() & _MODIFY_CHANGES:
+            raise Unknown("a modify that changes nothing")
+        check_scope(self, intent, data)
         if (
             intent == "cancel"
-            and not (data.keys() & {"symbol", "ticket", "magic", "selector"})
+            and not (data.keys() & {"symbol", "side", "ticket", "magic", "selector"})
             and not self.has("ORDERS")
         ):
-            raise Unknown
+            raise Unknown("a cancel that names no order")
         try:
             return Intent(intent=intent, **data)
-        except ValidationError:
-            raise Unknown from None
+        except ValidationError as exc:
+            raise Unknown(f"outside the contract: {exc.errors()[0]['msg']}") from None
 
     def _repeat(self, context: ParseContext | None) -> Intent:
         last = context.last_intent if context else None
@@ -346,10 +369,14 @@ class Grammar:
 
         # period
         periods = {tk.vals["period"] for tk in toks if tk.has("PERIOD") and "period" in tk.vals}
-        if intent in ("pnl", "report"):
+        if intent in QUERY_INTENTS:
+            bind_query(self, intent, s)
+            if intent != "history":
+                return s
+        if intent in ("pnl", "report", "history"):
             if self.rolling or h("BADPERIOD"):
-                raise Unknown
-            if intent == "pnl":
+                raise Unknown("a period outside the contract")
+            if intent in ("pnl", "history"):
                 if len(periods) > 1:
                     raise Unknown
                 if periods:
@@ -369,19 +396,39 @@ class Grammar:
             if h("MARKET") and "order_type" not in s:
                 s["order_type"] = "market"
 
+        self._management_slots(intent, s)
         self._bind_numbers(intent, s)
 
         if intent == "open" and s.get("price") is not None and "order_type" not in s:
             s["order_type"] = "pending"
         if intent == "open" and s.get("order_type") == "market" and s.get("price") is not None:
             raise Unknown  # "at market" and "at 2300" at once
-        if intent in ("modify", "open") and h("BREAKEVEN"):
-            raise Unknown
-        if intent == "modify" and h("RELMOVE"):
-            raise Unknown
-        if intent in ("close", "open") and h("FRACTION"):
-            raise Unknown
+        if intent == "modify" and s.get("breakeven") and (s.get("sl") or s.get("tp")):
+            raise Unknown("break-even and a new level at once")
         return s
+
+    def _management_slots(self, intent: str, s: dict[str, Any]) -> None:
+        """fraction (close), risk_percent (open), break-even, shifts and trailing (modify)."""
+        h = self.has
+        if intent == "close":
+            fraction = read_fraction(self.toks)
+            if fraction is not None:
+                s["fraction"] = fraction
+        elif intent == "open":
+            if h("BREAKEVEN", "FRACTION", "TRAIL"):
+                raise Unknown("a management word in an open")
+            risk = read_risk(self.toks)
+            if risk is not None:
+                s["risk_percent"] = risk
+            elif h("PCT"):
+                raise Unknown("a percentage that sizes nothing")
+        elif intent == "modify":
+            pips = read_pips(self.toks)
+            if h("RELMOVE") and not pips:
+                raise Unknown("a move without a readable distance")
+            s.update(pips)
+            if h("BREAKEVEN"):
+                s["breakeven"] = True
 
     def _lot_prefix(self, j: int) -> bool:
         """The lot word at `j` names the number after it ("buy stop 2360 lot 0.02"): a number
@@ -467,6 +514,8 @@ class Grammar:
         has_selector = "selector" in s
         backward = self._sltp_backward()
         for i, tk in enumerate(toks):
+            if tk.role is not None:
+                continue  # already read (a fraction, a risk, a distance, a length)
             if tk.has("SL", "TP"):
                 if not backward:
                     key = "sl" if tk.has("SL") else "tp"
@@ -524,7 +573,10 @@ class Grammar:
             ):
                 tk.role = "ticket"
                 tickets.append(int(tk.value))
-            elif marker is not None and marker.has("MAGIC", "EA") and integer and not tk.spoken:
+            elif (
+                (marker is not None and marker.has("MAGIC", "EA"))
+                or (nxt is not None and nxt.has("MAGICAFTER"))
+            ) and integer and not tk.spoken:
                 tk.role = "magic"
                 magics.append(int(tk.value))
             elif (
