@@ -223,3 +223,14 @@ add(
     "移动止盈|动态止损",
     "TRAIL",
 )
+
+# ---------------------------------------------------------------- English request frames
+add(
+    "want|want to|i want to|i'd like to|i would like to|would like to|like to|wanna|i wanna|"
+    "need to|i need to|let's|lets|go ahead and|go ahead",
+    "FILLER",
+    "POLITE",
+)
+add("add|add a|add an", "MODIFY")
+add("from|off|into", "PREP")
+add("how does this work|how does it work|how does this bot work|how do you work", "HELP")
