@@ -151,7 +151,7 @@ class Grammar:
         ):
             return "report"  # "EA对冲情况": the hedge kind names the report by itself
         if h("CANCEL"):
-            if h("CLOSE", "SL", "TP") or self.sides_action:
+            if h("CLOSE", "SL", "TP") or (self.sides_action and not h("KIND", "ORDERS")):
                 raise Unknown
             return "cancel"
         if h("CLOSE") and not h("OPENWEAK"):
@@ -536,7 +536,13 @@ class Grammar:
             prev = self._prev_sig(i)
             marker = self._prev_marker(i)
             integer = tk.dec == 0 and float(tk.value).is_integer()
-            if backward and nxt is not None and nxt.has("SL", "TP") and not tk.spoken:
+            if (
+                backward
+                and nxt is not None
+                and nxt.has("SL", "TP")
+                and not tk.spoken
+                and not (marker is not None and marker.has("TICKET", "MAGIC"))
+            ):
                 tk.role = "sl" if nxt.has("SL") else "tp"
                 (sl if nxt.has("SL") else tp).append(tk.value)
             elif nxt is not None and nxt.has("LOT") and not self._lot_prefix(i + 1):

@@ -234,3 +234,14 @@ add(
 add("add|add a|add an", "MODIFY")
 add("from|off|into", "PREP")
 add("how does this work|how does it work|how does this bot work|how do you work", "HELP")
+add("来个|来一个|来张|来一张|来一单", "OPEN", "OPENWEAK")
+add("take|take off|trim|reduce|scale out|scale out of", "CLOSE")
+add("do i have|do i have any|have i got|got any|do we have", "LIST", "POSNOUN")
+add("some of|some|a bit|a little|一些|部分仓位", "FRACTION")
+# the market moving: talk about the market unless it sets an alert ("涨到2400提醒我")
+add(
+    "涨|跌|升|要跌|要涨|要升|会跌|会涨|会升|跌了|涨了|升了|rise|rising|fall|falling|drop|dropping|"
+    "go higher|go lower|move higher|move lower",
+    "MOVE",
+)
+add("view on|your view|views on|take on|thoughts on|你怎么看|怎么看待", "ADVICE")

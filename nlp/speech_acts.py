@@ -120,6 +120,8 @@ def not_a_request(toks: Sequence[Tok], intent: str) -> str | None:
     for tag, rule in _ALWAYS:
         if tag in tags:
             return rule
+    if "MOVE" in tags and intent not in ("alert", "open", "close"):
+        return "talk about the market"
     if "HYPO" in tags and intent != "alert":
         return "hypothetical or condition"
     if "SCHEDULE" in tags and intent not in ("subscribe", "unsubscribe"):
