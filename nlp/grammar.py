@@ -69,8 +69,6 @@ _MODIFY_CHANGES = frozenset(
 _ORDER_TYPE_RANK = {"limit": 2, "stop": 2, "pending": 1}
 
 
-
-
 class Grammar:
     """One message's tokens → an Intent."""
 
@@ -190,7 +188,7 @@ class Grammar:
             return "help"
         if h("KIND") and not (self.sides_action or self.sides_noun or self._has_number()):
             return "orders"  # "pending" / "限价单": the pending orders
-        raise Unknown
+        raise Unknown("no request words")
 
     def _manages(self) -> bool:
         if not self.has("BREAKEVEN", "TRAIL"):
@@ -580,9 +578,13 @@ class Grammar:
                 tk.role = "ticket"
                 tickets.append(int(tk.value))
             elif (
-                (marker is not None and marker.has("MAGIC", "EA"))
-                or (nxt is not None and nxt.has("MAGICAFTER"))
-            ) and integer and not tk.spoken:
+                (
+                    (marker is not None and marker.has("MAGIC", "EA"))
+                    or (nxt is not None and nxt.has("MAGICAFTER"))
+                )
+                and integer
+                and not tk.spoken
+            ):
                 tk.role = "magic"
                 magics.append(int(tk.value))
             elif (

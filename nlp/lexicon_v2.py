@@ -216,7 +216,11 @@ add(
     "entry level|at entry|to entry|to break even|to breakeven",
     "BREAKEVEN",
 )
-add("上移|往上|向上|上调|提高|拉高|上挪|往上挪|向上挪|向上移|往上移|up|raise|higher", "SHIFT", sign=1)
+add(
+    "上移|往上|向上|上调|提高|拉高|上挪|往上挪|向上挪|向上移|往上移|up|raise|higher",
+    "SHIFT",
+    sign=1,
+)
 add("下移|往下|向下|下调|降低|拉低|下挪|往下挪|向下挪|向下移|往下移|down|lower", "SHIFT", sign=-1)
 add(
     "移动止损|跟踪止损|追踪止损|trailing|trailing stop|trail|trailing sl|trailing stop loss|"

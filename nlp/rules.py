@@ -20,7 +20,7 @@ from nlp.intent import UNKNOWN, Intent
 from nlp.lexicon import INJECTION, ROLLING
 from nlp.numbers import normalize
 from nlp.script import to_simplified
-from nlp.explain import Explanation, Trace, rule_of, token_info
+from nlp.explain import Explanation, Trace, rule_of, suggest, token_info
 from nlp.speech_acts import keep_unnegated
 from nlp.tokens import Tok, Unknown, tokenize
 
@@ -142,10 +142,13 @@ class RuleParser:
             rule=rule,
         )
 
+    @staticmethod
+    def suggest(text: str, lang: str) -> str | None:
+        """The closest supported phrasing for a message that was not understood."""
+        return suggest(text, lang)
+
     # ------------------------------------------------------------------ grammar
-    def _parse(
-        self, text: str, context: ParseContext | None, trace: Trace | None = None
-    ) -> Intent:
+    def _parse(self, text: str, context: ParseContext | None, trace: Trace | None = None) -> Intent:
         trace = trace if trace is not None else Trace()
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS:
             raise Unknown("empty or too long")

@@ -58,7 +58,7 @@ def _is_trade_verb(tk: Tok) -> bool:
 
 
 def _self_did_it(toks: Sequence[Tok]) -> bool:
-    """"我…平了" / "我把黄金平了": the speaker as the subject of a completed trade verb."""
+    """ "我…平了" / "我把黄金平了": the speaker as the subject of a completed trade verb."""
     seen_self = False
     seen_verb = False
     for tk in toks:
