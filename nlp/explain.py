@@ -5,8 +5,8 @@ supported phrasing for a message it did not understand (the bot's "not understoo
 from __future__ import annotations
 
 import traceback
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from nlp.tokens import Tok

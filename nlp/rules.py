@@ -15,12 +15,12 @@ import re
 from typing import TYPE_CHECKING
 
 from nlp.aliases import SymbolAliases
+from nlp.explain import Explanation, Trace, rule_of, suggest, token_info
 from nlp.grammar import Grammar
 from nlp.intent import UNKNOWN, Intent
 from nlp.lexicon import INJECTION, ROLLING
 from nlp.numbers import normalize
 from nlp.script import to_simplified
-from nlp.explain import Explanation, Trace, rule_of, suggest, token_info
 from nlp.speech_acts import keep_unnegated
 from nlp.tokens import Tok, Unknown, tokenize
 

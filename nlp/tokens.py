@@ -86,9 +86,9 @@ def _token_at(t: str, i: int, aliases: SymbolAliases) -> Tok:
         num = number_at(t, i)
         # "1小时" / "15分钟" / "4h": a timeframe written with digits, unless it is a delay
         # ("5分钟后")
-        if lm and "TF" in lm[1].tags and (num is None or lm[0] > num.end):
-            if t[lm[0] : lm[0] + 1] not in _DELAY_AFTER:
-                return Tok("W", i, lm[0], tags=frozenset(lm[1].tags), vals=lm[1].vals)
+        timeframe = lm is not None and "TF" in lm[1].tags and (num is None or lm[0] > num.end)
+        if lm is not None and timeframe and t[lm[0] : lm[0] + 1] not in _DELAY_AFTER:
+            return Tok("W", i, lm[0], tags=frozenset(lm[1].tags), vals=lm[1].vals)
         if num is not None:
             return num
     sm = aliases.match_at(t, i)
