@@ -11,40 +11,21 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from nlp.intent import ALLOWED_KEYS, Intent
-from nlp.tokens import Tok
+from nlp.management import read_fraction, read_pips, read_risk
+from nlp.number_roles import PRICE_RANGE, NumberBinder
+from nlp.query_intents import bind_query, decide_query
+from nlp.scope import check_scope
+from nlp.speech_acts import not_a_request
+from nlp.tokens import Tok, Unknown
 
 if TYPE_CHECKING:
     from nlp.parser import ParseContext
 
-TICKET_MIN_DIGITS = 5  # a bare integer this long in a close/modify/cancel is a ticket
-
-# Rough price ranges, only to tell a bare price from a bare volume ("黄金 2320 挂多 0.01手").
-PRICE_RANGE: dict[str, tuple[float, float]] = {
-    "EURUSD": (0.7, 1.7),
-    "GBPUSD": (0.9, 2.0),
-    "USDJPY": (70.0, 250.0),
-    "AUDUSD": (0.45, 1.1),
-    "NZDUSD": (0.4, 1.0),
-    "USDCAD": (1.0, 1.7),
-    "USDCHF": (0.6, 1.2),
-    "EURJPY": (90.0, 250.0),
-    "GBPJPY": (110.0, 280.0),
-    "EURGBP": (0.65, 1.0),
-    "XAUUSD": (1000.0, 10000.0),
-    "XAGUSD": (8.0, 150.0),
-    "USOIL": (10.0, 200.0),
-    "BTCUSD": (3000.0, 1_000_000.0),
-    "ETHUSD": (300.0, 50_000.0),
-    "US30": (15000.0, 100_000.0),
-    "NAS100": (5000.0, 60_000.0),
-    "SPX500": (2000.0, 15_000.0),
-}
 
 _SELECTOR_RANK = {"profitable": 3, "losing": 3, "earliest": 2, "latest": 2, "all": 1}
 _KIND_PERIOD = {"daily": "today", "weekly": "week", "monthly": "month"}
@@ -56,11 +37,13 @@ _PERIOD_KIND = {
     "month": "monthly",
     "last_month": "monthly",
 }
+QUERY_INTENTS = frozenset(
+    {"chart", "indicator", "symbol_info", "history", "alert", "subscribe", "unsubscribe"}
+)
+_MODIFY_CHANGES = frozenset(
+    {"sl", "tp", "breakeven", "sl_shift_pips", "tp_shift_pips", "trailing_pips"}
+)
 _ORDER_TYPE_RANK = {"limit": 2, "stop": 2, "pending": 1}
-
-
-class Unknown(Exception):
-    """Raised inside the grammar when the message must be answered with `unknown`."""
 
 
 class Grammar:
@@ -123,37 +106,41 @@ class Grammar:
 
     # ------------------------------------------------------------------ decide
     def decide(self) -> str:
-        h = self.has
+        query = decide_query(self)
+        if query is not None:
+            return query
+        if self._manages() and not self.has("SL", "TP"):
+            return "modify"  # "黄金保本", "欧美移动止损30点"
         strong_open = any(tk.has("OPEN") and not tk.has("OPENWEAK") for tk in self.toks)
-        trade_verbs = strong_open or h("CLOSE", "CANCEL") or bool(self.sides_action)
-        if h("HELP") and not trade_verbs and not self.symbols and not h("SL", "TP", "REPORT"):
+        trade_verbs = strong_open or self.has("CLOSE", "CANCEL") or bool(self.sides_action)
+        for step in (self._decide_report, self._decide_trade, self._decide_lookup):
+            found = step(trade_verbs)
+            if found is not None:
+                return found
+        raise Unknown("no request words")
+
+    def _decide_report(self, trade_verbs: bool) -> str | None:
+        h = self.has
+        if trade_verbs or h("SL", "TP"):
+            return None
+        if h("HELP") and not self.symbols and not h("REPORT"):
             return "help"
-        if h("REPORT") and not trade_verbs and not h("SL", "TP"):
+        if h("REPORT"):
             return "report"
-        if (
-            self._says_hedge_kind()
-            and not trade_verbs
-            and not self.symbols
-            and not h("SL", "TP", "PNL", "PNLWEAK")
-        ):
+        if self._says_hedge_kind() and not self.symbols and not h("PNL", "PNLWEAK"):
             return "report"  # "EA对冲情况": the hedge kind names the report by itself
+        return None
+
+    def _decide_trade(self, trade_verbs: bool) -> str | None:
+        h = self.has
         if h("CANCEL"):
-            if h("CLOSE", "SL", "TP") or self.sides_action:
-                raise Unknown
+            if h("CLOSE", "SL", "TP") or (self.sides_action and not h("KIND", "ORDERS")):
+                raise Unknown("a cancel beside another action")
             return "cancel"
-        if h("CLOSE") and not h("OPENWEAK"):
-            return self._close_or_unknown()
-        if h("CLOSE") and h("OPENWEAK"):
+        if h("CLOSE"):
             # "最早开的…平掉": 开 describes the position; a real open verb is elsewhere
             return self._close_or_unknown()
-        loose_open = self._weak_side_with_volume()
-        if h("SL", "TP") and (
-            (
-                h("MODIFY")
-                or not (self.sides_action or h("OPEN") or self.has_volume_word or loose_open)
-            )
-            and not (self.sides_action and self.has_volume_word)
-        ):
+        if self._sets_levels():
             if self.sides_action and not h("MODIFY"):
                 return self._open_or_unknown()
             if (h("KIND") or (h("AT") and self.sides_noun)) and not h("MODIFY"):
@@ -161,10 +148,23 @@ class Grammar:
             return "modify"
         if self._looks_like_open():
             return self._open_or_unknown()
+        return None
+
+    def _sets_levels(self) -> bool:
+        """SL/TP words that change levels rather than come with a new order."""
+        h = self.has
+        if not h("SL", "TP") or (self.sides_action and self.has_volume_word):
+            return False
+        loose_open = self._weak_side_with_volume()
+        opens = self.sides_action or h("OPEN") or self.has_volume_word or loose_open
+        return h("MODIFY") or not opens
+
+    def _decide_lookup(self, trade_verbs: bool) -> str | None:
+        h = self.has
         if h("PNL") or (h("PNLWEAK") and h("HOWMUCH", "Q", "QUOTE")):
             return "pnl"
         if h("PNLWEAK") and not h("LIST", "ORDERS", "QUOTE"):
-            raise Unknown  # "我的黄金单亏了好多": a remark about a loss, not a question
+            raise Unknown("a remark about a loss")  # "我的黄金单亏了好多"
         if h("ACCOUNT"):
             return "account"
         if h("ORDERS") and not self.sides_action:
@@ -177,7 +177,13 @@ class Grammar:
             return "help"
         if h("KIND") and not (self.sides_action or self.sides_noun or self._has_number()):
             return "orders"  # "pending" / "限价单": the pending orders
-        raise Unknown
+        return None
+
+    def _manages(self) -> bool:
+        if not self.has("BREAKEVEN", "TRAIL"):
+            return False
+        strong_open = any(tk.has("OPEN") and not tk.has("OPENWEAK") for tk in self.toks)
+        return not (strong_open or self.sides_action or self.has("CLOSE", "CANCEL"))
 
     def _weak_side_with_volume(self) -> bool:
         """A bare 多/空 beside a symbol and a number that can only be a volume (not after a
@@ -238,52 +244,56 @@ class Grammar:
     # ------------------------------------------------------------------ run
     def run(self, forced: tuple[str, str | None] | None, context: ParseContext | None) -> Intent:
         h = self.has
-        if h("OFFTOPIC", "ADVICE", "NEG", "STATEMENT") and not forced:
-            raise Unknown
-        if h("SCHEDULE") and not forced:
-            raise Unknown  # "明天开盘买入黄金" / "每天买入": a scheduled or repeated order
         if h("SEQ") and h("CLOSE", "CANCEL") and (self.sides_action or h("OPEN")):
-            raise Unknown  # "平掉所有单然后买入黄金": two actions in one message
-        if h("BREAKEVEN") and h("MODIFY", "SL", "TP"):
-            raise Unknown  # "黄金多单设保本": break-even is not expressible
-        foreign = h("FOREIGN", "BADPERIOD") or self.rolling
-        if h("REPEAT") and not forced:
-            return self._repeat(context)
-        if h("HOWTO") and not forced:
-            # "怎么下单" / "how do I close a trade": a question about the bot, not an order
-            if self.symbols or any(tk.kind == "NUM" for tk in self.toks):
-                raise Unknown
-            return Intent(intent="help")
+            raise Unknown("two actions in one message")  # "平掉所有单然后买入黄金"
         if forced:
             intent, side = forced
         else:
-            intent, side = self.decide(), None
+            side = None
+            if h("REPEAT"):
+                self._speech_act("open")
+                return self._repeat(context)
+            if self._asks_how_to_use():
+                return Intent(intent="help")  # "怎么下单": a question about the bot
+            intent = self.decide()
+            self._speech_act(intent)
         slots = self._bind(intent)
         if side:
             if self.sides_action - {side} or self.sides_weak - {side}:
-                raise Unknown
+                raise Unknown("a side that contradicts the command")
             slots["side"] = side
-        if foreign and intent not in ("help", "account"):
-            raise Unknown
+        if (h("FOREIGN", "BADPERIOD") or self.rolling) and intent not in ("help", "account"):
+            raise Unknown("an instrument or period outside the contract")
         if h("PRONOUN") and intent in ("close", "modify"):
             return self._pronoun(intent, slots, context)
         return self._finish(intent, slots)
 
+    def _speech_act(self, intent: str) -> None:
+        reason = not_a_request(self.toks, intent)
+        if reason is not None:
+            raise Unknown(reason)
+
+    def _asks_how_to_use(self) -> bool:
+        if not self.has("HOWTO") or self.symbols or self._has_number():
+            return False
+        return not_a_request(self.toks, "help") is None
+
     def _finish(self, intent: str, slots: dict[str, Any]) -> Intent:
         allowed = ALLOWED_KEYS[intent]
         data = {k: v for k, v in slots.items() if k in allowed and v is not None}
-        if intent == "modify" and "sl" not in data and "tp" not in data:
-            raise Unknown
+        if intent == "modify" and not data.keys() & _MODIFY_CHANGES:
+            raise Unknown("a modify that changes nothing")
+        check_scope(self, intent, data)
         if (
             intent == "cancel"
-            and not (data.keys() & {"symbol", "ticket", "magic", "selector"})
+            and not (data.keys() & {"symbol", "side", "ticket", "magic", "selector"})
             and not self.has("ORDERS")
         ):
-            raise Unknown
+            raise Unknown("a cancel that names no order")
         try:
             return Intent(intent=intent, **data)
-        except ValidationError:
-            raise Unknown from None
+        except ValidationError as exc:
+            raise Unknown(f"outside the contract: {exc.errors()[0]['msg']}") from None
 
     def _repeat(self, context: ParseContext | None) -> Intent:
         last = context.last_intent if context else None
@@ -316,115 +326,95 @@ class Grammar:
     # ------------------------------------------------------------------ slots
     def _bind(self, intent: str) -> dict[str, Any]:
         s: dict[str, Any] = {}
-        h = self.has
-        toks = self.toks
+        self._bind_symbol_side(intent, s)
+        if intent in ("close", "modify", "cancel"):
+            self._bind_selector(s)
+        if intent in QUERY_INTENTS:
+            bind_query(self, intent, s)
+            if intent != "history":
+                return s
+        if intent in ("pnl", "report", "history"):
+            self._bind_period(intent, s)
+        if intent == "open":
+            self._bind_order_kind(s)
+        self._management_slots(intent, s)
+        NumberBinder(self, intent, s).run()
+        if intent == "open" and s.get("price") is not None:
+            if s.get("order_type") == "market":
+                raise Unknown("'at market' and a price at once")
+            s.setdefault("order_type", "pending")
+        if intent == "modify" and s.get("breakeven") and (s.get("sl") or s.get("tp")):
+            raise Unknown("break-even and a new level at once")
+        return s
 
-        # symbol
+    def _bind_symbol_side(self, intent: str, s: dict[str, Any]) -> None:
         if len(self.symbols) > 1:
-            raise Unknown
+            raise Unknown("two symbols")
         if self.symbols:
             s["symbol"] = next(iter(self.symbols))
-
-        # side
-        if intent == "open":
-            sides = self.sides_action | self.sides_weak | self.sides_noun
-        else:
-            sides = self.sides_noun | self.sides_action | self.sides_weak
+        sides = self.sides_action | self.sides_weak | self.sides_noun
         if len(sides) > 1:
-            raise Unknown
+            raise Unknown("two sides")
         if sides:
             s["side"] = next(iter(sides))
 
-        # selector
-        sels = {tk.vals["sel"] for tk in toks if tk.has("SEL") and "sel" in tk.vals}
-        if sels and intent in ("close", "modify", "cancel"):
-            best = max(_SELECTOR_RANK[x] for x in sels)
-            top = {x for x in sels if _SELECTOR_RANK[x] == best}
+    def _bind_selector(self, s: dict[str, Any]) -> None:
+        sels = {tk.vals["sel"] for tk in self.toks if tk.has("SEL") and "sel" in tk.vals}
+        if not sels:
+            return
+        best = max(_SELECTOR_RANK[x] for x in sels)
+        top = {x for x in sels if _SELECTOR_RANK[x] == best}
+        if len(top) > 1:
+            raise Unknown("two selectors")
+        s["selector"] = next(iter(top))
+
+    def _bind_period(self, intent: str, s: dict[str, Any]) -> None:
+        if self.rolling or self.has("BADPERIOD"):
+            raise Unknown("a period outside the contract")
+        if intent == "report":
+            self._report_slots(s)
+            return
+        periods = {
+            tk.vals["period"] for tk in self.toks if tk.has("PERIOD") and "period" in tk.vals
+        }
+        if len(periods) > 1:
+            raise Unknown("two periods")
+        if periods:
+            s["period"] = next(iter(periods))
+
+    def _bind_order_kind(self, s: dict[str, Any]) -> None:
+        kinds = {tk.vals["otype"] for tk in self.toks if tk.has("KIND")}
+        if kinds:
+            best = max(_ORDER_TYPE_RANK[k] for k in kinds)
+            top = {k for k in kinds if _ORDER_TYPE_RANK[k] == best}
             if len(top) > 1:
-                raise Unknown
-            s["selector"] = next(iter(top))
+                raise Unknown("two order kinds")
+            s["order_type"] = next(iter(top))
+        if self.has("MARKET") and "order_type" not in s:
+            s["order_type"] = "market"
 
-        # period
-        periods = {tk.vals["period"] for tk in toks if tk.has("PERIOD") and "period" in tk.vals}
-        if intent in ("pnl", "report"):
-            if self.rolling or h("BADPERIOD"):
-                raise Unknown
-            if intent == "pnl":
-                if len(periods) > 1:
-                    raise Unknown
-                if periods:
-                    s["period"] = next(iter(periods))
-            else:
-                self._report_slots(s)
-
-        # order kind
-        if intent == "open":
-            kinds = {tk.vals["otype"] for tk in toks if tk.has("KIND")}
-            if kinds:
-                best = max(_ORDER_TYPE_RANK[k] for k in kinds)
-                top = {k for k in kinds if _ORDER_TYPE_RANK[k] == best}
-                if len(top) > 1:
-                    raise Unknown
-                s["order_type"] = next(iter(top))
-            if h("MARKET") and "order_type" not in s:
-                s["order_type"] = "market"
-
-        self._bind_numbers(intent, s)
-
-        if intent == "open" and s.get("price") is not None and "order_type" not in s:
-            s["order_type"] = "pending"
-        if intent == "open" and s.get("order_type") == "market" and s.get("price") is not None:
-            raise Unknown  # "at market" and "at 2300" at once
-        if intent in ("modify", "open") and h("BREAKEVEN"):
-            raise Unknown
-        if intent == "modify" and h("RELMOVE"):
-            raise Unknown
-        if intent in ("close", "open") and h("FRACTION"):
-            raise Unknown
-        return s
-
-    def _lot_prefix(self, j: int) -> bool:
-        """The lot word at `j` names the number after it ("buy stop 2360 lot 0.02"): a number
-        follows it, and the one before it (if any) cannot be a volume."""
-        if not (0 <= j < len(self.toks)) or not self.toks[j].has("LOT"):
-            return False
-        nxt = self._next(j)
-        if nxt is None or nxt.kind != "NUM":
-            return False
-        before = self.toks[j - 1] if j > 0 else None
-        if before is None or before.kind != "NUM":
-            return True
-        return not (0 < before.value <= 100 and before.dec <= 2)
-
-    def _may_be_price(self, i: int, sym: str | None) -> bool:
-        """A number right after an order kind or '@' is its price unless it cannot be one:
-        outside the symbol's price range ("buy limit 0.1 EURUSD @ 1.09": 0.1 is the volume),
-        or, after a bare kind word, when a later number sits right after '@'/'at'."""
-        tk = self.toks[i]
-        if sym is not None:
-            lo, hi = PRICE_RANGE[sym]
-            return lo <= tk.value <= hi
-        prev = self._prev_sig(i)
-        if prev is not None and prev.has("AT"):
-            return True
-        for j in range(i + 1, len(self.toks)):
-            later = self.toks[j]
-            if later.kind == "NUM" and not later.spoken:
-                before = self._prev_sig(j)
-                if before is not None and before.has("AT"):
-                    return False
-        return True
-
-    def _sltp_backward(self) -> bool:
-        """ "2300止损 2400止盈": the numbers come before their keywords (decided per message:
-        the last sl/tp keyword has a number right before it and none after it)."""
-        idx = [i for i, tk in enumerate(self.toks) if tk.has("SL", "TP")]
-        if not idx:
-            return False
-        j = idx[-1]
-        if j == 0 or self.toks[j - 1].kind != "NUM":
-            return False
-        return not any(tk.kind == "NUM" for tk in self.toks[j + 1 :])
+    def _management_slots(self, intent: str, s: dict[str, Any]) -> None:
+        """fraction (close), risk_percent (open), break-even, shifts and trailing (modify)."""
+        h = self.has
+        if intent == "close":
+            fraction = read_fraction(self.toks)
+            if fraction is not None:
+                s["fraction"] = fraction
+        elif intent == "open":
+            if h("BREAKEVEN", "FRACTION", "TRAIL"):
+                raise Unknown("a management word in an open")
+            risk = read_risk(self.toks)
+            if risk is not None:
+                s["risk_percent"] = risk
+            elif h("PCT"):
+                raise Unknown("a percentage that sizes nothing")
+        elif intent == "modify":
+            pips = read_pips(self.toks)
+            if h("RELMOVE") and not pips:
+                raise Unknown("a move without a readable distance")
+            s.update(pips)
+            if h("BREAKEVEN"):
+                s["breakeven"] = True
 
     def _report_slots(self, s: dict[str, Any]) -> None:
         kinds = [tk.vals["kind"] for tk in self.toks if tk.has("REPKIND") and "kind" in tk.vals]
@@ -452,216 +442,6 @@ class Grammar:
             s["kind"] = kind
         if period is not None and not (kind and _KIND_PERIOD.get(kind) == period):
             s["period"] = period
-
-    def _bind_numbers(self, intent: str, s: dict[str, Any]) -> None:
-        toks = self.toks
-        pending: list[str] = []  # sl/tp keywords waiting for their numbers, in order
-        bare: list[Tok] = []
-        volumes: list[float] = []
-        tickets: list[int] = []
-        magics: list[int] = []
-        prices: list[float] = []
-        counts: list[int] = []
-        sl: list[float] = []
-        tp: list[float] = []
-        has_selector = "selector" in s
-        backward = self._sltp_backward()
-        for i, tk in enumerate(toks):
-            if tk.has("SL", "TP"):
-                if not backward:
-                    key = "sl" if tk.has("SL") else "tp"
-                    before = self._prev_sig(i)
-                    if pending and before is not None and before.has("SL", "TP"):
-                        if key not in pending:
-                            pending.append(key)  # "止损止盈分别改成2300和2400"
-                    else:
-                        pending = [key]
-                continue
-            pending_value = pending[0] if pending else None
-            if tk.has("VOLUME"):
-                volumes.append(float(tk.vals["volume"]))
-                continue
-            if tk.kind != "NUM":
-                continue
-            nxt = self._next(i)
-            prev = self._prev_sig(i)
-            marker = self._prev_marker(i)
-            integer = tk.dec == 0 and float(tk.value).is_integer()
-            if backward and nxt is not None and nxt.has("SL", "TP") and not tk.spoken:
-                tk.role = "sl" if nxt.has("SL") else "tp"
-                (sl if nxt.has("SL") else tp).append(tk.value)
-            elif nxt is not None and nxt.has("LOT") and not self._lot_prefix(i + 1):
-                tk.role = "volume"
-                volumes.append(
-                    tk.value * float(nxt.vals.get("factor", 1.0)) + float(nxt.vals.get("plus", 0))
-                )
-            elif (
-                marker is not None
-                and (marker.has("VOLMARK") or self._lot_prefix(i - 1))
-                and not tk.spoken
-            ):
-                tk.role = "volume"
-                volumes.append(tk.value)
-            elif nxt is not None and nxt.has("DIST") and tk.value < 1000:
-                if intent in ("open", "modify"):
-                    raise Unknown  # a distance in points/pips is not a price
-                tk.role = "dist"
-            elif (
-                nxt is not None
-                and nxt.has("CUNIT")
-                and integer
-                and not (marker is not None and marker.has("TICKET", "MAGIC"))
-                and pending_value is None
-            ):
-                tk.role = "count"
-                counts.append(int(tk.value))
-            elif (
-                marker is not None
-                and marker.has("TICKET")
-                and integer
-                and not tk.spoken
-                and not (pending_value and prev is not None and prev.has("CONN", "AT"))
-            ):
-                tk.role = "ticket"
-                tickets.append(int(tk.value))
-            elif marker is not None and marker.has("MAGIC", "EA") and integer and not tk.spoken:
-                tk.role = "magic"
-                magics.append(int(tk.value))
-            elif (
-                marker is not None
-                and marker.has("ORDERS")
-                and integer
-                and len(str(int(tk.value))) >= TICKET_MIN_DIGITS
-                and intent in ("cancel", "close", "modify")
-            ):
-                tk.role = "ticket"
-                tickets.append(int(tk.value))
-            elif (
-                pending_value
-                and prev is not None
-                and (
-                    prev.has("SL", "TP", "CONN", "MODIFY", "AT")
-                    or (prev.kind == "NUM" and prev.role in ("sl", "tp"))
-                )
-            ):
-                tk.role = pending.pop(0)
-                (sl if tk.role == "sl" else tp).append(tk.value)
-            elif (
-                intent == "open"
-                and prev is not None
-                and (prev.has("AT") or (prev.has("KIND") and not prev.has("ORDERS")))
-                and not tk.spoken
-                and not (nxt is not None and nxt.has("LOT"))
-                and self._may_be_price(i, s.get("symbol"))
-            ) or (
-                intent == "open"
-                and prev is not None
-                and prev.has("KIND")
-                and prev.has("ORDERS")
-                and not tk.spoken
-                and self._may_be_price(i, s.get("symbol"))
-            ):
-                tk.role = "price"
-                prices.append(tk.value)
-            elif (
-                has_selector
-                and integer
-                and (
-                    (prev is not None and prev.has("SEL"))
-                    or (nxt is not None and nxt.has("SEL", "CUNIT", "POSNOUN"))
-                )
-            ):
-                tk.role = "count"
-                counts.append(int(tk.value))
-            else:
-                bare.append(tk)
-            if tk.neg and tk.role is not None:
-                raise Unknown
-
-        self._bare_numbers(intent, s, bare, volumes, tickets, prices)
-
-        if len(tickets) > 1 or len(magics) > 1 or len(sl) > 1 or len(tp) > 1:
-            raise Unknown
-        if len(volumes) > 1 or len(prices) > 1 or len(counts) > 1:
-            raise Unknown
-        if volumes:
-            s["volume"] = _clean_float(volumes[0])
-        if prices:
-            s["price"] = _clean_float(prices[0])
-        if sl:
-            s["sl"] = _clean_float(sl[0])
-        if tp:
-            s["tp"] = _clean_float(tp[0])
-        if tickets:
-            s["ticket"] = tickets[0]
-        if magics:
-            s["magic"] = magics[0]
-        if counts and counts[0] >= 2 and s.get("selector") not in (None, "all"):
-            s["count"] = counts[0]
-
-    def _bare_numbers(
-        self,
-        intent: str,
-        s: dict[str, Any],
-        bare: list[Tok],
-        volumes: list[float],
-        tickets: list[int],
-        prices: list[float],
-    ) -> None:
-        sym = s.get("symbol")
-        trade = intent in ("open", "close", "modify", "cancel")
-        arabic = [tk for tk in bare if not tk.spoken]
-        for k, tk in enumerate(arabic):
-            if tk.neg and trade:
-                raise Unknown
-            v = tk.value
-            integer = tk.dec == 0 and float(v).is_integer()
-            long_int = integer and len(str(int(v))) >= TICKET_MIN_DIGITS
-            vol_like = 0 < v <= 100 and tk.dec <= 2
-            if sym:
-                lo, hi = PRICE_RANGE[sym]
-                price_like = lo <= v <= hi
-            else:
-                price_like = tk.dec >= 3 or v >= 100
-            if intent in ("close", "modify", "cancel"):
-                if long_int and not (sym and price_like):
-                    tickets.append(int(v))
-                    continue
-                if intent == "close" and vol_like and not volumes:
-                    volumes.append(v)
-                    continue
-                raise Unknown  # a number we cannot place in a trade
-            if intent != "open":
-                continue  # queries: stray numbers do not change the answer
-            later_vol = any(0 < o.value <= 100 and o.dec <= 2 for o in arabic[k + 1 :])
-            kind_said = "order_type" in s and s["order_type"] != "market"
-            if (self.slash and vol_like and not volumes and not price_like) or (
-                self.slash and vol_like and not volumes and k == 0
-            ):
-                volumes.append(v)
-            elif vol_like and not price_like:
-                if volumes:
-                    raise Unknown
-                volumes.append(v)
-            elif price_like and not vol_like:
-                if prices:
-                    raise Unknown
-                prices.append(v)
-            elif vol_like and price_like:
-                if not prices and (kind_said or self.has("AT")) and (volumes or later_vol):
-                    prices.append(v)
-                elif not volumes and integer and v <= 10:
-                    volumes.append(v)
-                elif not volumes and not (kind_said or self.has("AT")):
-                    raise Unknown  # "买入欧美1.08": a volume or a price? do not guess
-                elif not volumes:
-                    volumes.append(v)
-                elif not prices:
-                    prices.append(v)
-                else:
-                    raise Unknown
-            else:
-                raise Unknown
 
 
 def _stop_is_kind(toks: list[Tok]) -> None:
@@ -691,9 +471,3 @@ def h_open_conflict(g: Grammar) -> bool:
     if g.has("OPEN") and not g.has("OPENWEAK"):
         return True
     return len(g.sides_action | g.sides_noun | g.sides_weak) > 1
-
-
-def _clean_float(v: float) -> float:
-    if not math.isfinite(v) or v <= 0:
-        raise Unknown
-    return round(v, 10)

@@ -15,11 +15,14 @@ import re
 from typing import TYPE_CHECKING
 
 from nlp.aliases import SymbolAliases
-from nlp.grammar import Grammar, Unknown
+from nlp.explain import Explanation, Trace, rule_of, suggest, token_info
+from nlp.grammar import Grammar
 from nlp.intent import UNKNOWN, Intent
 from nlp.lexicon import INJECTION, ROLLING
 from nlp.numbers import normalize
-from nlp.tokens import Tok, tokenize
+from nlp.script import to_simplified
+from nlp.speech_acts import keep_unnegated
+from nlp.tokens import Tok, Unknown, tokenize
 
 if TYPE_CHECKING:
     from nlp.parser import ParseContext
@@ -61,9 +64,20 @@ SLASH_COMMANDS: dict[str, tuple[str, str | None]] = {
     "start": ("help", None),
     "commands": ("help", None),
     "menu": ("help", None),
+    "chart": ("chart", None),
+    "indicator": ("indicator", None),
+    "info": ("symbol_info", None),
+    "spec": ("symbol_info", None),
+    "specs": ("symbol_info", None),
+    "history": ("history", None),
+    "alert": ("alert", None),
+    "subscribe": ("subscribe", None),
+    "unsubscribe": ("unsubscribe", None),
 }
 
 _SLASH = re.compile(r"^/([a-z_]+)(?:@[\w.]+)?(?=\s|$)(.*)$", re.ASCII | re.DOTALL)
+# JSON or chat-template markup inside a message is data, never an intent
+_DATA = re.compile(r"[{\[]\s*\"?[a-z_]+\"?\s*:|\[/?inst\]|<\|?(?:system|im_start|im_end)")
 _BARE_QUESTION = re.compile(r"[?]+")
 
 
@@ -105,13 +119,43 @@ class RuleParser:
     def tokenize(self, t: str) -> list[Tok]:
         return tokenize(t, self.aliases)
 
+    # ------------------------------------------------------------------ explain
+    def explain(self, text: str, context: ParseContext | None = None) -> Explanation:
+        """Why `parse(text)` answers what it does: the normalised text, each token with the
+        slots it set, and the rule that made the message `unknown` (for `parse --explain`)."""
+        trace = Trace()
+        rule: str | None = None
+        try:
+            intent = self._parse(text, context, trace)
+        except Unknown as exc:
+            intent, rule = UNKNOWN, rule_of(exc)
+        except Exception as exc:  # explain must never fail where parse would not
+            intent, rule = UNKNOWN, f"internal error: {exc!r}"
+        if intent.intent == "unknown" and rule is None:
+            rule = trace.rule or "no request words"
+        return Explanation(
+            engine="rules",
+            text=text if isinstance(text, str) else repr(text),
+            normalised=trace.normalised,
+            tokens=[token_info(tk) for tk in trace.toks],
+            intent=intent,
+            rule=rule,
+        )
+
+    @staticmethod
+    def suggest(text: str, lang: str) -> str | None:
+        """The closest supported phrasing for a message that was not understood."""
+        return suggest(text, lang)
+
     # ------------------------------------------------------------------ grammar
-    def _parse(self, text: str, context: ParseContext | None) -> Intent:
+    def _parse(self, text: str, context: ParseContext | None, trace: Trace | None = None) -> Intent:
+        trace = trace if trace is not None else Trace()
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS:
-            return UNKNOWN
-        t = normalize(text)
-        if not t or INJECTION.search(t):
-            return UNKNOWN
+            raise Unknown("empty or too long")
+        t = normalize(to_simplified(text))
+        trace.normalised = t
+        if not t or INJECTION.search(t) or _DATA.search(t):
+            raise Unknown("injected instructions or data")
         if _BARE_QUESTION.fullmatch(t):
             return Intent(intent="help")  # a lone "?" asks what the bot can do
         forced: tuple[str, str | None] | None = None
@@ -119,15 +163,21 @@ class RuleParser:
         if m:
             cmd = m.group(1)
             if cmd not in SLASH_COMMANDS:
-                return UNKNOWN
+                raise Unknown("an unknown slash command")
             forced = SLASH_COMMANDS[cmd]
             body = m.group(2)
             if cmd in ("daily", "weekly", "monthly", "hedge"):
                 body = f"{cmd} {body}"
             toks = self.tokenize(body)
         elif t.startswith("/"):
-            return UNKNOWN
+            raise Unknown("an unknown slash command")
         else:
             toks = self.tokenize(t)
+        trace.toks = toks
+        if forced is None:
+            kept = keep_unnegated(toks)
+            if kept is None:
+                raise Unknown("negation")
+            toks = kept
         g = Grammar(toks, rolling=ROLLING.search(t) is not None, slash=forced is not None)
         return g.run(forced, context)
