@@ -10,7 +10,14 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-MODULES = ["bench_nlp", "bench_paper", "bench_broker", "bench_conversation", "bench_reports"]
+MODULES = [
+    "bench_nlp",
+    "bench_llm",
+    "bench_paper",
+    "bench_broker",
+    "bench_conversation",
+    "bench_reports",
+]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 
 

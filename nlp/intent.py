@@ -1,4 +1,4 @@
-"""The intent contract (shared/nlp/INTENTS.md) as a validated pydantic model."""
+"""The intent contract (docs/INTENTS.md, version 2) as a validated pydantic model."""
 
 from __future__ import annotations
 
@@ -19,6 +19,13 @@ IntentName = Literal[
     "quote",
     "report",
     "help",
+    "chart",
+    "indicator",
+    "symbol_info",
+    "history",
+    "alert",
+    "subscribe",
+    "unsubscribe",
     "unknown",
 ]
 SideName = Literal["buy", "sell"]
@@ -26,6 +33,8 @@ OrderType = Literal["market", "limit", "stop", "pending"]
 Selector = Literal["all", "earliest", "latest", "profitable", "losing"]
 Period = Literal["today", "yesterday", "week", "last_week", "month", "last_month", "year"]
 ReportKind = Literal["daily", "weekly", "monthly", "hedge"]
+Timeframe = Literal["M1", "M5", "M15", "M30", "H1", "H4", "D1", "W1", "MN1"]
+IndicatorName = Literal["MA", "EMA", "RSI", "MACD", "BOLL", "KDJ", "ATR"]
 
 CANONICAL_SYMBOLS: tuple[str, ...] = (
     "EURUSD",
@@ -50,15 +59,40 @@ CANONICAL_SYMBOLS: tuple[str, ...] = (
 
 # Which keys each intent may carry (the contract's table).
 ALLOWED_KEYS: dict[str, frozenset[str]] = {
-    "open": frozenset({"symbol", "side", "volume", "order_type", "price", "sl", "tp"}),
-    "close": frozenset({"symbol", "side", "volume", "ticket", "magic", "selector", "count"}),
-    "modify": frozenset({"symbol", "side", "ticket", "magic", "selector", "sl", "tp"}),
-    "cancel": frozenset({"symbol", "ticket", "magic", "selector"}),
-    "positions": frozenset({"symbol", "magic"}),
+    "open": frozenset(
+        {"symbol", "side", "volume", "risk_percent", "order_type", "price", "sl", "tp"}
+    ),
+    "close": frozenset(
+        {"symbol", "side", "volume", "fraction", "ticket", "magic", "selector", "count"}
+    ),
+    "modify": frozenset(
+        {
+            "symbol",
+            "side",
+            "ticket",
+            "magic",
+            "selector",
+            "sl",
+            "tp",
+            "breakeven",
+            "sl_shift_pips",
+            "tp_shift_pips",
+            "trailing_pips",
+        }
+    ),
+    "cancel": frozenset({"symbol", "side", "ticket", "magic", "selector"}),
+    "positions": frozenset({"symbol", "side", "magic"}),
     "orders": frozenset({"symbol"}),
     "pnl": frozenset({"symbol", "magic", "period"}),
+    "history": frozenset({"symbol", "magic", "period"}),
     "report": frozenset({"kind", "period"}),
+    "chart": frozenset({"symbol", "timeframe"}),
+    "indicator": frozenset({"symbol", "indicator", "timeframe", "length"}),
+    "alert": frozenset({"symbol", "price"}),
+    "subscribe": frozenset({"kind"}),
+    "unsubscribe": frozenset({"kind"}),
     "quote": frozenset({"symbol"}),
+    "symbol_info": frozenset({"symbol"}),
     "account": frozenset(),
     "help": frozenset(),
     "unknown": frozenset(),
@@ -83,6 +117,15 @@ class Intent(BaseModel):
     count: int | None = None
     period: Period | None = None
     kind: ReportKind | None = None
+    fraction: float | None = None
+    breakeven: Literal[True] | None = None
+    sl_shift_pips: float | None = None
+    tp_shift_pips: float | None = None
+    trailing_pips: float | None = None
+    risk_percent: float | None = None
+    timeframe: Timeframe | None = None
+    indicator: IndicatorName | None = None
+    length: int | None = None
 
     @field_validator("symbol")
     @classmethod
@@ -91,14 +134,42 @@ class Intent(BaseModel):
             raise ValueError(f"not a canonical symbol: {v!r}")
         return v
 
-    @field_validator("volume", "price", "sl", "tp")
+    @field_validator("volume", "price", "sl", "tp", "trailing_pips")
     @classmethod
     def _positive(cls, v: float | None) -> float | None:
         if v is not None and (not math.isfinite(v) or v <= 0):
             raise ValueError("must be a finite number > 0")
         return v
 
-    @field_validator("ticket", "magic", "count", mode="before")
+    @field_validator("fraction")
+    @classmethod
+    def _fraction(cls, v: float | None) -> float | None:
+        if v is not None and (not math.isfinite(v) or not 0 < v < 1):
+            raise ValueError("a fraction is a number with 0 < f < 1")
+        return v
+
+    @field_validator("risk_percent")
+    @classmethod
+    def _risk(cls, v: float | None) -> float | None:
+        if v is not None and (not math.isfinite(v) or not 0 < v <= 100):
+            raise ValueError("risk_percent is a number with 0 < r <= 100")
+        return v
+
+    @field_validator("sl_shift_pips", "tp_shift_pips")
+    @classmethod
+    def _shift(cls, v: float | None) -> float | None:
+        if v is not None and (not math.isfinite(v) or v == 0):
+            raise ValueError("a shift is a finite, non-zero number of pips")
+        return v
+
+    @field_validator("length")
+    @classmethod
+    def _length(cls, v: int | None) -> int | None:
+        if v is not None and v < 2:
+            raise ValueError("an indicator length is an integer >= 2")
+        return v
+
+    @field_validator("ticket", "magic", "count", "length", mode="before")
     @classmethod
     def _positive_int(cls, v: Any) -> Any:
         if v is None:

@@ -363,10 +363,11 @@ add(
     "OFFTOPIC",
 )
 add(
-    "一半|半仓|三分之一|分之|%|百分之|quarter|third|部分|一部分|partial|partially|some|一些|几手",
+    "一半|半仓|三分之一|quarter|third|部分|一部分|partial|partially|some|一些|几手",
     "FRACTION",
 )
 add("half", "FRACTION", "HALF")
+add("分之", "PCTOF")
 add(
     "保本|成本价|开仓价|平保|打到成本|break even|breakeven|break-even|entry level|at entry",
     "BREAKEVEN",

@@ -81,6 +81,11 @@ def _integer_part(s: str) -> int | None:
         head = _integer_part(s[:-1])
         if head is not None and s[-3] in CN_DIGITS and s[-3] not in "零〇":
             return head + CN_DIGITS[s[-1]] * CN_UNITS[s[-2]] // 10
+    return _unit_number(s)
+
+
+def _unit_number(s: str) -> int | None:
+    """三千五百二十 = 3520, 一万二千 = 12000: digits each followed by a unit."""
     total = 0
     section = 0
     digit: int | None = None
@@ -89,22 +94,20 @@ def _integer_part(s: str) -> int | None:
             if digit:
                 return None  # two digits in a row inside a unit-number (三四十)
             digit = CN_DIGITS[c]
-        elif c in CN_UNITS:
-            unit = CN_UNITS[c]
-            if unit == 10_000:
-                if digit is None and not section:
-                    return None
-                total += (section + (digit or 0)) * unit
-                section = 0
-            else:
-                if digit is None:
-                    if unit != 10:
-                        return None
-                    digit = 1
-                section += digit * unit
-            digit = None
-        else:
+            continue
+        if c not in CN_UNITS:
             return None
+        unit = CN_UNITS[c]
+        if unit == 10_000:
+            if digit is None and not section:
+                return None
+            total += (section + (digit or 0)) * unit
+            section = 0
+        else:
+            if digit is None and unit != 10:
+                return None
+            section += (1 if digit is None else digit) * unit
+        digit = None
     section += digit or 0
     return total + section
 

@@ -1,48 +1,28 @@
-"""Deterministic text → Intent: a tokenizer over a lexicon, then a small slot grammar.
+"""Deterministic text → Intent: the rule parser's front door.
 
 1. `normalize` (NFKC, lower case), then the whole-message checks: injected instructions,
    slash commands.
-2. `tokenize`: longest match at each position among the lexicon (nlp/lexicon.py) and the
-   symbol aliases; Arabic numbers, Chinese numerals and English number words become NUM.
-3. `_decide`: the intent from which kinds of words are present (verbs beat nouns; a question
-   or an opinion is never an order).
-4. `_bind`: each number gets a role from its neighbours (…手 = volume, 止损… = sl, 单号… =
-   ticket, 魔术号… = magic, …单 = count, @/在/limit… = price); numbers left over are judged
-   by size (a 6-digit integer in a close is a ticket; 2320 next to gold is a price).
-5. Anything contradictory or not expressible → `unknown` (or the slot left out). The parser
-   never invents a side, a symbol or a volume: each comes from a word in the text.
+2. `nlp.tokens.tokenize`: longest match at each position among the lexicon and the symbol
+   aliases; numbers become NUM tokens.
+3. `nlp.grammar.Grammar`: the intent from which kinds of words are present, then each number's
+   role from its neighbours; anything contradictory or not expressible → `unknown`.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from nlp.aliases import PhraseMatcher, SymbolAliases
-from nlp.intent import ALLOWED_KEYS, UNKNOWN, Intent
-from nlp.lexicon import (
-    INJECTION,
-    ISO_CODES,
-    LEXICON,
-    QUOTE_SYMBOL_WORDS,
-    ROLLING,
-    Entry,
-)
-from nlp.numbers import (
-    ARABIC_NUMBER,
-    CN_NUMERAL_CHARS,
-    EN_NUMBER_WORDS,
-    decimals_of,
-    normalize,
-    parse_arabic,
-    read_chinese_run,
-)
+from nlp.aliases import SymbolAliases
+from nlp.explain import Explanation, Trace, rule_of, suggest, token_info
+from nlp.grammar import Grammar
+from nlp.intent import UNKNOWN, Intent
+from nlp.lexicon import INJECTION, ROLLING
+from nlp.numbers import normalize
+from nlp.script import to_simplified
+from nlp.speech_acts import keep_unnegated
+from nlp.tokens import Tok, Unknown, tokenize
 
 if TYPE_CHECKING:
     from nlp.parser import ParseContext
@@ -50,29 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_CHARS = 1000  # a trading instruction is short; anything longer is not one
-TICKET_MIN_DIGITS = 5  # a bare integer this long in a close/modify/cancel is a ticket
-
-# Rough price ranges, only to tell a bare price from a bare volume ("黄金 2320 挂多 0.01手").
-PRICE_RANGE: dict[str, tuple[float, float]] = {
-    "EURUSD": (0.7, 1.7),
-    "GBPUSD": (0.9, 2.0),
-    "USDJPY": (70.0, 250.0),
-    "AUDUSD": (0.45, 1.1),
-    "NZDUSD": (0.4, 1.0),
-    "USDCAD": (1.0, 1.7),
-    "USDCHF": (0.6, 1.2),
-    "EURJPY": (90.0, 250.0),
-    "GBPJPY": (110.0, 280.0),
-    "EURGBP": (0.65, 1.0),
-    "XAUUSD": (1000.0, 10000.0),
-    "XAGUSD": (8.0, 150.0),
-    "USOIL": (10.0, 200.0),
-    "BTCUSD": (3000.0, 1_000_000.0),
-    "ETHUSD": (300.0, 50_000.0),
-    "US30": (15000.0, 100_000.0),
-    "NAS100": (5000.0, 60_000.0),
-    "SPX500": (2000.0, 15_000.0),
-}
 
 SLASH_COMMANDS: dict[str, tuple[str, str | None]] = {
     "buy": ("open", "buy"),
@@ -107,51 +64,21 @@ SLASH_COMMANDS: dict[str, tuple[str, str | None]] = {
     "start": ("help", None),
     "commands": ("help", None),
     "menu": ("help", None),
+    "chart": ("chart", None),
+    "indicator": ("indicator", None),
+    "info": ("symbol_info", None),
+    "spec": ("symbol_info", None),
+    "specs": ("symbol_info", None),
+    "history": ("history", None),
+    "alert": ("alert", None),
+    "subscribe": ("subscribe", None),
+    "unsubscribe": ("unsubscribe", None),
 }
 
 _SLASH = re.compile(r"^/([a-z_]+)(?:@[\w.]+)?(?=\s|$)(.*)$", re.ASCII | re.DOTALL)
-# "eur/usd", "eur / usd", "eur usd": the first code and the separator (the second code is only
-# looked at, so "buy eur usd" still finds "eur usd" after "buy eur" did not join).
-_PAIR = re.compile(r"(?<![a-z])([a-z]{3})(?:\s?/\s?|\s)(?=([a-z]{3})(?![a-z]))")
+# JSON or chat-template markup inside a message is data, never an intent
+_DATA = re.compile(r"[{\[]\s*\"?[a-z_]+\"?\s*:|\[/?inst\]|<\|?(?:system|im_start|im_end)")
 _BARE_QUESTION = re.compile(r"[?]+")
-_ASCII_WORD = re.compile(r"[a-z]+", re.ASCII)
-_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
-
-_LEX: PhraseMatcher[Entry] = PhraseMatcher(LEXICON)
-
-_SELECTOR_RANK = {"profitable": 3, "losing": 3, "earliest": 2, "latest": 2, "all": 1}
-_KIND_PERIOD = {"daily": "today", "weekly": "week", "monthly": "month"}
-_PERIOD_KIND = {
-    "today": "daily",
-    "yesterday": "daily",
-    "week": "weekly",
-    "last_week": "weekly",
-    "month": "monthly",
-    "last_month": "monthly",
-}
-_ORDER_TYPE_RANK = {"limit": 2, "stop": 2, "pending": 1}
-
-
-@dataclass(slots=True)
-class Tok:
-    kind: str  # "W" (lexicon word), "SYM", "NUM", "X" (anything else)
-    start: int
-    end: int
-    tags: frozenset[str] = frozenset()
-    vals: Mapping[str, Any] = field(default_factory=dict)
-    sym: str | None = None
-    value: float = 0.0
-    dec: int = 0
-    spoken: bool = False  # a Chinese numeral or an English number word
-    neg: bool = False
-    role: str | None = None
-
-    def has(self, *tags: str) -> bool:
-        return not self.tags.isdisjoint(tags)
-
-
-class _Unknown(Exception):
-    """Raised inside the grammar when the message must be answered with `unknown`."""
 
 
 class RuleParser:
@@ -167,7 +94,7 @@ class RuleParser:
     def parse(self, text: str, context: ParseContext | None = None) -> Intent:
         try:
             return self._parse(text, context)
-        except _Unknown:
+        except Unknown:
             return UNKNOWN
         except Exception:  # the grammar must never take the bot down
             if not self.safe:
@@ -190,77 +117,45 @@ class RuleParser:
 
     # ------------------------------------------------------------------ tokens
     def tokenize(self, t: str) -> list[Tok]:
-        t = _PAIR.sub(_join_pair, t)
-        toks: list[Tok] = []
-        n = len(t)
-        i = 0
-        while i < n:
-            c = t[i]
-            if c == " ":
-                i += 1
-                continue
-            starts_number = ("0" <= c <= "9") or (c == "." and i + 1 < n and "0" <= t[i + 1] <= "9")
-            if starts_number and not (i > 0 and "0" <= t[i - 1] <= "9"):
-                num = self._number_at(t, i)
-                if num is not None:
-                    toks.append(num)
-                    i = num.end
-                    continue
-            lm = _LEX.match_at(t, i)
-            sm = self.aliases.match_at(t, i)
-            if sm and (lm is None or sm[0] >= lm[0]):
-                word = t[i : sm[0]]
-                tags = frozenset({"QUOTE"}) if word in QUOTE_SYMBOL_WORDS else frozenset()
-                toks.append(Tok("SYM", i, sm[0], tags=tags, sym=sm[1]))
-                i = sm[0]
-                continue
-            if lm:
-                entry = lm[1]
-                if "NUMWORD" in entry.tags:
-                    word = t[i : lm[0]]
-                    toks.append(
-                        Tok("NUM", i, lm[0], value=float(EN_NUMBER_WORDS[word]), spoken=True)
-                    )
-                else:
-                    toks.append(Tok("W", i, lm[0], tags=frozenset(entry.tags), vals=entry.vals))
-                i = lm[0]
-                continue
-            if c in CN_NUMERAL_CHARS:
-                r = read_chinese_run(t, i)
-                if r:
-                    toks.append(Tok("NUM", i, r[0], value=r[1], spoken=True, neg=_neg_before(t, i)))
-                    i = r[0]
-                    continue
-            if "a" <= c <= "z":
-                m2 = _ASCII_WORD.match(t, i)
-                end = m2.end() if m2 else i + 1
-                word = t[i:end]
-                tags = frozenset({"FOREIGN"}) if _is_fx_pair(word) else frozenset()
-                toks.append(Tok("X", i, end, tags=tags))
-                i = end
-                continue
-            toks.append(Tok("X", i, i + 1))
-            i += 1
-        return toks
+        return tokenize(t, self.aliases)
+
+    # ------------------------------------------------------------------ explain
+    def explain(self, text: str, context: ParseContext | None = None) -> Explanation:
+        """Why `parse(text)` answers what it does: the normalised text, each token with the
+        slots it set, and the rule that made the message `unknown` (for `parse --explain`)."""
+        trace = Trace()
+        rule: str | None = None
+        try:
+            intent = self._parse(text, context, trace)
+        except Unknown as exc:
+            intent, rule = UNKNOWN, rule_of(exc)
+        except Exception as exc:  # explain must never fail where parse would not
+            intent, rule = UNKNOWN, f"internal error: {exc!r}"
+        if intent.intent == "unknown" and rule is None:
+            rule = trace.rule or "no request words"
+        return Explanation(
+            engine="rules",
+            text=text if isinstance(text, str) else repr(text),
+            normalised=trace.normalised,
+            tokens=[token_info(tk) for tk in trace.toks],
+            intent=intent,
+            rule=rule,
+        )
 
     @staticmethod
-    def _number_at(t: str, i: int) -> Tok | None:
-        m = ARABIC_NUMBER.match(t, i)
-        if not m:
-            return None
-        raw = m.group(0)
-        v = parse_arabic(raw)
-        if v is None:
-            return None
-        return Tok("NUM", i, m.end(), value=v, dec=decimals_of(raw), neg=_neg_before(t, i))
+    def suggest(text: str, lang: str) -> str | None:
+        """The closest supported phrasing for a message that was not understood."""
+        return suggest(text, lang)
 
     # ------------------------------------------------------------------ grammar
-    def _parse(self, text: str, context: ParseContext | None) -> Intent:
+    def _parse(self, text: str, context: ParseContext | None, trace: Trace | None = None) -> Intent:
+        trace = trace if trace is not None else Trace()
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS:
-            return UNKNOWN
-        t = normalize(text)
-        if not t or INJECTION.search(t):
-            return UNKNOWN
+            raise Unknown("empty or too long")
+        t = normalize(to_simplified(text))
+        trace.normalised = t
+        if not t or INJECTION.search(t) or _DATA.search(t):
+            raise Unknown("injected instructions or data")
         if _BARE_QUESTION.fullmatch(t):
             return Intent(intent="help")  # a lone "?" asks what the bot can do
         forced: tuple[str, str | None] | None = None
@@ -268,671 +163,21 @@ class RuleParser:
         if m:
             cmd = m.group(1)
             if cmd not in SLASH_COMMANDS:
-                return UNKNOWN
+                raise Unknown("an unknown slash command")
             forced = SLASH_COMMANDS[cmd]
             body = m.group(2)
             if cmd in ("daily", "weekly", "monthly", "hedge"):
                 body = f"{cmd} {body}"
             toks = self.tokenize(body)
         elif t.startswith("/"):
-            return UNKNOWN
+            raise Unknown("an unknown slash command")
         else:
             toks = self.tokenize(t)
-        g = _Grammar(toks, rolling=ROLLING.search(t) is not None, slash=forced is not None)
+        trace.toks = toks
+        if forced is None:
+            kept = keep_unnegated(toks)
+            if kept is None:
+                raise Unknown("negation")
+            toks = kept
+        g = Grammar(toks, rolling=ROLLING.search(t) is not None, slash=forced is not None)
         return g.run(forced, context)
-
-
-def _neg_before(t: str, i: int) -> bool:
-    """A minus sign right before a number ("-0.5手", "负两手"), not a range ("2300-2310")."""
-    if i == 0:
-        return False
-    if t[i - 1] == "负":
-        return True
-    return t[i - 1] in "-−" and (i < 2 or t[i - 2] not in _ASCII_ALNUM)
-
-
-def _join_pair(m: re.Match[str]) -> str:
-    a, b = m.group(1), m.group(2)
-    return a if a in ISO_CODES and b in ISO_CODES else m.group(0)
-
-
-def _is_fx_pair(word: str) -> bool:
-    return (
-        len(word) == 6 and word[:3] in ISO_CODES and word[3:] in ISO_CODES and word[:3] != word[3:]
-    )
-
-
-class _Grammar:
-    """One message's tokens → an Intent."""
-
-    def __init__(self, toks: list[Tok], *, rolling: bool, slash: bool) -> None:
-        self.toks = toks
-        self.rolling = rolling
-        self.slash = slash
-        _stop_is_kind(toks)
-        self.tags: set[str] = set()
-        for tk in toks:
-            self.tags.update(tk.tags)
-        self.symbols = {tk.sym for tk in toks if tk.sym}
-        self.sides_action = {tk.vals["side"] for tk in toks if tk.has("ACTION")}
-        self.sides_noun = {tk.vals["side"] for tk in toks if tk.has("NOUN")}
-        self.sides_weak = {tk.vals["side"] for tk in toks if tk.has("WEAK")}
-        self.has_volume_word = any(
-            tk.kind == "NUM" and self._next_has(i, "LOT") for i, tk in enumerate(toks)
-        ) or ("VOLUME" in self.tags)
-
-    # ------------------------------------------------------------------ helpers
-    def has(self, *tags: str) -> bool:
-        return not self.tags.isdisjoint(tags)
-
-    def _next(self, i: int) -> Tok | None:
-        return self.toks[i + 1] if i + 1 < len(self.toks) else None
-
-    def _next_has(self, i: int, *tags: str) -> bool:
-        nxt = self._next(i)
-        return nxt is not None and nxt.has(*tags)
-
-    def _prev_sig(self, i: int) -> Tok | None:
-        """The nearest earlier token that means something (fillers and stray words skipped)."""
-        j = i - 1
-        while j >= 0:
-            tk = self.toks[j]
-            if tk.kind == "X" or (tk.has("FILLER") and not tk.has("CONN")):
-                j -= 1
-                continue
-            if tk.has("PUNCT"):
-                j -= 1
-                continue
-            return tk
-        return None
-
-    def _prev_marker(self, i: int) -> Tok | None:
-        """Like _prev_sig but ':' and '=' are skipped too ("ticket: 123")."""
-        j = i - 1
-        while j >= 0:
-            tk = self.toks[j]
-            if tk.kind == "X" or tk.has("FILLER", "PUNCT"):
-                j -= 1
-                continue
-            if tk.kind == "W" and tk.has("CONN") and tk.tags <= {"CONN"}:
-                j -= 1
-                continue
-            return tk
-        return None
-
-    # ------------------------------------------------------------------ decide
-    def decide(self) -> str:
-        h = self.has
-        strong_open = any(tk.has("OPEN") and not tk.has("OPENWEAK") for tk in self.toks)
-        trade_verbs = strong_open or h("CLOSE", "CANCEL") or bool(self.sides_action)
-        if h("HELP") and not trade_verbs and not self.symbols and not h("SL", "TP", "REPORT"):
-            return "help"
-        if h("REPORT") and not trade_verbs and not h("SL", "TP"):
-            return "report"
-        if (
-            self._says_hedge_kind()
-            and not trade_verbs
-            and not self.symbols
-            and not h("SL", "TP", "PNL", "PNLWEAK")
-        ):
-            return "report"  # "EA对冲情况": the hedge kind names the report by itself
-        if h("CANCEL"):
-            if h("CLOSE", "SL", "TP") or self.sides_action:
-                raise _Unknown
-            return "cancel"
-        if h("CLOSE") and not h("OPENWEAK"):
-            return self._close_or_unknown()
-        if h("CLOSE") and h("OPENWEAK"):
-            # "最早开的…平掉": 开 describes the position; a real open verb is elsewhere
-            return self._close_or_unknown()
-        loose_open = self._weak_side_with_volume()
-        if h("SL", "TP") and (
-            (
-                h("MODIFY")
-                or not (self.sides_action or h("OPEN") or self.has_volume_word or loose_open)
-            )
-            and not (self.sides_action and self.has_volume_word)
-        ):
-            if self.sides_action and not h("MODIFY"):
-                return self._open_or_unknown()
-            if (h("KIND") or (h("AT") and self.sides_noun)) and not h("MODIFY"):
-                return self._open_or_unknown()
-            return "modify"
-        if self._looks_like_open():
-            return self._open_or_unknown()
-        if h("PNL") or (h("PNLWEAK") and h("HOWMUCH", "Q", "QUOTE")):
-            return "pnl"
-        if h("PNLWEAK") and not h("LIST", "ORDERS", "QUOTE"):
-            raise _Unknown  # "我的黄金单亏了好多": a remark about a loss, not a question
-        if h("ACCOUNT"):
-            return "account"
-        if h("ORDERS") and not self.sides_action:
-            return "orders"
-        if self._looks_like_positions():
-            return "positions"
-        if h("QUOTE") or (self.symbols and h("HOWMUCH", "Q")):
-            return "quote"
-        if h("HELP") and not trade_verbs:
-            return "help"
-        if h("KIND") and not (self.sides_action or self.sides_noun or self._has_number()):
-            return "orders"  # "pending" / "限价单": the pending orders
-        raise _Unknown
-
-    def _weak_side_with_volume(self) -> bool:
-        """A bare 多/空 beside a symbol and a number that can only be a volume (not after a
-        stop-loss/take-profit word, not in the symbol's price range): "黄金 空 0.01 止损 2450"."""
-        if not (self.sides_weak and len(self.symbols) == 1) or self.has("MODIFY"):
-            return False
-        lo, hi = PRICE_RANGE[next(iter(self.symbols))]
-        for i, tk in enumerate(self.toks):
-            if tk.kind != "NUM" or tk.spoken or not (0 < tk.value <= 100 and tk.dec <= 2):
-                continue
-            prev = self._prev_sig(i)
-            if prev is not None and prev.has("SL", "TP", "CONN", "AT"):
-                continue
-            if not lo <= tk.value <= hi:
-                return True
-        return False
-
-    def _says_hedge_kind(self) -> bool:
-        return any(tk.has("REPKIND") and tk.vals.get("kind") == "hedge" for tk in self.toks)
-
-    def _close_or_unknown(self) -> str:
-        if h_open_conflict(self):
-            raise _Unknown
-        return "close"
-
-    def _open_or_unknown(self) -> str:
-        if self.has("HOWMUCH", "SLOGAN", "PNL"):
-            raise _Unknown
-        return "open"
-
-    def _looks_like_open(self) -> bool:
-        if self.sides_action:
-            return not (self.has("LIST") and not self.has("OPEN") and not self.has_volume_word)
-        if self.has("OPEN") and not self.has("OPENWEAK"):
-            # "any open gold trades?": 'open' describes positions asked about, not an order
-            asks = self.has("Q", "LIST", "HOWMUCH") and self.has("POSNOUN")
-            return not (asks and not self.has_volume_word and not self._has_number())
-        if self.has("OPENWEAK") and (self.symbols or self.has_volume_word):
-            return True
-        if self.sides_weak and self.has_volume_word:
-            return True
-        if self.sides_weak and self.symbols:
-            return not self.has("LIST", "POSNOUN", "QUOTE")
-        if self.sides_noun and (self.has_volume_word or self.has("KIND", "AT")):
-            return not self.has("LIST")
-        return False
-
-    def _has_number(self) -> bool:
-        return any(tk.kind == "NUM" for tk in self.toks)
-
-    def _looks_like_positions(self) -> bool:
-        strong = any(tk.has("POSNOUN") and not tk.has("WEAKNOUN") for tk in self.toks)
-        if strong:
-            return True
-        weak = any(tk.has("WEAKNOUN") for tk in self.toks)
-        return weak and bool(self.symbols or self.has("LIST", "MAGIC"))
-
-    # ------------------------------------------------------------------ run
-    def run(self, forced: tuple[str, str | None] | None, context: ParseContext | None) -> Intent:
-        h = self.has
-        if h("OFFTOPIC", "ADVICE", "NEG", "STATEMENT") and not forced:
-            raise _Unknown
-        if h("SCHEDULE") and not forced:
-            raise _Unknown  # "明天开盘买入黄金" / "每天买入": a scheduled or repeated order
-        if h("SEQ") and h("CLOSE", "CANCEL") and (self.sides_action or h("OPEN")):
-            raise _Unknown  # "平掉所有单然后买入黄金": two actions in one message
-        if h("BREAKEVEN") and h("MODIFY", "SL", "TP"):
-            raise _Unknown  # "黄金多单设保本": break-even is not expressible
-        foreign = h("FOREIGN", "BADPERIOD") or self.rolling
-        if h("REPEAT") and not forced:
-            return self._repeat(context)
-        if h("HOWTO") and not forced:
-            # "怎么下单" / "how do I close a trade": a question about the bot, not an order
-            if self.symbols or any(tk.kind == "NUM" for tk in self.toks):
-                raise _Unknown
-            return Intent(intent="help")
-        if forced:
-            intent, side = forced
-        else:
-            intent, side = self.decide(), None
-        slots = self._bind(intent)
-        if side:
-            if self.sides_action - {side} or self.sides_weak - {side}:
-                raise _Unknown
-            slots["side"] = side
-        if foreign and intent not in ("help", "account"):
-            raise _Unknown
-        if h("PRONOUN") and intent in ("close", "modify"):
-            return self._pronoun(intent, slots, context)
-        return self._finish(intent, slots)
-
-    def _finish(self, intent: str, slots: dict[str, Any]) -> Intent:
-        allowed = ALLOWED_KEYS[intent]
-        data = {k: v for k, v in slots.items() if k in allowed and v is not None}
-        if intent == "modify" and "sl" not in data and "tp" not in data:
-            raise _Unknown
-        if (
-            intent == "cancel"
-            and not (data.keys() & {"symbol", "ticket", "magic", "selector"})
-            and not self.has("ORDERS")
-        ):
-            raise _Unknown
-        try:
-            return Intent(intent=intent, **data)
-        except ValidationError:
-            raise _Unknown from None
-
-    def _repeat(self, context: ParseContext | None) -> Intent:
-        last = context.last_intent if context else None
-        if last is None or last.intent != "open":
-            raise _Unknown
-        if self.has("CLOSE", "CANCEL", "MODIFY"):
-            raise _Unknown
-        slots = self._bind("open")
-        if self.sides_action or self.sides_weak:
-            sides = self.sides_action | self.sides_weak
-            if len(sides) != 1:
-                raise _Unknown
-            slots["side"] = next(iter(sides))
-        merged = last.to_json_dict()
-        merged.update({k: v for k, v in slots.items() if v is not None})
-        merged.pop("intent", None)
-        return self._finish("open", merged)
-
-    def _pronoun(self, intent: str, slots: dict[str, Any], context: ParseContext | None) -> Intent:
-        named = {k for k in ("symbol", "ticket", "magic", "selector") if slots.get(k) is not None}
-        if named:
-            return self._finish(intent, slots)
-        ticket = context.last_ticket if context else None
-        if not ticket:
-            raise _Unknown
-        slots["ticket"] = ticket
-        slots.pop("side", None)
-        return self._finish(intent, slots)
-
-    # ------------------------------------------------------------------ slots
-    def _bind(self, intent: str) -> dict[str, Any]:
-        s: dict[str, Any] = {}
-        h = self.has
-        toks = self.toks
-
-        # symbol
-        if len(self.symbols) > 1:
-            raise _Unknown
-        if self.symbols:
-            s["symbol"] = next(iter(self.symbols))
-
-        # side
-        if intent == "open":
-            sides = self.sides_action | self.sides_weak | self.sides_noun
-        else:
-            sides = self.sides_noun | self.sides_action | self.sides_weak
-        if len(sides) > 1:
-            raise _Unknown
-        if sides:
-            s["side"] = next(iter(sides))
-
-        # selector
-        sels = {tk.vals["sel"] for tk in toks if tk.has("SEL") and "sel" in tk.vals}
-        if sels and intent in ("close", "modify", "cancel"):
-            best = max(_SELECTOR_RANK[x] for x in sels)
-            top = {x for x in sels if _SELECTOR_RANK[x] == best}
-            if len(top) > 1:
-                raise _Unknown
-            s["selector"] = next(iter(top))
-
-        # period
-        periods = {tk.vals["period"] for tk in toks if tk.has("PERIOD") and "period" in tk.vals}
-        if intent in ("pnl", "report"):
-            if self.rolling or h("BADPERIOD"):
-                raise _Unknown
-            if intent == "pnl":
-                if len(periods) > 1:
-                    raise _Unknown
-                if periods:
-                    s["period"] = next(iter(periods))
-            else:
-                self._report_slots(s)
-
-        # order kind
-        if intent == "open":
-            kinds = {tk.vals["otype"] for tk in toks if tk.has("KIND")}
-            if kinds:
-                best = max(_ORDER_TYPE_RANK[k] for k in kinds)
-                top = {k for k in kinds if _ORDER_TYPE_RANK[k] == best}
-                if len(top) > 1:
-                    raise _Unknown
-                s["order_type"] = next(iter(top))
-            if h("MARKET") and "order_type" not in s:
-                s["order_type"] = "market"
-
-        self._bind_numbers(intent, s)
-
-        if intent == "open" and s.get("price") is not None and "order_type" not in s:
-            s["order_type"] = "pending"
-        if intent == "open" and s.get("order_type") == "market" and s.get("price") is not None:
-            raise _Unknown  # "at market" and "at 2300" at once
-        if intent in ("modify", "open") and h("BREAKEVEN"):
-            raise _Unknown
-        if intent == "modify" and h("RELMOVE"):
-            raise _Unknown
-        if intent in ("close", "open") and h("FRACTION"):
-            raise _Unknown
-        return s
-
-    def _lot_prefix(self, j: int) -> bool:
-        """The lot word at `j` names the number after it ("buy stop 2360 lot 0.02"): a number
-        follows it, and the one before it (if any) cannot be a volume."""
-        if not (0 <= j < len(self.toks)) or not self.toks[j].has("LOT"):
-            return False
-        nxt = self._next(j)
-        if nxt is None or nxt.kind != "NUM":
-            return False
-        before = self.toks[j - 1] if j > 0 else None
-        if before is None or before.kind != "NUM":
-            return True
-        return not (0 < before.value <= 100 and before.dec <= 2)
-
-    def _may_be_price(self, i: int, sym: str | None) -> bool:
-        """A number right after an order kind or '@' is its price unless it cannot be one:
-        outside the symbol's price range ("buy limit 0.1 EURUSD @ 1.09": 0.1 is the volume),
-        or, after a bare kind word, when a later number sits right after '@'/'at'."""
-        tk = self.toks[i]
-        if sym is not None:
-            lo, hi = PRICE_RANGE[sym]
-            return lo <= tk.value <= hi
-        prev = self._prev_sig(i)
-        if prev is not None and prev.has("AT"):
-            return True
-        for j in range(i + 1, len(self.toks)):
-            later = self.toks[j]
-            if later.kind == "NUM" and not later.spoken:
-                before = self._prev_sig(j)
-                if before is not None and before.has("AT"):
-                    return False
-        return True
-
-    def _sltp_backward(self) -> bool:
-        """ "2300止损 2400止盈": the numbers come before their keywords (decided per message:
-        the last sl/tp keyword has a number right before it and none after it)."""
-        idx = [i for i, tk in enumerate(self.toks) if tk.has("SL", "TP")]
-        if not idx:
-            return False
-        j = idx[-1]
-        if j == 0 or self.toks[j - 1].kind != "NUM":
-            return False
-        return not any(tk.kind == "NUM" for tk in self.toks[j + 1 :])
-
-    def _report_slots(self, s: dict[str, Any]) -> None:
-        kinds = [tk.vals["kind"] for tk in self.toks if tk.has("REPKIND") and "kind" in tk.vals]
-        explicit = [
-            tk.vals["period"]
-            for tk in self.toks
-            if tk.has("PERIOD") and not tk.has("REPKIND") and "period" in tk.vals
-        ]
-        if len(set(explicit)) > 1:
-            raise _Unknown
-        period = explicit[0] if explicit else None
-        kind: str | None = None
-        if "hedge" in kinds:
-            kind = "hedge"
-            implied = {_KIND_PERIOD[k] for k in kinds if k in _KIND_PERIOD}
-            if period is None and len(implied) == 1:
-                period = next(iter(implied))
-        elif kinds:
-            if len(set(kinds)) > 1:
-                raise _Unknown
-            kind = kinds[0]
-        elif period is not None:
-            kind = _PERIOD_KIND.get(period)
-        if kind is not None:
-            s["kind"] = kind
-        if period is not None and not (kind and _KIND_PERIOD.get(kind) == period):
-            s["period"] = period
-
-    def _bind_numbers(self, intent: str, s: dict[str, Any]) -> None:
-        toks = self.toks
-        pending: list[str] = []  # sl/tp keywords waiting for their numbers, in order
-        bare: list[Tok] = []
-        volumes: list[float] = []
-        tickets: list[int] = []
-        magics: list[int] = []
-        prices: list[float] = []
-        counts: list[int] = []
-        sl: list[float] = []
-        tp: list[float] = []
-        has_selector = "selector" in s
-        backward = self._sltp_backward()
-        for i, tk in enumerate(toks):
-            if tk.has("SL", "TP"):
-                if not backward:
-                    key = "sl" if tk.has("SL") else "tp"
-                    before = self._prev_sig(i)
-                    if pending and before is not None and before.has("SL", "TP"):
-                        if key not in pending:
-                            pending.append(key)  # "止损止盈分别改成2300和2400"
-                    else:
-                        pending = [key]
-                continue
-            pending_value = pending[0] if pending else None
-            if tk.has("VOLUME"):
-                volumes.append(float(tk.vals["volume"]))
-                continue
-            if tk.kind != "NUM":
-                continue
-            nxt = self._next(i)
-            prev = self._prev_sig(i)
-            marker = self._prev_marker(i)
-            integer = tk.dec == 0 and float(tk.value).is_integer()
-            if backward and nxt is not None and nxt.has("SL", "TP") and not tk.spoken:
-                tk.role = "sl" if nxt.has("SL") else "tp"
-                (sl if nxt.has("SL") else tp).append(tk.value)
-            elif nxt is not None and nxt.has("LOT") and not self._lot_prefix(i + 1):
-                tk.role = "volume"
-                volumes.append(
-                    tk.value * float(nxt.vals.get("factor", 1.0)) + float(nxt.vals.get("plus", 0))
-                )
-            elif (
-                marker is not None
-                and (marker.has("VOLMARK") or self._lot_prefix(i - 1))
-                and not tk.spoken
-            ):
-                tk.role = "volume"
-                volumes.append(tk.value)
-            elif nxt is not None and nxt.has("DIST") and tk.value < 1000:
-                if intent in ("open", "modify"):
-                    raise _Unknown  # a distance in points/pips is not a price
-                tk.role = "dist"
-            elif (
-                nxt is not None
-                and nxt.has("CUNIT")
-                and integer
-                and not (marker is not None and marker.has("TICKET", "MAGIC"))
-                and pending_value is None
-            ):
-                tk.role = "count"
-                counts.append(int(tk.value))
-            elif (
-                marker is not None
-                and marker.has("TICKET")
-                and integer
-                and not tk.spoken
-                and not (pending_value and prev is not None and prev.has("CONN", "AT"))
-            ):
-                tk.role = "ticket"
-                tickets.append(int(tk.value))
-            elif marker is not None and marker.has("MAGIC", "EA") and integer and not tk.spoken:
-                tk.role = "magic"
-                magics.append(int(tk.value))
-            elif (
-                marker is not None
-                and marker.has("ORDERS")
-                and integer
-                and len(str(int(tk.value))) >= TICKET_MIN_DIGITS
-                and intent in ("cancel", "close", "modify")
-            ):
-                tk.role = "ticket"
-                tickets.append(int(tk.value))
-            elif (
-                pending_value
-                and prev is not None
-                and (
-                    prev.has("SL", "TP", "CONN", "MODIFY", "AT")
-                    or (prev.kind == "NUM" and prev.role in ("sl", "tp"))
-                )
-            ):
-                tk.role = pending.pop(0)
-                (sl if tk.role == "sl" else tp).append(tk.value)
-            elif (
-                intent == "open"
-                and prev is not None
-                and (prev.has("AT") or (prev.has("KIND") and not prev.has("ORDERS")))
-                and not tk.spoken
-                and not (nxt is not None and nxt.has("LOT"))
-                and self._may_be_price(i, s.get("symbol"))
-            ) or (
-                intent == "open"
-                and prev is not None
-                and prev.has("KIND")
-                and prev.has("ORDERS")
-                and not tk.spoken
-                and self._may_be_price(i, s.get("symbol"))
-            ):
-                tk.role = "price"
-                prices.append(tk.value)
-            elif (
-                has_selector
-                and integer
-                and (
-                    (prev is not None and prev.has("SEL"))
-                    or (nxt is not None and nxt.has("SEL", "CUNIT", "POSNOUN"))
-                )
-            ):
-                tk.role = "count"
-                counts.append(int(tk.value))
-            else:
-                bare.append(tk)
-            if tk.neg and tk.role is not None:
-                raise _Unknown
-
-        self._bare_numbers(intent, s, bare, volumes, tickets, prices)
-
-        if len(tickets) > 1 or len(magics) > 1 or len(sl) > 1 or len(tp) > 1:
-            raise _Unknown
-        if len(volumes) > 1 or len(prices) > 1 or len(counts) > 1:
-            raise _Unknown
-        if volumes:
-            s["volume"] = _clean_float(volumes[0])
-        if prices:
-            s["price"] = _clean_float(prices[0])
-        if sl:
-            s["sl"] = _clean_float(sl[0])
-        if tp:
-            s["tp"] = _clean_float(tp[0])
-        if tickets:
-            s["ticket"] = tickets[0]
-        if magics:
-            s["magic"] = magics[0]
-        if counts and counts[0] >= 2 and s.get("selector") not in (None, "all"):
-            s["count"] = counts[0]
-
-    def _bare_numbers(
-        self,
-        intent: str,
-        s: dict[str, Any],
-        bare: list[Tok],
-        volumes: list[float],
-        tickets: list[int],
-        prices: list[float],
-    ) -> None:
-        sym = s.get("symbol")
-        trade = intent in ("open", "close", "modify", "cancel")
-        arabic = [tk for tk in bare if not tk.spoken]
-        for k, tk in enumerate(arabic):
-            if tk.neg and trade:
-                raise _Unknown
-            v = tk.value
-            integer = tk.dec == 0 and float(v).is_integer()
-            long_int = integer and len(str(int(v))) >= TICKET_MIN_DIGITS
-            vol_like = 0 < v <= 100 and tk.dec <= 2
-            if sym:
-                lo, hi = PRICE_RANGE[sym]
-                price_like = lo <= v <= hi
-            else:
-                price_like = tk.dec >= 3 or v >= 100
-            if intent in ("close", "modify", "cancel"):
-                if long_int and not (sym and price_like):
-                    tickets.append(int(v))
-                    continue
-                if intent == "close" and vol_like and not volumes:
-                    volumes.append(v)
-                    continue
-                raise _Unknown  # a number we cannot place in a trade
-            if intent != "open":
-                continue  # queries: stray numbers do not change the answer
-            later_vol = any(0 < o.value <= 100 and o.dec <= 2 for o in arabic[k + 1 :])
-            kind_said = "order_type" in s and s["order_type"] != "market"
-            if (self.slash and vol_like and not volumes and not price_like) or (
-                self.slash and vol_like and not volumes and k == 0
-            ):
-                volumes.append(v)
-            elif vol_like and not price_like:
-                if volumes:
-                    raise _Unknown
-                volumes.append(v)
-            elif price_like and not vol_like:
-                if prices:
-                    raise _Unknown
-                prices.append(v)
-            elif vol_like and price_like:
-                if not prices and (kind_said or self.has("AT")) and (volumes or later_vol):
-                    prices.append(v)
-                elif not volumes and integer and v <= 10:
-                    volumes.append(v)
-                elif not volumes and not (kind_said or self.has("AT")):
-                    raise _Unknown  # "买入欧美1.08": a volume or a price? do not guess
-                elif not volumes:
-                    volumes.append(v)
-                elif not prices:
-                    prices.append(v)
-                else:
-                    raise _Unknown
-            else:
-                raise _Unknown
-
-
-def _stop_is_kind(toks: list[Tok]) -> None:
-    """'stop' alone means a stop-loss ("/buy btc 0.1 stop 70000"), but next to another
-    stop-loss word ("sell gold 0.01 stop 2280 sl 2295") it can only be the order kind."""
-    bare = [i for i, tk in enumerate(toks) if tk.vals.get("bare_stop")]
-    if not bare:
-        return
-    other_sl = any(tk.has("SL") and not tk.vals.get("bare_stop") for tk in toks)
-    for i in bare:
-        # "buy gold 2350 stop 0.01 lots": the number after it is a volume, so it has no value
-        volume_next = (
-            0 < i < len(toks) - 2
-            and toks[i - 1].kind == "NUM"
-            and toks[i + 1].kind == "NUM"
-            and toks[i + 2].has("LOT")
-        )
-        if not (other_sl or volume_next):
-            continue
-        tk = toks[i]
-        tk.tags = frozenset({"KIND"})
-        tk.vals = {"otype": "stop"}
-
-
-def h_open_conflict(g: _Grammar) -> bool:
-    """A close that also asks to open ("平多开空") is two actions: not expressible."""
-    if g.has("OPEN") and not g.has("OPENWEAK"):
-        return True
-    return len(g.sides_action | g.sides_noun | g.sides_weak) > 1
-
-
-def _clean_float(v: float) -> float:
-    if not math.isfinite(v) or v <= 0:
-        raise _Unknown
-    return round(v, 10)

@@ -31,7 +31,7 @@ def _scorer() -> ModuleType:
     return mod
 
 
-def test_rule_parser_scores_at_least_095_with_no_intent_below_09() -> None:
+def test_rule_parser_scores_at_least_097_with_no_intent_below_09() -> None:
     scorer = _scorer()
     cases = scorer.load_corpus(str(CORPUS))
     parser = RuleParser()
@@ -43,6 +43,6 @@ def test_rule_parser_scores_at_least_095_with_no_intent_below_09() -> None:
         n[want] += 1
         ok[want] += scorer.correct(case["expect"], got)
     total = sum(ok.values()) / len(cases)
-    assert total >= 0.95, f"accuracy {total:.3f}"
+    assert total >= 0.97, f"accuracy {total:.3f}"
     low = {k: ok[k] / n[k] for k in n if ok[k] / n[k] < 0.9}
     assert not low, f"intents below 0.9: {low}"

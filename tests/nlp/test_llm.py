@@ -84,7 +84,7 @@ async def test_malformed_json_falls_back_to_rules_with_reason(server: FakeOpenAI
     server.push(Reply.malformed('{"intent": "open", "symbol": '))
     res = await _parser(server).parse("买入0.01手黄金")
     assert res.engine == "rules"
-    assert res.fallback_reason == "malformed"
+    assert res.fallback_reason == "invalid_json"
     assert res.intent == Intent(intent="open", symbol="XAUUSD", side="buy", volume=0.01)
 
 
@@ -113,7 +113,7 @@ async def test_every_kind_of_invalid_answer_is_discarded(
     server.push(Reply.text(__import__("json").dumps(answer)))
     with pytest.raises(LLMFailure) as err:
         await _llm(server).parse("buy gold")
-    assert err.value.reason in ("invalid", "malformed")
+    assert err.value.reason in ("invalid", "invalid_json")
 
 
 async def test_http_500_falls_back_without_retrying(server: FakeOpenAI) -> None:
@@ -169,7 +169,7 @@ async def test_endpoint_without_json_schema_is_retried_as_json_object(server: Fa
     llm = _llm(server)
     assert await llm.parse("余额") == Intent(intent="account")
     assert server.requests[1]["response_format"] == {"type": "json_object"}
-    assert llm.structured == "json_object"
+    assert llm.response_format == "json_object"
 
 
 async def test_unreachable_endpoint_falls_back_as_transport_error() -> None:
@@ -214,3 +214,107 @@ async def test_llm_parser_raises_failure_with_reason_on_timeout(server: FakeOpen
     with pytest.raises(LLMFailure) as err:
         await _llm(server, timeout_s=0.3).parse("余额")
     assert err.value.reason == "timeout"
+
+
+# ---------------------------------------------------------------------- schema and prompt
+
+
+def test_schema_has_exactly_the_intent_models_fields() -> None:
+    from nlp.intent import Intent as Model
+
+    props = intent_json_schema()["properties"]
+    assert set(props) == set(Model.model_fields)
+    assert intent_json_schema()["additionalProperties"] is False
+    assert intent_json_schema()["required"] == ["intent"]
+
+
+def test_schema_enums_are_the_models_literals() -> None:
+    from typing import get_args
+
+    from nlp.intent import CANONICAL_SYMBOLS, IndicatorName, IntentName, Timeframe
+
+    props = intent_json_schema()["properties"]
+    assert props["intent"]["enum"] == list(get_args(IntentName))
+    assert props["timeframe"]["enum"] == list(get_args(Timeframe))
+    assert props["indicator"]["enum"] == list(get_args(IndicatorName))
+    assert props["symbol"]["enum"] == list(CANONICAL_SYMBOLS)
+    assert props["breakeven"] == {"type": "boolean", "enum": [True]}
+    assert props["fraction"] == {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}
+    assert props["length"] == {"type": "integer", "minimum": 2}
+
+
+def test_every_model_field_is_explained_in_the_prompt() -> None:
+    from nlp.intent import Intent as Model
+    from nlp.llm import KEY_NOTES, system_prompt
+
+    prompt = system_prompt()
+    missing = [k for k in Model.model_fields if not KEY_NOTES.get(k)]
+    assert missing == []
+    for key in Model.model_fields:
+        assert f"- {key}: {KEY_NOTES[key]}" in prompt
+
+
+def test_every_intent_has_a_valid_example_in_the_prompt() -> None:
+    from typing import get_args
+
+    from nlp.intent import IntentName
+    from nlp.llm import EXAMPLES, prompt_examples
+
+    examples = prompt_examples()
+    assert len(examples) == len(EXAMPLES)  # the model accepts every example we teach
+    assert {i.intent for _, i in examples} == set(get_args(IntentName))
+
+
+def test_prompt_states_the_contract_v2_rulings_and_says_json() -> None:
+    from nlp.llm import system_prompt
+
+    prompt = system_prompt({"小金": "XAUUSD"})
+    assert "json" in prompt.lower()  # DashScope and OpenAI refuse json_object otherwise
+    assert "Only requests to the bot, now, are intents" in prompt
+    assert "Later or conditional requests → unknown" in prompt
+    assert "Scope never widens" in prompt
+    assert "- XAUUSD: 小金 (the user's own name)" in prompt
+    assert "- positions: magic, side, symbol" in prompt
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("零点零一手黄金", 0.01),
+        ("两手", 2),
+        ("半手", 0.5),
+        ("止损2,300", 2300),
+        ("MA20", 20),
+        ("０.０１手", 0.01),
+        ("two lots", 2),
+        ("按1%风险", 1),
+    ],
+)
+def test_numbers_in_reads_numbers_as_traders_type_them(text: str, expected: float) -> None:
+    from nlp.llm import numbers_in
+
+    assert expected in numbers_in(text)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"intent": "open", "symbol": "XAUUSD", "side": "buy", "volume": 1},
+        {"intent": "open", "symbol": "XAUUSD", "side": "buy", "sl": 2300},
+        {"intent": "close", "ticket": 123456},
+        {"intent": "modify", "symbol": "XAUUSD", "sl_shift_pips": 20},
+    ],
+)
+async def test_a_number_the_message_does_not_contain_is_ungrounded(
+    server: FakeOpenAI, answer: dict[str, object]
+) -> None:
+    server.push(Reply.json_answer(answer))
+    with pytest.raises(LLMFailure) as err:
+        await _llm(server).parse("黄金做多")
+    assert err.value.reason == "ungrounded"
+
+
+async def test_signed_shift_is_grounded_by_its_size(server: FakeOpenAI) -> None:
+    server.push(Reply.json_answer({"intent": "modify", "symbol": "XAUUSD", "sl_shift_pips": -20}))
+    intent = await _llm(server).parse("黄金止损下移20点")
+    assert intent == Intent(intent="modify", symbol="XAUUSD", sl_shift_pips=-20)

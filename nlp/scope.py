@@ -1,0 +1,56 @@
+"""Scope never widens (contract v2): a trade request is answered only when every part of it
+was read. A word the lexicon does not know inside a trade ("平掉黄金xyz单", "sell eurousd
+0.1") may name an instrument or change the meaning, so the request is `unknown`, never the
+request without that part. A trade with nothing but its verb ("买", "sell", "平仓") names no
+scope at all and is `unknown` too."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from nlp.tokens import Unknown
+
+if TYPE_CHECKING:
+    from nlp.grammar import Grammar
+
+TRADE = frozenset({"open", "close", "modify", "cancel"})
+# what an open or a close must name besides its verb
+_OPEN_SCOPE = frozenset({"symbol", "volume", "risk_percent", "price"})
+_CLOSE_SCOPE = frozenset(
+    {"symbol", "side", "volume", "fraction", "ticket", "magic", "selector", "count"}
+)
+# unknown runs of this many CJK characters may be an instrument's name
+CJK_RUN = 2
+
+
+def _unread_ascii(g: Grammar) -> str | None:
+    for tk in g.toks:
+        if tk.kind == "X" and tk.word.isascii() and tk.word.isalpha() and len(tk.word) > 1:
+            return tk.word
+    return None
+
+
+def _unread_cjk_run(g: Grammar) -> bool:
+    run = 0
+    for tk in g.toks:
+        if tk.kind == "X" and "\u4e00" <= tk.word[:1] <= "\u9fff":
+            run += 1
+            if run >= CJK_RUN:
+                return True
+        else:
+            run = 0
+    return False
+
+
+def check_scope(g: Grammar, intent: str, data: dict[str, Any]) -> None:
+    if intent not in TRADE:
+        return
+    word = _unread_ascii(g)
+    if word is not None:
+        raise Unknown(f"an unread word in a trade: {word!r}")
+    if "symbol" not in data and _unread_cjk_run(g):
+        raise Unknown("unread words where a symbol could be")
+    if intent == "open" and not data.keys() & _OPEN_SCOPE:
+        raise Unknown("a bare side or verb")
+    if intent == "close" and not data.keys() & _CLOSE_SCOPE:
+        raise Unknown("a bare verb")
