@@ -239,8 +239,15 @@ def make_parser(settings: Settings, engine: EngineName | None = None) -> IntentP
         api_key=secret(settings.llm.api_key_env) or "not-needed",
         timeout_s=settings.llm.timeout_s,
         aliases=aliases,
+        response_format=settings.llm.response_format,
     )
-    return IntentParser(rules, llm, choice)
+    return IntentParser(
+        rules,
+        llm,
+        choice,
+        breaker_failures=settings.llm.breaker_failures,
+        breaker_cooldown_s=settings.llm.breaker_cooldown_s,
+    )
 
 
 # ---- reports and the scheduler (the only place that reads [reports] and [alerts]) ------------

@@ -64,6 +64,9 @@ class LLMSettings(Section):
     model: str = "gpt-4o-mini"
     api_key_env: str = "TRADECHAT_LLM_API_KEY"
     timeout_s: float = Field(8.0, gt=0, le=120)
+    response_format: Literal["json_schema", "json_object", "none"] = "json_schema"
+    breaker_failures: int = Field(3, ge=1)
+    breaker_cooldown_s: float = Field(60.0, ge=0)
 
 
 class UserEntry(Section):

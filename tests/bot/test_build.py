@@ -83,3 +83,30 @@ async def test_build_app_shares_one_of_each_part(
         assert [p.name for p in make_platforms(app, console=True)] == ["console"]
     finally:
         await close_app(app)
+
+
+def test_llm_settings_reach_the_parser_and_its_breaker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.build import make_parser
+
+    monkeypatch.setenv("TRADECHAT_LLM_API_KEY", "sk-test")
+    settings = Settings(
+        llm={
+            "enabled": True,
+            "base_url": "http://127.0.0.1:9/v1",
+            "response_format": "json_object",
+            "breaker_failures": 5,
+            "breaker_cooldown_s": 12.5,
+        }
+    )
+    parser = make_parser(settings)
+    assert parser.llm is not None
+    assert parser.llm.response_format == "json_object"
+    assert parser.breaker.failures == 5
+    assert parser.breaker.cooldown_s == 12.5
+
+
+def test_rules_only_parser_has_no_llm_when_none_is_configured() -> None:
+    from bot.build import make_parser
+
+    parser = make_parser(Settings(llm={"enabled": False}))
+    assert parser.llm is None
