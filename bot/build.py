@@ -75,14 +75,24 @@ class App:
     platforms: list[Platform] = field(default_factory=list)
 
 
-def setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.app.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+def setup_logging(settings: Settings, command: str = "run", *, console: bool = True) -> None:
+    """Logs to `<data_dir>/logs/` with rotation and to the console, with every secret the
+    settings name redacted. One file per command: on Windows a file another process holds open
+    cannot be rotated."""
+    from bot.logs import log_file_path, secret_env_names, secret_values
+    from bot.logs import setup_logging as configure
+
+    a = settings.app
+    name = "tradechat.log" if command == "run" else f"{command}.log"
+    configure(
+        level=a.log_level,
+        log_file=log_file_path(a.data_dir, name),
+        max_bytes=a.log_max_bytes,
+        backup_count=a.log_backup_count,
+        json_lines=a.log_json,
+        secrets=secret_values(secret_env_names(settings)),
+        console=console,
     )
-    # httpx logs full request URLs, and Telegram's carry the bot token
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 # ---- the whole process ------------------------------------------------------------------------

@@ -23,6 +23,9 @@ class AppSettings(Section):
     data_dir: Path = Path("data")
     language: Literal["zh", "en"] = "zh"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_max_bytes: int = Field(5_000_000, ge=10_000)
+    log_backup_count: int = Field(5, ge=0, le=100)
+    log_json: bool = False
 
 
 class PaperSettings(Section):

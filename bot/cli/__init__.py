@@ -10,14 +10,35 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import ConfigError, Settings, config_path, load_settings
+
+
+def _version() -> str:
+    try:
+        return version("tradechat")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tradechat", description="MetaTrader 5 chat assistant")
     p.add_argument("--config", help="settings file (default: $TRADECHAT_CONFIG or settings.toml)")
+    p.add_argument("--version", action="version", version=f"tradechat {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
+
+    it = sub.add_parser("init", help="write a commented settings.toml into a folder")
+    it.add_argument("folder", nargs="?", default=".", help="where (default: this folder)")
+
+    lg = sub.add_parser("logs", help="print the end of the log file")
+    lg.add_argument("--tail", type=int, default=50, metavar="N", help="lines (default 50)")
+    lg.add_argument("--file", default="tradechat.log", help="log file name (default: run's)")
+
+    from bot.service import add_arguments as service_arguments
+
+    service_arguments(sub.add_parser("service", help="the Windows service (WinSW)"))
 
     sub.add_parser("run", help="start every configured platform and the scheduler")
     sub.add_parser("chat", help="chat with the bot in this terminal")
@@ -44,7 +65,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before anything prints: a redirected Windows console (GBK, cp1252) must never crash on
+    # an emoji, a "»" or a Chinese name.
+    from bot.textio import setup_console
+
+    setup_console()
     args = _parser().parse_args(argv)
+    if args.command == "init":  # writes the settings file, so it must not need one
+        from bot.init_config import run_init
+
+        return run_init(Path(args.folder), sys.stdout)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -58,6 +88,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     cmd = args.command
+    if cmd == "logs":
+        from bot.cli.logs import run_logs
+
+        return run_logs(settings, lines=args.tail, file_name=args.file)
+    if cmd == "service":
+        from bot.service import run_service
+
+        return run_service(
+            args, config_file=config_path(args.config).resolve(), data_dir=settings.app.data_dir
+        )
     if cmd == "check-config":
         from bot.cli.check_config import run_check_config
 

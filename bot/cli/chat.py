@@ -7,13 +7,18 @@ import asyncio
 import logging
 import sys
 
-from bot.build import build_app, close_app, platform_parts
+from bot.build import build_app, close_app, platform_parts, setup_logging
+from bot.logs import close_logging
 from bot.platforms import console
 from bot.settings import Settings
 
 
 async def run_chat(settings: Settings) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # the console is the chat here: only warnings on it, everything in data/logs/chat.log
+    setup_logging(settings, "chat")
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler, logging.FileHandler):
+            handler.setLevel(logging.WARNING)
     try:
         app = await build_app(settings)
     except Exception as exc:
@@ -33,3 +38,4 @@ async def run_chat(settings: Settings) -> int:
     finally:
         await chat.stop()
         await close_app(app)
+        close_logging()

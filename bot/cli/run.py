@@ -17,6 +17,7 @@ from bot.build import (
     setup_logging,
     sync_robot_subscriptions,
 )
+from bot.logs import close_logging
 from bot.platforms.base import Platform
 from bot.settings import Settings
 
@@ -48,6 +49,7 @@ async def run_app(settings: Settings) -> int:
         await _stop_platforms(started)
         await close_app(app)
         log.info("tradechat stopped")
+        close_logging()
     return 0
 
 
