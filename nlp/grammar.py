@@ -188,7 +188,10 @@ class Grammar:
     def _weak_side_with_volume(self) -> bool:
         """A bare 多/空 beside a symbol and a number that can only be a volume (not after a
         stop-loss/take-profit word, not in the symbol's price range): "黄金 空 0.01 止损 2450"."""
-        if not (self.sides_weak and len(self.symbols) == 1) or self.has("MODIFY"):
+        return self._side_with_volume(self.sides_weak)
+
+    def _side_with_volume(self, sides: set[str]) -> bool:
+        if not (sides and len(self.symbols) == 1) or self.has("MODIFY"):
             return False
         lo, hi = PRICE_RANGE[next(iter(self.symbols))]
         for i, tk in enumerate(self.toks):
@@ -229,6 +232,8 @@ class Grammar:
             return not self.has("LIST", "POSNOUN", "QUOTE")
         if self.sides_noun and (self.has_volume_word or self.has("KIND", "AT")):
             return not self.has("LIST")
+        if self._side_with_volume(self.sides_noun):
+            return not self.has("LIST", "Q", "HOWMUCH")  # "空单 原油 0.3"
         return False
 
     def _has_number(self) -> bool:

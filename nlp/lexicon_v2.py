@@ -249,3 +249,17 @@ add(
     "MOVE",
 )
 add("view on|your view|views on|take on|thoughts on|你怎么看|怎么看待", "ADVICE")
+# someone else as the subject: their trades are news about them, not a request
+add(
+    "大家|他|她|他们|她们|别人|有人|人家|群友|大佬|大神|朋友|同事|老师|师傅|everyone|everybody|"
+    "people|they|he|she|others|someone|somebody|the group|whales",
+    "THIRD",
+)
+add("其他|其它|其他的|吉他", "NEUTRAL")
+add("一点点|一点儿|少少|少量|a bit of", "FRACTION")
+add("能追|还能追|可以追|追吗|追高|追涨|杀跌|抄底|摸顶", "ADVICE")
+add("cut", "CLOSE")
+add("buy limits|buy stops", "SIDE", "NOUN", "KIND", side="buy", otype="limit")
+add("sell limits|sell stops", "SIDE", "NOUN", "KIND", side="sell", otype="limit")
+add("pending", "ORDERS")
+add("stop the|stop my|stop pushing", "UNSUB")

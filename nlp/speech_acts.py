@@ -128,6 +128,8 @@ def not_a_request(toks: Sequence[Tok], intent: str) -> str | None:
         return "a later or recurring request"
     if "NEG" in tags:
         return "negation"
+    if "THIRD" in tags and intent in TRADE:
+        return "someone else's trade"
     if _past(toks, intent, tags):
         return "past narration"
     if intent in TRADE and _asks(toks, tags):
