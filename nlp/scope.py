@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nlp.tokens import Unknown
+from nlp.tokens import Tok, Unknown
 
 if TYPE_CHECKING:
     from nlp.grammar import Grammar
@@ -54,3 +54,21 @@ def check_scope(g: Grammar, intent: str, data: dict[str, Any]) -> None:
         raise Unknown("a bare side or verb")
     if intent == "close" and not data.keys() & _CLOSE_SCOPE:
         raise Unknown("a bare verb")
+
+
+def overrule(toks: list[Tok], intent: str, symbol: str | None) -> str | None:
+    """Scope checks for an intent another engine (the LLM) read from these tokens: the rule
+    that refuses it, or None. A trade must name exactly the symbol the text names, and no
+    word of a trade may be an instrument outside the table."""
+    if intent not in TRADE:
+        return None
+    if any(tk.has("FOREIGN", "BADPERIOD") for tk in toks):
+        return "an instrument or period outside the contract"
+    named = {tk.sym for tk in toks if tk.sym}
+    if symbol is None and named:
+        return "the request names a symbol the answer dropped"
+    if symbol is not None and named and symbol not in named:
+        return "the answer names another symbol than the text"
+    if symbol is not None and not named:
+        return "the answer names a symbol the text does not"
+    return None

@@ -30,7 +30,7 @@ TRADE = frozenset({"open", "close", "modify", "cancel"})
 # queries whose own period may lie in the past ("昨天赚了多少", "上周的平仓记录")
 PERIOD_QUERIES = frozenset({"pnl", "history", "report"})
 PAST_PERIODS = frozenset({"yesterday", "last_week", "last_month"})
-_CLAUSE_END = frozenset({",", "，", ";", "；", "。", ".", "!", "！", "、"})
+_CLAUSE_END = frozenset({",", "，", ";", "；", "。", ".", "!", "！", "、", " "})
 # always-off frames: tag → the rule's name
 _ALWAYS = (
     ("DEFINE", "question about a word"),
