@@ -267,3 +267,15 @@ add("没|了没|了没有|没呢|未|咗未|了未", "Q")
 add("没有", "Q")
 add("唔使|唔洗|不必|无需|不需要|没必要", "NEG")
 add("唔使再推送|唔使推送|唔洗再推送|唔使再发|不需要推送|无需推送|不必推送", "UNSUB")
+add("turn off|switch off|disable|mute|unsub|stop receiving", "UNSUB")
+add("turn on|switch on|enable|sign me up for|sign up for", "SUB")
+add("can i see|can i get|can i have|could i see|could i get|may i see|may i have", "LIST", "POLITE")
+add("am i down|am i up|how much am i up|how much am i down|am i in profit|am i making money", "PNL")
+add("text me|message me|msg me|dm me|ping me when|buzz me", "ALERT")
+add("yes|yeah|yep|ya|sure|here|right here|from here|是的|对的|行", "FILLER")
+# a plan or an intention told about is not a request to act now
+add(
+    "gonna|going to|planning to|plan to|thinking about|thinking of|i'm thinking|i will|i'll|"
+    "im going to|i'm going to|打算|准备|计划|考虑|想着|琢磨",
+    "PLAN",
+)

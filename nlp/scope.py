@@ -19,6 +19,8 @@ _OPEN_SCOPE = frozenset({"symbol", "volume", "risk_percent", "price"})
 _CLOSE_SCOPE = frozenset(
     {"symbol", "side", "volume", "fraction", "ticket", "magic", "selector", "count"}
 )
+# "sell my gold" may mean closing a long: an open never speaks of the user's own positions
+_POSSESSIVE = frozenset({"my", "mine", "我的"})
 # unknown runs of this many CJK characters may be an instrument's name
 CJK_RUN = 2
 
@@ -50,6 +52,8 @@ def check_scope(g: Grammar, intent: str, data: dict[str, Any]) -> None:
         raise Unknown(f"an unread word in a trade: {word!r}")
     if "symbol" not in data and _unread_cjk_run(g):
         raise Unknown("unread words where a symbol could be")
+    if intent == "open" and any(tk.word in _POSSESSIVE for tk in g.toks):
+        raise Unknown("an open that speaks of the user's positions")  # "sell my gold"
     if intent == "open" and not data.keys() & _OPEN_SCOPE:
         raise Unknown("a bare side or verb")
     if intent == "close" and not data.keys() & _CLOSE_SCOPE:

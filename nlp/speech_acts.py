@@ -122,6 +122,8 @@ def not_a_request(toks: Sequence[Tok], intent: str) -> str | None:
             return rule
     if "MOVE" in tags and intent not in ("alert", "open", "close"):
         return "talk about the market"
+    if "PLAN" in tags:
+        return "a plan, not a request"
     if "HYPO" in tags and intent != "alert":
         return "hypothetical or condition"
     if "SCHEDULE" in tags and intent not in ("subscribe", "unsubscribe"):
