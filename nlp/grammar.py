@@ -228,8 +228,9 @@ class Grammar:
             return True
         if self.sides_weak and self.has_volume_word:
             return True
-        if self.sides_weak and self.symbols:
-            return not self.has("LIST", "POSNOUN", "QUOTE")
+        if self.sides_weak and self.symbols:  # "现价空欧美": 现价 is the market, not a quote
+            quote = self.has("QUOTE") and not self.has("MARKET")
+            return not (self.has("LIST", "POSNOUN") or quote)
         if self.sides_noun and (self.has_volume_word or self.has("KIND", "AT")):
             return not self.has("LIST")
         if self._side_with_volume(self.sides_noun):
@@ -260,7 +261,7 @@ class Grammar:
                 return self._repeat(context)
             if self._asks_how_to_use():
                 return Intent(intent="help")  # "怎么下单": a question about the bot
-            intent = self.decide()
+            intent = self._decide_with_frame()
             self._speech_act(intent)
         slots = self._bind(intent)
         if side:
@@ -273,13 +274,27 @@ class Grammar:
             return self._pronoun(intent, slots, context)
         return self._finish(intent, slots)
 
+    def _decide_with_frame(self) -> str:
+        """decide(); when no intent is found, the frame (if any) names the reason."""
+        try:
+            return self.decide()
+        except Unknown:
+            reason = not_a_request(self.toks, "open")
+            if reason is not None:
+                raise Unknown(reason) from None
+            raise
+
     def _speech_act(self, intent: str) -> None:
         reason = not_a_request(self.toks, intent)
         if reason is not None:
             raise Unknown(reason)
 
     def _asks_how_to_use(self) -> bool:
+        """ "怎么下单", "how do I close a trade": HOWTO beside a trade verb or a help word."""
         if not self.has("HOWTO") or self.symbols or self._has_number():
+            return False
+        strong_open = any(tk.has("OPEN") and not tk.has("OPENWEAK") for tk in self.toks)
+        if not (strong_open or self.sides_action or self.has("CLOSE", "CANCEL", "MODIFY", "HELP")):
             return False
         return not_a_request(self.toks, "help") is None
 
