@@ -95,11 +95,17 @@ def _past(toks: Sequence[Tok], intent: str, tags: set[str]) -> bool:
         return True
     if intent in PERIOD_QUERIES:
         return False
+    if intent not in TRADE:
+        # a query stays a query ("之前的单还在吗") unless the speaker tells what they did
+        # ("我之前挂了个欧美的买单")
+        return "PASTTIME" in tags and "SELF" in tags and _completed(toks)
     if "PASTTIME" in tags or _self_did_it(toks):
         return True
-    if intent not in TRADE:
-        return False
     return any(tk.has("PERIOD") and tk.vals.get("period") in PAST_PERIODS for tk in toks)
+
+
+def _completed(toks: Sequence[Tok]) -> bool:
+    return any(tk.has("ASPECT") or tk.word.endswith(("了", "过", "咗")) for tk in toks)
 
 
 def _asks(toks: Sequence[Tok], tags: set[str]) -> bool:
