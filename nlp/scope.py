@@ -21,7 +21,8 @@ _CLOSE_SCOPE = frozenset(
 )
 # "sell my gold" may mean closing a long: an open never speaks of the user's own positions
 _POSSESSIVE = frozenset({"my", "mine", "我的"})
-# unknown runs of this many CJK characters may be an instrument's name
+# unread Chinese characters in a trade: this many in a row may be an instrument's or a level's
+# name even beside a known symbol ("沪金", "止蝕" before it was known); with no symbol, any
 CJK_RUN = 2
 
 
@@ -32,12 +33,12 @@ def _unread_ascii(g: Grammar) -> str | None:
     return None
 
 
-def _unread_cjk_run(g: Grammar) -> bool:
+def _unread_cjk_run(g: Grammar, longest: int) -> bool:
     run = 0
     for tk in g.toks:
         if tk.kind == "X" and "\u4e00" <= tk.word[:1] <= "\u9fff":
             run += 1
-            if run >= CJK_RUN:
+            if run >= longest:
                 return True
         else:
             run = 0
@@ -50,8 +51,8 @@ def check_scope(g: Grammar, intent: str, data: dict[str, Any]) -> None:
     word = _unread_ascii(g)
     if word is not None:
         raise Unknown(f"an unread word in a trade: {word!r}")
-    if "symbol" not in data and _unread_cjk_run(g):
-        raise Unknown("unread words where a symbol could be")
+    if _unread_cjk_run(g, 1 if "symbol" not in data else CJK_RUN):
+        raise Unknown("unread words in a trade")
     if intent == "open" and any(tk.word in _POSSESSIVE for tk in g.toks):
         raise Unknown("an open that speaks of the user's positions")  # "sell my gold"
     if intent == "open" and not data.keys() & _OPEN_SCOPE:
