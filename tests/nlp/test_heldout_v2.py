@@ -19,9 +19,9 @@ from typing import Any
 from nlp.rules import RuleParser
 
 DATA = Path(__file__).parent / "data" / "heldout_v2.jsonl"
-# A second, smaller batch written after the grammar was built (its first score, untuned:
-# 0.943, 149/158; its nine failures were then fixed in the grammar, one label corrected:
-# "nas" is an alias of NAS100).
+# Later batches written after the grammar was built, each scored before any fix: the second
+# 0.943 (149/158; its failures then fixed in the grammar, one label corrected: "nas" is an
+# alias of NAS100), the third 0.990 (102/103; "三分之一多一点" is not a clean fraction).
 FRESH = Path(__file__).parent / "data" / "heldout_v2_fresh.jsonl"
 PINNED_TOTAL = 0.99
 PINNED_PER_INTENT = 0.9
@@ -85,5 +85,5 @@ def test_heldout_v2_covers_every_intent_and_script() -> None:
 def test_fresh_heldout_batch_score_is_pinned() -> None:
     n, ok, failures = _score(FRESH)
     total = sum(ok.values()) / sum(n.values())
-    assert sum(n.values()) >= 150
+    assert sum(n.values()) >= 250
     assert total >= PINNED_TOTAL, f"fresh batch {total:.3f}; first failures: {failures[:10]}"
