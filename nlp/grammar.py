@@ -209,12 +209,12 @@ class Grammar:
 
     def _close_or_unknown(self) -> str:
         if h_open_conflict(self):
-            raise Unknown
+            raise Unknown("a close beside an open: two actions")
         return "close"
 
     def _open_or_unknown(self) -> str:
         if self.has("HOWMUCH", "SLOGAN", "PNL"):
-            raise Unknown
+            raise Unknown("an open beside a question or a P&L word")
         return "open"
 
     def _looks_like_open(self) -> bool:
@@ -318,14 +318,14 @@ class Grammar:
     def _repeat(self, context: ParseContext | None) -> Intent:
         last = context.last_intent if context else None
         if last is None or last.intent != "open":
-            raise Unknown
+            raise Unknown("nothing to repeat")
         if self.has("CLOSE", "CANCEL", "MODIFY"):
-            raise Unknown
+            raise Unknown("a repeat beside another action")
         slots = self._bind("open")
         if self.sides_action or self.sides_weak:
             sides = self.sides_action | self.sides_weak
             if len(sides) != 1:
-                raise Unknown
+                raise Unknown("two sides")
             slots["side"] = next(iter(sides))
         merged = last.to_json_dict()
         merged.update({k: v for k, v in slots.items() if v is not None})
@@ -338,7 +338,7 @@ class Grammar:
             return self._finish(intent, slots)
         ticket = context.last_ticket if context else None
         if not ticket:
-            raise Unknown
+            raise Unknown("no position to refer to")
         slots["ticket"] = ticket
         slots.pop("side", None)
         return self._finish(intent, slots)
@@ -444,7 +444,7 @@ class Grammar:
             if tk.has("PERIOD") and not tk.has("REPKIND") and "period" in tk.vals
         ]
         if len(set(explicit)) > 1:
-            raise Unknown
+            raise Unknown("two periods")
         period = explicit[0] if explicit else None
         kind: str | None = None
         if "hedge" in kinds:
@@ -454,7 +454,7 @@ class Grammar:
                 period = next(iter(implied))
         elif kinds:
             if len(set(kinds)) > 1:
-                raise Unknown
+                raise Unknown("two report kinds")
             kind = kinds[0]
         elif period is not None:
             kind = _PERIOD_KIND.get(period)
@@ -490,4 +490,6 @@ def h_open_conflict(g: Grammar) -> bool:
     """A close that also asks to open ("平多开空") is two actions: not expressible."""
     if g.has("OPEN") and not g.has("OPENWEAK"):
         return True
+    if g.sides_action and g.has_volume_word:
+        return True  # "黄金平掉再买一手": an order verb with its volume beside the close
     return len(g.sides_action | g.sides_noun | g.sides_weak) > 1
