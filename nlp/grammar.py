@@ -188,7 +188,10 @@ class Grammar:
     def _weak_side_with_volume(self) -> bool:
         """A bare 多/空 beside a symbol and a number that can only be a volume (not after a
         stop-loss/take-profit word, not in the symbol's price range): "黄金 空 0.01 止损 2450"."""
-        if not (self.sides_weak and len(self.symbols) == 1) or self.has("MODIFY"):
+        return self._side_with_volume(self.sides_weak)
+
+    def _side_with_volume(self, sides: set[str]) -> bool:
+        if not (sides and len(self.symbols) == 1) or self.has("MODIFY"):
             return False
         lo, hi = PRICE_RANGE[next(iter(self.symbols))]
         for i, tk in enumerate(self.toks):
@@ -206,12 +209,12 @@ class Grammar:
 
     def _close_or_unknown(self) -> str:
         if h_open_conflict(self):
-            raise Unknown
+            raise Unknown("a close beside an open: two actions")
         return "close"
 
     def _open_or_unknown(self) -> str:
         if self.has("HOWMUCH", "SLOGAN", "PNL"):
-            raise Unknown
+            raise Unknown("an open beside a question or a P&L word")
         return "open"
 
     def _looks_like_open(self) -> bool:
@@ -225,10 +228,13 @@ class Grammar:
             return True
         if self.sides_weak and self.has_volume_word:
             return True
-        if self.sides_weak and self.symbols:
-            return not self.has("LIST", "POSNOUN", "QUOTE")
+        if self.sides_weak and self.symbols:  # "现价空欧美": 现价 is the market, not a quote
+            quote = self.has("QUOTE") and not self.has("MARKET")
+            return not (self.has("LIST", "POSNOUN") or quote)
         if self.sides_noun and (self.has_volume_word or self.has("KIND", "AT")):
             return not self.has("LIST")
+        if self._side_with_volume(self.sides_noun):
+            return not self.has("LIST", "Q", "HOWMUCH")  # "空单 原油 0.3"
         return False
 
     def _has_number(self) -> bool:
@@ -255,7 +261,7 @@ class Grammar:
                 return self._repeat(context)
             if self._asks_how_to_use():
                 return Intent(intent="help")  # "怎么下单": a question about the bot
-            intent = self.decide()
+            intent = self._decide_with_frame()
             self._speech_act(intent)
         slots = self._bind(intent)
         if side:
@@ -268,13 +274,27 @@ class Grammar:
             return self._pronoun(intent, slots, context)
         return self._finish(intent, slots)
 
+    def _decide_with_frame(self) -> str:
+        """decide(); when no intent is found, the frame (if any) names the reason."""
+        try:
+            return self.decide()
+        except Unknown:
+            reason = not_a_request(self.toks, "open")
+            if reason is not None:
+                raise Unknown(reason) from None
+            raise
+
     def _speech_act(self, intent: str) -> None:
         reason = not_a_request(self.toks, intent)
         if reason is not None:
             raise Unknown(reason)
 
     def _asks_how_to_use(self) -> bool:
+        """ "怎么下单", "how do I close a trade": HOWTO beside a trade verb or a help word."""
         if not self.has("HOWTO") or self.symbols or self._has_number():
+            return False
+        strong_open = any(tk.has("OPEN") and not tk.has("OPENWEAK") for tk in self.toks)
+        if not (strong_open or self.sides_action or self.has("CLOSE", "CANCEL", "MODIFY", "HELP")):
             return False
         return not_a_request(self.toks, "help") is None
 
@@ -298,14 +318,14 @@ class Grammar:
     def _repeat(self, context: ParseContext | None) -> Intent:
         last = context.last_intent if context else None
         if last is None or last.intent != "open":
-            raise Unknown
+            raise Unknown("nothing to repeat")
         if self.has("CLOSE", "CANCEL", "MODIFY"):
-            raise Unknown
+            raise Unknown("a repeat beside another action")
         slots = self._bind("open")
         if self.sides_action or self.sides_weak:
             sides = self.sides_action | self.sides_weak
             if len(sides) != 1:
-                raise Unknown
+                raise Unknown("two sides")
             slots["side"] = next(iter(sides))
         merged = last.to_json_dict()
         merged.update({k: v for k, v in slots.items() if v is not None})
@@ -318,7 +338,7 @@ class Grammar:
             return self._finish(intent, slots)
         ticket = context.last_ticket if context else None
         if not ticket:
-            raise Unknown
+            raise Unknown("no position to refer to")
         slots["ticket"] = ticket
         slots.pop("side", None)
         return self._finish(intent, slots)
@@ -424,7 +444,7 @@ class Grammar:
             if tk.has("PERIOD") and not tk.has("REPKIND") and "period" in tk.vals
         ]
         if len(set(explicit)) > 1:
-            raise Unknown
+            raise Unknown("two periods")
         period = explicit[0] if explicit else None
         kind: str | None = None
         if "hedge" in kinds:
@@ -434,7 +454,7 @@ class Grammar:
                 period = next(iter(implied))
         elif kinds:
             if len(set(kinds)) > 1:
-                raise Unknown
+                raise Unknown("two report kinds")
             kind = kinds[0]
         elif period is not None:
             kind = _PERIOD_KIND.get(period)
@@ -470,4 +490,6 @@ def h_open_conflict(g: Grammar) -> bool:
     """A close that also asks to open ("平多开空") is two actions: not expressible."""
     if g.has("OPEN") and not g.has("OPENWEAK"):
         return True
+    if g.sides_action and g.has_volume_word:
+        return True  # "黄金平掉再买一手": an order verb with its volume beside the close
     return len(g.sides_action | g.sides_noun | g.sides_weak) > 1

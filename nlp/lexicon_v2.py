@@ -249,3 +249,63 @@ add(
     "MOVE",
 )
 add("view on|your view|views on|take on|thoughts on|你怎么看|怎么看待", "ADVICE")
+# someone else as the subject: their trades are news about them, not a request
+add(
+    "大家|他|她|他们|她们|别人|有人|人家|群友|大佬|大神|朋友|同事|老师|师傅|everyone|everybody|"
+    "people|they|he|she|others|someone|somebody|the group|whales",
+    "THIRD",
+)
+add("其他|其它|其他的|吉他", "NEUTRAL")
+add("一点点|一点儿|少少|少量|a bit of", "FRACTION")
+add("能追|还能追|可以追|追吗|追高|追涨|杀跌|抄底|摸顶", "ADVICE")
+add("cut", "CLOSE")
+add("buy limits|buy stops", "SIDE", "NOUN", "KIND", side="buy", otype="limit")
+add("sell limits|sell stops", "SIDE", "NOUN", "KIND", side="sell", otype="limit")
+add("pending", "ORDERS")
+add("stop the|stop my|stop pushing", "UNSUB")
+add("没|了没|了没有|没呢|未|咗未|了未", "Q")
+add("没有", "Q")
+add("唔使|唔洗|不必|无需|不需要|没必要", "NEG")
+add("唔使再推送|唔使推送|唔洗再推送|唔使再发|不需要推送|无需推送|不必推送", "UNSUB")
+add("turn off|switch off|disable|mute|unsub|stop receiving", "UNSUB")
+add("turn on|switch on|enable|sign me up for|sign up for", "SUB")
+add("can i see|can i get|can i have|could i see|could i get|may i see|may i have", "LIST", "POLITE")
+add("am i down|am i up|how much am i up|how much am i down|am i in profit|am i making money", "PNL")
+add("text me|message me|msg me|dm me|ping me when|buzz me", "ALERT")
+add("yes|yeah|yep|ya|sure|here|right here|from here|是的|对的|行", "FILLER")
+# a plan or an intention told about is not a request to act now
+add(
+    "gonna|going to|planning to|plan to|thinking about|thinking of|i'm thinking|i will|i'll|"
+    "im going to|i'm going to|打算|准备|计划|考虑|想着|琢磨",
+    "PLAN",
+)
+# "…就买": the action follows a condition ("跌到2300就买")
+add("就买|就卖|就平|就平仓|就做多|就做空|就进场|就下单|就开|就空|就多|就沽|就止损|就止盈", "HYPO")
+add("成本|拉到成本|移到成本|挪到成本|设到成本|调到成本|提到成本|拉回成本", "BREAKEVEN")
+add(
+    "什么单|啥单|哪些单|几单|几张单|咩单|多少单|多少张单|还有几手|还有多少手|有几手|有多少手",
+    "POSNOUN",
+    "LIST",
+)
+add("平了哪些|平仓了哪些|平了什么|平掉了哪些|平了几单|平了多少单", "HISTORY")
+add("如何|怎么样|咋样|点样", "Q")
+add("生成|完成|形成|达成|组成|变成|做成", "NEUTRAL")
+add("成交|成交了|成交过|成交的单", "HISTORY")
+# Hong Kong spellings of the levels (止蝕 = 止损, 止賺 = 止盈), after t2s
+add("止蚀|止蚀位|止蚀价|止输|止蚀盘", "SL")
+add("止赚|止赚位|止赚价|获利位|获利价|止盈盘", "TP")
+add("移动止蚀|跟踪止蚀|追踪止蚀", "TRAIL")
+add("入市|入场买", "OPEN")
+add("那|这|此|那些|这些|嗰|呢啲|嗰啲", "FILLER")
+add("按|以|帮手|返|进|位置|的位置|回调|回落|回踩|对|给|要|想|下个", "FILLER")
+add("止盈设置|止盈设置到|止盈设置为", "TP", "MODIFY")
+add("止损设置|止损设置到|止损设置为", "SL", "MODIFY")
+add("多一点|多一些|少一点|少一些|多点|少点|多少少|左右|大概|差不多|约", "FRACTION")
+
+# ---------------------------------------------------------------- typing slips (pinyin IMEs)
+add("止赢|止营|止影", "TP")
+add("止顺|止孙|止笋", "SL")
+add("赢亏|营亏|盈愧", "PNL")
+add("持舱|持昌|吃仓", "POSNOUN")
+add("挂弹|挂蛋", "KIND", "ORDERS", otype="pending")
+add("平舱", "CLOSE")

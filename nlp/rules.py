@@ -20,8 +20,9 @@ from nlp.grammar import Grammar
 from nlp.intent import UNKNOWN, Intent
 from nlp.lexicon import INJECTION, ROLLING
 from nlp.numbers import normalize
+from nlp.scope import overrule
 from nlp.script import to_simplified
-from nlp.speech_acts import keep_unnegated
+from nlp.speech_acts import keep_unnegated, not_a_request
 from nlp.tokens import Tok, Unknown, tokenize
 
 if TYPE_CHECKING:
@@ -141,6 +142,24 @@ class RuleParser:
             intent=intent,
             rule=rule,
         )
+
+    def overrule(self, text: str, intent: Intent) -> str | None:
+        """The speech-act or scope rule that refuses `intent` read from `text` by another
+        engine (the LLM), or None when it may stand: an LLM that calls a narration a trade, or
+        that drops a symbol the text names ("黃金全部平倉" → close everything), is overruled."""
+        if intent.intent == "unknown":
+            return None
+        if not isinstance(text, str) or len(text) > MAX_CHARS:
+            return "empty or too long"
+        t = normalize(to_simplified(text))
+        if INJECTION.search(t) or _DATA.search(t):
+            return "injected instructions or data"
+        if _SLASH.match(t):
+            return None  # a slash command says what it is
+        toks = keep_unnegated(self.tokenize(t))
+        if toks is None:
+            return "negation"
+        return not_a_request(toks, intent.intent) or overrule(toks, intent.intent, intent.symbol)
 
     @staticmethod
     def suggest(text: str, lang: str) -> str | None:

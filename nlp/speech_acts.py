@@ -30,7 +30,7 @@ TRADE = frozenset({"open", "close", "modify", "cancel"})
 # queries whose own period may lie in the past ("昨天赚了多少", "上周的平仓记录")
 PERIOD_QUERIES = frozenset({"pnl", "history", "report"})
 PAST_PERIODS = frozenset({"yesterday", "last_week", "last_month"})
-_CLAUSE_END = frozenset({",", "，", ";", "；", "。", ".", "!", "！", "、"})
+_CLAUSE_END = frozenset({",", "，", ";", "；", "。", ".", "!", "！", "、", " "})
 # always-off frames: tag → the rule's name
 _ALWAYS = (
     ("DEFINE", "question about a word"),
@@ -95,11 +95,17 @@ def _past(toks: Sequence[Tok], intent: str, tags: set[str]) -> bool:
         return True
     if intent in PERIOD_QUERIES:
         return False
+    if intent not in TRADE:
+        # a query stays a query ("之前的单还在吗") unless the speaker tells what they did
+        # ("我之前挂了个欧美的买单")
+        return "PASTTIME" in tags and "SELF" in tags and _completed(toks)
     if "PASTTIME" in tags or _self_did_it(toks):
         return True
-    if intent not in TRADE:
-        return False
     return any(tk.has("PERIOD") and tk.vals.get("period") in PAST_PERIODS for tk in toks)
+
+
+def _completed(toks: Sequence[Tok]) -> bool:
+    return any(tk.has("ASPECT") or tk.word.endswith(("了", "过", "咗")) for tk in toks)
 
 
 def _asks(toks: Sequence[Tok], tags: set[str]) -> bool:
@@ -122,12 +128,16 @@ def not_a_request(toks: Sequence[Tok], intent: str) -> str | None:
             return rule
     if "MOVE" in tags and intent not in ("alert", "open", "close"):
         return "talk about the market"
+    if "PLAN" in tags:
+        return "a plan, not a request"
     if "HYPO" in tags and intent != "alert":
         return "hypothetical or condition"
     if "SCHEDULE" in tags and intent not in ("subscribe", "unsubscribe"):
         return "a later or recurring request"
     if "NEG" in tags:
         return "negation"
+    if "THIRD" in tags and intent in TRADE:
+        return "someone else's trade"
     if _past(toks, intent, tags):
         return "past narration"
     if intent in TRADE and _asks(toks, tags):

@@ -27,6 +27,7 @@ _PAIR = re.compile(r"(?<![a-z])([a-z]{3})(?:\s?/\s?|\s)(?=([a-z]{3})(?![a-z]))")
 _BARE_QUESTION = re.compile(r"[?]+")
 _ASCII_WORD = re.compile(r"[a-z]+", re.ASCII)
 _DELAY_AFTER = frozenset("后後内")
+_SPACE_TAGS = frozenset({"FILLER", "PUNCT", "SPACE"})
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 _LEX: PhraseMatcher[Entry] = PhraseMatcher(LEXICON)
@@ -64,6 +65,9 @@ def tokenize(t: str, aliases: SymbolAliases) -> list[Tok]:
     i = 0
     while i < n:
         if t[i] == " ":
+            # a space between two Chinese words ends a clause ("黄金不要平 欧美平掉")
+            if toks and _cjk(t[i - 1]) and i + 1 < n and _cjk(t[i + 1]):
+                toks.append(Tok("W", i, i + 1, tags=_SPACE_TAGS, word=" "))
             i += 1
             continue
         tk = _token_at(t, i, aliases)
@@ -71,6 +75,10 @@ def tokenize(t: str, aliases: SymbolAliases) -> list[Tok]:
         toks.append(tk)
         i = tk.end
     return toks
+
+
+def _cjk(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff"
 
 
 def _starts_number(t: str, i: int) -> bool:

@@ -162,8 +162,14 @@ async def test_buy_gold_asks_how_many_lots_and_the_reply_completes_it(world: Cha
 
 
 async def test_missing_symbol_is_asked_for(world: ChatWorld) -> None:
-    assert only(await world.say("买")).text.startswith("哪个品种")
-    assert only(await world.say("欧美")).text == "多少手？"
+    # contract v2: a bare side or verb alone ("买") is not a request; a side with a volume is
+    assert only(await world.say("买0.1手")).text.startswith("哪个品种")
+    preview = only(await world.say("欧美"))
+    assert "EURUSD 0.1 手" in preview.text
+
+
+async def test_missing_volume_is_asked_for_after_the_symbol(world: ChatWorld) -> None:
+    assert only(await world.say("买欧美")).text == "多少手？"
     preview = only(await world.say("0.1"))
     assert "EURUSD 0.1 手" in preview.text
 
@@ -246,10 +252,16 @@ async def test_close_losing_only_closes_losing_positions(world: ChatWorld) -> No
     assert f"#{winner.ticket}" not in preview.text
 
 
-async def test_bare_close_asks_what_to_close(world: ChatWorld) -> None:
+async def test_bare_close_is_not_a_request(world: ChatWorld) -> None:
+    # contract v2: a bare verb alone ("平仓") is unknown, so nothing is closed or previewed
     await world.broker.open_market("XAUUSD", "buy", 0.01)
-    assert only(await world.say("平仓")).text.startswith("平哪个")
-    preview = only(await world.say("黄金"))
+    assert "没听懂" in only(await world.say("平仓")).text
+    assert len(await world.broker.positions()) == 1
+
+
+async def test_close_naming_a_symbol_previews_at_once(world: ChatWorld) -> None:
+    await world.broker.open_market("XAUUSD", "buy", 0.01)
+    preview = only(await world.say("平掉黄金"))
     assert "平仓 XAUUSD" in preview.text
 
 

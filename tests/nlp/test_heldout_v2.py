@@ -19,6 +19,10 @@ from typing import Any
 from nlp.rules import RuleParser
 
 DATA = Path(__file__).parent / "data" / "heldout_v2.jsonl"
+# Later batches written after the grammar was built, each scored before any fix: the second
+# 0.943 (149/158; its failures then fixed in the grammar, one label corrected: "nas" is an
+# alias of NAS100), the third 0.990 (102/103; "三分之一多一点" is not a clean fraction).
+FRESH = Path(__file__).parent / "data" / "heldout_v2_fresh.jsonl"
 PINNED_TOTAL = 0.99
 PINNED_PER_INTENT = 0.9
 
@@ -42,12 +46,12 @@ def _correct(want: dict[str, Any], got: dict[str, Any]) -> bool:
     return w.keys() == g.keys() and all(_same(w[k], g[k]) for k in w)
 
 
-def test_heldout_v2_score_is_pinned() -> None:
+def _score(path: Path) -> tuple[Counter[str], Counter[str], list[str]]:
     parser = RuleParser()
     n: Counter[str] = Counter()
     ok: Counter[str] = Counter()
     failures: list[str] = []
-    for line in DATA.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         case = json.loads(line)
         got = json.loads(json.dumps(parser.parse(case["text"]).to_json_dict()))
         want = case["expect"]
@@ -56,6 +60,11 @@ def test_heldout_v2_score_is_pinned() -> None:
             ok[want["intent"]] += 1
         else:
             failures.append(f"{case['text']!r}: want {want}, got {got}")
+    return n, ok, failures
+
+
+def test_heldout_v2_score_is_pinned() -> None:
+    n, ok, failures = _score(DATA)
     total = sum(ok.values()) / sum(n.values())
     assert sum(n.values()) >= 600
     assert total >= PINNED_TOTAL, f"held-out v2 {total:.3f}; first failures: {failures[:10]}"
@@ -71,3 +80,10 @@ def test_heldout_v2_covers_every_intent_and_script() -> None:
     assert any("黃" in t or "歐" in t for t in texts)  # Traditional
     assert any("沽" in t or "咗" in t for t in texts)  # Cantonese
     assert sum(t.isascii() for t in texts) >= 150  # English
+
+
+def test_fresh_heldout_batch_score_is_pinned() -> None:
+    n, ok, failures = _score(FRESH)
+    total = sum(ok.values()) / sum(n.values())
+    assert sum(n.values()) >= 250
+    assert total >= PINNED_TOTAL, f"fresh batch {total:.3f}; first failures: {failures[:10]}"

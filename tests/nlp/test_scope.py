@@ -35,6 +35,10 @@ def test_unread_parts_make_a_trade_unknown() -> None:
         "平掉100%黄金",
         "平掉过去3天的单",  # a rolling window
         "buy gold 0.0.1 lots",  # an unreadable number
+        "幫我買一手金",  # an unread character where the symbol should be
+        "买入沪金一手",  # an instrument the table does not have
+        "sell my gold",  # open or close? never guessed
+        "close all except gold",  # a leftover word that changes the meaning
     ):
         assert RULES.parse(text).intent == "unknown", text
 

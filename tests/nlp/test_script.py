@@ -53,6 +53,12 @@ def test_a_message_in_traditional_script_reads_like_the_simplified_one(text: str
         ("本月到目前为止赚了多少", {"intent": "pnl", "period": "month"}),
         ("黄金买卖价", {"intent": "quote", "symbol": "XAUUSD"}),
         ("eurusd bid ask", {"intent": "quote", "symbol": "EURUSD"}),
+        (
+            "買入黃金一手止蝕2300",
+            {"intent": "open", "symbol": "XAUUSD", "side": "buy", "volume": 1.0, "sl": 2300.0},
+        ),
+        ("黃金移動止蝕30點", {"intent": "modify", "symbol": "XAUUSD", "trailing_pips": 30.0}),
+        ("唔使再推送月報", {"intent": "unsubscribe", "kind": "monthly"}),
     ],
 )
 def test_cantonese_full_width_and_v2_query_phrasings(text: str, want: dict[str, object]) -> None:

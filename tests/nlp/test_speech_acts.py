@@ -140,3 +140,19 @@ def test_alerts_and_subscriptions_keep_their_own_conditions_and_schedules() -> N
         "intent": "subscribe",
         "kind": "daily",
     }
+
+
+def test_another_engines_trade_goes_through_the_same_checks() -> None:
+    from nlp.intent import Intent
+
+    close_all = Intent(intent="close", selector="all")
+    buy_oil = Intent(intent="open", symbol="USOIL", side="sell")
+    assert RULES.overrule("我朋友说做空原油很赚钱", buy_oil) == "reported speech"
+    assert RULES.overrule("我上周做空了欧美一手", Intent(intent="open", symbol="EURUSD")) == (
+        "past narration"
+    )
+    assert RULES.overrule("黃金全部平倉", close_all) is not None  # the symbol was dropped
+    assert RULES.overrule("平掉德指", close_all) is not None
+    assert RULES.overrule("全部平仓", close_all) is None
+    assert RULES.overrule("做空原油", buy_oil) is None
+    assert RULES.overrule("余额", Intent(intent="account")) is None
