@@ -5,18 +5,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench lint fmt clean
+.PHONY: run test bench lint fmt clean lock
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs take the exact versions in requirements/*.lock (written by `make lock` from
+# pyproject.toml), so every machine and CI run test the same set.
+$(STAMP): pyproject.toml requirements/run.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/run.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(DEVSTAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(DEVSTAMP): pyproject.toml requirements/dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP) $@
 
 run: $(STAMP)
@@ -39,6 +43,12 @@ fmt: $(DEVSTAMP)
 
 bench: $(DEVSTAMP)
 	$(BIN)/python -m bench.run
+
+# After changing dependencies in pyproject.toml: universal locks (every platform and Python
+# the project supports, markers included), for the run and the dev installs.
+lock: $(DEVSTAMP)
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 pyproject.toml -o requirements/run.lock
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --extra dev pyproject.toml -o requirements/dev.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -190,3 +190,38 @@ def test_the_deploy_guide_covers_every_target() -> None:
 def test_importing_the_deploy_modules_needs_nothing_windows_only() -> None:
     for name in ("bot.textio", "bot.logs", "bot.service", "bot.init_config"):
         importlib.import_module(name)
+
+
+def _locked(lock: str) -> dict[str, list[tuple[Version, str]]]:
+    """name → [(version, marker)] of a requirements/*.lock written by `make lock`."""
+    pins: dict[str, list[tuple[Version, str]]] = {}
+    for line in (ROOT / "requirements" / lock).read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith((" ", "#")):
+            continue
+        req = Requirement(line)
+        (spec,) = req.specifier
+        assert spec.operator == "==", line
+        name = re.sub(r"[-_.]+", "-", req.name).lower()
+        pins.setdefault(name, []).append((Version(spec.version), str(req.marker or "")))
+    return pins
+
+
+@pytest.mark.parametrize(("lock", "extra"), [("run.lock", None), ("dev.lock", "dev")])
+def test_every_dependency_is_pinned_in_the_lock_within_its_range(
+    lock: str, extra: str | None
+) -> None:
+    """A dependency added to pyproject.toml without `make lock` fails here, not on CI's
+    install."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = list(project["dependencies"])
+    if extra:
+        wanted += project["optional-dependencies"][extra]
+    pins = _locked(lock)
+    for text in wanted:
+        req = Requirement(text)
+        name = re.sub(r"[-_.]+", "-", req.name).lower()
+        assert name in pins, f"{req.name} is not in requirements/{lock}: run `make lock`"
+        for version, _marker in pins[name]:
+            assert req.specifier.contains(version, prereleases=True), (
+                f"{req.name} {version} in requirements/{lock} is outside {req.specifier}"
+            )
