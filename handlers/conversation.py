@@ -53,6 +53,7 @@ from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
 from handlers.config import ConversationConfig
 from handlers.confirm import ConfirmFlow, parse_button
 from handlers.execute import Executor
+from handlers.exposure import AccountGuard
 from handlers.i18n import t
 from handlers.messages import Button, Image, Incoming, Lang, Outgoing
 from handlers.plans import Planner
@@ -169,9 +170,12 @@ def build_conversation(
     symbol_aliases: dict[str, str] | None = None,
     clock: Callable[[], datetime] = _utcnow,
     audit: AuditLog | None = None,
+    guard: AccountGuard | None = None,
 ) -> Conversation:
     """The conversation and all its parts, on one database: the composition root's one call.
-    `audit` is the process's one audit log when the caller has it (pushes write to it too)."""
+    `audit` is the process's one audit log when the caller has it (pushes write to it too);
+    `guard` the broker account's one lock, which every other mouth trading on the account
+    must share (a new one when not given: then this conversation is the only mouth)."""
 
     def secs() -> float:
         return clock().timestamp()
@@ -196,6 +200,7 @@ def build_conversation(
         audit=trail,
         trading=config.trading,
         clock=clock,
+        guard=guard if guard is not None else AccountGuard(),
     )
     return Conversation(
         ConversationParts(
