@@ -332,7 +332,7 @@ def make_scheduler(
     return ReportScheduler(pushes, scheduler_config(settings), clock=clock)
 
 
-# ---- the conversation (the only place that reads [users], [limits], [trading], [risk]) --------
+# ---- the conversation (the only reader of [users] [limits] [trading] [risk] [groups]) ------------
 
 
 def conversation_config(settings: Settings) -> ConversationConfig:
@@ -364,6 +364,7 @@ def conversation_config(settings: Settings) -> ConversationConfig:
             max_daily_loss=rk.max_daily_loss,
             read_only=rk.read_only,
         ),
+        trading_rooms=frozenset(settings.groups.trading_rooms),
     )
 
 
