@@ -26,7 +26,12 @@ What takes the lock: plans that add exposure (market and pending opens, `Plan.ac
 for it: they are never blocked by the limits, and what they do can only make a concurrent
 open's check stricter than needed (it counted the position being closed), never looser. The
 lock is fair (asyncio locks serve waiters in order), so confirmations execute in the order they
-were pressed.
+were pressed. A confirmation that waited is already claimed (nobody can press it twice), and its
+price drift is checked after the wait, so a long wait gives a fresh preview, not a stale fill.
+
+What the lock does not see: an order whose outcome is unknown (a lost reply, a deadline) and
+that is not yet in the terminal's positions is not counted by the next re-check; the
+reservation scheme would count it.
 """
 
 from __future__ import annotations
