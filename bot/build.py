@@ -1,7 +1,8 @@
 """The composition root: every part of the process is built here, typed, in one place, and
 passed down explicitly (no module-level singletons):
 
-    settings → database (+ audit log) → broker → parser → reports → conversation
+    settings → database (+ audit log) → broker (+ its account guard) → parser → reports
+             → conversation
              → pushes (the fan-out) → scheduler → supervisor → platforms
 
 `build_app` builds everything but the platforms (they need the running conversation, and each
@@ -37,6 +38,7 @@ from broker.paper import PaperTerminal
 from handlers.auth import UserRule
 from handlers.config import ConversationConfig, RiskLimits, TradingConfig
 from handlers.conversation import Conversation, build_conversation
+from handlers.exposure import AccountGuard
 from handlers.messages import Pusher
 from handlers.pushes import Pushes
 from handlers.report_service import ReportConfig, ReportService
@@ -65,6 +67,9 @@ class App:
     db: Database
     audit: AuditLog
     broker: MT5Broker
+    # The broker account's one trade lock: every mouth that confirms trades (chat, gateway,
+    # MCP) must use this one, so their confirmations are checked against each other.
+    guard: AccountGuard
     parser: IntentParser
     reports: ReportService
     conversation: Conversation
@@ -116,9 +121,12 @@ async def build_app(settings: Settings) -> App:
     except TemporaryBrokerError as exc:
         # the supervisor keeps trying; trading stays blocked until the terminal answers
         log.warning("trading terminal not reachable yet: %s", exc)
+    guard = AccountGuard()  # one broker account, one lock (handlers/exposure.py)
     parser = make_parser(settings)
     reports = make_report_service(settings, broker, db)
-    conversation = make_conversation(settings, broker, parser, db, reports, audit=audit)
+    conversation = make_conversation(
+        settings, broker, parser, db, reports, audit=audit, guard=guard
+    )
     fanout = Fanout()
     pushes = make_pushes(settings, reports, db, broker, fanout, audit)
     scheduler = make_scheduler(settings, pushes)
@@ -130,6 +138,7 @@ async def build_app(settings: Settings) -> App:
         db=db,
         audit=audit,
         broker=broker,
+        guard=guard,
         parser=parser,
         reports=reports,
         conversation=conversation,
@@ -340,7 +349,7 @@ def make_scheduler(
     return ReportScheduler(pushes, scheduler_config(settings), clock=clock)
 
 
-# ---- the conversation (the only place that reads [users], [limits], [trading], [risk]) --------
+# ---- the conversation (the only reader of [users] [limits] [trading] [risk] [groups]) ------------
 
 
 def conversation_config(settings: Settings) -> ConversationConfig:
@@ -372,6 +381,7 @@ def conversation_config(settings: Settings) -> ConversationConfig:
             max_daily_loss=rk.max_daily_loss,
             read_only=rk.read_only,
         ),
+        trading_rooms=frozenset(settings.groups.trading_rooms),
     )
 
 
@@ -384,6 +394,7 @@ def make_conversation(
     *,
     clock: Callable[[], datetime] | None = None,
     audit: AuditLog | None = None,
+    guard: AccountGuard | None = None,
 ) -> Conversation:
     extra = {} if clock is None else {"clock": clock}
     return build_conversation(
@@ -395,6 +406,7 @@ def make_conversation(
         subscriptions=SubscriptionStore(db),
         symbol_aliases=dict(settings.symbols.aliases),
         audit=audit,
+        guard=guard,
         **extra,
     )
 

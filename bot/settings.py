@@ -105,6 +105,26 @@ class RiskSettings(Section):
     read_only: bool = False
 
 
+PLATFORMS = ("console", "telegram", "qq", "wecom")
+
+
+class GroupsSettings(Section):
+    # Groups where account data may be answered in the group, as "platform:group id".
+    trading_rooms: list[str] = Field(default_factory=list)
+
+    @field_validator("trading_rooms")
+    @classmethod
+    def _platform_and_id(cls, v: list[str]) -> list[str]:
+        for room in v:
+            platform, _, chat = room.partition(":")
+            if platform not in PLATFORMS or not chat:
+                raise ValueError(
+                    f'{room!r} is not "platform:group id" (e.g. "telegram:-100123", '
+                    f'"qq:123456"); platform is one of {", ".join(PLATFORMS)}'
+                )
+        return v
+
+
 class ReportsSettings(Section):
     timezone: str = "server"
     day_starts_at: str = "00:00"
@@ -191,6 +211,7 @@ class Settings(BaseSettings):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     trading: TradingSettings = Field(default_factory=TradingSettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
+    groups: GroupsSettings = Field(default_factory=GroupsSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)

@@ -44,3 +44,7 @@ class ConversationConfig:
     # In group chats, messages that are not a request (unknown intent) are answered only
     # when the bot is @-mentioned, so a group's small talk does not get "I didn't understand".
     quiet_in_groups: bool = True
+    # Groups where account data (balance, positions, P&L, orders, reports, previews) may be
+    # answered, as "platform:group id"; elsewhere a listed user's account answer goes to their
+    # private chat (handlers/rooms.py). Empty: no group is a trading room.
+    trading_rooms: frozenset[str] = frozenset()

@@ -14,6 +14,10 @@ Safety properties (each has a test):
   once, or says it expired;
 - risk limits and the price drift are checked again after the claim; a drift past
   `max_price_drift_points` gives a fresh preview instead of an order;
+- the re-check and the send of an opening plan run under the account's one lock
+  (`AccountGuard`, handlers/exposure.py), so confirmations pressed at the same moment — in
+  different chats, on different platforms, through different mouths — are checked against
+  each other: together they never break a limit that each fits alone;
 - a broker failure after the request left → the outcome is ``unknown`` and nothing is resent
   (see execute.py); pressing ✅ again only looks the order up.
 """
@@ -31,6 +35,7 @@ from broker.errors import BrokerError
 from handlers.audit_trail import AuditTrail
 from handlers.config import TradingConfig
 from handlers.execute import Executor, order_comment, render_outcome
+from handlers.exposure import AccountGuard
 from handlers.i18n import t
 from handlers.messages import Button, Incoming, Lang, Outgoing
 from handlers.plans import Plan, Planner, Problem, market_price, render_plan
@@ -67,6 +72,7 @@ class ConfirmFlow:
         audit: AuditTrail,
         trading: TradingConfig,
         clock: Callable[[], datetime],
+        guard: AccountGuard,
     ) -> None:
         self.broker = broker
         self.store = store
@@ -76,6 +82,7 @@ class ConfirmFlow:
         self.audit = audit
         self.trading = trading
         self.clock = clock
+        self.guard = guard  # the account's one lock, shared with every other mouth
         # the last position each (platform, user) opened, for the parser's context
         self.last_tickets: dict[tuple[str, str], int] = {}
 
@@ -197,6 +204,13 @@ class ConfirmFlow:
         self, inc: Incoming, conf: Confirmation, lang: Lang, edit: str | None
     ) -> list[Outgoing]:
         plan = Plan.from_dict(conf.plan)
+        # no other open is checked or sent between this plan's re-check and its send
+        async with self.guard.for_plan(plan):
+            return await self._recheck_and_send(inc, conf, plan, lang, edit)
+
+    async def _recheck_and_send(
+        self, inc: Incoming, conf: Confirmation, plan: Plan, lang: Lang, edit: str | None
+    ) -> list[Outgoing]:
         t0 = time.perf_counter()
         try:
             checks = await self.risk.check(plan)

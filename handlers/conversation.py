@@ -33,7 +33,10 @@ Who gets what:
   `refusal_interval_s` (default one hour), then silence; every message is audited as "denied";
 - unknown user in a group: always silent (audited);
 - viewer: queries and reports; trader: also trades and confirmations; admin: also /readonly;
-- past `messages_per_minute`: one polite "please wait" per window, then silence.
+- past `messages_per_minute`: one polite "please wait" per window, then silence;
+- account data (balance, positions, P&L, orders, reports, previews) asked in a group that is
+  no trading room (`trading_rooms`) goes to the asker's private chat (`Outgoing.to_chat`),
+  with a short note in the group (handlers/rooms.py).
 """
 
 from __future__ import annotations
@@ -53,10 +56,12 @@ from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
 from handlers.config import ConversationConfig
 from handlers.confirm import ConfirmFlow, parse_button
 from handlers.execute import Executor
+from handlers.exposure import AccountGuard
 from handlers.i18n import t
 from handlers.messages import Button, Image, Incoming, Lang, Outgoing
 from handlers.plans import Planner
 from handlers.risk import DayPnl, ReadOnlySwitch, RiskGate
+from handlers.rooms import GroupPolicy, ask_privately, in_private, sent_privately
 from handlers.slots import (
     QUESTION_KEY,
     PendingQuestion,
@@ -169,9 +174,12 @@ def build_conversation(
     symbol_aliases: dict[str, str] | None = None,
     clock: Callable[[], datetime] = _utcnow,
     audit: AuditLog | None = None,
+    guard: AccountGuard | None = None,
 ) -> Conversation:
     """The conversation and all its parts, on one database: the composition root's one call.
-    `audit` is the process's one audit log when the caller has it (pushes write to it too)."""
+    `audit` is the process's one audit log when the caller has it (pushes write to it too);
+    `guard` the broker account's one lock, which every other mouth trading on the account
+    must share (a new one when not given: then this conversation is the only mouth)."""
 
     def secs() -> float:
         return clock().timestamp()
@@ -196,6 +204,7 @@ def build_conversation(
         audit=trail,
         trading=config.trading,
         clock=clock,
+        guard=guard if guard is not None else AccountGuard(),
     )
     return Conversation(
         ConversationParts(
@@ -236,6 +245,7 @@ class Conversation:
         self.reports = parts.reports
         self.subscriptions = parts.subscriptions
         self._read_only = parts.read_only
+        self.groups = GroupPolicy(parts.config.trading_rooms)
         self._langs: dict[tuple[str, str], Lang | None] = {}
         self._last_intent: dict[tuple[str, str], Intent] = {}
         self._questions: dict[tuple[str, str, str], PendingQuestion] = {}
@@ -453,6 +463,8 @@ class Conversation:
         return intent
 
     async def _dispatch(self, inc: Incoming, role: Role, lang: Lang, intent: Intent) -> Answer:
+        if self.groups.keeps_private(inc, intent):
+            return await self._privately(inc, role, lang, intent)
         name = intent.intent
         if name == "help":
             return [Outgoing(queries.help_text(lang, role), lang=lang)], "help"
@@ -465,6 +477,16 @@ class Conversation:
         if intent.is_trade:
             return await self._trade(inc, role, lang, intent)
         return await self._query(lang, intent), name
+
+    async def _privately(self, inc: Incoming, role: Role, lang: Lang, intent: Intent) -> Answer:
+        """Account data asked in a group that is no trading room: answered as if asked in the
+        private chat (a preview is bound to it), delivered there, a note in the group."""
+        private = in_private(inc)
+        if private is None:
+            return [ask_privately(inc, lang)], "ask_privately"
+        outs, decision = await self._dispatch(private, role, lang, intent)
+        await self._audit(inc, "private", {"to_chat": private.chat_id, "decision": decision})
+        return sent_privately(outs, inc, lang), f"{decision}_private"
 
     async def _trade(self, inc: Incoming, role: Role, lang: Lang, intent: Intent) -> Answer:
         if not allows(role, "trade"):

@@ -61,6 +61,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "That isn't available right now (the report service is not running).",
     ),
     "symbol_unknown": ("交易终端里没有 {symbol}。", "The terminal has no symbol {symbol}."),
+    # --- account data asked in a group that is no trading room ----------------------------
+    "sent_privately": (
+        "🔒 {name}，账户信息已私信发给你。",
+        "🔒 {name}, I sent the account details to you privately.",
+    ),
+    "ask_privately": (
+        "🔒 {name}，账户信息不在群里发，请私聊我再问一次。",
+        "🔒 {name}, account details are not shown in this group: please ask me in a private chat.",
+    ),
     # --- slot filling ---------------------------------------------------------------------
     "ask_symbol": ("哪个品种？（例如 黄金、欧美）", "Which symbol? (e.g. gold, EURUSD)"),
     "ask_side": ("买还是卖？", "Buy or sell?"),

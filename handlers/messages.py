@@ -20,6 +20,9 @@ class Incoming:
     is_group: bool = False
     message_id: str | None = None  # the app's id of the message that carried the button
     mentioned: bool = False  # the bot was @-mentioned (groups)
+    # The chat id that reaches this user privately on this platform, when the app can send
+    # one (Telegram: only once the user started the bot; QQ: yes; None: the app cannot).
+    private_chat: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,13 @@ class Outgoing:
     # An answer whose text came from the user (names, echoes) is plain text; adapters that
     # use markup escape everything.
     kind: Literal["answer", "preview", "result", "push", "error"] = "answer"
+    # Deliver in this chat of the same platform (the asker's private chat) instead of the chat
+    # the message came from: account data asked in a group that is no trading room.
+    to_chat: str | None = None
+    # Told in the chat the message came from once a `to_chat` answer arrived ("sent
+    # privately"), or instead when it could not be delivered there ("ask me privately").
+    sent_note: Outgoing | None = None
+    unsent_note: Outgoing | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,11 @@ anything is sent. Each check yields a `Check` with a line for the preview.
 - SL/TP and pending prices must sit on the right side of the market and outside the symbol's
   stops level (the same rule the broker adapter applies before sending), so a bad stop shows
   in the preview instead of as a refusal after ✅.
+
+The gate only reads the account; it is not atomic with the send by itself. At ✅ the caller
+(handlers/confirm.py) runs the re-check and the send under the account's one lock
+(handlers/exposure.py), so what a check reads cannot change under it because of another
+confirmation.
 """
 
 from __future__ import annotations

@@ -94,7 +94,10 @@ class ChatWorld:
         platform: str = "telegram",
         group: bool = False,
         mentioned: bool = False,
+        reachable: bool = True,
     ) -> list[Outgoing]:
+        """`user` writes `text` (in their private chat, whose id is theirs, unless `chat`);
+        `reachable`: the platform can write to them privately (`Incoming.private_chat`)."""
         self._seq += 1
         return await self.conv.handle(
             Incoming(
@@ -106,6 +109,7 @@ class ChatWorld:
                 is_group=group,
                 message_id=str(self._seq),
                 mentioned=mentioned,
+                private_chat=user if reachable else None,
             )
         )
 

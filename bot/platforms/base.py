@@ -296,3 +296,18 @@ class Plumbing:
         except TemporaryPlatformError:
             return False  # logged by `retrying`
         return True
+
+    async def reply_to(
+        self, out: Outgoing, chat_id: str, attempt: Callable[[str, Outgoing], Awaitable[None]]
+    ) -> bool:
+        """`reply` with `out` delivered where the conversation addressed it: `out.to_chat`
+        when set (the asker's private chat), then its `sent_note` in `chat_id` — or, when the
+        private delivery failed (a Telegram user who never started the bot), its `unsent_note`
+        there instead. `attempt(chat, message)` is one delivery. True when `out` arrived."""
+        target = out.to_chat or chat_id
+        delivered = await self.reply(lambda: attempt(target, out), target)
+        if target != chat_id:
+            note = out.sent_note if delivered else out.unsent_note
+            if note is not None:
+                await self.reply(lambda: attempt(chat_id, note), chat_id)
+        return delivered

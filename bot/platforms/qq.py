@@ -433,14 +433,18 @@ class OneBotPlatform:
             is_group=is_group,
             message_id=message_id,
             mentioned=mentioned,
+            private_chat=f"private:{user_id}",  # QQ can write to any group member privately
         )
         async with self.plumbing.in_order(chat):  # one chat's messages are answered in order
             outs = await self.plumbing.answer(incoming)
             for n, out in enumerate(outs):
                 quote = message_id if is_group and n == 0 else None
-                delivered = await self.plumbing.reply(
-                    lambda out=out, quote=quote: self._attempt(chat, out, quote=quote),  # type: ignore[misc]
+                delivered = await self.plumbing.reply_to(
+                    out,
                     chat,
+                    lambda to, o, quote=quote: self._attempt(  # type: ignore[misc]
+                        to, o, quote=quote if to == chat else None
+                    ),
                 )
                 if not delivered:
                     return

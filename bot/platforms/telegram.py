@@ -571,6 +571,7 @@ class TelegramPlatform:
             is_group=is_group,
             message_id=str(message.message_id),
             mentioned=mentioned,
+            private_chat=uid,  # a user's private chat has their id (once they started the bot)
         )
         # One chat at a time, answers included, so replies keep the order of the questions.
         async with self.plumbing.in_order(incoming.chat_id):
@@ -638,7 +639,9 @@ class TelegramPlatform:
             log.info("callback answer failed: %s", exc)
 
     async def _reply(self, chat_id: int, out: Outgoing) -> None:
-        await self.plumbing.reply(lambda: self._attempt(chat_id, out), str(chat_id))
+        await self.plumbing.reply_to(
+            out, str(chat_id), lambda chat, o: self._attempt(_chat_key(chat), o)
+        )
 
 
 def _is_refusal(out: Outgoing) -> bool:

@@ -33,6 +33,11 @@ async def preview_buy(w: ChatWorld, text: str = "buy 0.01 gold", **kw: Any) -> O
     return p
 
 
+async def trading_rooms(w: ChatWorld, *rooms: str) -> None:
+    """Groups where previews are shown in the group itself (handlers/rooms.py)."""
+    w.conv = await w.make(conv_config(trading_rooms=frozenset(rooms)))
+
+
 def cid_of(p: Outgoing) -> str:
     return p.buttons[0].id.split(":")[1]
 
@@ -84,6 +89,7 @@ async def test_second_press_after_execution_sends_nothing(world: ChatWorld) -> N
 
 
 async def test_another_users_press_is_refused_and_sends_nothing(world: ChatWorld) -> None:
+    await trading_rooms(world, "telegram:group-1")
     p = await preview_buy(world, chat="group-1", group=True)
     out = only(await world.press(p.buttons[0].id, TRADER2, chat="group-1"))
     assert "别人的交易确认" in out.text  # a press has no text: the presser's default language
@@ -94,6 +100,7 @@ async def test_another_users_press_is_refused_and_sends_nothing(world: ChatWorld
 
 
 async def test_a_viewer_cannot_confirm(world: ChatWorld) -> None:
+    await trading_rooms(world, "telegram:group-1")
     p = await preview_buy(world, chat="group-1", group=True)
     out = only(await world.press(p.buttons[0].id, VIEWER, chat="group-1"))
     assert "只读查看" in out.text
@@ -146,6 +153,7 @@ async def test_restart_after_expiry_says_expired_and_sends_nothing(world: ChatWo
 
 
 async def test_reply_code_confirms_for_the_same_user_in_the_same_chat(world: ChatWorld) -> None:
+    await trading_rooms(world, "telegram:g")
     p = await preview_buy(world, "买0.01手黄金", chat="g", group=True)
     code = (p.buttons[0].reply_code or "").split()[1]
     # another user typing the code: refused

@@ -66,7 +66,8 @@ async def qq(world: ChatWorld) -> AsyncIterator[QQ]:
         broker=world.broker,
         parser=IntentParser(RuleParser()),
         db=world.db,
-        config=conv_config(users=QQ_USERS),
+        # the test group shows account data, named as in settings (handlers/rooms.py)
+        config=conv_config(users=QQ_USERS, trading_rooms=frozenset({f"qq:{GROUP}"})),
         reports=reports,
         clock=world.clock.now,
     )

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarni
 TOM = int(TRADER)  # trader
 TIM = int(TRADER2)  # another trader
 EVE = int(STRANGER)  # not in [[users]]
+TRADING_ROOM = -1001234567890  # FakeTelegram.group_chat()'s default id
 
 
 class Live:
@@ -65,7 +66,8 @@ async def live(world: ChatWorld, tg: FakeTelegram) -> Any:
         broker=world.broker,
         parser=IntentParser(RuleParser()),
         db=world.db,
-        config=conv_config(),
+        # the fake's default group shows account data (handlers/rooms.py)
+        config=conv_config(trading_rooms=frozenset({f"telegram:{TRADING_ROOM}"})),
         reports=reports,
         clock=world.clock.now,
     )
