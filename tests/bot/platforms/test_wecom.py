@@ -15,9 +15,6 @@ import pytest
 
 from bot.platforms.base import Fanout, PlatformParts
 from bot.platforms.wecom import ROBOT_CHAT, WeComApiError, WeComPlatform
-from store.audit import AuditLog
-from store.db import Database, sqlite_url
-from store.replay import ReplayGuard
 from handlers.messages import (
     Button,
     Image,
@@ -26,6 +23,9 @@ from handlers.messages import (
     PermanentPlatformError,
     TemporaryPlatformError,
 )
+from store.audit import AuditLog
+from store.db import Database, sqlite_url
+from store.replay import ReplayGuard
 from tests.fakes.fake_wecom import (
     AES_KEY,
     AGENT_ID,
