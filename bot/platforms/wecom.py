@@ -246,7 +246,12 @@ class WeComPlatform:
         log.warning("WeCom: callback %s ignored (%s)", key, reason)
         user = msg.get("FromUserName", "")
         detail = {"reason": reason, "key": key, "timestamp": ts, "nonce": nonce}
-        await self._audit("replay", platform=self.name, chat_id=user, user_id=user, detail=detail)
+        try:
+            await self._audit(
+                "replay", platform=self.name, chat_id=user, user_id=user, detail=detail
+            )
+        except Exception:  # the refusal stands even when its audit row cannot be written
+            log.exception("WeCom: could not audit a refused callback")
 
     async def _dispatch(self, msg: dict[str, str]) -> None:
         user = msg.get("FromUserName", "")
