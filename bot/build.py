@@ -29,7 +29,7 @@ from typing import Any, Literal, TypeVar
 
 from bot.platforms import factories
 from bot.platforms.base import Fanout, Platform, PlatformParts
-from bot.settings import ConfigError, Settings, secret
+from bot.settings import ConfigError, Settings, listener_problems, secret
 from broker.errors import BrokerSetupError, TemporaryBrokerError
 from broker.mt5 import MT5Broker
 from broker.mt5.loader import load_api_module, mt5linux_connector
@@ -152,13 +152,16 @@ async def build_app(settings: Settings) -> App:
 def platform_parts(
     app: App, *, console: bool | None = None, request_stop: Callable[[], None] = lambda: None
 ) -> PlatformParts:
-    """What every platform factory gets: the conversation and the allow-list of [[users]]."""
+    """What every platform factory gets: the conversation, the allow-list of [[users]], the
+    audit log (for what adapters refuse themselves) and the database (replay protection)."""
     listed = {(u.platform, str(u.id)) for u in app.settings.users}
     return PlatformParts(
         handle=app.conversation.handle,
         listed=lambda platform, user_id: (platform, user_id) in listed,
         request_stop=request_stop,
         console=console,
+        audit=app.audit.record,
+        db=app.db,
     )
 
 
@@ -166,7 +169,13 @@ def make_platforms(
     app: App, *, console: bool | None = None, request_stop: Callable[[], None] = lambda: None
 ) -> list[Platform]:
     """Every registered platform that its settings switch on (bot/platforms/__init__.py),
-    talking to `app.conversation`. `console`: see `PlatformParts.console`."""
+    talking to `app.conversation`. `console`: see `PlatformParts.console`.
+
+    Raises `ConfigError` (naming each key and environment variable) when a listener or
+    connection would run without its secret: `listener_problems`, as `check-config` says."""
+    problems = listener_problems(app.settings)
+    if problems:
+        raise ConfigError("\n".join(problems))
     parts = platform_parts(app, console=console, request_stop=request_stop)
     found = (create(parts, app.settings) for create in factories())
     return [p for p in found if p is not None]

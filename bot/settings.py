@@ -4,6 +4,7 @@ the file: the file names the environment variable that holds each one (`*_env` k
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -192,6 +193,7 @@ class WeComSettings(Section):
     robot_reports: list[Literal["daily", "weekly", "monthly", "hedge", "alerts", "deals"]] = Field(
         default_factory=list
     )
+    replay_window_s: int = Field(300, ge=30, le=3600)
 
 
 class DatabaseSettings(Section):
@@ -279,3 +281,72 @@ def secret(env_name: str) -> str | None:
     """A secret from the environment variable a setting names; None when unset or empty."""
     value = os.environ.get(env_name, "") if env_name else ""
     return value or None
+
+
+# ---- listeners that must not run unprotected (`check-config`, and `run` before it starts) ----
+
+
+def is_loopback(host: str) -> bool:
+    """Only this machine can reach `host`: localhost, 127.0.0.0/8 or ::1. An empty host,
+    0.0.0.0, :: and any other name listen on (or may resolve to) the network."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def listener_problems(settings: Settings) -> list[str]:
+    """Every enabled connection that would run without the secret that proves who is on the
+    other end; each message names the setting and the environment variable to set. Empty when
+    all is well."""
+    qq = qq_token_problem(settings.qq)
+    return [
+        *([qq] if qq else []),
+        *_wecom_problems(settings.wecom),
+        *_telegram_problems(settings.telegram),
+    ]
+
+
+def qq_token_problem(qq: QQSettings) -> str | None:
+    """Why QQ may not start: enabled without an access token. Any local program can dial a
+    loopback port, so the token is needed on 127.0.0.1 as well, and for a forward connection."""
+    if not qq.enabled or secret(qq.access_token_env) is not None:
+        return None
+    where = (
+        f"the OneBot listener on {qq.listen_host}:{qq.listen_port}"
+        if qq.mode == "reverse"
+        else f"the OneBot connection to {qq.forward_url}"
+    )
+    return (
+        f"[qq] enabled = true, but {where} has no access token: set the environment variable "
+        f"{qq.access_token_env} (named by [qq] access_token_env) to the access_token configured "
+        "in NapCat / Lagrange.OneBot. Every OneBot connection needs one, on 127.0.0.1 too."
+    )
+
+
+def _wecom_problems(wc: WeComSettings) -> list[str]:
+    if not wc.enabled or is_loopback(wc.listen_host):
+        return []
+    keys = {"token_env": wc.token_env, "aes_key_env": wc.aes_key_env}
+    missing = [f"{env} (named by [wecom] {key})" for key, env in keys.items() if not secret(env)]
+    if not missing:
+        return []
+    return [
+        f"[wecom] listen_host = {wc.listen_host!r} is reachable from the network, but the "
+        f"callback secrets are missing: set the environment variable(s) {', '.join(missing)}."
+    ]
+
+
+def _telegram_problems(tg: TelegramSettings) -> list[str]:
+    if not tg.webhook_url or secret(tg.token_env) is None or is_loopback(tg.listen_host):
+        return []
+    if secret(tg.secret_token_env) is not None:
+        return []
+    return [
+        f"[telegram] webhook_url is set and listen_host = {tg.listen_host!r} is reachable from "
+        f"the network, but the webhook has no secret token: set the environment variable "
+        f"{tg.secret_token_env} (named by [telegram] secret_token_env)."
+    ]

@@ -3,5 +3,6 @@
 import store.audit
 import store.confirmations
 import store.prefs
+import store.replay
 import store.snapshots
 import store.subscriptions  # noqa: F401

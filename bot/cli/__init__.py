@@ -82,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return _dispatch(args, settings)
+    except ConfigError as exc:  # found while starting, e.g. a listener without its secret
+        print(f"tradechat: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

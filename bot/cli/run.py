@@ -29,9 +29,10 @@ async def run_app(settings: Settings) -> int:
     app = await build_app(settings)
     stop = asyncio.Event()
     _stop_on_signals(stop.set)
-    app.platforms = make_platforms(app, request_stop=stop.set)
     started: list[Platform] = []
     try:
+        # inside the try: a refused listener (ConfigError) still closes what build_app opened
+        app.platforms = make_platforms(app, request_stop=stop.set)
         started = await _start_platforms(app)
         await sync_robot_subscriptions(app)
         app.scheduler.start()

@@ -40,6 +40,7 @@ from handlers.messages import (
     PlatformCaps,
     TemporaryPlatformError,
 )
+from store.db import Database
 
 log = logging.getLogger("tradechat.platforms")
 
@@ -47,6 +48,32 @@ T = TypeVar("T")
 
 Handle = Callable[[Incoming], Awaitable[list[Outgoing]]]
 IsListed = Callable[[str], bool]
+
+
+class Audit(Protocol):
+    """Writes one audit row (`store.audit.AuditLog.record` has this shape): how an adapter
+    records what it refused before the conversation ever saw it (a forged sender, a replay)."""
+
+    async def __call__(
+        self,
+        event: str,
+        *,
+        platform: str = "",
+        chat_id: str = "",
+        user_id: str = "",
+        detail: dict[str, Any] | None = None,
+    ) -> None: ...
+
+
+async def no_audit(
+    event: str,
+    *,
+    platform: str = "",
+    chat_id: str = "",
+    user_id: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The audit of a platform built without one (tests of the transport alone)."""
 
 
 class Platform(Protocol):
@@ -72,6 +99,10 @@ class PlatformParts:
     request_stop: Callable[[], None] = lambda: None
     # The console platform: True = always, False = never, None = when stdin is a terminal.
     console: bool | None = None
+    # What adapters refuse on their own (forged senders, replays) goes to the audit log too.
+    audit: Audit = no_audit
+    # The app database, for adapters that keep state across restarts (store/replay.py).
+    db: Database | None = None
 
     def listed_on(self, platform: str) -> IsListed:
         return lambda user_id: self.listed(platform, str(user_id))

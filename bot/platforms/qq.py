@@ -2,8 +2,14 @@
 over aiohttp WebSockets — no bot framework owns the loop.
 
 - reverse WebSocket (the implementation dials `ws://listen_host:listen_port/path`; we check
-  `Authorization: Bearer <access_token>`, `X-Self-ID` and `X-Client-Role`) or forward WebSocket
-  (we dial `forward_url` and reconnect with back-off when it drops);
+  `Authorization: Bearer <access_token>` (or `?access_token=`, as OneBot v11 allows), `X-Self-ID`
+  and `X-Client-Role`) or forward WebSocket (we dial `forward_url` with the same bearer token and
+  reconnect with back-off when it drops). The access token is required in both modes and on
+  every host: any local program can dial a loopback port, and without the token it would talk
+  to the bot as whichever QQ user it names;
+- identity comes from one trusted field: an event whose top-level `user_id` differs from its
+  `sender.user_id` (or has none there) is forged or broken, so it is dropped and audited
+  (`impersonation`), never answered;
 - private and group message events, message in array or CQ-string format;
 - answers with `send_private_msg` / `send_group_msg`, the `echo` of each action matched to its
   response, with a timeout; images as `base64://` segments;
@@ -34,9 +40,9 @@ from typing import Any, Literal
 import aiohttp
 from aiohttp import web
 
-from bot.platforms.base import Handle, PlatformParts, Plumbing, once
+from bot.platforms.base import Audit, Handle, PlatformParts, Plumbing, no_audit, once
 from bot.platforms.render import render
-from bot.settings import Settings, secret
+from bot.settings import ConfigError, Settings, qq_token_problem, secret
 from handlers.messages import (
     Incoming,
     Outgoing,
@@ -174,7 +180,8 @@ class OneBotPlatform:
         listen_port: int = 8080,
         path: str = "/onebot/v11/ws",
         forward_url: str = "ws://127.0.0.1:3001",
-        access_token: str | None = None,
+        access_token: str,
+        audit: Audit = no_audit,
         expected_self_id: str | None = None,
         min_send_interval_s: float = 1.0,
         send_jitter_s: float = 0.5,
@@ -184,14 +191,17 @@ class OneBotPlatform:
         reconnect_delays_s: Sequence[float] = (1.0, 2.0, 5.0, 10.0, 30.0),
         ws_heartbeat_s: float = 30.0,
     ) -> None:
+        if not access_token:
+            raise ValueError("a OneBot connection needs an access token (none was given)")
         self._is_listed = is_listed
+        self._audit = audit
         self.plumbing = Plumbing(self.name, handle, attempts=send_attempts, backoff_s=retry_wait_s)
         self.mode = mode
         self._host = listen_host
         self._port = listen_port
         self._path = path
         self._forward_url = forward_url
-        self._token = access_token or None
+        self._token = access_token
         self._expected_self_id = expected_self_id
         self._interval = max(0.0, min_send_interval_s)
         self._jitter = max(0.0, send_jitter_s)
@@ -271,8 +281,9 @@ class OneBotPlatform:
     # ---- connections -------------------------------------------------------------------------
 
     def _authorized(self, request: web.Request) -> bool:
-        if self._token is None:
-            return True
+        """The connection carries our access token: `Authorization: Bearer <token>` (older
+        implementations write `Token <token>`), else `?access_token=<token>` (OneBot v11 allows
+        it where headers cannot be set). Compared in constant time."""
         header = request.headers.get("Authorization", "")
         scheme, _, given = header.partition(" ")
         if scheme.lower() not in ("bearer", "token"):
@@ -304,7 +315,7 @@ class OneBotPlatform:
         if self._session is None:
             raise RuntimeError("QQ: forward mode started without a client session")
         failures = 0
-        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        headers = {"Authorization": f"Bearer {self._token}"}
         while not self._stopping:
             try:
                 async with self._session.ws_connect(
@@ -403,9 +414,40 @@ class OneBotPlatform:
         entry = self._codes.get(chat)
         return entry is not None and text in entry[1]
 
+    async def _forged(self, ev: dict[str, Any], user_id: str) -> bool:
+        """True (and audited) when the event's two user ids disagree: the top-level `user_id`
+        is the one we act on, and a genuine implementation fills `sender.user_id` with the same
+        QQ number. A stranger's message relabelled as a listed trader's fails here."""
+        sender = ev.get("sender")
+        claimed = str(sender.get("user_id", "")) if isinstance(sender, dict) else ""
+        if claimed == user_id:
+            return False
+        group = ev.get("group_id")
+        chat = f"group:{group}" if ev.get("message_type") == "group" else f"private:{user_id}"
+        log.warning(
+            "QQ: dropped a message whose user_id %s differs from sender.user_id %r",
+            user_id,
+            claimed,
+        )
+        await self._audit(
+            "impersonation",
+            platform=self.name,
+            chat_id=chat,
+            user_id=user_id,
+            detail={
+                "user_id": user_id,
+                "sender_user_id": claimed or None,
+                "message_id": ev.get("message_id"),
+                "self_id": ev.get("self_id"),
+            },
+        )
+        return True
+
     async def _on_message(self, ev: dict[str, Any]) -> None:
         user_id = str(ev.get("user_id", ""))
         if not user_id or user_id == self.self_id:
+            return
+        if await self._forged(ev, user_id):
             return
         segs = segments_of(ev.get("message", ev.get("raw_message", "")))
         text, mentioned, reply_to = read_segments(segs, self.self_id)
@@ -534,19 +576,19 @@ class OneBotPlatform:
 
 
 def create(parts: PlatformParts, settings: Settings) -> OneBotPlatform | None:
-    """The QQ platform from `[qq]`, or None when it is not enabled."""
+    """The QQ platform from `[qq]`, or None when it is not enabled. Raises `ConfigError`
+    naming the environment variable when the access token is missing: QQ never runs without
+    one (`bot.settings.listener_problems`, which `check-config` reports too)."""
     qq = settings.qq
     if not qq.enabled:
         return None
     token = secret(qq.access_token_env)
     if token is None:
-        log.warning(
-            "QQ: %s is not set; any program that reaches the OneBot port can use the bot",
-            qq.access_token_env,
-        )
+        raise ConfigError(qq_token_problem(qq) or f"[qq]: {qq.access_token_env} is not set")
     return OneBotPlatform(
         parts.handle,
         parts.listed_on("qq"),
+        audit=parts.audit,
         mode=qq.mode,
         listen_host=qq.listen_host,
         listen_port=qq.listen_port,

@@ -3,8 +3,13 @@
 In: an aiohttp callback endpoint. GET answers WeCom's URL check (echostr); POST carries an
 encrypted XML message whose msg_signature is checked before anything else, then decrypted
 (`bot.wecom_crypto`). The answer is an empty 200 at once (WeCom retries after 5 s without one);
-the work happens in a task. Retries and replays are recognised by MsgId (for events: sender,
-time, key and task) and ignored.
+the work happens in a task.
+
+Replays are refused in the database (`store.replay.ReplayGuard`), so a restart forgets none:
+a callback whose signed timestamp is more than `[wecom] replay_window_s` (default 300 s) away
+from now is refused (403); within the window, its timestamp + nonce and its MsgId (for events:
+sender, time, key and task) are each accepted once. WeCom's own retries and an attacker's
+replays of a captured callback are both ignored with an empty 200, and audited (`replay`).
 
 Out: `message/send` with a cached access_token (refreshed once on 40014/42001), text split by
 UTF-8 bytes (2048 per message), charts through `media/upload`, and confirmations as
@@ -37,7 +42,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.platforms.base import Handle, PlatformParts, Plumbing, once
+from bot.platforms.base import Audit, Handle, PlatformParts, Plumbing, no_audit, once
 from bot.platforms.render import Rendered, render, reply_code_line, split_message, text_size
 from bot.platforms.wecom_crypto import WeComCryptoError, WXBizMsgCrypt
 from bot.settings import Settings, secret
@@ -50,6 +55,7 @@ from handlers.messages import (
     PlatformError,
     TemporaryPlatformError,
 )
+from store.replay import ReplayGuard
 
 log = logging.getLogger("tradechat.wecom")
 
@@ -115,6 +121,8 @@ class WeComPlatform:
         secret: str,
         token: str,
         aes_key: str,
+        replay: ReplayGuard,
+        audit: Audit = no_audit,
         api_base_url: str = "https://qyapi.weixin.qq.com",
         listen_host: str = "127.0.0.1",
         listen_port: int = 8081,
@@ -123,9 +131,10 @@ class WeComPlatform:
         send_attempts: int = 3,
         retry_wait_s: float = 1.0,
         http_timeout_s: float = 15.0,
-        replay_window_s: float = 3600.0,
     ) -> None:
         self._is_listed = is_listed
+        self._replay = replay
+        self._audit = audit
         self.plumbing = Plumbing(self.name, handle, attempts=send_attempts, backoff_s=retry_wait_s)
         self.corp_id = corp_id
         self.agent_id = agent_id
@@ -137,14 +146,12 @@ class WeComPlatform:
         self._path = path
         self._robot = robot_webhook or None
         self._timeout = aiohttp.ClientTimeout(total=http_timeout_s)
-        self._replay_window = replay_window_s
 
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self._access_token: str | None = None
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
-        self._seen: OrderedDict[str, float] = OrderedDict()
         self._cards: OrderedDict[str, _Card] = OrderedDict()
         self.bound_port: int | None = None
 
@@ -199,16 +206,11 @@ class WeComPlatform:
         m = _ENCRYPT.search(body)
         if m is None:
             return web.Response(status=400, text="bad request")
-        ts = q.get("timestamp", "")
+        ts, nonce = q.get("timestamp", ""), q.get("nonce", "")
         try:
-            plain = self._crypt.decrypt_msg(
-                q.get("msg_signature", ""), ts, q.get("nonce", ""), m.group(1)
-            )
+            plain = self._crypt.decrypt_msg(q.get("msg_signature", ""), ts, nonce, m.group(1))
         except WeComCryptoError as exc:
             log.warning("WeCom: callback from %s refused: %s", request.remote, exc)
-            return web.Response(status=403, text="forbidden")
-        if not ts.isdigit() or abs(time.time() - int(ts)) > self._replay_window:
-            log.warning("WeCom: callback with a stale timestamp ignored")
             return web.Response(status=403, text="forbidden")
         try:
             msg = _fields(plain)  # authenticated XML from WeCom only
@@ -217,24 +219,39 @@ class WeComPlatform:
         if self.agent_id and msg.get("AgentID") not in ("", str(self.agent_id)):
             log.warning("WeCom: callback for agent %s ignored", msg.get("AgentID"))
             return web.Response(text="")
-        key = _dedup_key(msg)
-        if self._already_seen(key):
-            log.info("WeCom: duplicate callback %s ignored", key)
+        refused = await self._replayed(ts, nonce, msg)
+        if refused is not None:
+            await self._audit_replay(refused, ts, nonce, msg)
+            if refused == "stale":
+                return web.Response(status=403, text="forbidden")
             return web.Response(text="")
         self.plumbing.spawn(self._dispatch(msg), "wecom-callback")
         return web.Response(text="")
 
-    def _already_seen(self, key: str) -> bool:
-        now = time.monotonic()
-        while self._seen:
-            oldest, at = next(iter(self._seen.items()))
-            if now - at <= self._replay_window and len(self._seen) < 50_000:
-                break
-            self._seen.pop(oldest)
-        if key in self._seen:
-            return True
-        self._seen[key] = now
-        return False
+    async def _replayed(self, ts: str, nonce: str, msg: dict[str, str]) -> str | None:
+        """Why an authentic callback must not be acted on: "stale" (its signed timestamp is
+        outside the window), "nonce" (this very request came before) or "duplicate" (its
+        message came before, in another request: WeCom's retry); None when it is new."""
+        if not ts.isdigit() or not self._replay.within_window(int(ts)):
+            return "stale"
+        stamp = int(ts)
+        if not await self._replay.first_time("wecom:nonce", f"{ts}:{nonce}", stamp):
+            return "nonce"
+        if not await self._replay.first_time("wecom:msg", _dedup_key(msg), stamp):
+            return "duplicate"
+        return None
+
+    async def _audit_replay(self, reason: str, ts: str, nonce: str, msg: dict[str, str]) -> None:
+        key = _dedup_key(msg)
+        log.warning("WeCom: callback %s ignored (%s)", key, reason)
+        user = msg.get("FromUserName", "")
+        detail = {"reason": reason, "key": key, "timestamp": ts, "nonce": nonce}
+        try:
+            await self._audit(
+                "replay", platform=self.name, chat_id=user, user_id=user, detail=detail
+            )
+        except Exception:  # the refusal stands even when its audit row cannot be written
+            log.exception("WeCom: could not audit a refused callback")
 
     async def _dispatch(self, msg: dict[str, str]) -> None:
         user = msg.get("FromUserName", "")
@@ -506,6 +523,8 @@ def create(parts: PlatformParts, settings: Settings) -> WeComPlatform | None:
     wc = settings.wecom
     if not wc.enabled:
         return None
+    if parts.db is None:  # the composition root always passes it
+        raise RuntimeError("WeCom needs the app database: its replay protection lives there")
     values = {env: secret(env) for env in (wc.secret_env, wc.token_env, wc.aes_key_env)}
     missing = [env for env, value in values.items() if value is None]
     if missing or not wc.corp_id or not wc.agent_id:
@@ -524,6 +543,8 @@ def create(parts: PlatformParts, settings: Settings) -> WeComPlatform | None:
             secret=values[wc.secret_env] or "",
             token=values[wc.token_env] or "",
             aes_key=values[wc.aes_key_env] or "",
+            replay=ReplayGuard(parts.db, window_s=wc.replay_window_s),
+            audit=parts.audit,
             api_base_url=wc.api_base_url,
             listen_host=wc.listen_host,
             listen_port=wc.listen_port,

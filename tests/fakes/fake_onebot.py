@@ -1,6 +1,10 @@
 """A small OneBot v11 implementation on 127.0.0.1, standing in for NapCat / Lagrange.OneBot:
 it dials our reverse WebSocket (or accepts our forward connection), posts private and group
-message events in array or CQ-string format, and answers actions with `echo`."""
+message events in array or CQ-string format, and answers actions with `echo`.
+
+It can also play the attacker: a token in the query string, a missing or wrong token, and
+message events whose `sender.user_id` is not the top-level `user_id` (`sender_user_id=`), or
+has none (`MISSING`)."""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
+
+MISSING: Final = "missing"  # sender_user_id=MISSING: the event's sender has no user_id
 
 
 @dataclass
@@ -65,8 +71,10 @@ class FakeOneBot:
         token: str | None = "use-mine",
         role: str = "Universal",
         self_id_header: str | None = None,
+        token_in_query: bool = False,
     ) -> None:
-        """Connect like NapCat's reverse WS client; raises WSServerHandshakeError on refusal."""
+        """Connect like NapCat's reverse WS client; raises WSServerHandshakeError on refusal.
+        `token_in_query`: send the token as `?access_token=` instead of the header."""
         self._session = self._session or aiohttp.ClientSession()
         tok = self.access_token if token == "use-mine" else token
         headers = {
@@ -74,9 +82,12 @@ class FakeOneBot:
             "X-Client-Role": role,
             "User-Agent": "FakeOneBot/11",
         }
-        if tok:
+        params: dict[str, str] = {}
+        if tok and token_in_query:
+            params["access_token"] = tok
+        elif tok:
             headers["Authorization"] = f"Bearer {tok}"
-        ws = await self._session.ws_connect(url, headers=headers)
+        ws = await self._session.ws_connect(url, headers=headers, params=params)
         self._attach(ws)
 
     # ---- forward: the bot dials us -----------------------------------------------------------
@@ -168,7 +179,14 @@ class FakeOneBot:
         assert self._ws is not None, "not connected"
         await self._ws.send_str(json.dumps(event, ensure_ascii=False))
 
-    def _message_event(self, kind: str, user_id: int, message: Any, raw: str) -> dict[str, Any]:
+    def _message_event(
+        self, kind: str, user_id: int, message: Any, raw: str, sender_user_id: int | str | None
+    ) -> dict[str, Any]:
+        sender: dict[str, Any] = {"user_id": user_id, "nickname": f"user{user_id}", "card": ""}
+        if sender_user_id == MISSING:
+            del sender["user_id"]
+        elif sender_user_id is not None:
+            sender["user_id"] = sender_user_id
         return {
             "time": int(time.time()),
             "self_id": self.self_id,
@@ -180,12 +198,20 @@ class FakeOneBot:
             "message": message,
             "raw_message": raw,
             "font": 0,
-            "sender": {"user_id": user_id, "nickname": f"user{user_id}", "card": ""},
+            "sender": sender,
         }
 
-    async def private_message(self, user_id: int, text: str, *, fmt: str = "array") -> None:
+    async def private_message(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        fmt: str = "array",
+        sender_user_id: int | str | None = None,
+    ) -> None:
+        """`sender_user_id`: what `sender.user_id` says (default: `user_id`, as it should)."""
         message: Any = text if fmt == "string" else [{"type": "text", "data": {"text": text}}]
-        await self.post(self._message_event("private", user_id, message, text))
+        await self.post(self._message_event("private", user_id, message, text, sender_user_id))
 
     async def group_message(
         self,
@@ -196,6 +222,7 @@ class FakeOneBot:
         at_self: bool = False,
         reply_to: int | None = None,
         fmt: str = "array",
+        sender_user_id: int | str | None = None,
     ) -> int:
         segs: list[dict[str, Any]] = []
         raw = ""
@@ -208,7 +235,9 @@ class FakeOneBot:
         segs.append({"type": "text", "data": {"text": (" " if at_self else "") + text}})
         escaped = text.replace("&", "&amp;").replace("[", "&#91;").replace("]", "&#93;")
         raw += escaped
-        ev = self._message_event("group", user_id, raw if fmt == "string" else segs, raw)
+        ev = self._message_event(
+            "group", user_id, raw if fmt == "string" else segs, raw, sender_user_id
+        )
         ev["group_id"] = group_id
         ev["sender"]["role"] = "member"
         await self.post(ev)

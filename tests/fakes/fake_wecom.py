@@ -211,13 +211,25 @@ def wecom_encrypt(plain: str, aes_key: str = AES_KEY, corp_id: str = CORP_ID) ->
     return base64.b64encode(enc.update(raw) + enc.finalize()).decode()
 
 
+@dataclass(frozen=True)
+class Captured:
+    """One callback request exactly as it went over the wire: what an attacker who sniffed it
+    (a proxy log, a leaked capture) can send again, byte for byte. Without the Token and the
+    EncodingAESKey nothing in it can be changed without breaking the signature."""
+
+    params: dict[str, str]
+    body: bytes
+
+
 class CallbackDriver:
-    """Posts encrypted, signed callbacks to the adapter's endpoint, as WeCom would."""
+    """Posts encrypted, signed callbacks to the adapter's endpoint, as WeCom would; every
+    request it made is kept in `captured`, and `replay` sends one again unchanged."""
 
     def __init__(self, url: str, token: str = TOKEN, aes_key: str = AES_KEY) -> None:
         self.url = url
         self.token = token
         self.aes_key = aes_key
+        self.captured: list[Captured] = []
         self._session = aiohttp.ClientSession()
         self._msgids = itertools.count(7_000_000_000_000_000_001)
         self._nonces = itertools.count(1_372_623_149)
@@ -256,7 +268,14 @@ class CallbackDriver:
             f"<Encrypt><![CDATA[{encrypt}]]></Encrypt>"
             f"<AgentID><![CDATA[{AGENT_ID}]]></AgentID></xml>"
         )
-        async with self._session.post(self.url, params=params, data=body.encode()) as resp:
+        captured = Captured(params, body.encode())
+        self.captured.append(captured)
+        return await self.replay(captured)
+
+    async def replay(self, captured: Captured, url: str | None = None) -> tuple[int, str]:
+        """Send a captured request again, unchanged (to `url`: a restarted adapter's)."""
+        target = url or self.url
+        async with self._session.post(target, params=captured.params, data=captured.body) as resp:
             return resp.status, await resp.text()
 
     @staticmethod

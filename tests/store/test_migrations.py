@@ -368,9 +368,23 @@ async def test_an_upgrade_with_revisions_to_run_copies_the_file_first(
     assert _version_rows(path) == [("9000",)]
 
 
-async def test_new_databases_and_adoptions_at_head_copy_nothing(tmp_path: Path) -> None:
+def _baseline_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scripts of this code without the revisions after the baseline: a code whose head is
+    the first build's schema, so that adopting a first-build database only stamps it."""
+    scripts = tmp_path / "migrations"
+    shutil.copytree(SCRIPT_LOCATION, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    for script in (scripts / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"):
+        if not script.name.startswith(f"{BASELINE_REVISION}_"):
+            script.unlink()
+    monkeypatch.setattr(runner, "SCRIPT_LOCATION", scripts)
+
+
+async def test_new_databases_and_adoptions_at_head_copy_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     new = await Database.open(sqlite_url(tmp_path / "new.sqlite"))
     await new.close()
+    _baseline_only(tmp_path / "scripts", monkeypatch)
     first = Database(sqlite_url(_first_build_file(tmp_path / "first.sqlite")))
     try:
         result = await first.migrate()

@@ -62,10 +62,11 @@ def test_revision_writes_the_next_script_with_the_models_change(
 ) -> None:
     before = head_revision()
     assert main(["revision", "-m", "price alerts"]) == 0
-    assert head_revision() == "0002"
-    written = scripts / "versions" / "0002_price_alerts.py"
+    expected = next_revision_id(before)
+    assert head_revision() == expected
+    written = scripts / "versions" / f"{expected}_price_alerts.py"
     body = written.read_text(encoding="utf-8")
-    assert "revision: str = '0002'" in body
+    assert f"revision: str = '{expected}'" in body
     assert f"down_revision: str | None = {before!r}" in body
     assert "op.create_table('price_alerts'" in body
     # the next check runs the new script on a scratch database: models and scripts agree again
@@ -73,7 +74,8 @@ def test_revision_writes_the_next_script_with_the_models_change(
 
 
 def test_an_empty_revision_has_no_operations(scripts: Path, new_table: Table) -> None:
+    expected = next_revision_id(head_revision())
     assert main(["revision", "-m", "move data", "--empty"]) == 0
-    body = (scripts / "versions" / "0002_move_data.py").read_text(encoding="utf-8")
+    body = (scripts / "versions" / f"{expected}_move_data.py").read_text(encoding="utf-8")
     assert "create_table" not in body
     assert "def upgrade() -> None:\n    pass" in body

@@ -351,3 +351,78 @@ def test_create_qq_is_none_unless_enabled_and_reads_the_token_variable(
     assert bot.mode == "forward"
     assert bot.name == "qq"
     assert bot.caps.buttons == "command"
+
+
+async def test_the_access_token_may_come_as_a_query_parameter(reverse) -> None:
+    bot, _fake, _echo = reverse
+    second = FakeOneBot(self_id=10001, access_token=TOKEN)
+    try:
+        await second.dial(f"ws://127.0.0.1:{bot.bound_port}/onebot/v11/ws", token_in_query=True)
+        await second.private_message(20002, "余额")
+        (sent,) = await second.wait_sends(1)
+        assert sent.text == "got 余额 from 20002 in private:20002"
+    finally:
+        await second.close()
+
+
+def test_a_platform_without_an_access_token_cannot_be_built() -> None:
+    for mode in ("reverse", "forward"):
+        with pytest.raises(ValueError, match="access token"):
+            platform(Echo(), mode=mode, access_token="")
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_create_refuses_qq_without_a_token_even_on_loopback_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    from bot.platforms.qq import create
+    from bot.settings import ConfigError, Settings
+
+    monkeypatch.delenv("TRADECHAT_QQ_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("MY_ONEBOT_TOKEN", raising=False)
+    parts = PlatformParts(handle=Echo(), listed=lambda _p, _u: True)
+    settings = Settings(
+        qq={
+            "enabled": True,
+            "mode": mode,
+            "listen_host": "127.0.0.1",
+            "access_token_env": "MY_ONEBOT_TOKEN",
+        }
+    )
+    with pytest.raises(ConfigError) as info:
+        create(parts, settings)
+    message = str(info.value)
+    assert "MY_ONEBOT_TOKEN" in message
+    assert "[qq] access_token_env" in message
+    assert "127.0.0.1" in message
+    monkeypatch.setenv("MY_ONEBOT_TOKEN", "tok")
+    assert create(parts, settings) is not None
+
+
+async def test_an_event_with_a_different_sender_is_dropped_and_given_to_the_audit_hook() -> None:
+    rows: list[tuple[str, dict[str, Any]]] = []
+
+    async def audit(event: str, **fields: Any) -> None:
+        rows.append((event, fields))
+
+    echo = Echo()
+    bot = platform(echo, audit=audit)
+    await bot.start()
+    fake = FakeOneBot(access_token=TOKEN)
+    try:
+        await fake.dial(f"ws://127.0.0.1:{bot.bound_port}/onebot/v11/ws")
+        await fake.private_message(20002, "余额", sender_user_id=555)
+        await fake.group_message(30003, 20003, "余额", at_self=True, sender_user_id=555)
+        await fake.private_message(20003, "还在吗")  # genuine: answered
+        (sent,) = await fake.wait_sends(1)
+        await bot.plumbing.idle()
+    finally:
+        await fake.close()
+        await bot.stop()
+    assert "还在吗" in sent.text
+    assert [i.text for i in echo.seen] == ["还在吗"]
+    assert sorted((e, f["user_id"], f["chat_id"]) for e, f in rows) == [
+        ("impersonation", "20002", "private:20002"),
+        ("impersonation", "20003", "group:30003"),
+    ]
+    assert all(f["platform"] == "qq" and f["detail"]["sender_user_id"] == "555" for _e, f in rows)

@@ -1,10 +1,13 @@
 """QQ end to end: a fake OneBot implementation dials our reverse WebSocket and talks to the
 real Conversation on the paper terminal (conftest's `world`: MT5Broker over the in-memory
-paper terminal, one clock for both). Confirmations are typed reply codes."""
+paper terminal, one clock for both). Confirmations are typed reply codes. The attacks: forged
+senders (a stranger's event relabelled as a listed trader's) and connections without the
+access token."""
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,11 +23,13 @@ from handlers.messages import Outgoing
 from handlers.report_service import ReportConfig, ReportService
 from nlp.parser import IntentParser
 from nlp.rules import RuleParser
+from store.audit import AuditLog
 from tests.conftest import CONV_MAGIC, ChatWorld, conv_config
-from tests.fakes.fake_onebot import Action, FakeOneBot
+from tests.fakes.fake_onebot import MISSING, Action, FakeOneBot
 
 TOKEN = "onebot-e2e-token"
 ALICE, BOB, VIEWER = 20002, 20003, 20004
+STRANGER = 66601  # in no [[users]] entry
 GROUP = 30003
 CODE = re.compile(r"「确认 ([A-Z0-9]{4})」")
 
@@ -76,6 +81,7 @@ async def qq(world: ChatWorld) -> AsyncIterator[QQ]:
         lambda uid: conv.is_listed("qq", uid),
         listen_port=0,
         access_token=TOKEN,
+        audit=AuditLog(world.db).record,
         min_send_interval_s=0.0,
         send_jitter_s=0.0,
         action_timeout_s=5.0,
@@ -203,3 +209,58 @@ async def test_connection_with_bad_access_token_is_refused_and_hears_nothing(qq:
     sent = await qq.say_private(ALICE, "余额")  # the real connection is untouched
     assert "余额" in sent.text
     assert qq.bot.self_id == str(qq.fake.self_id)
+
+
+async def test_a_strangers_events_relabelled_as_a_trader_get_no_answer_and_are_audited(
+    qq: QQ,
+) -> None:
+    """The reported attack: top-level `user_id` = a listed trader, `sender.user_id` = a
+    stranger. Alice's genuine preview is shown in the group; the stranger tries to confirm it
+    as Alice, to open a trade of his own as Alice, and sends an event with no sender id."""
+    preview = await qq.say_group(ALICE, "买入0.01手欧美", at_self=True)
+    code = code_of(preview)
+    answered = len(qq.fake.sends())
+
+    await qq.fake.group_message(GROUP, ALICE, f"确认 {code}", sender_user_id=STRANGER)
+    await qq.fake.private_message(ALICE, "卖出0.05手黄金", sender_user_id=STRANGER)
+    await qq.fake.private_message(ALICE, "余额", sender_user_id=MISSING)
+    # a genuine message after them: once it is answered, the three above were handled too
+    await qq.say_private(BOB, "余额")
+    await qq.bot.plumbing.idle()
+
+    assert len(qq.fake.sends()) == answered + 1  # only Bob's answer
+    assert qq.orders() == []
+    audited = [e for e in await AuditLog(qq.world.db).entries() if e.event == "impersonation"]
+    # the three were handled concurrently: their rows may be in any order
+    seen = sorted(
+        (e.platform, e.user_id, e.chat_id, str(json.loads(e.detail)["sender_user_id"]))
+        for e in audited
+    )
+    assert seen == sorted(
+        [
+            ("qq", str(ALICE), f"group:{GROUP}", str(STRANGER)),
+            ("qq", str(ALICE), f"private:{ALICE}", str(STRANGER)),
+            ("qq", str(ALICE), f"private:{ALICE}", "None"),
+        ]
+    )
+
+    # Alice's own confirmation still works, and executes once
+    result = await qq.say_group(ALICE, f"确认 {code}")
+    assert "已成交" in result.text
+    assert len(qq.orders()) == 1
+
+
+async def test_connections_without_the_token_or_with_a_wrong_one_are_refused(qq: QQ) -> None:
+    url = f"ws://127.0.0.1:{qq.bot.bound_port}/onebot/v11/ws"
+    intruder = FakeOneBot(self_id=66666, access_token=TOKEN)
+    try:
+        for token, in_query in ((None, False), ("guessed", False), ("guessed", True)):
+            with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+                await intruder.dial(url, token=token, token_in_query=in_query)
+            assert info.value.status == 401
+        assert intruder.connections == 0
+    finally:
+        await intruder.close()
+    # nothing the intruders tried reached the conversation or the terminal
+    assert qq.orders() == []
+    assert "余额" in (await qq.say_private(ALICE, "余额")).text

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,9 @@ from handlers.messages import (
     PermanentPlatformError,
     TemporaryPlatformError,
 )
+from store.audit import AuditLog
+from store.db import Database, sqlite_url
+from store.replay import ReplayGuard
 from tests.fakes.fake_wecom import (
     AES_KEY,
     AGENT_ID,
@@ -62,15 +66,31 @@ def retried(bot: WeComPlatform, chat_id: str, out: Outgoing) -> Any:
 
 
 class Env:
-    def __init__(self, fake: FakeWeCom, bot: WeComPlatform, driver: CallbackDriver, s: Script):
-        self.fake, self.bot, self.driver, self.script = fake, bot, driver, s
+    def __init__(
+        self,
+        fake: FakeWeCom,
+        bot: WeComPlatform,
+        driver: CallbackDriver,
+        s: Script,
+        audit: AuditLog,
+    ) -> None:
+        self.fake, self.bot, self.driver, self.script, self.audit = fake, bot, driver, s, audit
 
 
 @pytest.fixture
-async def env() -> AsyncIterator[Env]:
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """The app database on a real SQLite file: replay protection and the audit log live there."""
+    database = await Database.open(sqlite_url(tmp_path / "tradechat.sqlite"))
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def env(db: Database) -> AsyncIterator[Env]:
     fake = FakeWeCom()
     await fake.start()
     script = Script()
+    audit = AuditLog(db)
     bot = WeComPlatform(
         script,
         lambda uid: uid in {"alice", "bob"},
@@ -79,6 +99,8 @@ async def env() -> AsyncIterator[Env]:
         secret=SECRET,
         token=TOKEN,
         aes_key=AES_KEY,
+        replay=ReplayGuard(db),
+        audit=audit.record,
         api_base_url=fake.base_url,
         listen_port=0,
         robot_webhook=fake.robot_url,
@@ -86,7 +108,7 @@ async def env() -> AsyncIterator[Env]:
     )
     await bot.start()
     driver = CallbackDriver(f"http://127.0.0.1:{bot.bound_port}/wecom/callback")
-    yield Env(fake, bot, driver, script)
+    yield Env(fake, bot, driver, script, audit)
     await driver.close()
     await bot.stop()
     await fake.close()
@@ -150,7 +172,7 @@ async def test_access_token_is_cached_and_refreshed_once_when_expired(env: Env) 
     assert env.fake.sends()[-1].token == "ACCESS2"
 
 
-async def test_wrong_secret_fails_the_push_with_the_wecom_error() -> None:
+async def test_wrong_secret_fails_the_push_with_the_wecom_error(db: Database) -> None:
     fake = FakeWeCom()
     await fake.start()
     bot = WeComPlatform(
@@ -161,6 +183,7 @@ async def test_wrong_secret_fails_the_push_with_the_wecom_error() -> None:
         secret="wrong",
         token=TOKEN,
         aes_key=AES_KEY,
+        replay=ReplayGuard(db),
         api_base_url=fake.base_url,
         listen_port=0,
     )
@@ -278,6 +301,40 @@ async def test_robot_webhook_broadcasts_text_and_base64_image(env: Env) -> None:
     assert image["image"]["md5"] == hashlib.md5(png).hexdigest()
 
 
+async def test_a_captured_request_sent_again_is_ignored_and_audited(env: Env) -> None:
+    await env.driver.text("alice", "余额")
+    await env.bot.idle()
+    captured = env.driver.captured[-1]
+    for _ in range(2):
+        assert await env.driver.replay(captured) == (200, "")
+    await env.bot.idle()
+    assert [i.text for i in env.script.seen] == ["余额"]
+    assert len(env.fake.sends()) == 1
+    replays = [e for e in await env.audit.entries() if e.event == "replay"]
+    assert [(e.platform, e.user_id) for e in replays] == [("wecom", "alice")] * 2
+    assert all('"reason": "nonce"' in e.detail for e in replays)
+
+
+async def test_a_timestamp_minutes_old_is_refused_not_only_one_an_hour_old(env: Env) -> None:
+    now = int(time.time())
+    for age in (301, 1800, 3500):  # 1800 and 3500 s were inside the old one-hour window
+        xml = CallbackDriver.text_xml("alice", "/readonly off", 9_000_000 + age)
+        status, _ = await env.driver.post_xml(xml, ts=str(now - age))
+        assert status == 403
+    await env.bot.idle()
+    assert env.script.seen == []
+    stale = [e for e in await env.audit.entries() if e.event == "replay"]
+    assert len(stale) == 3
+    assert all('"reason": "stale"' in e.detail for e in stale)
+    # a few seconds of clock difference either way is normal and accepted
+    status, _ = await env.driver.post_xml(
+        CallbackDriver.text_xml("alice", "余额", 9_100_000), ts=str(now + 5)
+    )
+    assert status == 200
+    await env.bot.idle()
+    assert [i.text for i in env.script.seen] == ["余额"]
+
+
 async def test_messages_of_one_user_are_answered_in_order(env: Env) -> None:
     for word in ["一", "二", "三", "四"]:
         await env.driver.text("alice", word)
@@ -286,13 +343,13 @@ async def test_messages_of_one_user_are_answered_in_order(env: Env) -> None:
     assert [c.text for c in env.fake.sends()] == ["收到：一", "收到：二", "收到：三", "收到：四"]
 
 
-def test_make_wecom_needs_enabled_ids_and_all_three_secrets(
-    monkeypatch: pytest.MonkeyPatch,
+async def test_make_wecom_needs_enabled_ids_and_all_three_secrets(
+    monkeypatch: pytest.MonkeyPatch, db: Database
 ) -> None:
     from bot.platforms.wecom import create
     from bot.settings import Settings
 
-    parts = PlatformParts(handle=Script(), listed=lambda _p, _u: True)
+    parts = PlatformParts(handle=Script(), listed=lambda _p, _u: True, db=db)
     enabled = Settings(wecom={"enabled": True, "corp_id": CORP_ID, "agent_id": AGENT_ID})
     assert create(parts, Settings()) is None
     for name in ("TRADECHAT_WECOM_SECRET", "TRADECHAT_WECOM_TOKEN", "TRADECHAT_WECOM_AES_KEY"):
@@ -317,7 +374,7 @@ def _free_port() -> int:
 
 
 async def test_run_starts_qq_and_wecom_together_from_settings(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, db: Database
 ) -> None:
     from types import SimpleNamespace
 
@@ -345,7 +402,12 @@ async def test_run_starts_qq_and_wecom_together_from_settings(
         },
     )
     script = Script()
-    app: Any = SimpleNamespace(settings=settings, conversation=SimpleNamespace(handle=script))
+    app: Any = SimpleNamespace(
+        settings=settings,
+        conversation=SimpleNamespace(handle=script),
+        audit=AuditLog(db),
+        db=db,
+    )
     platforms = make_platforms(app, console=False)
     assert [p.name for p in platforms] == ["qq", "wecom"]
     onebot = FakeOneBot()

@@ -1,12 +1,13 @@
 """WeCom end to end: a callback driver that encrypts and signs like WeCom, a fake WeCom API, and
 the real Conversation on the paper terminal (conftest's `world`). Confirmations are
-button_interaction cards."""
+button_interaction cards. Replays are attacked across a restart: a new process (new database
+engine, conversation and platform) on the same SQLite file."""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -15,13 +16,16 @@ from bot.platforms.base import Fanout
 from bot.platforms.wecom import WeComPlatform
 from handlers.auth import UserRule
 from handlers.confirm import parse_button
-from handlers.conversation import build_conversation
+from handlers.conversation import Conversation, build_conversation
 from handlers.messages import Outgoing
 from handlers.report_service import ReportConfig, ReportService
 from nlp.parser import IntentParser
 from nlp.rules import RuleParser
+from store.audit import AuditLog
 from store.confirmations import ConfirmationStore
-from tests.conftest import CONV_MAGIC, ChatWorld, conv_config
+from store.db import Database, sqlite_url
+from store.replay import ReplayGuard
+from tests.conftest import CONV_MAGIC, ChatWorld, conv_config, make_test_conversation
 from tests.fakes.fake_wecom import (
     AES_KEY,
     AGENT_ID,
@@ -33,12 +37,33 @@ from tests.fakes.fake_wecom import (
     FakeWeCom,
 )
 
-ALICE, BOB, VIEWER = "alice", "bob", "vera"
+ALICE, BOB, VIEWER, BOSS = "alice", "bob", "vera", "boss"
 WECOM_USERS = (
     UserRule("wecom", ALICE, "trader", "Alice"),
     UserRule("wecom", BOB, "trader", "Bob"),
     UserRule("wecom", VIEWER, "viewer", "Vera"),
+    UserRule("wecom", BOSS, "admin", "Boss"),
 )
+
+
+def wecom_platform(
+    conv: Conversation, db: Database, fake: FakeWeCom, *, clock: Callable[[], float] = time.time
+) -> WeComPlatform:
+    """The platform as `create` builds it: replay protection and audit on the app database."""
+    return WeComPlatform(
+        conv.handle,
+        lambda uid: conv.is_listed("wecom", uid),
+        corp_id=CORP_ID,
+        agent_id=AGENT_ID,
+        secret=SECRET,
+        token=TOKEN,
+        aes_key=AES_KEY,
+        replay=ReplayGuard(db, window_s=300, clock=clock),
+        audit=AuditLog(db).record,
+        api_base_url=fake.base_url,
+        listen_port=0,
+        retry_wait_s=0.01,
+    )
 
 
 class WeCom:
@@ -92,18 +117,7 @@ async def wc(world: ChatWorld) -> AsyncIterator[WeCom]:
     )
     fake = FakeWeCom()
     await fake.start()
-    bot = WeComPlatform(
-        conv.handle,
-        lambda uid: conv.is_listed("wecom", uid),
-        corp_id=CORP_ID,
-        agent_id=AGENT_ID,
-        secret=SECRET,
-        token=TOKEN,
-        aes_key=AES_KEY,
-        api_base_url=fake.base_url,
-        listen_port=0,
-        retry_wait_s=0.01,
-    )
+    bot = wecom_platform(conv, world.db, fake)
     await bot.start()
     driver = CallbackDriver(f"http://127.0.0.1:{bot.bound_port}/wecom/callback")
     try:
@@ -270,3 +284,131 @@ async def test_app_without_cards_confirms_by_the_typed_code(wc: WeCom) -> None:
     (done,) = await wc.say(ALICE, f"确认 {m.group(1)}")
     assert "已成交" in done.text
     assert len(wc.orders()) == 1
+
+
+async def _restarted(
+    world: ChatWorld, fake: FakeWeCom, clock: Callable[[], float]
+) -> tuple[Database, Conversation, WeComPlatform]:
+    """A new process on the same SQLite file: nothing survives but the file."""
+    db = await Database.open(sqlite_url(world.db_path))
+    conv = await make_test_conversation(
+        world.broker, db, world.clock, conv_config(users=WECOM_USERS)
+    )
+    bot = wecom_platform(conv, db, fake, clock=clock)
+    await bot.start()
+    return db, conv, bot
+
+
+async def test_a_captured_admin_readonly_off_replayed_after_a_restart_is_ignored_and_audited(
+    world: ChatWorld,
+) -> None:
+    """The reported attack: an admin's "/readonly off" callback, captured, replayed after a
+    restart, used to switch read-only mode off again."""
+    fake = FakeWeCom()
+    await fake.start()
+    conv = await world.make(conv_config(users=WECOM_USERS))
+    bot = wecom_platform(conv, world.db, fake)
+    await bot.start()
+    driver = CallbackDriver(f"http://127.0.0.1:{bot.bound_port}/wecom/callback")
+    try:
+        await driver.text(BOSS, "/readonly off")
+        await bot.idle()
+        captured = driver.captured[-1]
+        await driver.text(BOSS, "/readonly on")
+        await bot.idle()
+        assert await conv.read_only()
+        answers = len(fake.sends())
+        await bot.stop()
+
+        db, conv2, bot2 = await _restarted(world, fake, time.time)
+        try:
+            url = f"http://127.0.0.1:{bot2.bound_port}/wecom/callback"
+            assert await driver.replay(captured, url) == (200, "")
+            await bot2.idle()
+            assert await conv2.read_only()  # still on
+            assert len(fake.sends()) == answers  # and nobody was answered
+            (replay,) = [e for e in await AuditLog(db).entries() if e.event == "replay"]
+            assert (replay.platform, replay.user_id) == ("wecom", BOSS)
+            assert '"reason": "nonce"' in replay.detail
+            # the restarted process answers new callbacks as usual
+            driver.url = url
+            await driver.text(BOSS, "/readonly")
+            await bot2.idle()
+            assert len(fake.sends()) == answers + 1
+        finally:
+            await bot2.stop()
+            await db.close()
+    finally:
+        await driver.close()
+        await fake.close()
+
+
+async def test_a_retried_message_after_a_restart_is_handled_once(world: ChatWorld) -> None:
+    """WeCom retries a message it got no answer to in a new request (new nonce, same MsgId);
+    a process that died before answering must still not act on it twice."""
+    fake = FakeWeCom()
+    await fake.start()
+    conv = await world.make(conv_config(users=WECOM_USERS))
+    bot = wecom_platform(conv, world.db, fake)
+    await bot.start()
+    driver = CallbackDriver(f"http://127.0.0.1:{bot.bound_port}/wecom/callback")
+    xml = CallbackDriver.text_xml(ALICE, "买入0.01手欧美", 4561255354251345001)
+    try:
+        assert (await driver.post_xml(xml))[0] == 200
+        await bot.idle()
+        cards = len([c for c in fake.sends() if c.msgtype == "template_card"])
+        assert cards == 1
+        await bot.stop()
+
+        db, _conv2, bot2 = await _restarted(world, fake, time.time)
+        driver.url = f"http://127.0.0.1:{bot2.bound_port}/wecom/callback"
+        try:
+            assert (await driver.post_xml(xml))[0] == 200  # a fresh request, the same message
+            await bot2.idle()
+            assert len([c for c in fake.sends() if c.msgtype == "template_card"]) == cards
+            (replay,) = [e for e in await AuditLog(db).entries() if e.event == "replay"]
+            assert '"reason": "duplicate"' in replay.detail
+        finally:
+            await bot2.stop()
+            await db.close()
+    finally:
+        await driver.close()
+        await fake.close()
+
+
+async def test_a_captured_callback_replayed_after_the_window_is_refused_as_stale(
+    world: ChatWorld,
+) -> None:
+    """Once the window is over, the database has forgotten the nonce, and the callback's
+    signed timestamp alone refuses it."""
+    fake = FakeWeCom()
+    await fake.start()
+    conv = await world.make(conv_config(users=WECOM_USERS))
+    bot = wecom_platform(conv, world.db, fake)
+    await bot.start()
+    driver = CallbackDriver(f"http://127.0.0.1:{bot.bound_port}/wecom/callback")
+    try:
+        await driver.text(BOSS, "/readonly off")
+        await bot.idle()
+        captured = driver.captured[-1]
+        await driver.text(BOSS, "/readonly on")
+        await bot.idle()
+        answers = len(fake.sends())
+        await bot.stop()
+
+        later = time.time() + 301  # the restarted process runs five minutes later
+        db, conv2, bot2 = await _restarted(world, fake, lambda: later)
+        try:
+            url = f"http://127.0.0.1:{bot2.bound_port}/wecom/callback"
+            assert (await driver.replay(captured, url))[0] == 403
+            await bot2.idle()
+            assert await conv2.read_only()
+            assert len(fake.sends()) == answers
+            (replay,) = [e for e in await AuditLog(db).entries() if e.event == "replay"]
+            assert '"reason": "stale"' in replay.detail
+        finally:
+            await bot2.stop()
+            await db.close()
+    finally:
+        await driver.close()
+        await fake.close()
