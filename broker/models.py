@@ -184,8 +184,10 @@ class TradeResult:
 
 @dataclass(frozen=True, slots=True)
 class Health:
+    """The terminal's state; `note` says it for a person (worded by handlers), e.g.
+    "connected" {server, ping_ms}, "autotrading_off" {server}, "not_connected" {reason}."""
+
     connected: bool
     trade_allowed: bool
     ping_ms: float | None
-    message: str
-    message_zh: str
+    note: Note
