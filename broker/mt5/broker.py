@@ -27,7 +27,7 @@ became of it (done / refused / unknown) and whose `note` says why, as facts that
 
 The rooms: this module is the async face (event-loop side); `session.TerminalSession` is what
 runs on the worker thread (connection, lookups); `orders.OrderDesk` builds and sends orders;
-`convert` turns MT5 structs into our models; `retcodes` explains codes.
+`convert` turns MT5 structs into our models; `retcodes` names and classifies codes.
 """
 
 from __future__ import annotations

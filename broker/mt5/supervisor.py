@@ -19,6 +19,7 @@ from typing import Protocol
 
 from broker.errors import log_line
 from broker.models import Health, Note
+from broker.mt5.session import NOT_CONNECTED
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class Supervisor:
         self.broker.mark_disconnected(reason)
         log.warning("MT5 terminal lost: %s", log_line(reason))
         # "not_connected" alone says nothing the alert does not already say
-        known = None if reason == Note("not_connected") else reason
+        known = None if reason == NOT_CONNECTED else reason
         await self._notify(
             self.on_disconnect, Health(False, False, None, Note("terminal_lost", {"reason": known}))
         )

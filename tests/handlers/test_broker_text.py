@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from broker.errors import SymbolNotFound
 from broker.models import Note
 from broker.mt5.retcodes import LAST_ERRORS, RETCODES
 from broker.validation import pending_price_refusal, stops_refusal
-from handlers.broker_text import note_text, words
+from handlers.broker_text import _TEXTS, note_text, words
 
 
 def test_opened_note_is_worded_with_the_symbols_digits() -> None:
@@ -226,3 +229,16 @@ def test_pending_price_refusals_name_the_order_kind_and_the_quote() -> None:
         "XAUUSD 挂单价 2649.99 离当前Bid 价 2650.00 太近，至少要 50 个点",
         "The price 2649.99 is too close to the current bid 2650.00: XAUUSD needs at least 50 points",
     )
+
+
+def test_every_note_key_the_broker_writes_has_words() -> None:
+    # Note("key", …), Refusal(code, "key", …) and session.error("key", …) in the broker's source
+    broker = Path(__file__).resolve().parents[2] / "broker"
+    pattern = re.compile(r'Note\(\s*"(\w+)"|Refusal\(\s*\d+,\s*"(\w+)"|\.error\(\s*"(\w+)"')
+    keys = {
+        next(g for g in m.groups() if g)
+        for path in broker.rglob("*.py")
+        for m in pattern.finditer(path.read_text(encoding="utf-8"))
+    }
+    assert len(keys) > 40
+    assert sorted(keys - set(_TEXTS)) == []

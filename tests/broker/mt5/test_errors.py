@@ -1,5 +1,5 @@
 """MT5Broker error paths: each retcode the user can meet, bad input, a terminal that goes away.
-Every trade failure is a TradeResult with en/zh messages — never an exception."""
+Every trade failure is a TradeResult whose note handlers word in en/zh — never an exception."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from broker.errors import BrokerError, SymbolNotFound, TemporaryBrokerError
-from broker.models import TradeResult
+from broker.models import Note, TradeResult
 from broker.mt5 import MT5Broker
 from broker.paper import PaperTerminal
 from handlers.broker_text import note_text
@@ -445,3 +445,24 @@ async def test_a_hung_terminal_call_times_out_with_an_unknown_outcome(
     assert "did not answer in time" in en(r)
     assert "may or may not have been executed" in en(r)
     assert not broker.connected
+
+
+async def test_a_failed_lookup_names_the_lookup_and_the_code_as_facts(
+    broker: MT5Broker, term: PaperTerminal
+) -> None:
+    term.shutdown()
+    with pytest.raises(TemporaryBrokerError) as err:
+        await broker.account()
+    assert err.value.code == -10004
+    note = err.value.note
+    assert note.key == "lookup_failed"
+    assert note.facts["what"] == Note("read_account")
+    assert note.facts["reason"].key == "last_error"
+    assert note.facts["reason"].facts["code"] == -10004
+    assert note_text(note, "en").startswith(
+        "Could not read the account: No connection to the MT5 terminal"
+    )
+    assert note_text(note, "zh").startswith("无法读取账户信息：未连接到 MT5 交易终端")
+    health = await broker.health()
+    assert health.note.key == "not_connected"
+    assert health.note.facts["reason"].key == "last_error"
