@@ -42,7 +42,7 @@ def words(note: Note) -> Words:
     return _TEXTS[note.key](note.facts)
 
 
-def _say(key: str, **values: object) -> Words:
+def _say(key: str, /, **values: object) -> Words:
     """i18n entry `key` in both languages; a `Words` value is put in its matching language."""
     zh, en = STRINGS[key]
     return (

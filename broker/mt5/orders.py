@@ -88,7 +88,7 @@ def filling_from_mask(mask: int) -> int:
 class Refusal(Exception):
     """A trade refused before anything was sent."""
 
-    def __init__(self, retcode: int, key: str, **facts: Any) -> None:
+    def __init__(self, retcode: int, key: str, /, **facts: Any) -> None:
         super().__init__(key)
         self.retcode = retcode
         self.note = Note(key, facts)

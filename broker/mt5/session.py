@@ -133,7 +133,7 @@ class TerminalSession:
         except Exception:  # the client may be gone; its last error is then unknown
             return -1, "last_error() unavailable"
 
-    def error(self, what: str, **facts: Any) -> BrokerError:
+    def error(self, what: str, /, **facts: Any) -> BrokerError:
         """The exception for a call that returned None, from `last_error()`: a
         "lookup_failed" note naming the lookup (`what`, e.g. "read_account", and its facts)."""
         code, text = self.last_error()
