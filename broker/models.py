@@ -184,8 +184,12 @@ class TradeResult:
 
 @dataclass(frozen=True, slots=True)
 class Health:
+    """The terminal's state; `note` says it for a person (worded by handlers): "connected"
+    {server, ping_ms}, "autotrading_off" / "account_cannot_trade" {server}, "not_on_server",
+    "not_connected" {reason?}, a failed lookup's note, or — from the supervisor —
+    "terminal_lost" {reason} and "terminal_back" {health}."""
+
     connected: bool
     trade_allowed: bool
     ping_ms: float | None
-    message: str
-    message_zh: str
+    note: Note

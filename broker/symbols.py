@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from broker.models import Note
+
 # Alias → canonical. Canonical names are the ones the rest of the project uses.
 ALIASES: dict[str, str] = {
     "GOLD": "XAUUSD",
@@ -195,8 +197,9 @@ class SymbolMapper:
 class VolumeCheck:
     ok: bool
     volume: float  # the volume to send (rounded down to the step) when ok
-    message: str = ""
-    message_zh: str = ""
+    # why it was refused (worded by handlers): "volume_not_positive" {volume},
+    # "volume_below_min" {symbol, volume, min}, "volume_above_max" {symbol, volume, max}
+    note: Note | None = None
 
 
 def step_decimals(step: float) -> int:
@@ -214,32 +217,15 @@ def normalize_volume(
     symbol: str, volume: float, volume_min: float, volume_max: float, volume_step: float
 ) -> VolumeCheck:
     """Round `volume` down to `volume_step`; refuse it below `volume_min` or above `volume_max`."""
-    asked = fmt_volume(volume)
     if not math.isfinite(volume) or volume <= 0:
-        return VolumeCheck(
-            False,
-            0.0,
-            f"Volume {asked} is not valid: it must be a positive number of lots",
-            f"手数 {asked} 无效：必须是大于 0 的手数",
-        )
+        return VolumeCheck(False, 0.0, Note("volume_not_positive", {"volume": volume}))
     step = volume_step if volume_step > 0 else 0.01
     # 1e-7 tolerance: 0.03 may arrive as 0.029999999999999999 and must stay 0.03.
     steps = math.floor(volume / step + 1e-7)
     rounded = round(steps * step, step_decimals(step))
-    vmin = fmt_volume(volume_min)
+    limits = {"symbol": symbol, "volume": volume}
     if rounded < volume_min - 1e-9 or rounded <= 0:
-        return VolumeCheck(
-            False,
-            0.0,
-            f"Volume {asked} is below the minimum {vmin} for {symbol}",
-            f"{symbol} 最小手数为 {vmin}，{asked} 手无法下单",
-        )
+        return VolumeCheck(False, 0.0, Note("volume_below_min", {**limits, "min": volume_min}))
     if volume_max > 0 and rounded > volume_max + 1e-9:
-        vmax = fmt_volume(volume_max)
-        return VolumeCheck(
-            False,
-            0.0,
-            f"Volume {asked} is above the maximum {vmax} for {symbol}",
-            f"{symbol} 单笔最大手数为 {vmax}，{asked} 手无法下单",
-        )
+        return VolumeCheck(False, 0.0, Note("volume_above_max", {**limits, "max": volume_max}))
     return VolumeCheck(True, float(rounded))

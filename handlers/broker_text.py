@@ -1,14 +1,17 @@
-"""The broker's notes in words: every sentence about an order operation, in Chinese and English.
+"""The broker's notes in words: every sentence the broker has for a person, in Chinese and English.
 
 The broker reports facts (`broker.models.Note`: a key and its facts — symbols, tickets, lots,
 prices with their digits, retcodes, nested notes); this module is where they become text, for
 the user's answer and for the audit log. `note_text(note, lang)` words one note; a key without
 an entry here is a programming error (KeyError), never a half-worded answer.
 
-Retcode and `last_error()` explanations come from the MT5 code tables
-(`broker.mt5.retcodes`), which say what each code means; texts that shared broker checks word
-themselves (volume and stops checks, also used by the planner, and `BrokerError`s) arrive as
-the "worded" note and pass through unchanged.
+Notes come from order results (`TradeResult.note`), broker errors (`BrokerError.note`, e.g.
+"lookup_failed" {what, reason}, "unknown_symbol" {symbol, close}), the terminal's health
+(`Health.note`: "connected", "terminal_lost" …) and the checks shared with the planner
+(`VolumeCheck.note`, `broker.validation.Refusal.note`). MT5 retcodes and `last_error()` codes
+are explained from the tables in `handlers/i18n.py` ("mt5_retcode_<code>",
+"mt5_last_error_<code>"), as are the words added here; the order-result sentences below predate
+that section and stay where they are.
 """
 
 from __future__ import annotations
@@ -17,9 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 from broker.models import Note
-from broker.mt5.retcodes import explain_last_error, explain_retcode
 from broker.symbols import fmt_volume
-from broker.validation import KIND_ZH
+from handlers.i18n import STRINGS
 from handlers.messages import Lang
 
 Facts = dict[str, Any]
@@ -38,6 +40,19 @@ def note_text(note: Note, lang: Lang | str) -> str:
 def words(note: Note) -> Words:
     """(Chinese, English) for `note`."""
     return _TEXTS[note.key](note.facts)
+
+
+def _say(key: str, /, **values: object) -> Words:
+    """i18n entry `key` in both languages; a `Words` value is put in its matching language."""
+    zh, en = STRINGS[key]
+    return (
+        zh.format(**{k: v[0] if isinstance(v, tuple) else v for k, v in values.items()}),
+        en.format(**{k: v[1] if isinstance(v, tuple) else v for k, v in values.items()}),
+    )
+
+
+def _kind_zh(side: str, kind: str) -> str:
+    return STRINGS[f"pending_kind_{side}_{kind}"][0]
 
 
 def _px(f: Facts, key: str = "price") -> str:
@@ -67,7 +82,7 @@ def _opened(f: Facts) -> Words:
 def _placed(f: Facts) -> Words:
     side, kind, sym, lots, p = f["side"], f["kind"], f["symbol"], fmt_volume(f["volume"]), _px(f)
     return (
-        f"已挂单：{KIND_ZH[(side, kind)]} {sym} {lots} 手 @ {p}（订单 #{f['ticket']}）",
+        f"已挂单：{_kind_zh(side, kind)} {sym} {lots} 手 @ {p}（订单 #{f['ticket']}）",
         f"Placed {side} {kind} {lots} {sym} at {p} (order #{f['ticket']})",
     )
 
@@ -128,7 +143,7 @@ def _op_open(f: Facts) -> Words:
 def _op_pending(f: Facts) -> Words:
     side, kind, sym, lots, p = f["side"], f["kind"], f["symbol"], fmt_volume(f["volume"]), _px(f)
     return (
-        f"{KIND_ZH[(side, kind)]}挂单 {sym} {lots} 手 @ {p}",
+        f"{_kind_zh(side, kind)}挂单 {sym} {lots} 手 @ {p}",
         f"Place {side} {kind} {lots} {sym} at {p}",
     )
 
@@ -152,7 +167,10 @@ def _op(zh: str, en: str) -> Callable[[Facts], Words]:
 
 
 def _retcode(f: Facts) -> Words:
-    en, zh = explain_retcode(int(f["code"]), str(f.get("comment", "")))
+    code, comment = int(f["code"]), str(f.get("comment", ""))
+    zh, en = STRINGS.get(f"mt5_retcode_{code}") or _say(
+        "mt5_retcode_unknown", code=code, extra=f": {comment}" if comment else ""
+    )
     tries = f.get("tries")
     if tries:
         en += f" (tried {tries} times)"
@@ -161,8 +179,17 @@ def _retcode(f: Facts) -> Words:
 
 
 def _last_error(f: Facts) -> Words:
-    en, zh = explain_last_error((int(f["code"]), str(f["text"])))
-    return zh, en
+    """A `last_error()` code; the package's own text is added when it says something more
+    (e.g. 'Invalid "comment" argument')."""
+    code, text = int(f["code"]), str(f["text"] or "")
+    known = STRINGS.get(f"mt5_last_error_{code}")
+    if known is None:
+        if text:
+            return _say("mt5_last_error_unknown", code=code, text=text)
+        return _say("mt5_last_error_unknown_bare", code=code)
+    if text and text.lower() != known[1].lower() and code != 1:
+        return _say("mt5_last_error_text", what=known, text=text)
+    return known
 
 
 def _may_have_executed(f: Facts) -> Words:
@@ -173,14 +200,16 @@ def _may_have_executed(f: Facts) -> Words:
     )
 
 
-def _worded(f: Facts) -> Words:
-    return str(f["zh"]), str(f["en"])
-
-
 def _not_connected(f: Facts) -> Words:
-    return (
+    head = (
         "交易终端未连接，恢复连接前暂停交易",
         "The trading terminal is not connected; trading is paused until it is back",
+    )
+    reason = f.get("reason")
+    return (
+        head
+        if reason is None
+        else _say("broker_not_connected_why", head=head, reason=words(reason))
     )
 
 
@@ -238,7 +267,6 @@ _TEXTS: dict[str, Callable[[Facts], Words]] = {
     "retcode": _retcode,
     "last_error": _last_error,
     "may_have_executed": _may_have_executed,
-    "worded": _worded,
     "not_connected": _not_connected,
     "trade_disabled": _symbol_rule("{symbol} 已禁止交易", "Trading is disabled for {symbol}"),
     "close_only": _symbol_rule(
@@ -274,3 +302,174 @@ _TEXTS: dict[str, Callable[[Facts], Words]] = {
     "unknown_pending_type": _unknown_pending_type,
     "close_exceeds": _close_exceeds,
 }
+
+
+# ---------------------------------------------------------------- broker errors
+
+
+def _entry(key: str) -> Callable[[Facts], Words]:
+    """An i18n entry filled in with the note's facts as they are."""
+
+    def render(f: Facts) -> Words:
+        return _say(key, **f)
+
+    return render
+
+
+def _connection_lost(f: Facts) -> Words:
+    if f.get("error"):
+        return _say("broker_connection_lost_why", error=f["error"])
+    return _say("broker_connection_lost")
+
+
+def _lookup_failed(f: Facts) -> Words:
+    return _say("broker_lookup_failed", what=words(f["what"]), reason=words(f["reason"]))
+
+
+def _connect_failed(f: Facts) -> Words:
+    return _say("broker_connect_failed", reason=words(f["reason"]))
+
+
+def _both_joined(items: list[str]) -> Words:
+    return "、".join(items), ", ".join(items)
+
+
+def _unknown_symbol(f: Facts) -> Words:
+    close = [str(name) for name in f["close"]]
+    hint = _say("broker_unknown_symbol_hint", names=_both_joined(close)) if close else ("", "")
+    return _say("broker_unknown_symbol", symbol=f["symbol"], hint=hint)
+
+
+def _unknown_timeframe(f: Facts) -> Words:
+    known = [str(tf) for tf in f["known"]]
+    return _say("broker_unknown_timeframe", timeframe=f["timeframe"], known=_both_joined(known))
+
+
+# ---------------------------------------------------------------- the terminal's health
+
+
+def _server(f: Facts) -> str | Words:
+    return str(f["server"]) or STRINGS["health_unnamed_server"]
+
+
+def _health(key: str) -> Callable[[Facts], Words]:
+    def render(f: Facts) -> Words:
+        return _say(key, **{**f, "server": _server(f)})
+
+    return render
+
+
+def _terminal_lost(f: Facts) -> Words:
+    head = words(Note("not_connected"))
+    if f.get("reason") is None:
+        return _say("health_terminal_lost", head=head)
+    return _say("health_terminal_lost_why", head=head, reason=words(f["reason"]))
+
+
+def _terminal_back(f: Facts) -> Words:
+    return _say("health_terminal_back", health=words(f["health"]))
+
+
+# ---------------------------------------------------------------- the shared checks
+
+
+def _volume(key: str, *limits: str) -> Callable[[Facts], Words]:
+    def render(f: Facts) -> Words:
+        values = {name: fmt_volume(float(f[name])) for name in ("volume", *limits)}
+        return _say(key, symbol=f.get("symbol", ""), **values)
+
+    return render
+
+
+def _stop_parts(f: Facts) -> dict[str, object]:
+    digits = int(f["digits"])
+    return {
+        "symbol": f["symbol"],
+        "label": STRINGS[f"stop_label_{str(f['label']).lower()}"],
+        "value": f"{float(f['value']):.{digits}f}",
+        "ref": STRINGS[f"stops_ref_{f['ref_kind']}"],
+        "at": f"{float(f['ref']):.{digits}f}",
+    }
+
+
+def _stop_wrong_side(f: Facts) -> Words:
+    return _say(
+        "stop_wrong_side",
+        **_stop_parts(f),
+        position=STRINGS[f"stop_position_{f['side']}"],
+        where=STRINGS["price_below" if f["below"] else "price_above"],
+    )
+
+
+def _stop_too_close(f: Facts) -> Words:
+    return _say("stop_too_close", **_stop_parts(f), points=f["stops_level"])
+
+
+def _pending_parts(f: Facts) -> dict[str, object]:
+    digits = int(f["digits"])
+    return {
+        "symbol": f["symbol"],
+        "price": f"{float(f['price']):.{digits}f}",
+        "ref": STRINGS["pending_ref_ask" if f["side"] == "buy" else "pending_ref_bid"],
+        "at": f"{float(f['ref']):.{digits}f}",
+    }
+
+
+def _pending_wrong_side(f: Facts) -> Words:
+    return _say(
+        "pending_wrong_side",
+        **_pending_parts(f),
+        kind=STRINGS[f"pending_kind_{f['side']}_{f['kind']}"],
+        where=STRINGS["price_below" if f["below"] else "price_above"],
+    )
+
+
+def _pending_too_close(f: Facts) -> Words:
+    return _say("pending_too_close", **_pending_parts(f), points=f["stops_level"])
+
+
+# Which lookup failed ("lookup_failed" {what, reason}): i18n entries "lookup_<key>".
+_LOOKUPS = (
+    "read_symbols",
+    "terminal_silent",
+    "read_symbol",
+    "select_symbol",
+    "no_quote",
+    "no_history",
+    "read_account",
+    "read_positions",
+    "read_orders",
+    "read_deals",
+    "no_price",
+    "read_position",
+    "read_order",
+)
+
+_TEXTS.update(
+    {
+        "connection_lost": _connection_lost,
+        "call_failed": _entry("broker_call_failed"),
+        "lookup_failed": _lookup_failed,
+        **{key: _entry(f"lookup_{key}") for key in _LOOKUPS},
+        "connect_failed": _connect_failed,
+        "unreachable": _entry("broker_unreachable"),
+        "not_on_server": _entry("broker_not_on_server"),
+        "stopped_answering": _entry("broker_stopped_answering"),
+        "timeout": _entry("broker_timeout"),
+        "unknown_symbol": _unknown_symbol,
+        "quote_missing": _entry("broker_quote_missing"),
+        "unknown_timeframe": _unknown_timeframe,
+        "connected": _health("health_connected"),
+        "autotrading_off": _health("health_autotrading_off"),
+        "account_cannot_trade": _health("health_account_cannot_trade"),
+        "terminal_lost": _terminal_lost,
+        "terminal_back": _terminal_back,
+        "volume_not_positive": _volume("volume_not_positive"),
+        "volume_below_min": _volume("volume_below_min", "min"),
+        "volume_above_max": _volume("volume_above_max", "max"),
+        "stop_wrong_side": _stop_wrong_side,
+        "stop_too_close": _stop_too_close,
+        "pending_wrong_side": _pending_wrong_side,
+        "pending_too_close": _pending_too_close,
+    }
+)

@@ -33,6 +33,7 @@ from datetime import datetime
 from broker.base import Broker
 from broker.errors import BrokerError
 from handlers.audit_trail import AuditTrail
+from handlers.broker_text import note_text
 from handlers.config import TradingConfig
 from handlers.execute import Executor, order_comment, render_outcome
 from handlers.exposure import AccountGuard
@@ -225,15 +226,16 @@ class ConfirmFlow:
                 return [Outgoing("\n".join(lines), edit_of=edit, lang=lang, kind="result")]
             drift = await self._drift_points(plan)
         except BrokerError as exc:
-            await self.store.finish(conf.id, "failed", {"error": exc.message}, now=self.clock())
+            error = note_text(exc.note, "en")
+            await self.store.finish(conf.id, "failed", {"error": error}, now=self.clock())
             await self._audit(
                 "decision",
                 inc,
-                {"cid": conf.id, "decision": "recheck_failed", "error": exc.message},
+                {"cid": conf.id, "decision": "recheck_failed", "error": error},
             )
             return [
                 Outgoing(
-                    t(lang, "result_fail_plain", reason=exc.text(lang)),
+                    t(lang, "result_fail_plain", reason=note_text(exc.note, lang)),
                     edit_of=edit,
                     lang=lang,
                     kind="result",
@@ -311,7 +313,8 @@ class ConfirmFlow:
         try:
             found = await self.executor.find(leg, order_comment(conf.id, index))
         except BrokerError as exc:
-            return Outgoing(t(lang, "broker_error", reason=exc.text(lang)), lang=lang, kind="error")
+            reason = note_text(exc.note, lang)
+            return Outgoing(t(lang, "broker_error", reason=reason), lang=lang, kind="error")
         await self._audit("recheck", inc, {"cid": conf.id, "found": found is not None})
         if found is None:
             return Outgoing(t(lang, "result_not_found_later"), lang=lang, kind="result")

@@ -53,6 +53,7 @@ from broker.errors import BrokerError
 from handlers import queries
 from handlers.audit_trail import AuditTrail
 from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
+from handlers.broker_text import note_text
 from handlers.config import ConversationConfig
 from handlers.confirm import ConfirmFlow, parse_button
 from handlers.execute import Executor
@@ -312,7 +313,11 @@ class Conversation:
             return await self._text(inc, role, lang, text)
         except BrokerError as exc:
             return [
-                Outgoing(t(lang, "broker_error", reason=exc.text(lang)), lang=lang, kind="error")
+                Outgoing(
+                    t(lang, "broker_error", reason=note_text(exc.note, lang)),
+                    lang=lang,
+                    kind="error",
+                )
             ], "broker_error"
 
     async def _denied(self, inc: Incoming, text: str) -> Answer:

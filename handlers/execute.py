@@ -126,8 +126,10 @@ class Executor:
             res = await self._send(leg, comment)
         except Exception as exc:  # the request may have left: look before saying anything
             log.warning("order send raised after the request may have left: %r", exc)
-            msg = exc.message if isinstance(exc, BrokerError) else str(exc) or type(exc).__name__
-            msg_zh = exc.message_zh if isinstance(exc, BrokerError) else msg
+            if isinstance(exc, BrokerError):
+                msg_zh, msg = words(exc.note)
+            else:
+                msg = msg_zh = str(exc) or type(exc).__name__
             return await self._verify(
                 leg, i, comment, None, msg, msg_zh, (time.perf_counter() - t0) * 1000
             )

@@ -18,8 +18,9 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from broker.base import Broker
-from broker.models import PendingKind, PendingOrder, Position, Quote, Side, SymbolSpec
+from broker.models import Note, PendingKind, PendingOrder, Position, Quote, Side, SymbolSpec
 from broker.symbols import normalize_volume
+from handlers.broker_text import words
 from handlers.format import lots as fmt_lots
 from handlers.format import price as fmt_price
 from handlers.format import signed
@@ -123,6 +124,12 @@ class Problem:
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def _volume_problem(refusal: Note) -> Problem:
+    """The volume check's refusal, worded, as the answer (no preview)."""
+    zh, en = words(refusal)
+    return Problem("volume_invalid", {"reason": zh, "reason_en": en})
+
+
 def market_price(q: Quote, side: Side, closing: bool = False) -> float:
     """Buying pays the ask, selling gets the bid; closing a buy sells (bid) and vice versa."""
     buying = (side == "buy") != closing
@@ -210,8 +217,8 @@ class Planner:
         vc = normalize_volume(
             spec.symbol, volume, spec.volume_min, spec.volume_max, spec.volume_step
         )
-        if not vc.ok:
-            return Problem("volume_invalid", {"reason": vc.message_zh, "reason_en": vc.message})
+        if vc.note is not None:
+            return _volume_problem(vc.note)
         pending = intent.order_type in ("limit", "stop", "pending") or (
             intent.price is not None and intent.order_type != "market"
         )
@@ -299,10 +306,8 @@ class Planner:
                 vc = normalize_volume(
                     spec.symbol, take, spec.volume_min, spec.volume_max, spec.volume_step
                 )
-                if not vc.ok:
-                    return Problem(
-                        "volume_invalid", {"reason": vc.message_zh, "reason_en": vc.message}
-                    )
+                if vc.note is not None:
+                    return _volume_problem(vc.note)
                 legs.append(await self._close_leg(p, vc.volume, quotes))
                 remaining = round(remaining - vc.volume, 8)
         symbols = {leg.symbol for leg in legs}

@@ -25,7 +25,8 @@ from typing import Any, Protocol
 
 from broker.base import Broker
 from broker.errors import BrokerError
-from broker.models import Account, Deal
+from broker.models import Account, Deal, Note
+from handlers.broker_text import words
 from handlers.i18n import STRINGS, t
 from handlers.messages import (
     Image,
@@ -69,10 +70,7 @@ class TerminalNote(Protocol):
     """What the broker supervisor says about the terminal (`broker.models.Health`)."""
 
     @property
-    def message(self) -> str: ...
-
-    @property
-    def message_zh(self) -> str: ...
+    def note(self) -> Note: ...
 
 
 def lang_of(sub: Subscription) -> Lang:
@@ -341,10 +339,8 @@ class Pushes:
         if self._terminal_down:
             return
         self._terminal_down = True
-        reason = {
-            "en": health.message if health else "",
-            "zh": health.message_zh if health else "",
-        }
+        zh, en = words(health.note) if health else ("", "")
+        reason = {"en": en, "zh": zh}
         await self.alert_text("terminal_down", lambda lang: _terminal_down_text(lang, reason))
 
     async def terminal_up(self, health: TerminalNote | None = None) -> None:

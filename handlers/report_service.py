@@ -17,6 +17,7 @@ from typing import Any
 from broker.base import Broker
 from broker.errors import BrokerError
 from broker.models import Account, Deal, Position, SymbolSpec
+from handlers.broker_text import note_text
 from handlers.i18n import t
 from handlers.messages import Image, Lang
 from reports import charts as chartlib
@@ -123,7 +124,7 @@ class ReportService:
 
     def _failure(self, exc: BaseException, lang: Lang) -> ReportAnswer:
         if isinstance(exc, BrokerError):
-            reason = exc.text(lang)
+            reason = note_text(exc.note, lang)
         elif isinstance(exc, PeriodError):
             return ReportAnswer(exc.text(lang), ok=False)
         else:

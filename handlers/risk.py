@@ -22,7 +22,14 @@ from collections.abc import Awaitable, Callable
 
 from broker.base import Broker
 from broker.models import Quote
-from broker.validation import Refusal, pending_price_refusal, stops_reference, stops_refusal
+from broker.validation import (
+    Refusal,
+    StopsRef,
+    pending_price_refusal,
+    stops_reference,
+    stops_refusal,
+)
+from handlers.broker_text import words
 from handlers.config import RiskLimits
 from handlers.format import lots as fmt_lots
 from handlers.format import money, signed
@@ -145,7 +152,8 @@ class RiskGate:
             refusal = _leg_refusal(leg, quotes[leg.symbol])
             if refusal is None:
                 continue
-            values = {"zh": refusal.message_zh, "en": refusal.message}
+            zh, en = words(refusal.note)
+            values = {"zh": zh, "en": en}
             if leg.ticket is not None and len(plan.legs) > 1:
                 failed.append(
                     Check("risk_stops_ticket_fail", False, values | {"ticket": str(leg.ticket)})
@@ -180,12 +188,13 @@ def _leg_refusal(leg: Leg, q: Quote) -> Refusal | None:
         )  # fmt: skip
         if bad_price is not None:
             return bad_price
+    ref_kind: StopsRef
     if leg.action in ("pending", "modify_order") and leg.price is not None:
-        ref, ref_en, ref_zh = leg.price, "the order price", "挂单价"
+        ref, ref_kind = leg.price, "order_price"
     else:
-        ref, ref_en, ref_zh = stops_reference(side, q.bid, q.ask)
+        ref, ref_kind = stops_reference(side, q.bid, q.ask)
     return stops_refusal(
         leg.symbol, side, ref, leg.sl, leg.tp,
         point=leg.point, digits=leg.digits, stops_level=leg.stops_level,
-        ref_en=ref_en, ref_zh=ref_zh,
+        ref_kind=ref_kind,
     )  # fmt: skip

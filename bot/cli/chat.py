@@ -11,6 +11,8 @@ from bot.build import build_app, close_app, platform_parts, setup_logging
 from bot.logs import close_logging
 from bot.platforms import console
 from bot.settings import Settings
+from broker.errors import BrokerError
+from handlers.broker_text import note_text
 
 
 async def run_chat(settings: Settings) -> int:
@@ -22,7 +24,8 @@ async def run_chat(settings: Settings) -> int:
     try:
         app = await build_app(settings)
     except Exception as exc:
-        print(f"tradechat: cannot start: {exc}", file=sys.stderr)
+        why = note_text(exc.note, "en") if isinstance(exc, BrokerError) else exc
+        print(f"tradechat: cannot start: {why}", file=sys.stderr)
         return 1
     stop = asyncio.Event()
     chat = console.create(platform_parts(app, console=True, request_stop=stop.set), settings)

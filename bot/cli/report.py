@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.build import ReportParts, build_report_parts
 from bot.settings import ConfigError, Settings
 from broker.errors import BrokerError
+from handlers.broker_text import note_text
 from handlers.i18n import t
 from handlers.report_service import ReportAnswer
 from reports.periods import PeriodError, parse_report_date
@@ -41,7 +42,7 @@ async def run_report(settings: Settings, kind: str, date: str | None, out: str |
         try:
             await parts.broker.connect()
         except BrokerError as exc:
-            _err(exc.text(lang))
+            _err(note_text(exc.note, lang))
             return 1
         return await _report(parts, settings, kind, day, out)
     finally:

@@ -27,7 +27,7 @@ became of it (done / refused / unknown) and whose `note` says why, as facts that
 
 The rooms: this module is the async face (event-loop side); `session.TerminalSession` is what
 runs on the worker thread (connection, lookups); `orders.OrderDesk` builds and sends orders;
-`convert` turns MT5 structs into our models; `retcodes` explains codes.
+`convert` turns MT5 structs into our models; `retcodes` names and classifies codes.
 """
 
 from __future__ import annotations
@@ -63,10 +63,9 @@ from broker.mt5.orders import (
     clean_comment,
     filling_from_mask,
     may_have_executed,
-    worded,
 )
-from broker.mt5.retcodes import NOT_CONNECTED_EN, NOT_CONNECTED_ZH, OUTCOME_UNKNOWN, failure_state
-from broker.mt5.session import Login, TerminalSession
+from broker.mt5.retcodes import OUTCOME_UNKNOWN, failure_state
+from broker.mt5.session import NOT_CONNECTED, Login, TerminalSession
 from broker.mt5.worker import Worker
 
 T = TypeVar("T")
@@ -144,12 +143,12 @@ class MT5Broker:
         return None if offset_s is None else offset_s // 3600
 
     @property
-    def disconnect_reason(self) -> tuple[str, str]:
-        """(English, Chinese) why the terminal is away."""
+    def disconnect_reason(self) -> Note:
+        """Why the terminal is away ("not_connected" when nothing better is known)."""
         return self.session.disconnect_reason
 
     @disconnect_reason.setter
-    def disconnect_reason(self, reason: tuple[str, str]) -> None:
+    def disconnect_reason(self, reason: Note) -> None:
         self.session.disconnect_reason = reason
 
     @property
@@ -159,8 +158,8 @@ class MT5Broker:
             self._lost = asyncio.Event()
         return self._lost
 
-    def mark_disconnected(self, message: str = "", message_zh: str = "") -> None:
-        self.session.mark_disconnected(message, message_zh)
+    def mark_disconnected(self, reason: Note | None = None) -> None:
+        self.session.mark_disconnected(reason)
 
     async def connect(self) -> None:
         """`initialize()` (and log in when `login` is set), load the symbol list, learn the
@@ -176,7 +175,7 @@ class MT5Broker:
         try:
             await self._call(self.session.reconnect)
         except BrokerError as exc:
-            self.disconnect_reason = (exc.message, exc.message_zh)
+            self.disconnect_reason = exc.note
             return False
         self.connection_lost.clear()
         return True
@@ -199,14 +198,17 @@ class MT5Broker:
 
     async def health(self) -> Health:
         if not self.connected:
-            en, zh = self.disconnect_reason
-            if en != NOT_CONNECTED_EN:
-                en, zh = f"{NOT_CONNECTED_EN} ({en})", f"{NOT_CONNECTED_ZH}（{zh}）"
-            return Health(False, False, None, en, zh)
+            reason = self.disconnect_reason
+            note = (
+                NOT_CONNECTED
+                if reason == NOT_CONNECTED
+                else Note("not_connected", {"reason": reason})
+            )
+            return Health(False, False, None, note)
         try:
             return await self._call(self.session.health)
         except BrokerError as exc:
-            return Health(False, False, None, exc.message, exc.message_zh)
+            return Health(False, False, None, exc.note)
 
     # ---------------------------------------------------------------- lookups
 
@@ -309,18 +311,15 @@ class MT5Broker:
                 self._worker.call(fn, *args), timeout=self._call_timeout_s
             )
         except TimeoutError:
-            self.mark_disconnected("The trading terminal stopped answering", "交易终端无响应")
-            raise TemporaryBrokerError(
-                "The trading terminal did not answer in time", "交易终端响应超时", -10005
-            ) from None
+            self.mark_disconnected(Note("stopped_answering"))
+            raise TemporaryBrokerError(Note("timeout"), -10005) from None
         finally:
             if was_connected and not self.session.connected and not self._closed:
                 self.connection_lost.set()
 
     async def _lookup(self, fn: Callable[..., T], *args: Any) -> T:
         if not self.connected:
-            en, zh = self.disconnect_reason
-            raise TemporaryBrokerError(en, zh, -10004)
+            raise TemporaryBrokerError(self.disconnect_reason, -10004)
         return await self._call(fn, *args)
 
     async def _trade(self, fn: Callable[..., TradeResult], *args: Any) -> TradeResult:
@@ -334,7 +333,7 @@ class MT5Broker:
             return failed.result
         except BrokerError as exc:
             code = exc.code or 0
-            note = worded(exc.message, exc.message_zh)
+            note = exc.note
             if code in OUTCOME_UNKNOWN:  # the request may be on its way
                 note = may_have_executed(note)
             return TradeResult(failure_state(code), code, note)

@@ -55,20 +55,13 @@ from broker.mt5.retcodes import (
     OUTCOME_UNKNOWN,
     RETRY_WITH_FRESH_PRICE,
     SUCCESS,
-    explain_last_error,
     failure_state,
 )
 from broker.mt5.session import TerminalSession
 from broker.symbols import normalize_volume
-from broker.validation import pending_price_refusal, stops_refusal
+from broker.validation import StopsRef, pending_price_refusal, stops_refusal
 
 log = logging.getLogger(__name__)
-
-
-def worded(en: str, zh: str) -> Note:
-    """A text already worded elsewhere in the broker (a `BrokerError`, a volume or stops check
-    shared with the planner), passed through as it is."""
-    return Note("worded", {"en": en, "zh": zh})
 
 
 def may_have_executed(reason: Note) -> Note:
@@ -95,18 +88,18 @@ def filling_from_mask(mask: int) -> int:
 class Refusal(Exception):
     """A trade refused before anything was sent."""
 
-    def __init__(self, retcode: int, key: str, **facts: Any) -> None:
+    def __init__(self, retcode: int, key: str, /, **facts: Any) -> None:
         super().__init__(key)
         self.retcode = retcode
         self.note = Note(key, facts)
 
+    @classmethod
+    def of(cls, retcode: int, note: Note) -> Refusal:
+        """A refusal found by a shared check (volume, stops, pending price)."""
+        return cls(retcode, note.key, **note.facts)
+
     def result(self) -> TradeResult:
         return TradeResult("refused", self.retcode, self.note)
-
-
-def _refusal(retcode: int, en: str, zh: str) -> Refusal:
-    """A refusal worded by a shared check (volume, stops, pending price)."""
-    return Refusal(retcode, "worded", en=en, zh=zh)
 
 
 class OrderFailed(Exception):
@@ -142,12 +135,9 @@ class Reprice:
     side: Side
 
 
-def _close_ref(side: Side) -> tuple[str, str]:
-    # (English, Chinese) names of the reference price in the shared stops check's sentences
+def _close_ref(side: Side) -> StopsRef:
     # A buy closes at the bid, a sell at the ask: that is where its stops are measured from.
-    return (
-        ("the current bid", "当前 Bid 价") if side == "buy" else ("the current ask", "当前 Ask 价")
-    )
+    return "bid" if side == "buy" else "ask"
 
 
 def _entry_price(tick: Any, side: Side) -> float:
@@ -197,14 +187,14 @@ class OrderDesk:
         try:
             result = self.session.call("order_send", dict(request))
         except TemporaryBrokerError as exc:
-            reason = may_have_executed(worded(exc.message, exc.message_zh))
+            reason = may_have_executed(exc.note)
             raise OrderFailed(_failure(exc.code or -10002, what, reason, request)) from None
         if result is not None:
             return result
         code, text = self.session.last_error()
-        if code in CONNECTION_LOST:
-            self.session.mark_disconnected(*explain_last_error((code, text)))
         reason = Note("last_error", {"code": code, "text": text})
+        if code in CONNECTION_LOST:
+            self.session.mark_disconnected(reason)
         if code in OUTCOME_UNKNOWN:
             reason = may_have_executed(reason)
         raise OrderFailed(_failure(code, what, reason, request))
@@ -230,9 +220,7 @@ class OrderDesk:
         if tick is None or not field(tick, "bid", 0) or not field(tick, "ask", 0):
             code, _text = self.session.last_error()
             if tick is None and code in CONNECTION_LOST:
-                raise self.session.error(
-                    f"No price for {target.canon}", f"{target.canon} 无法取得报价"
-                )
+                raise self.session.error("no_price", symbol=target.canon)
             raise Refusal(10021, "no_prices", symbol=target.canon)
         return tick
 
@@ -252,9 +240,7 @@ class OrderDesk:
     def _get_position(self, ticket: int) -> Any:
         rows = self.session.call("positions_get", ticket=int(ticket))
         if rows is None:
-            raise self.session.error(
-                f"Could not read position #{ticket}", f"无法读取持仓 #{ticket}"
-            )
+            raise self.session.error("read_position", ticket=ticket)
         if rows:
             return rows[0]
         if self.session.call("orders_get", ticket=int(ticket)):
@@ -264,7 +250,7 @@ class OrderDesk:
     def _get_order(self, ticket: int) -> Any:
         rows = self.session.call("orders_get", ticket=int(ticket))
         if rows is None:
-            raise self.session.error(f"Could not read order #{ticket}", f"无法读取挂单 #{ticket}")
+            raise self.session.error("read_order", ticket=ticket)
         if rows:
             return rows[0]
         raise Refusal(10013, "order_not_found", ticket=ticket)
@@ -299,13 +285,13 @@ class OrderDesk:
             float(field(info, "volume_max", 0.0)),
             float(field(info, "volume_step", 0.01)),
         )
-        if not check.ok:
-            raise _refusal(10014, check.message, check.message_zh)
+        if check.note is not None:
+            raise Refusal.of(10014, check.note)
         return check.volume
 
     @staticmethod
     def _check_stops(
-        target: Target, side: Side, ref: float, sl: float, tp: float, ref_words: tuple[str, str]
+        target: Target, side: Side, ref: float, sl: float, tp: float, ref_kind: StopsRef
     ) -> None:
         info = target.info
         refusal = stops_refusal(
@@ -313,11 +299,10 @@ class OrderDesk:
             point=float(field(info, "point", 0.0)),
             digits=target.digits,
             stops_level=int(field(info, "trade_stops_level", 0)),
-            ref_en=ref_words[0],
-            ref_zh=ref_words[1],
+            ref_kind=ref_kind,
         )  # fmt: skip
         if refusal is not None:
-            raise _refusal(*refusal)
+            raise Refusal.of(*refusal)
 
     @staticmethod
     def _check_pending_price(
@@ -333,7 +318,7 @@ class OrderDesk:
             stops_level=int(field(info, "trade_stops_level", 0)),
         )  # fmt: skip
         if refusal is not None:
-            raise _refusal(*refusal)
+            raise Refusal.of(*refusal)
 
     @staticmethod
     def _check_price(target: Target, price: float | None, px: float) -> None:
@@ -425,7 +410,7 @@ class OrderDesk:
         px = round(float(price), target.digits)
         self._check_pending_price(target, side, kind, px, self._fresh_tick(target))
         sl_v, tp_v = target.rounded(sl), target.rounded(tp)
-        self._check_stops(target, side, px, sl_v, tp_v, ("the order price", "挂单价"))
+        self._check_stops(target, side, px, sl_v, tp_v, "order_price")
         request: dict[str, Any] = {
             "action": TRADE_ACTION_PENDING,
             "symbol": target.name,
@@ -592,7 +577,7 @@ class OrderDesk:
         new_px, new_sl, new_tp = values
         if moved and int(order.type) in PENDING_ORDER_TYPE.values():
             self._check_pending_price(target, side, pkind, new_px, self._fresh_tick(target))
-        self._check_stops(target, side, new_px, new_sl, new_tp, ("the order price", "挂单价"))
+        self._check_stops(target, side, new_px, new_sl, new_tp, "order_price")
 
     def cancel_order(self, ticket: int) -> TradeResult:
         order = self._get_order(ticket)

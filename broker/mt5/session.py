@@ -23,6 +23,7 @@ from broker.models import (
     Bar,
     Deal,
     Health,
+    Note,
     PendingOrder,
     Position,
     Quote,
@@ -39,13 +40,7 @@ from broker.mt5.convert import (
     position_of,
     spec_of,
 )
-from broker.mt5.retcodes import (
-    CONNECTION_LOST,
-    NOT_CONNECTED_EN,
-    NOT_CONNECTED_ZH,
-    error_for_retcode,
-    explain_last_error,
-)
+from broker.mt5.retcodes import CONNECTION_LOST, error_for_retcode
 from broker.symbols import BrokerSymbol, SymbolMapper
 
 log = logging.getLogger(__name__)
@@ -54,10 +49,8 @@ log = logging.getLogger(__name__)
 _DEALS_MARGIN_S = 26 * 3600
 _OFFSET_RETRY_S = 600.0
 _OFFSET_RECHECK_S = 3600.0
-_NOT_ON_SERVER = (
-    "The terminal is running but not connected to the trade server",
-    "交易终端在运行，但未连接到交易服务器",
-)
+NOT_CONNECTED = Note("not_connected")
+_NOT_ON_SERVER = Note("not_on_server")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,16 +99,16 @@ class TerminalSession:
         self._newest_tick = 0
         self._clock = clock
         self.connected = False
-        self.disconnect_reason: tuple[str, str] = (NOT_CONNECTED_EN, NOT_CONNECTED_ZH)
+        self.disconnect_reason: Note = NOT_CONNECTED  # why the terminal is away
 
-    def mark_disconnected(self, message: str = "", message_zh: str = "") -> None:
+    def mark_disconnected(self, reason: Note | None = None) -> None:
         self.connected = False
-        if message:
-            self.disconnect_reason = (message, message_zh or message)
+        if reason is not None:
+            self.disconnect_reason = reason
 
     def _mark_connected(self) -> None:
         self.connected = True
-        self.disconnect_reason = (NOT_CONNECTED_EN, NOT_CONNECTED_ZH)
+        self.disconnect_reason = NOT_CONNECTED
 
     # ---------------------------------------------------------------- calling the API
 
@@ -123,22 +116,15 @@ class TerminalSession:
         """`api.<name>(*args, **kwargs)`; a dead connection or a client bug becomes a
         `BrokerError` (the former also marks the session disconnected)."""
         if self.api is None:
-            raise TemporaryBrokerError(NOT_CONNECTED_EN, NOT_CONNECTED_ZH, -10004)
+            raise TemporaryBrokerError(NOT_CONNECTED, -10004)
         try:
             return getattr(self.api, name)(*args, **kwargs)
         except (OSError, EOFError) as exc:  # mt5linux/rpyc: the server went away
-            self.mark_disconnected(
-                f"Lost the connection to the trading terminal ({exc.__class__.__name__})",
-                "与交易终端的连接已断开",
-            )
-            raise TemporaryBrokerError(
-                "Lost the connection to the trading terminal", "与交易终端的连接已断开", -10004
-            ) from None
+            self.mark_disconnected(Note("connection_lost", {"error": exc.__class__.__name__}))
+            raise TemporaryBrokerError(Note("connection_lost"), -10004) from None
         except Exception as exc:  # a terminal/client bug must reach the user as a message
             log.exception("MT5 API call %s failed", name)
-            raise BrokerError(
-                f"The terminal call {name} failed: {exc}", f"终端调用 {name} 失败：{exc}"
-            ) from None
+            raise BrokerError(Note("call_failed", {"call": name, "error": str(exc)})) from None
 
     def last_error(self) -> tuple[int, str]:
         try:
@@ -147,17 +133,13 @@ class TerminalSession:
         except Exception:  # the client may be gone; its last error is then unknown
             return -1, "last_error() unavailable"
 
-    def error(self, what_en: str, what_zh: str) -> BrokerError:
-        """The exception for a call that returned None, from `last_error()`."""
+    def error(self, what: str, /, **facts: Any) -> BrokerError:
+        """The exception for a call that returned None, from `last_error()`: a
+        "lookup_failed" note naming the lookup (`what`, e.g. "read_account", and its facts)."""
         code, text = self.last_error()
         if code in CONNECTION_LOST:
-            en, zh = explain_last_error((code, text))
-            self.mark_disconnected(en, zh)
-        exc = error_for_retcode(code, text)
-        exc.message = f"{what_en}: {exc.message}"
-        exc.message_zh = f"{what_zh}：{exc.message_zh}"
-        exc.args = (exc.message,)
-        return exc
+            self.mark_disconnected(Note("last_error", {"code": code, "text": text}))
+        return error_for_retcode(code, text, what=Note(what, facts))
 
     # ---------------------------------------------------------------- connection
 
@@ -168,18 +150,14 @@ class TerminalSession:
                 self.api = self._api_factory()
             except Exception as exc:  # any client-construction failure means "not reachable"
                 raise TemporaryBrokerError(
-                    f"Cannot reach the trading terminal: {exc}", f"无法连接交易终端：{exc}", -10004
+                    Note("unreachable", {"error": str(exc)}), -10004
                 ) from None
         args, kwargs = self._login.initialize_args()
         if not self.call("initialize", *args, **kwargs):
             code, text = self.last_error()
-            en, zh = explain_last_error((code, text))
             cls = BrokerError if code == -6 else TemporaryBrokerError
-            raise cls(
-                f"Could not connect to the MT5 terminal: {en}",
-                f"无法连接 MT5 交易终端：{zh}",
-                code,
-            )
+            reason = Note("last_error", {"code": code, "text": text})
+            raise cls(Note("connect_failed", {"reason": reason}), code)
         self._load_symbols()
         self._detect_offset()
         self._mark_connected()
@@ -193,7 +171,7 @@ class TerminalSession:
                 # The terminal still answers: no re-initialisation, it reconnects to its
                 # trade server by itself.
                 if not field(info, "connected", True):
-                    raise TemporaryBrokerError(*_NOT_ON_SERVER, 10031)
+                    raise TemporaryBrokerError(_NOT_ON_SERVER, 10031)
                 self._load_symbols()
                 self._mark_connected()
                 return
@@ -213,10 +191,11 @@ class TerminalSession:
         try:
             info = self.call("terminal_info")
         except BrokerError as exc:
-            self.disconnect_reason = (exc.message, exc.message_zh)
+            self.disconnect_reason = exc.note
             return False
         if info is None:
-            self.disconnect_reason = explain_last_error(self.last_error())
+            code, text = self.last_error()
+            self.disconnect_reason = Note("last_error", {"code": code, "text": text})
             return False
         if not field(info, "connected", True):
             self.disconnect_reason = _NOT_ON_SERVER
@@ -229,27 +208,23 @@ class TerminalSession:
         acc = self.call("account_info")
         elapsed_ms = (_time.perf_counter() - started) * 1000
         if term is None or acc is None:
-            exc = self.error("The terminal did not answer", "交易终端没有响应")
-            return Health(False, False, None, exc.message, exc.message_zh)
+            return Health(False, False, None, self.error("terminal_silent").note)
         if not field(term, "connected", True):
-            return Health(False, False, None, *_NOT_ON_SERVER)
+            return Health(False, False, None, _NOT_ON_SERVER)
         ping_last = float(field(term, "ping_last", 0) or 0)
         ping_ms = round(ping_last / 1000, 1) if ping_last > 0 else round(elapsed_ms, 1)
-        server = str(field(acc, "server", "")) or "the trade server"
+        server = str(field(acc, "server", ""))  # "" when the account does not name it
         terminal_ok = bool(field(term, "trade_allowed", True))
         account_ok = bool(field(acc, "trade_allowed", True)) and bool(
             field(acc, "trade_expert", True)
         )
         if not terminal_ok:
-            en = f"Connected to {server}, but AutoTrading is off in the terminal: orders will be rejected"
-            zh = f"已连接 {server}，但终端未开启自动交易（算法交易），下单会被拒绝"
+            note = Note("autotrading_off", {"server": server})
         elif not account_ok:
-            en = f"Connected to {server}, but this account may not trade (investor login?)"
-            zh = f"已连接 {server}，但该账户不允许交易（可能是只读密码登录）"
+            note = Note("account_cannot_trade", {"server": server})
         else:
-            en = f"Connected to {server}, ping {ping_ms:.0f} ms"
-            zh = f"已连接 {server}，延迟 {ping_ms:.0f} 毫秒"
-        return Health(True, terminal_ok and account_ok, ping_ms, en, zh)
+            note = Note("connected", {"server": server, "ping_ms": ping_ms})
+        return Health(True, terminal_ok and account_ok, ping_ms, note)
 
     # ---------------------------------------------------------------- server time
 
@@ -287,7 +262,7 @@ class TerminalSession:
     def _load_symbols(self) -> None:
         infos = self.call("symbols_get")
         if infos is None:
-            raise self.error("Could not read the symbol list", "无法读取品种列表")
+            raise self.error("read_symbols")
         self._mapper.load(
             BrokerSymbol(
                 str(s.name), bool(field(s, "visible", True)), int(field(s, "trade_mode", 4))
@@ -311,15 +286,11 @@ class TerminalSession:
         return name
 
     def _unknown_symbol(self, symbol: str) -> SymbolNotFound:
+        """ "unknown_symbol" {symbol, close}: `close` are up to three similar names, for a
+        "did you mean" hint."""
         names = sorted({self._mapper.canonical(n) for n in self._mapper.names()})
         close = difflib.get_close_matches(symbol.upper(), names, n=3, cutoff=0.8)
-        hint_en = f"; did you mean {', '.join(close)}?" if close else ""
-        hint_zh = f"；是否要找 {'、'.join(close)}？" if close else ""
-        return SymbolNotFound(
-            f"Unknown symbol {symbol}: the terminal has no such symbol{hint_en}",
-            f"未找到品种 {symbol}：交易终端没有这个品种{hint_zh}",
-            -4,
-        )
+        return SymbolNotFound(Note("unknown_symbol", {"symbol": symbol, "close": close}), -4)
 
     def info(self, symbol: str) -> Any:
         """symbol_info of a resolved, Market-Watch-selected symbol."""
@@ -328,14 +299,12 @@ class TerminalSession:
         if info is None:
             code, _ = self.last_error()
             if code in CONNECTION_LOST:
-                raise self.error(f"Could not read {symbol}", f"无法读取 {symbol}")
+                raise self.error("read_symbol", symbol=symbol)
             raise self._unknown_symbol(symbol)
         if not field(info, "visible", True):
             # Hidden symbols have no quotes until selected into Market Watch.
             if not self.call("symbol_select", name, True):
-                raise self.error(
-                    f"Could not add {name} to Market Watch", f"无法将 {name} 加入市场报价"
-                )
+                raise self.error("select_symbol", name=name)
             info = self.call("symbol_info", name) or info
         return info
 
@@ -347,7 +316,7 @@ class TerminalSession:
     def symbols(self) -> list[SymbolSpec]:
         infos = self.call("symbols_get")
         if infos is None:
-            raise self.error("Could not read the symbol list", "无法读取品种列表")
+            raise self.error("read_symbols")
         return [spec_of(i, self.canonical) for i in infos]
 
     def symbol_spec(self, symbol: str) -> SymbolSpec:
@@ -364,11 +333,9 @@ class TerminalSession:
         if tick is None or (not field(tick, "bid", 0) and not field(tick, "ask", 0)):
             code, _ = self.last_error()
             if code in CONNECTION_LOST:
-                raise self.error(f"No quote for {symbol}", f"{symbol} 没有报价")
+                raise self.error("no_quote", symbol=symbol)
             raise TemporaryBrokerError(
-                f"There are no prices for {self.canonical(name)} right now",
-                f"{self.canonical(name)} 当前没有报价",
-                10021,
+                Note("quote_missing", {"symbol": self.canonical(name)}), 10021
             )
         day_open: float | None = None
         bars = self.call("copy_rates_from_pos", name, TIMEFRAMES["D1"], 0, 1)
@@ -387,21 +354,19 @@ class TerminalSession:
     def rates(self, symbol: str, timeframe: str, count: int) -> list[Bar]:
         tf = TIMEFRAMES.get(timeframe)
         if tf is None:
-            raise BrokerError(
-                f"Unknown timeframe {timeframe} (use one of {', '.join(TIMEFRAMES)})",
-                f"未知周期 {timeframe}（可用：{'、'.join(TIMEFRAMES)}）",
-            )
+            known = list(TIMEFRAMES)
+            raise BrokerError(Note("unknown_timeframe", {"timeframe": timeframe, "known": known}))
         name = str(self.info(symbol).name)
         rows = self.call("copy_rates_from_pos", name, tf, 0, int(count))
         if rows is None:
-            raise self.error(f"No price history for {symbol}", f"{symbol} 没有历史行情")
+            raise self.error("no_history", symbol=symbol)
         offset = self.offset()
         return [bar_of(r, offset) for r in rows]
 
     def account(self) -> Account:
         a = self.call("account_info")
         if a is None:
-            raise self.error("Could not read the account", "无法读取账户信息")
+            raise self.error("read_account")
         return account_of(a)
 
     def positions(self, symbol: str | None, magic: int | None, side: Side | None) -> list[Position]:
@@ -410,7 +375,7 @@ class TerminalSession:
         else:
             rows = self.call("positions_get")
         if rows is None:
-            raise self.error("Could not read the positions", "无法读取持仓")
+            raise self.error("read_positions")
         offset = self.offset()
         out = [position_of(p, self.canonical, offset) for p in rows]
         return [
@@ -425,7 +390,7 @@ class TerminalSession:
         else:
             rows = self.call("orders_get")
         if rows is None:
-            raise self.error("Could not read the pending orders", "无法读取挂单")
+            raise self.error("read_orders")
         offset = self.offset()
         out = [o for o in (pending_of(r, self.canonical, offset) for r in rows) if o is not None]
         return [o for o in out if magic is None or o.magic == magic]
@@ -449,7 +414,7 @@ class TerminalSession:
         if rows is None:
             code, _text = self.last_error()
             if code != 1:  # (1, 'Success') with None means "no deals"
-                raise self.error("Could not read the deal history", "无法读取成交历史")
+                raise self.error("read_deals")
             rows = ()
         deals = self.deals_from_rows(rows, name)
         return sorted(

@@ -1,10 +1,11 @@
 """Keeps the terminal connection alive: ping, notice loss, reconnect with back-off.
 
 While the terminal is away `MT5Broker` is marked disconnected, so its order operations return
-`ok=False` ("terminal not connected / 交易终端未连接") without sending anything and its lookups
-raise `TemporaryBrokerError`. Reconnection attempts wait 5 → 10 → 20 → 30 → 60 s (then 60 s
-each). `on_disconnect` / `on_reconnect` receive a `Health` to push as an alert; a failing
-callback is logged and never stops the supervisor.
+`ok=False` (the "not_connected" note) without sending anything and its lookups raise
+`TemporaryBrokerError`. Reconnection attempts wait 5 → 10 → 20 → 30 → 60 s (then 60 s each).
+`on_disconnect` / `on_reconnect` receive a `Health` to push as an alert — its note is
+"terminal_lost" {reason} or "terminal_back" {health}, worded by handlers; a failing callback is
+logged and never stops the supervisor.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from broker.models import Health
-from broker.mt5.retcodes import NOT_CONNECTED_EN, NOT_CONNECTED_ZH
+from broker.errors import log_line
+from broker.models import Health, Note
+from broker.mt5.session import NOT_CONNECTED
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,8 @@ class Supervised(Protocol):
     @property
     def connection_lost(self) -> asyncio.Event: ...
     @property
-    def disconnect_reason(self) -> tuple[str, str]: ...
-    def mark_disconnected(self, message: str = "", message_zh: str = "") -> None: ...
+    def disconnect_reason(self) -> Note: ...
+    def mark_disconnected(self, reason: Note | None = None) -> None: ...
     async def ping(self) -> bool: ...
     async def reconnect(self) -> bool: ...
     async def health(self) -> Health: ...
@@ -78,18 +80,13 @@ class Supervisor:
             return True
         if self.broker.closed or self._stopping:
             return False
-        reason_en, reason_zh = self.broker.disconnect_reason
-        self.broker.mark_disconnected(reason_en, reason_zh)
-        log.warning("MT5 terminal lost: %s", reason_en)
+        reason = self.broker.disconnect_reason
+        self.broker.mark_disconnected(reason)
+        log.warning("MT5 terminal lost: %s", log_line(reason))
+        # "not_connected" alone says nothing the alert does not already say
+        known = None if reason == NOT_CONNECTED else reason
         await self._notify(
-            self.on_disconnect,
-            Health(
-                False,
-                False,
-                None,
-                _join(NOT_CONNECTED_EN, reason_en, "; reconnecting", "; "),
-                _join(NOT_CONNECTED_ZH, reason_zh, "，正在重连", "："),
-            ),
+            self.on_disconnect, Health(False, False, None, Note("terminal_lost", {"reason": known}))
         )
         await self._reconnect_loop()
         return False
@@ -106,15 +103,10 @@ class Supervisor:
             if await self.broker.reconnect():
                 log.warning("MT5 terminal back after %d attempt(s)", self.attempts)
                 health = await self.broker.health()
+                back = Note("terminal_back", {"health": health.note})
                 await self._notify(
                     self.on_reconnect,
-                    Health(
-                        health.connected,
-                        health.trade_allowed,
-                        health.ping_ms,
-                        f"The trading terminal is connected again; trading resumed. {health.message}",
-                        f"交易终端已重新连接，恢复交易。{health.message_zh}",
-                    ),
+                    Health(health.connected, health.trade_allowed, health.ping_ms, back),
                 )
                 return
 
@@ -152,7 +144,3 @@ class Supervisor:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-def _join(head: str, reason: str, tail: str, sep: str) -> str:
-    return f"{head}{sep}{reason}{tail}" if reason and reason != head else f"{head}{tail}"

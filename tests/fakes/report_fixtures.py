@@ -169,12 +169,14 @@ class FakeTerminalBroker:
 
     async def deals(self, start: datetime, end: datetime, symbol: str | None = None) -> list[Deal]:
         from broker.errors import TemporaryBrokerError
+        from broker.models import Note
 
         self.deal_calls.append((start, end))
         if self.fail_deals:
-            raise TemporaryBrokerError(
-                "history_deals_get failed: terminal not connected", "读取成交历史失败：终端未连接"
+            failed = Note(
+                "call_failed", {"call": "history_deals_get", "error": "terminal not connected"}
             )
+            raise TemporaryBrokerError(failed, -10004)
         return [
             d
             for d in self.deal_list
@@ -196,9 +198,10 @@ class FakeTerminalBroker:
 
     async def account(self) -> Account:
         from broker.errors import TemporaryBrokerError
+        from broker.models import Note
 
         if self.fail_account:
-            raise TemporaryBrokerError("terminal not connected", "终端未连接")
+            raise TemporaryBrokerError(Note("not_connected"), -10004)
         return self.acc
 
     async def symbols(self) -> list[SymbolSpec]:

@@ -454,8 +454,8 @@ async def test_health_reports_the_connection(broker: MT5Broker) -> None:
     assert h.connected
     assert h.trade_allowed
     assert h.ping_ms is not None
-    assert "Connected to TradeChat-Paper" in h.message
-    assert "已连接" in h.message_zh
+    assert "Connected to TradeChat-Paper" in note_text(h.note, "en")
+    assert "已连接" in note_text(h.note, "zh")
 
 
 async def test_every_api_call_runs_on_one_worker_thread(broker: MT5Broker, rec: Recorder) -> None:

@@ -1,5 +1,5 @@
 """MT5Broker error paths: each retcode the user can meet, bad input, a terminal that goes away.
-Every trade failure is a TradeResult with en/zh messages — never an exception."""
+Every trade failure is a TradeResult whose note handlers word in en/zh — never an exception."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from broker.errors import SymbolNotFound, TemporaryBrokerError
-from broker.models import TradeResult
+from broker.errors import BrokerError, SymbolNotFound, TemporaryBrokerError
+from broker.models import Note, TradeResult
 from broker.mt5 import MT5Broker
 from broker.paper import PaperTerminal
 from handlers.broker_text import note_text
@@ -193,7 +193,7 @@ async def test_10027_autotrading_disabled(broker: MT5Broker, term: PaperTerminal
     assert "Algo Trading" in en(r)
     h = await broker.health()
     assert not h.trade_allowed
-    assert "AutoTrading is off" in h.message
+    assert "AutoTrading is off" in note_text(h.note, "en")
 
 
 async def test_10031_no_connection_to_the_trade_server(
@@ -343,8 +343,9 @@ async def test_pending_sl_is_measured_from_the_order_price(broker: MT5Broker) ->
 async def test_lookups_raise_broker_errors_with_both_languages(broker: MT5Broker) -> None:
     with pytest.raises(SymbolNotFound) as err:
         await broker.quote("NOPE")
-    assert "Unknown symbol NOPE" in err.value.message
-    assert "未找到品种 NOPE" in err.value.message_zh
+    assert err.value.note.key == "unknown_symbol"  # facts; handlers word them
+    assert "Unknown symbol NOPE" in note_text(err.value.note, "en")
+    assert "未找到品种 NOPE" in note_text(err.value.note, "zh")
 
 
 # ---------------------------------------------------------------- the terminal goes away
@@ -413,9 +414,10 @@ async def test_client_side_refusal_quotes_last_error(broker: MT5Broker, rec: Rec
 
 async def test_wrong_login_is_a_clear_error(rec: Recorder) -> None:
     broker = MT5Broker(rec, login=1, password="x")
-    with pytest.raises(Exception) as err:
+    with pytest.raises(BrokerError) as err:
         await broker.connect()
-    assert "Login failed" in str(err.value)
+    assert "Login failed" in note_text(err.value.note, "en")  # what the user reads
+    assert "Authorization failed" in str(err.value)  # the log line keeps the terminal's text
     assert not broker.connected
 
 
@@ -443,3 +445,24 @@ async def test_a_hung_terminal_call_times_out_with_an_unknown_outcome(
     assert "did not answer in time" in en(r)
     assert "may or may not have been executed" in en(r)
     assert not broker.connected
+
+
+async def test_a_failed_lookup_names_the_lookup_and_the_code_as_facts(
+    broker: MT5Broker, term: PaperTerminal
+) -> None:
+    term.shutdown()
+    with pytest.raises(TemporaryBrokerError) as err:
+        await broker.account()
+    assert err.value.code == -10004
+    note = err.value.note
+    assert note.key == "lookup_failed"
+    assert note.facts["what"] == Note("read_account")
+    assert note.facts["reason"].key == "last_error"
+    assert note.facts["reason"].facts["code"] == -10004
+    assert note_text(note, "en").startswith(
+        "Could not read the account: No connection to the MT5 terminal"
+    )
+    assert note_text(note, "zh").startswith("无法读取账户信息：未连接到 MT5 交易终端")
+    health = await broker.health()
+    assert health.note.key == "not_connected"
+    assert health.note.facts["reason"].key == "last_error"

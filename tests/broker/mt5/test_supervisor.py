@@ -115,11 +115,12 @@ async def test_outage_blocks_trading_and_reconnects_with_backoff(
     assert [kind for kind, _ in alerts] == ["down", "up"]
     down, up = alerts[0][1], alerts[1][1]
     assert not down.connected
-    assert "not connected" in down.message
-    assert "交易终端未连接" in down.message_zh
+    assert down.note.key == "terminal_lost"
+    assert "not connected" in note_text(down.note, "en")
+    assert "交易终端未连接" in note_text(down.note, "zh")
     assert up.connected
-    assert "connected again" in up.message
-    assert "重新连接" in up.message_zh
+    assert "connected again" in note_text(up.note, "en")
+    assert "重新连接" in note_text(up.note, "zh")
     # while away: refused without sending anything
     [blocked] = during
     assert not blocked.ok

@@ -1,19 +1,16 @@
-"""Symbol mapping, the volume rule and the retcode table (no terminal needed)."""
+"""Symbol mapping, the volume rule and the retcode table (no terminal needed). What the codes
+mean in words is pinned in tests/handlers/test_broker_text.py."""
 
 from __future__ import annotations
 
 import pytest
 
 from broker.errors import InsufficientFunds, InvalidOrder, MarketClosed, TemporaryBrokerError
+from broker.models import Note
 from broker.mt5 import clean_comment, filling_from_mask
-from broker.mt5.retcodes import (
-    LAST_ERRORS,
-    RETCODES,
-    error_for_retcode,
-    explain_last_error,
-    explain_retcode,
-)
+from broker.mt5.retcodes import error_for_retcode, retcode_name
 from broker.symbols import BrokerSymbol, SymbolMapper, canonical_name, normalize_volume
+from handlers.broker_text import words
 
 
 @pytest.mark.parametrize(
@@ -92,15 +89,22 @@ def test_volume_is_rounded_down_to_the_step() -> None:
 def test_volume_below_minimum_after_rounding_is_refused_with_the_limit_named() -> None:
     check = normalize_volume("XAUUSD", 0.003, 0.01, 50, 0.01)
     assert not check.ok
-    assert check.message == "Volume 0.003 is below the minimum 0.01 for XAUUSD"
-    assert check.message_zh == "XAUUSD 最小手数为 0.01，0.003 手无法下单"
+    assert check.note == Note(
+        "volume_below_min", {"symbol": "XAUUSD", "volume": 0.003, "min": 0.01}
+    )
+    zh, en = words(check.note)  # worded by handlers
+    assert en == "Volume 0.003 is below the minimum 0.01 for XAUUSD"
+    assert zh == "XAUUSD 最小手数为 0.01，0.003 手无法下单"
 
 
 def test_volume_above_maximum_is_refused_not_clamped() -> None:
     check = normalize_volume("XAUUSD", 60, 0.01, 50, 0.01)
     assert not check.ok
-    assert "maximum 50" in check.message
-    assert "50" in check.message_zh
+    assert check.note is not None
+    assert check.note.key == "volume_above_max"
+    zh, en = words(check.note)
+    assert "maximum 50" in en
+    assert "50" in zh
 
 
 @pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf")])
@@ -121,48 +125,10 @@ def test_comment_is_kept_exact_when_short_ascii_and_cut_to_29_otherwise() -> Non
     assert clean_comment("黄金 tc:7F3K\n") == " tc:7F3K"
 
 
-@pytest.mark.parametrize(
-    "code",
-    [
-        *range(10004, 10047),
-        -1,
-        -2,
-        -3,
-        -4,
-        -5,
-        -6,
-        -7,
-        -8,
-        -10000,
-        -10001,
-        -10002,
-        -10003,
-        -10004,
-        -10005,
-    ],
-)
-def test_every_listed_code_has_plain_english_and_chinese(code: int) -> None:
-    if code in (10005, 10037):  # not used by MT5
-        return
-    table = RETCODES if code > 0 else LAST_ERRORS
-    assert code in table
-    en, zh = explain_retcode(code) if code > 0 else explain_last_error((code, ""))
-    assert en
-    assert zh
-    assert en != zh
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in zh)
-
-
-def test_unknown_retcode_quotes_the_server_comment() -> None:
-    en, zh = explain_retcode(12345, "Weird thing")
-    assert "12345" in en
-    assert "Weird thing" in en
-    assert "12345" in zh
-
-
-def test_last_error_text_from_the_package_is_kept() -> None:
-    en, _ = explain_last_error((-2, 'Invalid "comment" argument'))
-    assert 'Invalid "comment" argument' in en
+def test_codes_are_named_as_mt5_names_them() -> None:
+    assert retcode_name(10016) == "TRADE_RETCODE_INVALID_STOPS"
+    assert retcode_name(-10004) == "RES_E_INTERNAL_FAIL_CONNECT"
+    assert retcode_name(12345) == "12345"
 
 
 def test_error_classes_tell_retryable_from_user_errors() -> None:
@@ -172,3 +138,15 @@ def test_error_classes_tell_retryable_from_user_errors() -> None:
     assert isinstance(error_for_retcode(10018), MarketClosed)
     assert isinstance(error_for_retcode(10016), InvalidOrder)
     assert not isinstance(error_for_retcode(10016), TemporaryBrokerError)
+
+
+def test_lookup_errors_carry_the_code_and_what_failed_as_facts() -> None:
+    exc = error_for_retcode(-10004, "No IPC connection", what=Note("read_account"))
+    assert isinstance(exc, TemporaryBrokerError)
+    assert exc.code == -10004
+    reason = Note("last_error", {"code": -10004, "text": "No IPC connection"})
+    assert exc.note == Note("lookup_failed", {"what": Note("read_account"), "reason": reason})
+    assert str(exc) == (
+        "lookup_failed(what=read_account, reason=last_error(code=-10004, "
+        "text='No IPC connection')) [code -10004]"
+    )
