@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     pp = sub.add_parser("parse", help="print the intent of a message as JSON")
     pp.add_argument("--engine", choices=["rules", "llm", "auto"], default=None)
     pp.add_argument("--jsonl", action="store_true", help='read {"text": …} lines on stdin')
+    pp.add_argument("--explain", action="store_true", help="say which words set what, and why")
     pp.add_argument("text", nargs="*")
 
     dh = sub.add_parser("demo-history", help="seed the paper terminal with EA history")
@@ -108,7 +109,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if cmd == "parse":
         from bot.cli.parse import run_parse
 
-        return run_parse(settings, engine=args.engine, text=" ".join(args.text), jsonl=args.jsonl)
+        return run_parse(
+            settings,
+            engine=args.engine,
+            text=" ".join(args.text),
+            jsonl=args.jsonl,
+            explain=args.explain,
+        )
     if cmd == "demo-history":
         from bot.cli.paper import run_demo_history
 

@@ -1,4 +1,6 @@
-"""`tradechat parse [--engine rules|llm|auto] [--jsonl] [TEXT]`: print intents as JSON."""
+"""`tradechat parse [--engine rules|llm|auto] [--jsonl] [--explain] [TEXT]`: print intents as
+JSON; `--explain` also says why — which engine answered (and why it fell back), which words set
+which slots, and which rule made a message `unknown`."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any, cast
 
 from bot.build import EngineName, llm_configured, make_parser
 from bot.settings import Settings
+from nlp.explain import Explanation
 from nlp.intent import UNKNOWN
 from nlp.parser import IntentParser
 
@@ -19,7 +22,9 @@ def _dump(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-def run_parse(settings: Settings, engine: str | None, text: str, jsonl: bool) -> int:
+def run_parse(
+    settings: Settings, engine: str | None, text: str, jsonl: bool, explain: bool = False
+) -> int:
     if engine is not None and engine not in _ENGINES:
         print(f"tradechat parse: unknown engine {engine!r}", file=sys.stderr)
         return 2
@@ -35,10 +40,10 @@ def run_parse(settings: Settings, engine: str | None, text: str, jsonl: bool) ->
         return asyncio.run(_run_jsonl(parser))
     if not text.strip():
         text = sys.stdin.read()
-    return asyncio.run(_run_one(parser, text))
+    return asyncio.run(_run_one(parser, text, explain=explain))
 
 
-async def _run_one(parser: IntentParser, text: str) -> int:
+async def _run_one(parser: IntentParser, text: str, *, explain: bool = False) -> int:
     try:
         res = await parser.parse(text.strip())
     finally:
@@ -47,8 +52,25 @@ async def _run_one(parser: IntentParser, text: str) -> int:
     note = f"engine: {res.engine}, {res.elapsed_ms:.2f} ms"
     if res.fallback_reason:
         note += f" (fallback: {res.fallback_reason})"
+    if parser.llm is not None:
+        note += f", breaker {res.breaker}"
     print(note, file=sys.stderr)
+    if explain:
+        print(explanation_text(parser.rules.explain(text.strip())))
     return 0
+
+
+def explanation_text(ex: Explanation) -> str:
+    """The rules' reading of a message, one line per token, for a person at a terminal."""
+    lines = [f"rules read: {ex.normalised!r}"]
+    for tok in ex.tokens:
+        slots = ", ".join(f"{k}={v}" for k, v in tok.slots.items())
+        tags = "/".join(tok.tags) or "-"
+        lines.append(f"  {tok.text!r:<14} {tok.kind:<4} {tags:<24} {slots}".rstrip())
+    lines.append(f"rules intent: {_dump(ex.intent.to_json_dict())}")
+    if ex.rule:
+        lines.append(f"unknown because: {ex.rule}")
+    return "\n".join(lines)
 
 
 async def _run_jsonl(parser: IntentParser) -> int:

@@ -66,6 +66,25 @@ def test_single_text_prints_intent_json_and_engine_on_stderr(
     assert "engine: rules" in err
 
 
+def test_explain_names_the_slot_each_word_set_and_the_rule_behind_unknown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run_parse(_settings(), "rules", "黃金全部平倉", jsonl=False, explain=True) == 0
+    out, _ = capsys.readouterr()
+    first, *rest = out.splitlines()
+    assert json.loads(first) == {"intent": "close", "symbol": "XAUUSD", "selector": "all"}
+    text = "\n".join(rest)
+    assert "rules read: '黄金全部平仓'" in text  # Traditional read as Simplified
+    assert "symbol=XAUUSD" in text
+    assert "selector=all" in text
+    assert "unknown because" not in text
+
+    assert run_parse(_settings(), "rules", "我朋友说做空原油很赚钱", jsonl=False, explain=True) == 0
+    out, _ = capsys.readouterr()
+    assert json.loads(out.splitlines()[0]) == {"intent": "unknown"}
+    assert "unknown because: reported speech" in out
+
+
 def test_engine_llm_without_an_llm_configured_is_a_clear_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
