@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
@@ -74,6 +75,18 @@ class Executor:
         self.broker = broker
         self.magic = magic
         self.clock = clock
+        # Confirmations this process is executing right now (claim → result stored): the
+        # reconciler (handlers/recovery.py) leaves them alone, so only rows that a crash or
+        # an escaped error left behind are looked up and settled by it.
+        self.in_flight: set[str] = set()
+
+    @contextmanager
+    def working_on(self, cid: str) -> Iterator[None]:
+        self.in_flight.add(cid)
+        try:
+            yield
+        finally:
+            self.in_flight.discard(cid)
 
     async def run(self, plan: Plan, cid: str) -> ExecOutcome:
         outcomes: list[LegOutcome] = []
@@ -260,14 +273,18 @@ def _need(value: _T | None, what: str) -> _T:
     return value
 
 
-def render_outcome(plan: Plan, outcome: ExecOutcome, lang: Lang, cid: str) -> str:
+def render_outcome(plan: Plan, outcome: ExecOutcome, lang: Lang, cid: str, code: str = "") -> str:
+    """The result text. With the confirmation's reply `code`, an unknown outcome names the
+    typed reply that checks it again ("查询 7F3K"); without, the id's first characters."""
     lines: list[str] = []
     for o in outcome.legs:
         leg = plan.legs[o.index]
         if o.ok:
-            lines.append(_ok_line(leg, o, lang))
+            lines.append(ok_line(leg, o, lang))
             if o.found_later:
                 lines.append(t(lang, "result_found_later", ticket=o.ticket))
+        elif o.uncertain and code:
+            lines.append(t(lang, "result_unknown_recheck", check=t(lang, "code_check", code=code)))
         elif o.uncertain:
             lines.append(t(lang, "result_unknown", cid=cid[:8]))
         else:
@@ -282,7 +299,7 @@ def render_outcome(plan: Plan, outcome: ExecOutcome, lang: Lang, cid: str) -> st
     return "\n".join(lines)
 
 
-def _ok_line(leg: Leg, o: LegOutcome, lang: Lang) -> str:
+def ok_line(leg: Leg, o: LegOutcome, lang: Lang) -> str:
     px = fmt_price(o.price, leg.digits) if o.price else "-"
     vol = fmt_lots(o.volume if o.volume is not None else leg.volume)
     side = t(lang, "buy_long" if leg.side == "buy" else "sell_short")

@@ -32,6 +32,8 @@ async def run_app(settings: Settings) -> int:
     started: list[Platform] = []
     try:
         started = await _start_platforms(app)
+        # after the platforms: the owners of trades a crash interrupted are told the outcome
+        app.reconciler.start()
         await sync_robot_subscriptions(app)
         app.scheduler.start()
         app.supervisor.start()
