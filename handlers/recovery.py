@@ -115,6 +115,15 @@ class Reconciler:
         look up what waited for it."""
         self.start()
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def wait(self) -> None:
+        """Until the running loop (if any) has nothing left to look at."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
