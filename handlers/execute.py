@@ -79,12 +79,20 @@ class Executor:
         # reconciler (handlers/recovery.py) leaves them alone, so only rows that a crash or
         # an escaped error left behind are looked up and settled by it.
         self.in_flight: set[str] = set()
+        # Called when an error escaped an execution and may have left its row `executing`
+        # (the reconciler then looks it up); set by handlers/recovery.py.
+        self.on_interrupted: Callable[[], object] | None = None
 
     @contextmanager
     def working_on(self, cid: str) -> Iterator[None]:
         self.in_flight.add(cid)
         try:
             yield
+        except Exception:
+            self.in_flight.discard(cid)
+            if self.on_interrupted is not None:
+                self.on_interrupted()
+            raise
         finally:
             self.in_flight.discard(cid)
 
@@ -215,11 +223,12 @@ class Executor:
         )
 
     async def find(
-        self, leg: Leg, comment: str
+        self, leg: Leg, comment: str, *, since: datetime | None = None
     ) -> tuple[int | None, float | None, float | None] | None:
-        """Did the order with this comment (or this modification/cancel) happen?"""
+        """Did the order with this comment (or this modification/cancel) happen? The deal
+        history is searched from `since` (default: two days back)."""
         if leg.action in ("open", "pending", "close"):
-            return await self._find_sent(leg, comment)
+            return await self._find_sent(leg, comment, since)
         if leg.action in ("modify", "modify_order"):
             return await self._find_modified(leg)
         # cancel: gone from the pending list
@@ -229,7 +238,7 @@ class Executor:
         return None
 
     async def _find_sent(
-        self, leg: Leg, comment: str
+        self, leg: Leg, comment: str, since: datetime | None
     ) -> tuple[int | None, float | None, float | None] | None:
         """An open/pending/close by its comment: in positions, pending orders, recent deals."""
         b = self.broker
@@ -242,7 +251,10 @@ class Executor:
                 if o.comment == comment:
                     return o.ticket, o.price, o.volume
         now = self.clock()
-        deals = await b.deals(now - timedelta(days=2), now + timedelta(days=1), symbol=leg.symbol)
+        start = (
+            min(since, now - timedelta(days=2)) if since is not None else now - timedelta(days=2)
+        )
+        deals = await b.deals(start, now + timedelta(days=1), symbol=leg.symbol)
         for d in deals:
             if d.comment == comment:
                 ticket = d.position_id if leg.action != "close" else leg.ticket

@@ -3,9 +3,10 @@
 the outcome, in their chat and language. No order is ever sent here.
 
 When: once at start, after the platforms started so that the owner can be told
-(`Reconciler.start`, from bot/cli/run.py), and every time the terminal comes back after an
+(`Reconciler.start`, from bot/cli/run.py); every time the terminal comes back after an
 outage (`Reconciler.terminal_up`, which `handlers/pushes.py: Pushes.terminal_up` calls for the
-broker supervisor). Both only wake one background loop; passes never overlap.
+broker supervisor); and when an error escaped an execution in this process
+(`Executor.on_interrupted`). All only wake one background loop; passes never overlap.
 
 One pass:
 1. owners of rows settled earlier whose message did not go out (a crash between settling and
@@ -36,7 +37,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from broker.errors import BrokerError
@@ -56,6 +57,8 @@ Sleep = Callable[[float], Awaitable[Any]]
 SETTLE_S = 60.0  # a request older than this that is nowhere in the terminal never arrived
 RETRY_S = 30.0  # the next look when the terminal was away or a chat could not be reached
 TELL_ATTEMPTS = 5  # per row and process; the next start tries again
+PASS_ATTEMPTS = 5  # failing passes in a row before the loop waits for the next wake-up
+_HISTORY_SLACK = timedelta(hours=1)  # terminal and server clocks disagree by a little
 
 
 @dataclass(slots=True)
@@ -132,13 +135,19 @@ class Reconciler:
                 await task
 
     async def _loop(self) -> None:
+        failures = 0
         while True:
             self._wake.clear()
             try:
                 report = await self.reconcile()
-            except Exception:  # the database away: the next start or terminal_up tries again
+            except Exception:  # the database busy or away: look again, a few times
                 log.exception("recovery pass failed")
-                return
+                failures += 1
+                if failures >= PASS_ATTEMPTS:
+                    return  # the next start, terminal_up or interrupted send tries again
+                await self._pause(self.retry_s)
+                continue
+            failures = 0
             if report.next_look_s is None:
                 return
             await self._pause(report.next_look_s)
@@ -173,9 +182,12 @@ class Reconciler:
             log.exception("confirmation %s has an unreadable plan", conf.id)
             await self._finish(conf, ExecOutcome("unknown", []), report)
             return
+        # the deal history from before the claim: a process that stayed down for days still
+        # finds a position that was opened and has been closed meanwhile
+        since = datetime.fromtimestamp(conf.updated_at, UTC) - _HISTORY_SLACK
         try:
             hits = [
-                await self.executor.find(leg, order_comment(conf.id, i))
+                await self.executor.find(leg, order_comment(conf.id, i), since=since)
                 for i, leg in enumerate(plan.legs)
             ]
         except BrokerError as exc:
@@ -256,7 +268,7 @@ def build_reconciler(
     """The reconciler on the conversation's own parts: its confirmations, its executor (whose
     in-flight set tells live sends from interrupted ones), its audit trail and clock."""
     flow = conversation.flow
-    return Reconciler(
+    reconciler = Reconciler(
         store=flow.store,
         executor=flow.executor,
         pusher=pusher,
@@ -266,6 +278,9 @@ def build_reconciler(
         retry_s=retry_s,
         sleep=sleep,
     )
+    # an error that escaped an execution may have left its row `executing`: look it up
+    flow.executor.on_interrupted = reconciler.start
+    return reconciler
 
 
 # ---------------------------------------------------------------------- what the owner reads

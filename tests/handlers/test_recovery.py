@@ -22,6 +22,7 @@ import pytest
 from broker.mt5 import MT5Broker
 from broker.mt5.supervisor import Supervisor
 from handlers.conversation import Conversation
+from handlers.execute import order_comment
 from handlers.messages import Incoming, Outgoing, TemporaryPlatformError
 from handlers.pushes import PushConfig, Pushes
 from handlers.recovery import SETTLE_S, Reconciler, build_reconciler
@@ -421,3 +422,30 @@ async def test_a_close_of_several_positions_interrupted_midway_reports_each_leg(
     [told] = machine.app.texts()
     assert f"#{closed}" in told
     assert f"#{still_open.ticket}: not found" in told
+
+
+async def test_an_error_escaping_an_execution_starts_recovery_at_once(machine: Machine) -> None:
+    """An error after the order left (a database write failing, say) leaves the row
+    `executing` in a process that lives on: the executor starts the reconciler itself."""
+    p = await machine.start()
+    [preview] = await machine.say(p, "buy 0.01 gold")
+    cid = preview.buttons[0].id.split(":")[1]
+    status, _conf = await p.store.claim(
+        cid, platform="telegram", chat_id=TRADER, user_id=TRADER, now=machine.world.clock.now()
+    )
+    assert status == "ok"
+    executor = p.conv.flow.executor
+
+    async def execute_then_fail() -> None:
+        with executor.working_on(cid):
+            await p.broker.open_market("XAUUSD", "buy", 0.01, comment=order_comment(cid, 0))
+            raise RuntimeError("database is locked")
+
+    with pytest.raises(RuntimeError):
+        await execute_then_fail()
+    assert p.reconciler.running
+    await p.reconciler.wait()
+    conf = await state_of(p, cid)
+    assert conf.state == "done"
+    [told] = machine.app.texts()
+    assert f"#{tickets_of(conf)[0]}" in told
