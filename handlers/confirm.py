@@ -15,7 +15,9 @@ Safety properties (each has a test):
 - risk limits and the price drift are checked again after the claim; a drift past
   `max_price_drift_points` gives a fresh preview instead of an order;
 - a broker failure after the request left → the outcome is ``unknown`` and nothing is resent
-  (see execute.py); pressing ✅ again only looks the order up.
+  (see execute.py); the answer keeps ✅ as "🔄 Check again" (typed: "查询 7F3K" /
+  "check 7F3K", `check_code`), which only ever looks the order up;
+- a crash between the claim and the stored result → handlers/recovery.py settles the row.
 """
 
 from __future__ import annotations

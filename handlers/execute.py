@@ -10,7 +10,11 @@ it again blindly:
   told to the user in their language;
 - ``unknown`` (a timeout, a lost reply), or an exception after the request may have left: we
   look the order up by its comment; found → it went through; not found → the outcome is
-  ``unknown``, the remaining legs are not sent, and the user is asked to check positions.
+  ``unknown``, the remaining legs are not sent, and the user gets a "check again" button and
+  reply code that repeat the lookup (handlers/confirm.py).
+
+The same lookup (`Executor.find`) settles what a crash left ``executing``
+(handlers/recovery.py); `Executor.in_flight` tells it which sends are still live.
 """
 
 from __future__ import annotations

@@ -301,10 +301,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "✅ 已核实：订单已成交（订单号 #{ticket}）。",
         "✅ Checked: the order did go through (ticket #{ticket}).",
     ),
-    "result_not_found_later": (
-        "核实后没有找到这笔订单，它没有成交。如仍需要，请重新下达指令。",
-        "The order was not found, so it did not go through. Send the request again if you still want it.",
-    ),
     "result_skipped": ("（后续 {n} 笔未执行）", "({n} remaining not executed)"),
     # --- help -----------------------------------------------------------------------------
     "help": (
