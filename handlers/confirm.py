@@ -216,11 +216,17 @@ class ConfirmFlow:
                 lang=lang,
                 kind="result",
             )
+        if conf.state == "executing" and conf.id not in self.executor.in_flight:
+            self._look_up_interrupted()  # a crash left it: its owner is told the outcome
         return Outgoing(
             t(lang, "confirm_used", state=t(lang, f"state_{conf.state}")),
             lang=lang,
             kind="error",
         )
+
+    def _look_up_interrupted(self) -> None:
+        if self.executor.on_interrupted is not None:
+            self.executor.on_interrupted()
 
     async def _execute_claimed(
         self, inc: Incoming, conf: Confirmation, lang: Lang, edit: str | None

@@ -449,3 +449,20 @@ async def test_an_error_escaping_an_execution_starts_recovery_at_once(machine: M
     assert conf.state == "done"
     [told] = machine.app.texts()
     assert f"#{tickets_of(conf)[0]}" in told
+
+
+async def test_pressing_an_interrupted_confirmation_again_looks_it_up(machine: Machine) -> None:
+    first = await machine.start()
+    [preview] = await machine.say(first, "buy 0.01 gold")
+    first.api.hooks["order_send"] = CrashDuringSend(reached=True)
+    with pytest.raises(Killed):
+        await machine.press(first, preview.buttons[0].id)
+    restarted = await machine.start()  # its start-up pass has not run yet
+    [again] = await machine.press(restarted, preview.buttons[0].id)
+    assert "already handled" in again.text  # never a second order …
+    assert restarted.reconciler.running  # … and the lookup has started
+    await restarted.reconciler.wait()
+    [told] = machine.app.texts()
+    [pos] = await restarted.broker.positions()
+    assert f"#{pos.ticket}" in told
+    assert restarted.api.requests == []
