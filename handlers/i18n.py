@@ -573,6 +573,11 @@ STRINGS.update(
             "🔁 The order with code {code} was interrupted while executing; checked in the "
             "terminal:",
         ),
+        "recovery_head_unknown": (
+            "🔁 确认码 {code} 的订单之前结果未知，交易终端恢复后已核对：",
+            "🔁 The order with code {code}, whose outcome was unknown, was checked once the "
+            "terminal was back:",
+        ),
         "recovery_what_trade": ("{side} {symbol} {lots} 手", "{side} {lots} lots {symbol}"),
         "recovery_leg_missing": (
             "❌ {what}：终端里没有找到，未执行。",

@@ -23,7 +23,10 @@ One pass:
      can still be on its way, so a later pass looks again once the claim is `settle_s` old;
    - the terminal is away → the row waits for the terminal (looked at every `retry_s`).
    Settling is one ``UPDATE … WHERE state='executing'``: of two passes (or processes) only
-   one settles a row, and only that one tells its owner.
+   one settles a row, and only that one tells its owner;
+3. rows of the last two days whose outcome is ``unknown`` (the connection went during the
+   send) have their uncertain legs looked up the same way: all found → ``done`` and the owner
+   told; otherwise they stay unknown and the owner keeps the "check again" button.
 
 Telling is at least once: a crash after the chat app accepted the message and before the row
 is marked told repeats that one message at the next start (the window of one database write).
@@ -59,6 +62,7 @@ RETRY_S = 30.0  # the next look when the terminal was away or a chat could not b
 TELL_ATTEMPTS = 5  # per row and process; the next start tries again
 PASS_ATTEMPTS = 5  # failing passes in a row before the loop waits for the next wake-up
 _HISTORY_SLACK = timedelta(hours=1)  # terminal and server clocks disagree by a little
+UNKNOWN_LOOKBACK = timedelta(days=2)  # unknown outcomes this recent are looked up again
 
 
 @dataclass(slots=True)
@@ -173,6 +177,9 @@ class Reconciler:
             for conf in await self.store.executing():
                 if conf.id not in self.executor.in_flight:
                     await self._settle(conf, report)
+            since = self.clock() - UNKNOWN_LOOKBACK
+            for conf in await self.store.unknown_since(since):
+                await self._settle_unknown(conf, report)
             return report
 
     async def _settle(self, conf: Confirmation, report: PassReport) -> None:
@@ -207,20 +214,68 @@ class Reconciler:
         state: ExecState = "done" if any(o.ok for o in legs) else "failed"
         await self._finish(conf, ExecOutcome(state, legs), report)
 
+    async def _settle_unknown(self, conf: Confirmation, report: PassReport) -> None:
+        """An unknown outcome (the connection went during the send): once every uncertain leg
+        is found it is ``done`` and its owner told; until then it stays unknown, and the owner
+        keeps the "check again" button."""
+        legs = [dict(o) for o in conf.result.get("legs", []) if isinstance(o, dict)]
+        uncertain = [o for o in legs if o.get("uncertain")]
+        try:
+            plan = Plan.from_dict(conf.plan)
+        except Exception:  # unreadable: the owner's own check says so
+            return
+        if not uncertain or any(int(o["index"]) >= len(plan.legs) for o in uncertain):
+            return
+        since = datetime.fromtimestamp(conf.created_at, UTC) - _HISTORY_SLACK
+        try:
+            for o in uncertain:
+                i = int(o["index"])
+                hit = await self.executor.find(plan.legs[i], order_comment(conf.id, i), since=since)
+                if hit is None:
+                    return
+                o.update(ok=True, uncertain=False, ticket=hit[0], price=hit[1], volume=hit[2])
+                o["found_later"] = True
+        except BrokerError:
+            report.look_again(self.retry_s)
+            return
+        result = {**conf.result, "state": "done", "legs": legs}
+        await self._record_settled(conf, "done", result, report, came_from="unknown")
+
     async def _finish(self, conf: Confirmation, outcome: ExecOutcome, report: PassReport) -> None:
+        await self._record_settled(
+            conf, outcome.state, outcome.to_dict(), report, came_from="executing"
+        )
+
+    async def _record_settled(
+        self,
+        conf: Confirmation,
+        state: ExecState,
+        result: dict[str, Any],
+        report: PassReport,
+        *,
+        came_from: str,
+    ) -> None:
         now = self.clock()
-        result: dict[str, Any] = outcome.to_dict()
-        result[RECOVERY_KEY] = {"told": False, "at": now.timestamp()}
-        if not await self.store.finish(conf.id, outcome.state, result, now=now):
+        result[RECOVERY_KEY] = {"told": False, "at": now.timestamp(), "from": came_from}
+        if came_from == "unknown":
+            won = await self.store.settle_unknown(conf.id, state, result, now=now)
+        else:
+            won = await self.store.finish(conf.id, state, result, now=now)
+        if not won:
             return  # settled meanwhile by someone else, who tells the owner
         report.settled.append(conf.id)
-        tickets = [o.ticket for o in outcome.legs if o.ok]
+        legs = [o for o in result.get("legs", []) if isinstance(o, dict)]
         await self.audit.record(
             "recovered",
             platform=conf.platform,
             chat_id=conf.chat_id,
             user_id=conf.user_id,
-            detail={"cid": conf.id, "state": outcome.state, "tickets": tickets},
+            detail={
+                "cid": conf.id,
+                "from": came_from,
+                "state": state,
+                "tickets": [o.get("ticket") for o in legs if o.get("ok")],
+            },
         )
         settled = await self.store.get(conf.id)
         if settled is not None:
@@ -319,7 +374,10 @@ def _what(leg: Leg, lang: Lang) -> str:
 def recovery_message(conf: Confirmation) -> Outgoing:
     """What the owner reads about a row recovery settled (from its stored result)."""
     lang = _lang(conf)
-    lines = [t(lang, "recovery_head", code=conf.code)]
+    rec = conf.result.get(RECOVERY_KEY)
+    came_from = rec.get("from") if isinstance(rec, dict) else None
+    head = "recovery_head_unknown" if came_from == "unknown" else "recovery_head"
+    lines = [t(lang, head, code=conf.code)]
     try:
         plan: Plan | None = Plan.from_dict(conf.plan)
     except Exception:
@@ -334,6 +392,9 @@ def recovery_message(conf: Confirmation) -> Outgoing:
             lines.append(ok_line(leg, LegOutcome(**o), lang))
         else:
             lines.append(t(lang, "recovery_leg_missing", what=_what(leg, lang)))
+    skipped = conf.result.get("skipped")
+    if isinstance(skipped, int) and skipped:
+        lines.append(t(lang, "result_skipped", n=skipped))
     if conf.state != "done":
         lines.append(t(lang, "recovery_failed_tail"))
     return Outgoing("\n".join(lines), lang=lang, kind="result")

@@ -333,6 +333,21 @@ class ConfirmationStore:
             ).all()
             return [_to_model(r) for r in rows]
 
+    async def unknown_since(self, since: datetime) -> list[Confirmation]:
+        """Rows whose outcome is unknown, settled at or after `since`, oldest first."""
+        async with self.db.session() as s:
+            rows = (
+                await s.scalars(
+                    select(ConfirmationRow)
+                    .where(
+                        ConfirmationRow.state == "unknown",
+                        ConfirmationRow.updated_at >= since.timestamp(),
+                    )
+                    .order_by(ConfirmationRow.updated_at)
+                )
+            ).all()
+            return [_to_model(r) for r in rows]
+
     async def untold_recoveries(self) -> list[Confirmation]:
         """Rows that recovery settled whose owner has not been told yet, oldest first."""
         async with self.db.session() as s:

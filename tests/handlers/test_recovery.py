@@ -466,3 +466,58 @@ async def test_pressing_an_interrupted_confirmation_again_looks_it_up(machine: M
     [pos] = await restarted.broker.positions()
     assert f"#{pos.ticket}" in told
     assert restarted.api.requests == []
+
+
+# --------------------------------------------------------------------------- unknown outcomes
+
+
+def connection_lost(*, reached: bool) -> Callable[..., Any]:
+    """`order_send` whose connection drops after (or before) the terminal executed."""
+
+    def send(real: Any, *args: Any, **kwargs: Any) -> Any:
+        if reached:
+            real(*args, **kwargs)
+        raise ConnectionResetError("connection reset by peer")
+
+    return send
+
+
+async def unknown_then_terminal_back(machine: Machine, *, reached: bool) -> Confirmation:
+    p = await machine.start()
+    [preview] = await machine.say(p, "buy 0.01 gold")
+    p.api.hooks["order_send"] = connection_lost(reached=reached)
+    [answer] = await machine.press(p, preview.buttons[0].id)
+    p.api.hooks.clear()
+    conf = await state_of(p, preview.buttons[0].id.split(":")[1])
+    assert conf.state == "unknown", answer.text
+    assert not p.broker.connected  # the send lost the terminal
+
+    async def no_wait(_seconds: float) -> None:
+        return None
+
+    supervisor = Supervisor(p.broker, sleep=no_wait, on_reconnect=p.reconciler.terminal_up)
+    await supervisor.check()  # reconnects; on_reconnect starts the lookup
+    assert p.reconciler.running
+    await p.reconciler.wait()
+    return await state_of(p, conf.id)
+
+
+async def test_an_unknown_outcome_found_when_the_terminal_is_back_is_done_and_told(
+    machine: Machine,
+) -> None:
+    conf = await unknown_then_terminal_back(machine, reached=True)
+    assert conf.state == "done"
+    [told] = machine.app.texts()
+    assert "outcome was unknown" in told
+    assert f"#{tickets_of(conf)[0]}" in told
+    assert len(machine.world.terminal.positions_get() or ()) == 1  # one order, not resent
+    await recover(await machine.start())
+    assert len(machine.app.sent) == 1  # a later start does not tell it again
+
+
+async def test_an_unknown_outcome_not_found_stays_unknown_and_nobody_is_told(
+    machine: Machine,
+) -> None:
+    conf = await unknown_then_terminal_back(machine, reached=False)
+    assert conf.state == "unknown"  # the owner still has the check-again button
+    assert machine.app.sent == []
