@@ -2,7 +2,7 @@
 passed down explicitly (no module-level singletons):
 
     settings → database (+ audit log) → broker (+ its account guard) → parser → reports
-             → conversation
+             → conversation → recovery
              → pushes (the fan-out) → scheduler → supervisor → platforms
 
 `build_app` builds everything but the platforms (they need the running conversation, and each
@@ -41,6 +41,7 @@ from handlers.conversation import Conversation, build_conversation
 from handlers.exposure import AccountGuard
 from handlers.messages import Pusher
 from handlers.pushes import Pushes
+from handlers.recovery import Reconciler, build_reconciler
 from handlers.report_service import ReportConfig, ReportService
 from nlp.parser import IntentParser
 from nlp.rules import RuleParser
@@ -77,6 +78,9 @@ class App:
     pushes: Pushes
     scheduler: ReportScheduler
     supervisor: Supervisor
+    # settles trades a crash left `executing`: started by `run` once the platforms are up,
+    # and again by the terminal's return (through `pushes.terminal_up`)
+    reconciler: Reconciler
     platforms: list[Platform] = field(default_factory=list)
 
 
@@ -128,7 +132,10 @@ async def build_app(settings: Settings) -> App:
         settings, broker, parser, db, reports, audit=audit, guard=guard
     )
     fanout = Fanout()
-    pushes = make_pushes(settings, reports, db, broker, fanout, audit)
+    reconciler = build_reconciler(conversation, fanout)
+    pushes = make_pushes(
+        settings, reports, db, broker, fanout, audit, on_terminal_up=reconciler.terminal_up
+    )
     scheduler = make_scheduler(settings, pushes)
     supervisor = Supervisor(
         broker, on_disconnect=pushes.terminal_down, on_reconnect=pushes.terminal_up
@@ -146,6 +153,7 @@ async def build_app(settings: Settings) -> App:
         pushes=pushes,
         scheduler=scheduler,
         supervisor=supervisor,
+        reconciler=reconciler,
     )
 
 
@@ -184,6 +192,7 @@ def make_platforms(
 async def close_app(app: App) -> None:
     """Undo `build_app`, last part first; one failing step does not keep the others open."""
     steps: list[Callable[[], Awaitable[None]]] = [
+        app.reconciler.stop,
         app.supervisor.stop,
         app.scheduler.shutdown,
         app.broker.close,
@@ -335,9 +344,10 @@ def make_pushes(
     *,
     clock: Callable[[], datetime] | None = None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    on_terminal_up: Callable[[], Awaitable[object]] | None = None,
 ) -> Pushes:
     """What goes out (reports, alerts, deal notices), delivered through `pusher`.
-    `clock` / `sleep` for tests."""
+    `clock` / `sleep` for tests; `on_terminal_up`: what else the terminal's return starts."""
     return Pushes(
         report_service,
         SubscriptionStore(db),
@@ -348,6 +358,7 @@ def make_pushes(
         scheduler_config(settings).push_config(),
         clock=clock,
         sleep=sleep,
+        on_terminal_up=on_terminal_up,
     )
 
 

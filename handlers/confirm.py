@@ -19,7 +19,9 @@ Safety properties (each has a test):
   different chats, on different platforms, through different mouths — are checked against
   each other: together they never break a limit that each fits alone;
 - a broker failure after the request left → the outcome is ``unknown`` and nothing is resent
-  (see execute.py); pressing ✅ again only looks the order up.
+  (see execute.py); the answer keeps ✅ as "🔄 Check again" (typed: "查询 7F3K" /
+  "check 7F3K", `check_code`), which only ever looks the order up;
+- a crash between the claim and the stored result → handlers/recovery.py settles the row.
 """
 
 from __future__ import annotations
@@ -54,6 +56,16 @@ _BUTTON = re.compile(r"^c:([A-Za-z0-9_-]{16,40}):([yn])$")
 
 def button_id(cid: str, yes: bool) -> str:
     return f"c:{cid}:{'y' if yes else 'n'}"
+
+
+def recheck_button(conf: Confirmation, lang: Lang) -> Button:
+    """ "🔄 Check again" under an unknown outcome. It is the ✅ id: a row never returns to
+    pending, so on a row that is not pending ✅ only ever looks the order up (`press`)."""
+    return Button(
+        button_id(conf.id, True),
+        t(lang, "btn_recheck"),
+        reply_code=t(lang, "code_check", code=conf.code),
+    )
 
 
 def parse_button(data: str) -> tuple[str, bool] | None:
@@ -149,6 +161,22 @@ class ConfirmFlow:
             return [Outgoing(t(lang, key, code=code), lang=lang, kind="error")]
         return await self.press(inc, mine[0].id, yes, lang, via_code=True)
 
+    async def check_code(self, inc: Incoming, code: str, lang: Lang) -> list[Outgoing]:
+        """ "查询 7F3K": the typed "check again". Looks an unknown outcome up by its
+        idempotency key, for its owner only; never confirms or sends anything."""
+        rows = await self.store.by_code(inc.platform, inc.chat_id, code)
+        mine = [r for r in rows if r.user_id == inc.user_id]
+        if not mine:
+            key = "recheck_not_owner" if rows else "recheck_wrong_code"
+            await self._audit("recheck", inc, {"code": code, "outcome": key})
+            return [Outgoing(t(lang, key, code=code), lang=lang, kind="error")]
+        conf = next((r for r in mine if r.state == "unknown"), mine[0])
+        lang = _lang_of(conf, lang, inc.user_id)
+        if conf.state == "unknown":
+            return [await self._recheck_unknown(inc, conf, lang, None)]
+        await self._audit("recheck", inc, {"cid": conf.id, "outcome": conf.state})
+        return [Outgoing(settled_text(conf, lang), lang=lang)]
+
     async def press(
         self, inc: Incoming, cid: str, yes: bool, lang: Lang, *, via_code: bool = False
     ) -> list[Outgoing]:
@@ -178,7 +206,8 @@ class ConfirmFlow:
             ):
                 return [await self._recheck_unknown(inc, conf, lang, edit)]
             return [self._refusal(status, conf, lang, edit)]
-        return await self._execute_claimed(inc, conf, lang, edit)
+        with self.executor.working_on(conf.id):  # the reconciler leaves a live send alone
+            return await self._execute_claimed(inc, conf, lang, edit)
 
     def _refusal(
         self, status: str, conf: Confirmation | None, lang: Lang, edit: str | None
@@ -195,11 +224,17 @@ class ConfirmFlow:
                 lang=lang,
                 kind="result",
             )
+        if conf.state == "executing" and conf.id not in self.executor.in_flight:
+            self._look_up_interrupted()  # a crash left it: its owner is told the outcome
         return Outgoing(
             t(lang, "confirm_used", state=t(lang, f"state_{conf.state}")),
             lang=lang,
             kind="error",
         )
+
+    def _look_up_interrupted(self) -> None:
+        if self.executor.on_interrupted is not None:
+            self.executor.on_interrupted()
 
     async def _execute_claimed(
         self, inc: Incoming, conf: Confirmation, lang: Lang, edit: str | None
@@ -283,7 +318,8 @@ class ConfirmFlow:
         await self._audit("result", inc, {"cid": conf.id, **outcome.to_dict()}, ms)
         return [
             Outgoing(
-                render_outcome(plan, outcome, lang, conf.id),
+                render_outcome(plan, outcome, lang, conf.id, conf.code),
+                buttons=[recheck_button(conf, lang)] if outcome.state == "unknown" else [],
                 edit_of=edit,
                 lang=lang,
                 kind="result",
@@ -316,14 +352,44 @@ class ConfirmFlow:
             reason = note_text(exc.note, lang)
             return Outgoing(t(lang, "broker_error", reason=reason), lang=lang, kind="error")
         await self._audit("recheck", inc, {"cid": conf.id, "found": found is not None})
-        if found is None:
-            return Outgoing(t(lang, "result_not_found_later"), lang=lang, kind="result")
+        if found is None:  # a new message that keeps the button: the user may look again
+            return Outgoing(
+                t(lang, "recheck_not_found"),
+                buttons=[recheck_button(conf, lang)],
+                lang=lang,
+                kind="result",
+            )
         result = dict(conf.result)
         result["found_later"] = {"ticket": found[0], "price": found[1], "volume": found[2]}
         await self.store.settle_unknown(conf.id, "done", result, now=self.clock())
         return Outgoing(
             t(lang, "result_found_later", ticket=found[0]), edit_of=edit, lang=lang, kind="result"
         )
+
+
+def settled_text(conf: Confirmation, lang: Lang) -> str:
+    """What "check again" says about a row whose outcome is no longer unknown."""
+    if conf.state == "pending":
+        return t(lang, "recheck_pending", code=conf.code)
+    if conf.state == "executing":
+        return t(lang, "recheck_executing")
+    tickets = _tickets(conf.result)
+    if conf.state == "done" and tickets:
+        return t(lang, "recheck_done", tickets=", ".join(f"#{n}" for n in tickets))
+    return t(lang, "recheck_settled", state=t(lang, f"state_{conf.state}"))
+
+
+def _tickets(result: dict[str, object]) -> list[int]:
+    """The tickets a stored result names: legs that went through, or the order found later."""
+    found: list[int] = []
+    legs = result.get("legs")
+    for leg in legs if isinstance(legs, list) else []:
+        if isinstance(leg, dict) and leg.get("ok") and isinstance(leg.get("ticket"), int):
+            found.append(leg["ticket"])
+    later = result.get("found_later")
+    if isinstance(later, dict) and isinstance(later.get("ticket"), int):
+        found.append(later["ticket"])
+    return list(dict.fromkeys(found))
 
 
 def _lang_of(conf: Confirmation | None, fallback: Lang, user_id: str) -> Lang:

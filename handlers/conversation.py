@@ -77,6 +77,7 @@ from handlers.subscriptions import answer_subscription
 from nlp.aliases import SymbolAliases
 from nlp.commands import (
     BareReply,
+    CheckReply,
     CodeReply,
     Command,
     LangCommand,
@@ -408,6 +409,12 @@ class Conversation:
             if not allows(role, "trade"):
                 return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
             return await self.flow.press_code(inc, command.yes, command.code, lang), "code"
+        if isinstance(command, CheckReply):
+            if not looks_like_code(command.code):
+                return None
+            if not allows(role, "trade"):
+                return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
+            return await self.flow.check_code(inc, command.code, lang), "check"
         if isinstance(command, BareReply):
             self._questions.pop((inc.platform, inc.chat_id, inc.user_id), None)
             return [Outgoing(t(lang, "confirm_bare"), lang=lang)], "bare_confirmation"

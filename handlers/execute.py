@@ -10,14 +10,19 @@ it again blindly:
   told to the user in their language;
 - ``unknown`` (a timeout, a lost reply), or an exception after the request may have left: we
   look the order up by its comment; found → it went through; not found → the outcome is
-  ``unknown``, the remaining legs are not sent, and the user is asked to check positions.
+  ``unknown``, the remaining legs are not sent, and the user gets a "check again" button and
+  reply code that repeat the lookup (handlers/confirm.py).
+
+The same lookup (`Executor.find`) settles what a crash left ``executing``
+(handlers/recovery.py); `Executor.in_flight` tells it which sends are still live.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
@@ -74,6 +79,26 @@ class Executor:
         self.broker = broker
         self.magic = magic
         self.clock = clock
+        # Confirmations this process is executing right now (claim → result stored): the
+        # reconciler (handlers/recovery.py) leaves them alone, so only rows that a crash or
+        # an escaped error left behind are looked up and settled by it.
+        self.in_flight: set[str] = set()
+        # Called when an error escaped an execution and may have left its row `executing`
+        # (the reconciler then looks it up); set by handlers/recovery.py.
+        self.on_interrupted: Callable[[], object] | None = None
+
+    @contextmanager
+    def working_on(self, cid: str) -> Iterator[None]:
+        self.in_flight.add(cid)
+        try:
+            yield
+        except Exception:
+            self.in_flight.discard(cid)
+            if self.on_interrupted is not None:
+                self.on_interrupted()
+            raise
+        finally:
+            self.in_flight.discard(cid)
 
     async def run(self, plan: Plan, cid: str) -> ExecOutcome:
         outcomes: list[LegOutcome] = []
@@ -204,11 +229,12 @@ class Executor:
         )
 
     async def find(
-        self, leg: Leg, comment: str
+        self, leg: Leg, comment: str, *, since: datetime | None = None
     ) -> tuple[int | None, float | None, float | None] | None:
-        """Did the order with this comment (or this modification/cancel) happen?"""
+        """Did the order with this comment (or this modification/cancel) happen? The deal
+        history is searched from `since` (default: two days back)."""
         if leg.action in ("open", "pending", "close"):
-            return await self._find_sent(leg, comment)
+            return await self._find_sent(leg, comment, since)
         if leg.action in ("modify", "modify_order"):
             return await self._find_modified(leg)
         # cancel: gone from the pending list
@@ -218,7 +244,7 @@ class Executor:
         return None
 
     async def _find_sent(
-        self, leg: Leg, comment: str
+        self, leg: Leg, comment: str, since: datetime | None
     ) -> tuple[int | None, float | None, float | None] | None:
         """An open/pending/close by its comment: in positions, pending orders, recent deals."""
         b = self.broker
@@ -231,7 +257,10 @@ class Executor:
                 if o.comment == comment:
                     return o.ticket, o.price, o.volume
         now = self.clock()
-        deals = await b.deals(now - timedelta(days=2), now + timedelta(days=1), symbol=leg.symbol)
+        start = (
+            min(since, now - timedelta(days=2)) if since is not None else now - timedelta(days=2)
+        )
+        deals = await b.deals(start, now + timedelta(days=1), symbol=leg.symbol)
         for d in deals:
             if d.comment == comment:
                 ticket = d.position_id if leg.action != "close" else leg.ticket
@@ -262,14 +291,18 @@ def _need(value: _T | None, what: str) -> _T:
     return value
 
 
-def render_outcome(plan: Plan, outcome: ExecOutcome, lang: Lang, cid: str) -> str:
+def render_outcome(plan: Plan, outcome: ExecOutcome, lang: Lang, cid: str, code: str = "") -> str:
+    """The result text. With the confirmation's reply `code`, an unknown outcome names the
+    typed reply that checks it again ("查询 7F3K"); without, the id's first characters."""
     lines: list[str] = []
     for o in outcome.legs:
         leg = plan.legs[o.index]
         if o.ok:
-            lines.append(_ok_line(leg, o, lang))
+            lines.append(ok_line(leg, o, lang))
             if o.found_later:
                 lines.append(t(lang, "result_found_later", ticket=o.ticket))
+        elif o.uncertain and code:
+            lines.append(t(lang, "result_unknown_recheck", check=t(lang, "code_check", code=code)))
         elif o.uncertain:
             lines.append(t(lang, "result_unknown", cid=cid[:8]))
         else:
@@ -284,7 +317,7 @@ def render_outcome(plan: Plan, outcome: ExecOutcome, lang: Lang, cid: str) -> st
     return "\n".join(lines)
 
 
-def _ok_line(leg: Leg, o: LegOutcome, lang: Lang) -> str:
+def ok_line(leg: Leg, o: LegOutcome, lang: Lang) -> str:
     px = fmt_price(o.price, leg.digits) if o.price else "-"
     vol = fmt_lots(o.volume if o.volume is not None else leg.volume)
     side = t(lang, "buy_long" if leg.side == "buy" else "sell_short")

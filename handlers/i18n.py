@@ -310,10 +310,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "✅ 已核实：订单已成交（订单号 #{ticket}）。",
         "✅ Checked: the order did go through (ticket #{ticket}).",
     ),
-    "result_not_found_later": (
-        "核实后没有找到这笔订单，它没有成交。如仍需要，请重新下达指令。",
-        "The order was not found, so it did not go through. Send the request again if you still want it.",
-    ),
     "result_skipped": ("（后续 {n} 笔未执行）", "({n} remaining not executed)"),
     # --- help -----------------------------------------------------------------------------
     "help": (
@@ -829,5 +825,75 @@ STRINGS.update(
         "pending_kind_sell_limit": ("卖出限价", "sell limit"),
         "pending_kind_buy_stop": ("买入止损", "buy stop"),
         "pending_kind_sell_stop": ("卖出止损", "sell stop"),
+    }
+)
+
+
+# --- recovery and re-checkable outcomes (handlers/recovery.py, handlers/confirm.py) ---------
+STRINGS.update(
+    {
+        "btn_recheck": ("🔄 再次查询", "🔄 Check again"),
+        "code_check": ("查询 {code}", "check {code}"),
+        "result_unknown_recheck": (
+            "⚠️ 订单已发出，但没有收到交易终端的回复，无法确定是否成交。不会自动重发。"
+            "按“🔄 再次查询”或回复“{check}”核实。",
+            "⚠️ The order was sent but the terminal did not answer, so it is unknown whether it "
+            "went through. It will NOT be resent. Press “🔄 Check again” or reply “{check}” to "
+            "look it up.",
+        ),
+        "recheck_not_found": (
+            "核实：终端的持仓、挂单和近期成交里都没有这笔订单，它没有成交。"
+            "稍后仍可再次查询；如仍需要，请重新下达指令。",
+            "Checked: the order is in none of the terminal's positions, orders or recent deals, "
+            "so it did not go through. You can check again later, or send the request again.",
+        ),
+        "recheck_done": (
+            "这笔订单已经核实过：已成交（订单号 {tickets}）。",
+            "This order was already checked: it went through (ticket {tickets}).",
+        ),
+        "recheck_settled": (
+            "这笔订单已经有结果（{state}），无需再查询。",
+            "This order already has its outcome ({state}); there is nothing to check.",
+        ),
+        "recheck_pending": (
+            "确认码 {code} 的订单还没有确认，没有发出；查询只用于结果未知的订单。",
+            "The order with code {code} has not been confirmed, so nothing was sent; checking "
+            "is only for orders whose outcome is unknown.",
+        ),
+        "recheck_executing": (
+            "这笔订单正在执行或核对中，结果出来后会告诉你。",
+            "This order is being executed or checked; you will be told its outcome.",
+        ),
+        "recheck_wrong_code": (
+            "确认码 {code} 不对，没有可以查询的订单。",
+            "Code {code} matches no order to check.",
+        ),
+        "recheck_not_owner": (
+            "这是别人的订单，只有发起人可以查询。",
+            "This order belongs to someone else; only its requester can check it.",
+        ),
+        "recovery_head": (
+            "🔁 确认码 {code} 的订单在执行时程序中断，已在交易终端核对：",
+            "🔁 The order with code {code} was interrupted while executing; checked in the "
+            "terminal:",
+        ),
+        "recovery_head_unknown": (
+            "🔁 确认码 {code} 的订单之前结果未知，交易终端恢复后已核对：",
+            "🔁 The order with code {code}, whose outcome was unknown, was checked once the "
+            "terminal was back:",
+        ),
+        "recovery_what_trade": ("{side} {symbol} {lots} 手", "{side} {lots} lots {symbol}"),
+        "recovery_leg_missing": (
+            "❌ {what}：终端里没有找到，未执行。",
+            "❌ {what}: not found in the terminal; not executed.",
+        ),
+        "recovery_failed_tail": (
+            "不会自动重发。如仍需要，请重新下达指令。",
+            "It will NOT be resent. Send the request again if you still want it.",
+        ),
+        "recovery_unreadable": (
+            "⚠️ 无法核对这笔订单（记录无法读取），请发“持仓”查看。",
+            "⚠️ This order could not be checked (its record is unreadable); check with “positions”.",
+        ),
     }
 )

@@ -90,6 +90,7 @@ class Pushes:
         *,
         clock: Callable[[], datetime] | None = None,
         sleep: Sleep = asyncio.sleep,
+        on_terminal_up: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.reports = reports
         self.subs = subscriptions
@@ -100,6 +101,9 @@ class Pushes:
         self.config = config
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self._sleep = sleep
+        # what else the terminal's return starts (handlers/recovery.py looks up interrupted
+        # trades), so the supervisor keeps its one on_reconnect
+        self.on_terminal_up = on_terminal_up
         # alert state (in memory: after a restart an ongoing condition is reported once more)
         self._terminal_down = False
         self._margin_alerted = False
@@ -345,6 +349,8 @@ class Pushes:
 
     async def terminal_up(self, health: TerminalNote | None = None) -> None:
         """For the broker supervisor: the terminal is back."""
+        if self.on_terminal_up is not None:
+            await self.on_terminal_up()
         if not self._terminal_down:
             return
         self._terminal_down = False

@@ -56,6 +56,24 @@ def read_code_reply(text: str) -> CodeReply | None:
     return CodeReply(yes=m.group(1) in ("确认", "confirm"), code=m.group(2).upper())
 
 
+_CHECK_REPLY = re.compile(r"^(查询|核实|核对|check|recheck) ?([a-z0-9]{4})$")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReply:
+    """ "查询 7F3K" / "check 7f3k": the typed form of the "check again" button under an
+    unknown outcome. It only ever looks an order up; it never confirms anything. `code` is
+    upper case and only has the shape of a code ("查询 gold" is a quote request: the
+    conversation lets it go on when the store says it is no code of ours)."""
+
+    code: str
+
+
+def read_check_reply(text: str) -> CheckReply | None:
+    m = _CHECK_REPLY.match(normalize(text))
+    return None if m is None else CheckReply(code=m.group(2).upper())
+
+
 def read_bare_reply(text: str) -> BareReply | None:
     word = normalize(text).rstrip(_TRAILING)
     return BareReply(word) if word in _BARE else None
@@ -243,12 +261,13 @@ def read_subscription_command(text: str) -> SubscriptionCommand | None:
 
 # ----------------------------------------------------------------------------- all commands
 
-Command = CodeReply | BareReply | ReadOnlyCommand | LangCommand | SubscriptionCommand
+Command = CodeReply | CheckReply | BareReply | ReadOnlyCommand | LangCommand | SubscriptionCommand
 
 
 def read_command(text: str) -> Command | None:
     """The first command `text` is, in the order the conversation gives them precedence:
-    reply code, bare confirmation, /readonly, /lang, subscription; None for anything else."""
+    reply code, check code, bare confirmation, /readonly, /lang, subscription; None for
+    anything else."""
     for reader in _COMMAND_READERS:
         command = reader(text)
         if command is not None:
@@ -258,6 +277,7 @@ def read_command(text: str) -> Command | None:
 
 _COMMAND_READERS: tuple[Callable[[str], Command | None], ...] = (
     read_code_reply,
+    read_check_reply,
     read_bare_reply,
     read_readonly_command,
     read_lang_command,

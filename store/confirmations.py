@@ -39,6 +39,12 @@ State = Literal[
 ]
 ClaimStatus = Literal["ok", "not_found", "not_owner", "expired", "used"]
 
+# The key a recovered row's result carries (handlers/recovery.py): {"told": false} from the
+# moment recovery settles the row until its owner has been told, so a start after a crash in
+# between tells them then — and a row already told is never told again.
+RECOVERY_KEY = "recovery"
+_UNTOLD_MARK = '"told": false'  # how `_dump` (sort_keys, default separators) writes it
+
 # No 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B: nothing a phone user can misread or mistype.
 CODE_LETTERS = "ACDEFHJKMNPRTUVWXY"
 CODE_DIGITS = "3479"
@@ -314,6 +320,66 @@ class ConfirmationStore:
             await s.commit()
             return isinstance(res, CursorResult) and res.rowcount == 1
 
+    async def executing(self) -> list[Confirmation]:
+        """Every row claimed and not finished (a send in flight, or one a crash interrupted),
+        oldest claim first."""
+        async with self.db.session() as s:
+            rows = (
+                await s.scalars(
+                    select(ConfirmationRow)
+                    .where(ConfirmationRow.state == "executing")
+                    .order_by(ConfirmationRow.updated_at)
+                )
+            ).all()
+            return [_to_model(r) for r in rows]
+
+    async def unknown_since(self, since: datetime) -> list[Confirmation]:
+        """Rows whose outcome is unknown, settled at or after `since`, oldest first."""
+        async with self.db.session() as s:
+            rows = (
+                await s.scalars(
+                    select(ConfirmationRow)
+                    .where(
+                        ConfirmationRow.state == "unknown",
+                        ConfirmationRow.updated_at >= since.timestamp(),
+                    )
+                    .order_by(ConfirmationRow.updated_at)
+                )
+            ).all()
+            return [_to_model(r) for r in rows]
+
+    async def untold_recoveries(self) -> list[Confirmation]:
+        """Rows that recovery settled whose owner has not been told yet, oldest first."""
+        async with self.db.session() as s:
+            rows = (
+                await s.scalars(
+                    select(ConfirmationRow)
+                    .where(
+                        ConfirmationRow.state.in_(("done", "failed", "unknown")),
+                        ConfirmationRow.result.contains(_UNTOLD_MARK, autoescape=True),
+                    )
+                    .order_by(ConfirmationRow.updated_at)
+                )
+            ).all()
+        found = [_to_model(r) for r in rows]
+        return [c for c in found if _recovery(c).get("told") is False]
+
+    async def mark_told(self, cid: str, *, now: datetime) -> bool:
+        """A recovered row's owner has been told: untold → told, once."""
+        async with self.db.session() as s:
+            row = await s.get(ConfirmationRow, cid)
+            if row is None:
+                return False
+            result = json.loads(row.result) if row.result else {}
+            rec = result.get(RECOVERY_KEY)
+            if not isinstance(rec, dict) or rec.get("told") is not False:
+                return False
+            rec["told"] = True
+            rec["told_at"] = now.timestamp()
+            row.result = _dump(result)
+            await s.commit()
+            return True
+
     async def expire_due(self, now: datetime) -> int:
         """Housekeeping: pending rows past their expiry become ``expired``."""
         ts = now.timestamp()
@@ -325,3 +391,8 @@ class ConfirmationStore:
             )
             await s.commit()
             return res.rowcount if isinstance(res, CursorResult) else 0
+
+
+def _recovery(conf: Confirmation) -> dict[str, Any]:
+    rec = conf.result.get(RECOVERY_KEY)
+    return rec if isinstance(rec, dict) else {}

@@ -34,6 +34,8 @@ async def run_app(settings: Settings) -> int:
         # inside the try: a refused listener (ConfigError) still closes what build_app opened
         app.platforms = make_platforms(app, request_stop=stop.set)
         started = await _start_platforms(app)
+        # after the platforms: the owners of trades a crash interrupted are told the outcome
+        app.reconciler.start()
         await sync_robot_subscriptions(app)
         app.scheduler.start()
         app.supervisor.start()
