@@ -198,7 +198,7 @@ class Reconciler:
                 for i, leg in enumerate(plan.legs)
             ]
         except BrokerError as exc:
-            log.info("recovery of %s waits for the terminal: %s", conf.id, exc.message)
+            log.info("recovery of %s waits for the terminal: %s", conf.id, exc)
             report.waiting += 1
             report.look_again(self.retry_s)
             return

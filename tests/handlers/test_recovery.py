@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from broker.models import Note
 from broker.mt5 import MT5Broker
 from broker.mt5.supervisor import Supervisor
 from handlers.conversation import Conversation
@@ -351,7 +352,7 @@ async def test_recovery_waits_for_the_terminal_and_runs_when_it_comes_back(
     restarted = await machine.start()
     terminal = machine.world.terminal
     terminal.set_connected(False)  # the terminal lost its server …
-    restarted.broker.mark_disconnected("terminal away", "终端不在")  # … and the broker noticed
+    restarted.broker.mark_disconnected(Note("stopped_answering"))  # … and the broker noticed
 
     report = await restarted.reconciler.reconcile()  # the start-up pass: terminal away
     assert report.waiting == 1
