@@ -87,6 +87,7 @@ from nlp.commands import (
     read_command,
     written_lang,
 )
+from nlp.explain import suggest
 from nlp.intent import Intent
 from store.audit import AuditLog
 from store.confirmations import ConfirmationStore, looks_like_code
@@ -156,6 +157,17 @@ class ConversationParts:
     reports: ReportsLike | None = None
     # None: subscription commands are not answered here (they go on to the parser)
     subscriptions: SubscriptionStore | None = None
+
+
+# Intents of contract v2 that are read but not served yet (market data, history, alerts).
+NOT_YET = frozenset({"chart", "indicator", "symbol_info", "history", "alert"})
+
+
+def _not_understood(text: str | None, lang: Lang) -> str:
+    """ "Not understood", with the closest phrasing the bot does understand when there is one
+    (nlp.explain.suggest: a fixed table of working examples, never the user's own words)."""
+    example = suggest(text or "", lang)
+    return t(lang, "unknown_suggest", example=example) if example else t(lang, "unknown")
 
 
 def _day_pnl(reports: ReportsLike, clock: Callable[[], datetime]) -> DayPnl:
@@ -483,7 +495,16 @@ class Conversation:
         if name == "unknown":
             if inc.is_group and self.config.quiet_in_groups and not inc.mentioned:
                 return [], "unknown_silent"
-            return [Outgoing(t(lang, "unknown"), lang=lang)], "unknown"
+            return [Outgoing(_not_understood(inc.text, lang), lang=lang)], "unknown"
+        if name in ("subscribe", "unsubscribe"):
+            # the contract's subscribe with no kind means every kind
+            command = SubscriptionCommand(name, intent.kind or "all")
+            answer = await self._subscription(inc, lang, command)
+            return answer or ([Outgoing(t(lang, "not_available"), lang=lang)], "no_subscriptions")
+        if name in NOT_YET:
+            # understood, but this build has no market-data service yet: say so plainly
+            what = t(lang, f"intent_name_{name}")
+            return [Outgoing(t(lang, "intent_not_yet", what=what), lang=lang)], "not_yet"
         if name == "quote" and intent.symbol is None:
             return self._ask(inc, lang, intent, "symbol"), "ask_symbol"
         if intent.is_trade:

@@ -48,6 +48,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "没听懂这句话。试试“持仓”“余额”“下单0.01手黄金”，或发“帮助”。",
         "I didn't understand that. Try “positions”, “balance”, “buy 0.01 gold”, or “help”.",
     ),
+    "intent_not_yet": (
+        "明白，你要{what}，但这个版本还不能提供，会在后续版本加入。",
+        "Understood: {what}. This version cannot provide it yet.",
+    ),
+    "intent_name_chart": ("看K线图", "a price chart"),
+    "intent_name_indicator": ("看技术指标", "an indicator reading"),
+    "intent_name_symbol_info": ("看合约信息（点差、隔夜利息、交易时间）", "contract details"),
+    "intent_name_history": ("看历史成交", "the deal history"),
+    "intent_name_alert": ("设置价格提醒", "a price alert"),
+    "unknown_suggest": (
+        "没听懂这句话。你是想说“{example}”吗？也可以发“帮助”。",
+        "I didn't understand that. Did you mean “{example}”? Or send “help”.",
+    ),
     "broker_error": (
         "交易终端暂时无法回答：{reason}",
         "The trading terminal could not answer: {reason}",

@@ -434,3 +434,27 @@ def test_a_filled_in_intent_is_validated_again() -> None:
     assert fill(q, "0.02", SymbolAliases()) is None
     ok = PendingQuestion(slot="volume", intent=partial, lang="zh", expires_at=0)
     assert fill(ok, "0.02手", SymbolAliases()) == updated(partial, volume=0.02)
+
+
+async def test_not_understood_suggests_the_closest_phrasing_in_the_users_language(
+    world: ChatWorld,
+) -> None:
+    zh = only(await world.say("黄金走势怎么看")).text
+    assert zh.startswith("没听懂")
+    assert "“" in zh  # a phrasing the bot understands, quoted, not the user's own words
+    en = only(await world.say("show me")).text
+    assert en.startswith("I didn't understand")
+    assert "positions" in en
+    # with nothing close, the plain answer with the help hint
+    assert only(await world.say("帮我看看")).text == (
+        "没听懂这句话。试试“持仓”“余额”“下单0.01手黄金”，或发“帮助”。"
+    )
+
+
+async def test_market_data_requests_are_understood_and_said_to_be_not_yet_available(
+    world: ChatWorld,
+) -> None:
+    assert "K线图" in only(await world.say("黄金1小时图")).text
+    assert "还不能提供" in only(await world.say("欧美MACD")).text
+    en = only(await world.say("alert me when gold hits 2700")).text
+    assert en == "Understood: a price alert. This version cannot provide it yet."

@@ -10,7 +10,7 @@ from handlers.messages import Incoming
 from handlers.subscriptions import answer_subscription, handle_subscription_command
 from store.db import Database, sqlite_url
 from store.subscriptions import SubscriptionStore
-from tests.conftest import conv_config
+from tests.conftest import TRADER, conv_config
 
 
 @pytest.fixture
@@ -122,3 +122,25 @@ async def test_the_conversation_answers_subscriptions_when_given_the_store(world
     assert "周报" in listing.text
     stored = await SubscriptionStore(world.db).list_for_chat("telegram", "g1")
     assert [(s.kind, s.lang) for s in stored] == [("weekly", "zh")]
+
+
+async def test_subscribe_and_unsubscribe_intents_from_the_parser_reach_the_store(world) -> None:
+    """Phrasings only the rule parser reads (contract v2 intents), not the command reader."""
+    from nlp.parser import IntentParser
+    from nlp.rules import RuleParser
+
+    world.conv = build_conversation(
+        broker=world.broker,
+        parser=IntentParser(RuleParser()),
+        db=world.db,
+        config=conv_config(),
+        subscriptions=SubscriptionStore(world.db),
+        clock=world.clock.now,
+    )
+    store = SubscriptionStore(world.db)
+    [out] = await world.say("每天给我推送日报")
+    assert "日报" in out.text
+    assert [s.kind for s in await store.list_for_chat("telegram", TRADER)] == ["daily"]
+    [out] = await world.say("不要再推送日报了")
+    assert "日报" in out.text
+    assert await store.list_for_chat("telegram", TRADER) == []
