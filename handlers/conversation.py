@@ -552,7 +552,7 @@ class Conversation:
         name = intent.intent
         b = self.broker
         if name == "positions":
-            text = await queries.positions_text(b, lang, intent.symbol, intent.magic)
+            text = await queries.positions_text(b, lang, intent.symbol, intent.magic, intent.side)
         elif name == "orders":
             text = await queries.orders_text(b, lang, intent.symbol)
         elif name == "account":

@@ -180,7 +180,11 @@ def select_positions(positions: list[Position], intent: Intent) -> list[Position
 
 
 def select_orders(orders: list[PendingOrder], intent: Intent) -> list[PendingOrder]:
-    os_ = sorted(orders, key=lambda o: (o.time, o.ticket))
+    # contract v2: a side on cancel narrows it ("撤销黄金买单" never touches sell orders)
+    os_ = sorted(
+        (o for o in orders if intent.side is None or o.side == intent.side),
+        key=lambda o: (o.time, o.ticket),
+    )
     if intent.selector == "earliest":
         os_ = os_[:1]
     elif intent.selector == "latest":

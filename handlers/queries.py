@@ -21,9 +21,15 @@ def _side(lang: Lang, side: str) -> str:
 
 
 async def positions_text(
-    broker: Broker, lang: Lang, symbol: str | None = None, magic: int | None = None
+    broker: Broker,
+    lang: Lang,
+    symbol: str | None = None,
+    magic: int | None = None,
+    side: str | None = None,
 ) -> str:
     ps = await broker.positions(symbol=symbol, magic=magic)
+    if side is not None:  # contract v2: "黄金多单" lists the buys only
+        ps = [p for p in ps if p.side == side]
     if not ps:
         return t(lang, "no_positions_symbol", symbol=symbol) if symbol else t(lang, "no_positions")
     digits: dict[str, int] = {}

@@ -294,6 +294,23 @@ async def test_cancel_all_pending_orders(world: ChatWorld) -> None:
     assert await world.broker.pending_orders() == []
 
 
+async def test_cancel_with_a_side_cancels_only_that_side(world: ChatWorld) -> None:
+    await world.broker.place_pending("XAUUSD", "buy", "limit", 0.01, 100.0)
+    await world.broker.place_pending("XAUUSD", "sell", "limit", 0.01, 9000.0)
+    preview = only(await world.say("撤销所有黄金买单"))
+    assert "撤销挂单（1 个）" in preview.text
+    await confirm(world, preview)
+    assert [o.side for o in await world.broker.pending_orders()] == ["sell"]
+
+
+async def test_positions_with_a_side_list_only_that_side(world: ChatWorld) -> None:
+    await world.broker.open_market("XAUUSD", "buy", 0.01)
+    await world.broker.open_market("XAUUSD", "sell", 0.02)
+    text = only(await world.say("看看黄金多单")).text
+    assert "0.01" in text
+    assert "0.02" not in text
+
+
 async def test_pending_order_from_a_price(world: ChatWorld) -> None:
     world.terminal.set_price("EURUSD", 1.1, 1.1001)
     preview = only(await world.say("1.0800挂单买入欧美0.1手"))
