@@ -528,3 +528,18 @@ STRINGS.update(
         "cli_report_written": ("已写入：{paths}", "Written: {paths}"),
     }
 )
+
+
+# --- answers from the terminal snapshot (issue 12 item 5: one hung call freezes nobody) ---------
+# Appended as its own section so that parallel edits of STRINGS above merge cleanly.
+STRINGS.update(
+    {
+        "snapshot_age": (
+            "⚠️ 交易终端正忙（可能有一笔交易未返回），以上是 {age} 前的数据，可能已变化。",
+            "⚠️ The trading terminal is busy (a trade may not have returned yet); these "
+            "figures are from {age} ago and may have changed.",
+        ),
+        "snapshot_age_s": ("{n} 秒", "{n} s"),
+        "snapshot_age_min": ("{n} 分钟", "{n} min"),
+    }
+)
