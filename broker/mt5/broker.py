@@ -454,8 +454,8 @@ class MT5Broker:
         return value
 
     async def _trade(self, fn: Callable[..., TradeResult], *args: Any) -> TradeResult:
-        if not self.connected:
-            return TradeResult(failure_state(_NO_TERMINAL), _NO_TERMINAL, Note("not_connected"))
+        if not self.connected:  # terminal away (or a call stuck in it): nothing is sent
+            return TradeResult("refused", _NO_TERMINAL, Note("not_connected"))
         try:
             return await self._run(fn, *args, deadline_s=self.trade_deadline_s, queue_wait_s=None)
         except CallAbandoned:
