@@ -535,7 +535,7 @@ STRINGS.update(
 STRINGS.update(
     {
         "snapshot_age": (
-            "⚠️ 交易终端正忙（可能有一笔交易未返回），以上是 {age} 前的数据，可能已变化。",
+            "⚠️ 交易终端正忙（可能有一笔交易未返回），以上是 {age}前的数据，可能已变化。",
             "⚠️ The trading terminal is busy (a trade may not have returned yet); these "
             "figures are from {age} ago and may have changed.",
         ),
