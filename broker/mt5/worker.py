@@ -80,6 +80,7 @@ class _Job:
     done: asyncio.Future[Any]
     started: asyncio.Future[None]
     state: _State = _State.QUEUED
+    lane: _Lane | None = None  # the thread it was queued on
 
     def settle(self, fut: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
         """Resolve `fut` on the job's loop (callable from any thread)."""
@@ -198,6 +199,7 @@ class Worker:
                     daemon=True,
                 )
                 lane.thread.start()
+            job.lane = lane
             lane.jobs.put(job)
 
     def _give_up(self, job: _Job, *, abandon: bool) -> bool:
@@ -210,16 +212,17 @@ class Worker:
             if job.state is not _State.RUNNING or not abandon:
                 return False
             job.state = _State.ABANDONED
-            self._retire_current()
+            self._retire(job.lane)
         log.warning("terminal call %s passed its deadline and was abandoned", job.label)
         return True
 
-    def _retire_current(self) -> None:
-        """(Under the lock.) The current lane's thread is stuck: leave it to finish, refuse what
-        was queued behind it, and let the next call start a fresh thread."""
-        lane, self._lane = self._lane, None
-        if lane is None:
+    def _retire(self, lane: _Lane | None) -> None:
+        """(Under the lock.) `lane`'s thread is stuck: leave it to finish, refuse what was
+        queued behind it, and let the next call start a fresh thread."""
+        if lane is None or lane in self._abandoned:
             return
+        if self._lane is lane:
+            self._lane = None
         self._abandoned.append(lane)
         while True:
             try:
