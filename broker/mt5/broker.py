@@ -463,9 +463,11 @@ class MT5Broker:
             # conversation looks the order up by its comment instead of sending it again.
             reason = Note("last_error", {"code": _TIMED_OUT, "text": ""})
             return TradeResult("unknown", _TIMED_OUT, may_have_executed(reason))
-        except WorkerBusy:
-            # Never started (queued behind a stuck call): nothing was sent.
+        except TerminalStuck:  # never started (queued behind a stuck call): nothing was sent
             return TradeResult("refused", _NO_TERMINAL, Note("not_connected"))
+        except WorkerBusy as busy:  # never started (the terminal was busy): nothing was sent
+            exc = self._busy_error(busy)
+            return TradeResult("refused", _TIMED_OUT, worded(exc.message, exc.message_zh))
         except Refusal as refusal:
             return refusal.result()
         except OrderFailed as failed:
@@ -486,7 +488,11 @@ class MT5Broker:
                 label, value.state, value.retcode, value.ticket, value.request.get("comment"),
             )  # fmt: skip
         elif isinstance(error, OrderFailed):
-            log.warning("abandoned %s returned late: %s", label, error.result.state)
+            result = error.result
+            log.warning(
+                "abandoned %s returned late: %s (retcode %s, comment %r)",
+                label, result.state, result.retcode, result.request.get("comment"),
+            )  # fmt: skip
         else:
             log.warning("abandoned %s returned late (%r)", label, error or type(value).__name__)
         loop = self._loop

@@ -116,6 +116,20 @@ async def test_a_stuck_call_makes_the_terminal_away_and_nothing_else_calls_it(
     assert len(rec.requests) == 1
 
 
+async def test_a_trade_queued_behind_a_stuck_one_is_refused_and_never_sent(
+    broker: MT5Broker, rec: Recorder, hang: Hang
+) -> None:
+    first = asyncio.create_task(broker.open_market("XAUUSD", "buy", 0.01, comment="tc:FIRST"))
+    await until(hang.entered)
+    second = await broker.open_market("XAUUSD", "buy", 0.02, comment="tc:SECOND")
+    assert not hang.returned.is_set()  # refused when the first was abandoned, not later
+    assert second.state == "refused"
+    assert (await first).state == "unknown"
+    hang.release()
+    await asyncio.wait_for(broker.call_returned.wait(), SAFETY_S)
+    assert [r["comment"] for r in rec.requests] == ["tc:FIRST"]
+
+
 async def test_when_the_stuck_call_returns_the_next_call_runs_on_a_fresh_thread(
     broker: MT5Broker, rec: Recorder, hang: Hang, term: PaperTerminal
 ) -> None:
