@@ -470,6 +470,10 @@ def make_broker(settings: Settings, *, clock: Callable[[], float] | None = None)
         server_utc_offset_hours=offset,
         clock=clock,
         api_factory=api_factory,
+        query_deadline_s=b.query_deadline_s,
+        trade_deadline_s=b.trade_deadline_s,
+        snapshot_wait_s=b.snapshot_wait_s,
+        snapshot_max_age_s=b.snapshot_max_age_s,
     )
 
 

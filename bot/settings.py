@@ -54,6 +54,10 @@ class BrokerSettings(Section):
     requote_retries: int = Field(3, ge=0, le=10)
     magic: int = Field(20260001, ge=0)
     symbol_map: dict[str, str] = Field(default_factory=dict)
+    query_deadline_s: float = Field(15.0, gt=0, le=600)
+    trade_deadline_s: float = Field(30.0, gt=0, le=600)
+    snapshot_wait_s: float = Field(2.0, ge=0, le=60)
+    snapshot_max_age_s: float = Field(300.0, ge=0, le=3600)
     paper: PaperSettings = Field(default_factory=PaperSettings)
 
 

@@ -456,6 +456,8 @@ _TEXTS.update(
         "not_on_server": _entry("broker_not_on_server"),
         "stopped_answering": _entry("broker_stopped_answering"),
         "timeout": _entry("broker_timeout"),
+        "call_stuck": _entry("broker_call_stuck"),
+        "busy": _entry("broker_busy"),
         "unknown_symbol": _unknown_symbol,
         "quote_missing": _entry("broker_quote_missing"),
         "unknown_timeframe": _unknown_timeframe,

@@ -44,12 +44,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from broker.base import Broker
 from broker.errors import BrokerError
+from broker.mt5.snapshot import accept_snapshots
 from handlers import queries
 from handlers.audit_trail import AuditTrail
 from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
@@ -509,7 +510,16 @@ class Conversation:
             return self._ask(inc, lang, intent, "symbol"), "ask_symbol"
         if intent.is_trade:
             return await self._trade(inc, role, lang, intent)
-        return await self._query(lang, intent), name
+        # A display answer may come from the terminal snapshot while a trade is stuck in the
+        # terminal; it then says how old it is. (Risk checks never accept snapshots.)
+        with accept_snapshots() as snapshot:
+            out = await self._query(lang, intent)
+        if snapshot.age_s is not None and out:
+            last = out[-1]
+            out[-1] = replace(
+                last, text=f"{last.text}\n\n{queries.snapshot_note(lang, snapshot.age_s)}"
+            )
+        return out, name
 
     async def _privately(self, inc: Incoming, role: Role, lang: Lang, intent: Intent) -> Answer:
         """Account data asked in a group that is no trading room: answered as if asked in the

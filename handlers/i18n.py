@@ -910,3 +910,27 @@ STRINGS.update(
         ),
     }
 )
+
+
+# --- answers from the terminal snapshot (issue 12 item 5: one hung call freezes nobody) ---------
+# Appended as its own section so that parallel edits of STRINGS above merge cleanly.
+STRINGS.update(
+    {
+        "snapshot_age": (
+            "⚠️ 交易终端正忙（可能有一笔交易未返回），以上是 {age}前的数据，可能已变化。",
+            "⚠️ The trading terminal is busy (a trade may not have returned yet); these "
+            "figures are from {age} ago and may have changed.",
+        ),
+        "snapshot_age_s": ("{n} 秒", "{n} s"),
+        "snapshot_age_min": ("{n} 分钟", "{n} min"),
+        # the broker's notes for a stuck or busy terminal (broker/mt5/broker.py)
+        "broker_call_stuck": (
+            "交易终端的调用超过 {seconds} 秒未返回",
+            "A call to the trading terminal did not return within {seconds} s",
+        ),
+        "broker_busy": (
+            "交易终端正忙，未能及时处理这个请求",
+            "The trading terminal is busy and did not get to this request in time",
+        ),
+    }
+)

@@ -130,6 +130,15 @@ async def quote_text(broker: Broker, lang: Lang, symbol: str) -> str:
     return t(lang, "quote_title", symbol=q.symbol) + "\n" + table(rows, "lr")
 
 
+def snapshot_note(lang: Lang, age_s: float) -> str:
+    """The line under an answer that came from the terminal snapshot: how old it is."""
+    if age_s < 120:
+        age = t(lang, "snapshot_age_s", n=round(age_s))
+    else:
+        age = t(lang, "snapshot_age_min", n=round(age_s / 60))
+    return t(lang, "snapshot_age", age=age)
+
+
 def help_text(lang: Lang, role: Role | None) -> str:
     parts = [t(lang, "help")]
     if allows(role, "trade"):

@@ -28,16 +28,44 @@ became of it (done / refused / unknown) and whose `note` says why, as facts that
 The rooms: this module is the async face (event-loop side); `session.TerminalSession` is what
 runs on the worker thread (connection, lookups); `orders.OrderDesk` builds and sends orders;
 `convert` turns MT5 structs into our models; `retcodes` names and classifies codes.
+
+Deadlines and lanes (one hung call must not freeze everybody):
+- Every call has a deadline by kind: lookups and pings `query_deadline_s`, order operations
+  `trade_deadline_s`, connecting `timeout_ms` plus `query_deadline_s`. A call that passes it
+  frees its caller at once: a lookup with `TemporaryBrokerError`, an order operation with
+  `TradeResult(state="unknown")` — the request may still execute, so the conversation looks
+  the order up by its comment and never resends it blindly. A call that never got to run
+  (queued behind a stuck one) is refused honestly: nothing was sent.
+- The call that passed its deadline keeps running on its thread (Python cannot kill it, and
+  the terminal may be executing the order). The `Worker` abandons that thread and, while it is
+  still stuck, lets nothing else call the terminal: the terminal is "away" (`connected` is
+  False, trading is refused without sending, the supervisor alerts as for a lost terminal).
+  When the stuck call returns, its late answer is logged (an order that executed late is found
+  by the reconciliation by comment), `call_returned` wakes the supervisor, which reconnects on
+  a fresh worker thread and announces that trading resumed. At most one thread is ever
+  abandoned at a time, so threads cannot pile up.
+- Queries keep answering while a trade is stuck, from a short-lived snapshot: a second reader
+  thread would be option (1), but the MetaTrader5 module is one process-wide connection and not
+  thread-safe, and `last_error()` is process-global, so even a per-call lock cannot keep a
+  reader from resetting the error a trade is about to read; a reader lane that only works for
+  the paper terminal would prove nothing about the real one, where hangs happen. So (2): the
+  last answers to account/positions/orders/quote/symbol lookups (and an account + positions
+  snapshot taken with every supervisor ping) are kept for `snapshot_max_age_s`. A caller that
+  can show an older answer opts in with `broker.mt5.snapshot.accept_snapshots()` (the
+  handlers' display queries) and is answered from the snapshot, with its age, when the
+  terminal does not start its lookup within `snapshot_wait_s` or is away because a call is
+  stuck. Risk re-checks and order look-ups never opt in: they get fresh figures or an error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from broker.errors import BrokerError, TemporaryBrokerError
 from broker.models import (
@@ -66,9 +94,15 @@ from broker.mt5.orders import (
 )
 from broker.mt5.retcodes import OUTCOME_UNKNOWN, failure_state
 from broker.mt5.session import NOT_CONNECTED, Login, TerminalSession
-from broker.mt5.worker import Worker
+from broker.mt5.snapshot import Snapshots, accepting
+from broker.mt5.worker import CallAbandoned, TerminalStuck, Worker, WorkerBusy
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+_TIMED_OUT = -10005  # RES_E_INTERNAL_FAIL_TIMEOUT: the outcome of a trade is unknown
+_NO_TERMINAL = -10004
 
 
 class MT5Broker:
@@ -90,7 +124,10 @@ class MT5Broker:
         server_utc_offset_hours: int | None = None,
         clock: Callable[[], float] | None = None,
         api_factory: Callable[[], Any] | None = None,
-        call_timeout_s: float = 120.0,
+        query_deadline_s: float = 15.0,
+        trade_deadline_s: float = 30.0,
+        snapshot_wait_s: float = 2.0,
+        snapshot_max_age_s: float = 300.0,
     ) -> None:
         self._login = int(login)
         self._password = password
@@ -105,16 +142,29 @@ class MT5Broker:
         self.desk = OrderDesk(
             self.session, deviation=deviation, requote_retries=requote_retries, magic=magic
         )
-        self._call_timeout_s = call_timeout_s
-        self._worker = Worker()
+        self.query_deadline_s = float(query_deadline_s)
+        self.trade_deadline_s = float(trade_deadline_s)
+        self.connect_deadline_s = int(timeout_ms) / 1000 + self.query_deadline_s
+        self.snapshot_wait_s = float(snapshot_wait_s)
+        self.snapshots = Snapshots(clock or _time.time, snapshot_max_age_s)
+        self._worker = Worker(on_late_return=self._late_return)
         self._closed = False
         self._lost: asyncio.Event | None = None
+        self._returned: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._away_stuck = False  # away because a call is (or was) stuck past its deadline
 
     # ---------------------------------------------------------------- connection state
 
     @property
     def connected(self) -> bool:
-        return self.session.connected
+        """Connected, and no call stuck in the terminal (that counts as "terminal away")."""
+        return self.session.connected and not self._worker.stuck
+
+    @property
+    def stuck(self) -> bool:
+        """True while a call that passed its deadline is still running in the terminal."""
+        return self._worker.stuck
 
     @property
     def closed(self) -> bool:
@@ -144,7 +194,7 @@ class MT5Broker:
 
     @property
     def disconnect_reason(self) -> Note:
-        """Why the terminal is away ("not_connected" when nothing better is known)."""
+        """(English, Chinese) why the terminal is away."""
         return self.session.disconnect_reason
 
     @disconnect_reason.setter
@@ -158,6 +208,13 @@ class MT5Broker:
             self._lost = asyncio.Event()
         return self._lost
 
+    @property
+    def call_returned(self) -> asyncio.Event:
+        """Set when a call abandoned past its deadline returns (the supervisor waits on it)."""
+        if self._returned is None:
+            self._returned = asyncio.Event()
+        return self._returned
+
     def mark_disconnected(self, reason: Note | None = None) -> None:
         self.session.mark_disconnected(reason)
 
@@ -165,27 +222,46 @@ class MT5Broker:
         """`initialize()` (and log in when `login` is set), load the symbol list, learn the
         server's UTC offset. Raises `TemporaryBrokerError` when the terminal is not there."""
         self._closed = False
-        await self._call(self.session.connect)
+        await self._call(self.session.connect, deadline_s=self.connect_deadline_s)
+        self._away_stuck = False
         self.connection_lost.clear()
 
     async def reconnect(self) -> bool:
-        """One reconnection attempt (shutdown, rebuild the client if it can, initialize)."""
+        """One reconnection attempt (shutdown, rebuild the client if it can, initialize).
+        Refused without touching the terminal while a call is still stuck in it."""
         if self._closed:
             return False
         try:
-            await self._call(self.session.reconnect)
+            await self._call(self.session.reconnect, deadline_s=self.connect_deadline_s)
         except BrokerError as exc:
             self.disconnect_reason = exc.note
             return False
+        self._away_stuck = False
         self.connection_lost.clear()
         return True
 
     async def ping(self) -> bool:
-        """True when the terminal answers and is connected to its trade server."""
+        """True when the terminal answers and is connected to its trade server. A good ping
+        also refreshes the account and positions snapshot (see the module docstring)."""
         try:
-            return await self._call(self.session.ping)
+            up, snap = await self._call(self._ping_and_snapshot)
         except (BrokerError, TimeoutError):
             return False
+        for key, value in snap:
+            self.snapshots.put(key, value)
+        return up
+
+    def _ping_and_snapshot(self) -> tuple[bool, list[tuple[Hashable, object]]]:
+        """(Worker thread.) ping; when up, the account and every position."""
+        if not self.session.ping():
+            return False, []
+        try:
+            return True, [
+                (("account",), self.session.account()),
+                (("positions", None, None, None), self.session.positions(None, None, None)),
+            ]
+        except BrokerError:  # the snapshot is a nicety; the ping's answer stands
+            return True, []
 
     async def close(self) -> None:
         self._closed = True
@@ -213,38 +289,40 @@ class MT5Broker:
     # ---------------------------------------------------------------- lookups
 
     async def account(self) -> Account:
-        return await self._lookup(self.session.account)
+        return await self._lookup(("account",), self.session.account)
 
     async def symbols(self) -> list[SymbolSpec]:
         """Every symbol of the terminal (Market Watch or not)."""
-        return await self._lookup(self.session.symbols)
+        return await self._lookup(("symbols",), self.session.symbols)
 
     async def symbol_spec(self, symbol: str) -> SymbolSpec:
-        return await self._lookup(self.session.symbol_spec, symbol)
+        return await self._lookup(("symbol_spec", symbol), self.session.symbol_spec, symbol)
 
     async def resolve_symbol(self, symbol: str) -> tuple[str, str]:
         """(canonical, broker name) for a symbol in either spelling; raises SymbolNotFound."""
-        return await self._lookup(self.session.resolve_symbol, symbol)
+        return await self._lookup(("resolve_symbol", symbol), self.session.resolve_symbol, symbol)
 
     async def quote(self, symbol: str) -> Quote:
-        return await self._lookup(self.session.quote, symbol)
+        return await self._lookup(("quote", symbol), self.session.quote, symbol)
 
     async def rates(self, symbol: str, timeframe: Timeframe, count: int) -> list[Bar]:
-        return await self._lookup(self.session.rates, symbol, timeframe, count)
+        return await self._lookup(None, self.session.rates, symbol, timeframe, count)
 
     async def positions(
         self, symbol: str | None = None, magic: int | None = None, side: Side | None = None
     ) -> list[Position]:
-        return await self._lookup(self.session.positions, symbol, magic, side)
+        key = ("positions", symbol, magic, side)
+        return await self._lookup(key, self.session.positions, symbol, magic, side)
 
     async def pending_orders(
         self, symbol: str | None = None, magic: int | None = None
     ) -> list[PendingOrder]:
-        return await self._lookup(self.session.pending_orders, symbol, magic)
+        key = ("pending_orders", symbol, magic)
+        return await self._lookup(key, self.session.pending_orders, symbol, magic)
 
     async def deals(self, start: datetime, end: datetime, symbol: str | None = None) -> list[Deal]:
         """Deals with `start <= time < end` (UTC), oldest first."""
-        return await self._lookup(self.session.deals, start, end, symbol)
+        return await self._lookup(None, self.session.deals, start, end, symbol)
 
     # ---------------------------------------------------------------- orders
 
@@ -304,29 +382,83 @@ class MT5Broker:
 
     # ---------------------------------------------------------------- plumbing (event loop side)
 
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _run(
+        self, fn: Callable[..., T], *args: Any, deadline_s: float, queue_wait_s: float | None
+    ) -> T:
+        """`fn(*args)` on the worker thread; a call abandoned past its deadline makes the
+        terminal "away" (and wakes the supervisor). Raises the worker's `WorkerBusy`."""
+        self._loop = asyncio.get_running_loop()
         was_connected = self.session.connected
         try:
-            return await asyncio.wait_for(
-                self._worker.call(fn, *args), timeout=self._call_timeout_s
+            return await self._worker.call(
+                fn, *args, deadline_s=deadline_s, queue_wait_s=queue_wait_s
             )
-        except TimeoutError:
-            self.mark_disconnected(Note("stopped_answering"))
-            raise TemporaryBrokerError(Note("timeout"), -10005) from None
+        except CallAbandoned:
+            self._away_stuck = True
+            self.mark_disconnected(Note("call_stuck", {"seconds": f"{deadline_s:g}"}))
+            raise
         finally:
             if was_connected and not self.session.connected and not self._closed:
                 self.connection_lost.set()
 
-    async def _lookup(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _call(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        deadline_s: float | None = None,
+        queue_wait_s: float | None = None,
+    ) -> T:
+        deadline = self.query_deadline_s if deadline_s is None else deadline_s
+        try:
+            return await self._run(fn, *args, deadline_s=deadline, queue_wait_s=queue_wait_s)
+        except WorkerBusy as busy:
+            raise self._busy_error(busy) from None
+
+    def _busy_error(self, busy: WorkerBusy) -> TemporaryBrokerError:
+        if isinstance(busy, CallAbandoned):
+            return TemporaryBrokerError(Note("timeout"), _TIMED_OUT)
+        if isinstance(busy, TerminalStuck):
+            return TemporaryBrokerError(self.disconnect_reason, _NO_TERMINAL)
+        return TemporaryBrokerError(Note("busy"), _TIMED_OUT)
+
+    async def _lookup(self, key: Hashable | None, fn: Callable[..., T], *args: Any) -> T:
+        """A lookup with the query deadline; stored as the snapshot for `key`, and answered
+        from it for a caller that accepts snapshots while the terminal is busy or stuck."""
+        use = accepting()
+        old = self.snapshots.get(key) if key is not None and use is not None else None
         if not self.connected:
-            raise TemporaryBrokerError(self.disconnect_reason, -10004)
-        return await self._call(fn, *args)
+            if old is not None and use is not None and self._away_stuck:
+                use.note(old[1])
+                return cast(T, old[0])
+            raise TemporaryBrokerError(self.disconnect_reason, _NO_TERMINAL)
+        wait = self.snapshot_wait_s if old is not None else None
+        try:
+            value = await self._run(fn, *args, deadline_s=self.query_deadline_s, queue_wait_s=wait)
+        except WorkerBusy as busy:
+            old = self.snapshots.get(key) if key is not None and use is not None else None
+            if old is not None and use is not None:
+                use.note(old[1])
+                return cast(T, old[0])
+            raise self._busy_error(busy) from None
+        if key is not None:
+            self.snapshots.put(key, value)
+        return value
 
     async def _trade(self, fn: Callable[..., TradeResult], *args: Any) -> TradeResult:
-        if not self.connected:
-            return TradeResult(failure_state(-10004), -10004, Note("not_connected"))
+        if not self.connected:  # terminal away (or a call stuck in it): nothing is sent
+            return TradeResult("refused", _NO_TERMINAL, Note("not_connected"))
         try:
-            return await self._call(fn, *args)
+            return await self._run(fn, *args, deadline_s=self.trade_deadline_s, queue_wait_s=None)
+        except CallAbandoned:
+            # The request may be in the terminal right now: the outcome is unknown, and the
+            # conversation looks the order up by its comment instead of sending it again.
+            reason = Note("last_error", {"code": _TIMED_OUT, "text": ""})
+            return TradeResult("unknown", _TIMED_OUT, may_have_executed(reason))
+        except TerminalStuck:  # never started (queued behind a stuck call): nothing was sent
+            return TradeResult("refused", _NO_TERMINAL, Note("not_connected"))
+        except WorkerBusy as busy:  # never started (the terminal was busy): nothing was sent
+            exc = self._busy_error(busy)
+            return TradeResult("refused", _TIMED_OUT, exc.note)
         except Refusal as refusal:
             return refusal.result()
         except OrderFailed as failed:
@@ -337,6 +469,32 @@ class MT5Broker:
             if code in OUTCOME_UNKNOWN:  # the request may be on its way
                 note = may_have_executed(note)
             return TradeResult(failure_state(code), code, note)
+
+    def _late_return(self, label: str, value: object, error: BaseException | None) -> None:
+        """(The abandoned thread.) A stuck call came back: log what became of it, and tell the
+        loop, where the supervisor waits for it."""
+        if isinstance(value, TradeResult):
+            log.warning(
+                "abandoned %s returned late: %s (retcode %s, ticket %s, comment %r)",
+                label, value.state, value.retcode, value.ticket, value.request.get("comment"),
+            )  # fmt: skip
+        elif isinstance(error, OrderFailed):
+            result = error.result
+            log.warning(
+                "abandoned %s returned late: %s (retcode %s, comment %r)",
+                label, result.state, result.retcode, result.request.get("comment"),
+            )  # fmt: skip
+        else:
+            log.warning("abandoned %s returned late (%r)", label, error or type(value).__name__)
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody to tell
+                loop.call_soon_threadsafe(self._call_came_back)
+
+    def _call_came_back(self) -> None:
+        self.call_returned.set()
+        if not self._closed:
+            self.connection_lost.set()
 
 
 __all__ = ["TIMEFRAMES", "MT5Broker", "clean_comment", "filling_from_mask"]

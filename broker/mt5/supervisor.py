@@ -6,6 +6,13 @@ While the terminal is away `MT5Broker` is marked disconnected, so its order oper
 `on_disconnect` / `on_reconnect` receive a `Health` to push as an alert — its note is
 "terminal_lost" {reason} or "terminal_back" {health}, worded by handlers; a failing callback is
 logged and never stops the supervisor.
+
+A call stuck in the terminal past its deadline counts as "terminal away" the same way: the
+broker reports itself disconnected (its worker lets nothing else call the terminal while the
+stuck call runs), the supervisor alerts and enters the back-off loop, and its reconnection
+attempts are refused without touching the terminal. When the stuck call returns, the broker's
+`call_returned` event cuts the current back-off wait short, so the terminal is reconnected
+(on a fresh worker thread) and "trading resumed" is announced at once.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ class Supervised(Protocol):
     def connection_lost(self) -> asyncio.Event: ...
     @property
     def disconnect_reason(self) -> Note: ...
+    @property
+    def call_returned(self) -> asyncio.Event: ...
     def mark_disconnected(self, reason: Note | None = None) -> None: ...
     async def ping(self) -> bool: ...
     async def reconnect(self) -> bool: ...
@@ -96,7 +105,7 @@ class Supervisor:
         while not self._stopping and not self.broker.closed:
             delay = self.next_delay(self.attempts)
             self.delays.append(delay)
-            await self._sleep(delay)
+            await self._pause(delay)
             if self._stopping or self.broker.closed:
                 return
             self.attempts += 1
@@ -109,6 +118,21 @@ class Supervisor:
                     Health(health.connected, health.trade_allowed, health.ping_ms, back),
                 )
                 return
+
+    async def _pause(self, delay: float) -> None:
+        """The back-off wait, cut short when a call stuck in the terminal returns."""
+        returned = self.broker.call_returned
+        if returned.is_set():
+            returned.clear()
+            return
+        sleeper = asyncio.ensure_future(self._sleep(delay))
+        waiter = asyncio.ensure_future(returned.wait())
+        try:
+            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, waiter):
+                task.cancel()
+            returned.clear()
 
     async def _notify(self, callback: HealthCallback | None, health: Health) -> None:
         if callback is None:

@@ -69,6 +69,7 @@ class Recorder:
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.requests: list[dict[str, Any]] = []
         self.threads: set[int] = set()
+        self.thread_names: set[str] = set()  # idents are reused once a thread ends; names not
         self.hooks: dict[str, Hook] = {}
 
     def __getattr__(self, name: str) -> Any:
@@ -78,6 +79,7 @@ class Recorder:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             self.threads.add(threading.get_ident())
+            self.thread_names.add(threading.current_thread().name)
             self.calls.append((name, args, kwargs))
             if name == "order_send":
                 self.requests.append(dict(args[0]))
@@ -90,3 +92,34 @@ class Recorder:
 
     def called(self, name: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
         return [(a, k) for n, a, k in self.calls if n == name]
+
+
+class Hang:
+    """Makes the API function `name` block the way a frozen terminal does — inside the call, on
+    the calling thread — until `release()`; then the real call runs (so a hung order_send that
+    is released does execute, as a real one may). `entered` / `returned` say where it is."""
+
+    def __init__(self, rec: Recorder, name: str = "order_send", *, limit_s: float = 60.0) -> None:
+        self.name = name
+        self.entered = threading.Event()
+        self.returned = threading.Event()
+        self.threads: list[int] = []
+        self._released = threading.Event()
+        self._limit_s = limit_s  # a safety net: a failing test must not hang the suite
+        rec.hooks[name] = self._hang
+
+    def _hang(self, real: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self.threads.append(threading.get_ident())
+        self.entered.set()
+        self._released.wait(timeout=self._limit_s)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            self.returned.set()
+
+    def release(self) -> None:
+        self._released.set()
+
+    @property
+    def released(self) -> bool:
+        return self._released.is_set()

@@ -432,7 +432,7 @@ async def test_a_hung_terminal_call_times_out_with_an_unknown_outcome(
         release.wait(timeout=30)
         return real(request)
 
-    broker = MT5Broker(rec, clock=clock, call_timeout_s=0.2)
+    broker = MT5Broker(rec, clock=clock, trade_deadline_s=0.2)
     await broker.connect()
     rec.hooks["order_send"] = hang
     try:
