@@ -68,6 +68,7 @@ from handlers.slots import (
     updated,
 )
 from handlers.subscriptions import answer_subscription
+from handlers.text_hygiene import MAX_TEXT_CHARS
 from nlp.aliases import SymbolAliases
 from nlp.commands import (
     BareReply,
@@ -297,6 +298,11 @@ class Conversation:
             return await self._button(inc, role, lang, inc.button_id)
         if not text:
             return [], "empty"
+        if inc.too_long:  # refused whole: a cut trade request could still parse as a trade
+            await self._audit(inc, "message", {"text": text[:1000], "too_long": True})
+            return [
+                Outgoing(t(lang, "too_long", max=MAX_TEXT_CHARS), lang=lang, kind="error")
+            ], "too_long"
         await self._audit(inc, "message", {"text": text[:1000], "is_group": inc.is_group})
         try:
             return await self._text(inc, role, lang, text)

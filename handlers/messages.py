@@ -6,11 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from handlers.text_hygiene import clean_button, clean_id, clean_name, clean_text, is_too_long
+
 Lang = Literal["zh", "en"]
 
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
+    """One user message or button press. Every field an app filled in is cleaned here, once,
+    when the message is built (`handlers/text_hygiene.py`): whatever the app sent, nothing
+    downstream — parser, database, LLM prompt, answers that echo it — sees a lone surrogate, a
+    control character or a text longer than the conversation reads."""
+
     platform: str  # "console", "telegram", "qq", "wecom"
     chat_id: str
     user_id: str
@@ -20,6 +27,32 @@ class Incoming:
     is_group: bool = False
     message_id: str | None = None  # the app's id of the message that carried the button
     mentioned: bool = False  # the bot was @-mentioned (groups)
+
+    def __post_init__(self) -> None:
+        # frozen: the cleaned values are set the way dataclasses set fields themselves
+        for name, value in (
+            ("platform", _id(self.platform)),
+            ("chat_id", _id(self.chat_id)),
+            ("user_id", _id(self.user_id)),
+            ("user_name", clean_name(self.user_name) if isinstance(self.user_name, str) else ""),
+            ("text", clean_text(self.text) if isinstance(self.text, str) else None),
+            (
+                "button_id",
+                clean_button(self.button_id) if isinstance(self.button_id, str) else None,
+            ),
+            ("message_id", None if self.message_id is None else _id(self.message_id)),
+        ):
+            object.__setattr__(self, name, value)
+
+    @property
+    def too_long(self) -> bool:
+        """The text is longer than `MAX_TEXT_CHARS`: it is answered with "message too long",
+        never read (it was cut at the edge)."""
+        return is_too_long(self.text)
+
+
+def _id(value: object) -> str:
+    return clean_id(value if isinstance(value, str) else str(value))
 
 
 @dataclass(frozen=True, slots=True)
