@@ -68,7 +68,7 @@ from handlers.slots import (
     updated,
 )
 from handlers.subscriptions import answer_subscription
-from handlers.text_hygiene import MAX_TEXT_CHARS
+from handlers.text_hygiene import MAX_TEXT_CHARS, without_surrogates
 from nlp.aliases import SymbolAliases
 from nlp.commands import (
     BareReply,
@@ -272,6 +272,8 @@ class Conversation:
                 await self._audit(inc, "decision", {"decision": decision}, ms)
         except Exception:
             log.exception("could not write the audit log")
+        for out in result:  # a broker's text (a comment the terminal cut) may carry half an emoji
+            out.text = without_surrogates(out.text)
         return result
 
     async def _audit(

@@ -167,7 +167,7 @@ def _repaired(ev: dict[str, Any], now: datetime, error: Exception) -> AuditRow:
     duration = float(ms) if isinstance(ms, int | float) and math.isfinite(ms) else None
     if ms is not None and duration is None:
         replaced["duration_ms"] = _ascii(str(ms))
-    note = {"replaced": replaced, "error": _ascii(f"{type(error).__name__}: {error}")[:300]}
+    note = {"replaced": replaced, "error": _brief(error)}
     return AuditRow(
         at=at if isinstance(at, datetime) and at.tzinfo is not None else now,
         detail=_detail_text(ev.get("detail"), note, ascii_only=True),
@@ -292,5 +292,9 @@ class AuditLog:
 
 
 def _brief(exc: BaseException) -> str:
-    """An error for the log, on one line and storable (its text may carry what failed)."""
-    return _ascii(f"{type(exc).__name__}: {exc}")[:300]
+    """An error on one ASCII line: the driver's own error when SQLAlchemy wrapped one (the
+    wrapper's text repeats the statement and its values, which the operator's log must not
+    collect), at most 300 characters."""
+    orig = getattr(exc, "orig", None)
+    err = orig if isinstance(orig, BaseException) else exc
+    return " ".join(_ascii(f"{type(err).__name__}: {err}").split())[:300]

@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.platforms.console import CONSOLE_CAPS
-from bot.platforms.qq import QQ_CAPS
+from bot.platforms.qq import QQ_CAPS, OneBotPlatform
 from bot.platforms.render import render
 from bot.platforms.telegram import TelegramPlatform
 from bot.platforms.wecom import ROBOT_CAPS, WECOM_CAPS
@@ -36,6 +37,7 @@ from nlp.rules import RuleParser
 from store.audit import AuditLog, AuditRow
 from store.confirmations import ConfirmationStore
 from tests.conftest import ADMIN, STRANGER, TRADER, TRADER2, VIEWER, ChatWorld, conv_config
+from tests.fakes.fake_onebot import FakeOneBot
 from tests.fakes.fake_openai import FakeOpenAI, Reply
 
 HIGH = "\ud83d"  # the first half of 😀 without its second
@@ -451,3 +453,100 @@ async def test_any_text_reaches_the_llm_prompt_whole_and_encodable(
     if len(srv.requests) > before:
         prompt: list[dict[str, Any]] = srv.requests[-1]["messages"]
         assert prompt[-1] == {"role": "user", "content": cleaned}
+
+
+async def test_poisoned_messages_reach_the_llm_cleaned_and_never_open_its_breaker(
+    llm_world: tuple[ChatWorld, FakeOpenAI],
+) -> None:
+    """Before the edge cleaned texts, a lone surrogate failed the HTTP request to the model:
+    three such messages opened the breaker and sent every user's messages to the rules."""
+    world, srv = llm_world
+    for n in range(5):
+        (out,) = await send(world, f"我的钱还有多少{HIGH}{n}", VIEWER, name=f"Vera{LOW}")
+        assert "10,000.00" in out.text
+    assert [r["messages"][-1]["content"] for r in srv.requests] == [
+        f"我的钱还有多少\ufffd{n}" for n in range(5)
+    ]
+    intents = [
+        json.loads(r.detail) for r in await AuditLog(world.db).entries() if r.event == "intent"
+    ]
+    assert [d["engine"] for d in intents] == ["llm"] * 5
+    parser = world.conv.parser
+    assert isinstance(parser, IntentParser)
+    assert parser.breaker.state == "closed"
+
+
+# --------------------------------------------------------------------------- a real adapter
+
+
+@pytest.fixture
+async def onebot(world: ChatWorld) -> AsyncIterator[FakeOneBot]:
+    """The QQ adapter on 127.0.0.1 in front of the world's conversation, and a fake OneBot
+    implementation dialled in."""
+    bot = OneBotPlatform(
+        world.conv.handle,
+        lambda uid: world.conv.is_listed("qq", uid),
+        listen_port=0,
+        access_token="hygiene-token",
+        min_send_interval_s=0.0,
+        send_jitter_s=0.0,
+        action_timeout_s=5.0,
+    )
+    await bot.start()
+    fake = FakeOneBot(access_token="hygiene-token")
+    await fake.dial(f"ws://127.0.0.1:{bot.bound_port}/onebot/v11/ws")
+    assert await bot.wait_connected(5)
+    try:
+        yield fake
+    finally:
+        await fake.close()
+        await bot.stop()
+
+
+async def test_a_qq_event_with_escaped_lone_surrogates_is_answered(
+    world: ChatWorld, onebot: FakeOneBot
+) -> None:
+    """OneBot implementations written in JavaScript send a lone surrogate as the JSON escape
+    "\\ud83d", which Python's json turns back into the lone surrogate: the adapter builds an
+    `Incoming` from it and the conversation answers as usual."""
+    event = onebot._message_event("private", int(TRADER), [], "")  # the fake's own event shape
+    event["message"] = [{"type": "text", "data": {"text": f"余额{HIGH}"}}]
+    event["raw_message"] = f"余额{HIGH}"
+    event["sender"]["nickname"] = f"小明{HIGH}"
+    assert onebot._ws is not None
+    await onebot._ws.send_str(json.dumps(event))  # ensure_ascii: "\ud83d" on the wire
+    (sent,) = await onebot.wait_sends(1, timeout=15)
+    assert "10,000.00" in sent.text
+    rows = await AuditLog(world.db).entries()
+    assert json.loads(rows[0].detail)["text"] == "余额\ufffd"
+    assert [r.event for r in rows] == ["message", "intent", "decision"]
+
+
+# --------------------------------------------------------------------------- other sources
+
+
+async def test_a_broker_answer_with_half_an_emoji_settles_the_confirmation(
+    world: ChatWorld,
+) -> None:
+    """A trade server's comment is cut by the terminal like any text: a refusal that carries
+    a lone surrogate is told to the trader, its confirmation reaches its final state, and the
+    audit rows of the order and its result are stored."""
+
+    def refuse(real: Any, request: dict[str, Any]) -> Any:
+        result = real(request)
+        return SimpleNamespace(**{**result._asdict(), "retcode": 10099, "comment": f"拒绝{HIGH}"})
+
+    world.api.hooks["order_send"] = refuse
+    (preview,) = await send(world, "买入黄金 0.01 手")
+    cid = preview.buttons[0].id.split(":")[1]
+    (out,) = await send(world, None, button=preview.buttons[0].id)
+    assert out.kind == "result"
+    assert out.text not in APOLOGIES
+    assert "10099" in out.text
+    assert encodable(out.text)
+    conf = await ConfirmationStore(world.db).get(cid)
+    assert conf is not None
+    assert conf.state == "failed"
+    assert await count(world, "order") == 1
+    assert await count(world, "result") == 1
+    assert await count(world, "error") == 0
