@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 
 from bot.platforms.console import CONSOLE_CAPS
 from bot.platforms.qq import QQ_CAPS, OneBotPlatform
@@ -550,3 +551,28 @@ async def test_a_broker_answer_with_half_an_emoji_settles_the_confirmation(
     assert await count(world, "order") == 1
     assert await count(world, "result") == 1
     assert await count(world, "error") == 0
+
+
+async def test_an_audit_log_that_is_away_changes_no_answer_and_loses_no_row(
+    world: ChatWorld,
+) -> None:
+    """The audit table gone under the conversation's feet: the preview and the confirmation
+    are answered as ever (the order goes out once), and the rows written meanwhile wait and
+    are stored with the first write after the table is back."""
+    async with world.db.session() as s:
+        await s.execute(sql("ALTER TABLE audit_log RENAME TO audit_log_away"))
+        await s.commit()
+    (preview,) = await send(world, "买入黄金 0.01 手")
+    (result,) = await send(world, None, button=preview.buttons[0].id)
+    assert result.kind == "result"
+    assert result.text not in APOLOGIES
+    assert len(world.orders_sent()) == 1
+    assert world.conv.trail.waiting > 0
+    async with world.db.session() as s:
+        await s.execute(sql("ALTER TABLE audit_log_away RENAME TO audit_log"))
+        await s.commit()
+    await send(world, "余额")
+    assert world.conv.trail.waiting == 0
+    assert await count(world, "decision") == 3
+    assert await count(world, "order") == 1
+    assert await count(world, "result") == 1
