@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from typing import Literal, Protocol
 
 from handlers.text_hygiene import clean_button, clean_id, clean_name, clean_text, is_too_long
@@ -29,20 +30,12 @@ class Incoming:
     mentioned: bool = False  # the bot was @-mentioned (groups)
 
     def __post_init__(self) -> None:
-        # frozen: the cleaned values are set the way dataclasses set fields themselves
-        for name, value in (
-            ("platform", _id(self.platform)),
-            ("chat_id", _id(self.chat_id)),
-            ("user_id", _id(self.user_id)),
-            ("user_name", clean_name(self.user_name) if isinstance(self.user_name, str) else ""),
-            ("text", clean_text(self.text) if isinstance(self.text, str) else None),
-            (
-                "button_id",
-                clean_button(self.button_id) if isinstance(self.button_id, str) else None,
-            ),
-            ("message_id", None if self.message_id is None else _id(self.message_id)),
-        ):
-            object.__setattr__(self, name, value)
+        # Every text field, also one added later: a field without its own cleaner is an id.
+        # Frozen: the cleaned values are set the way dataclasses set fields themselves.
+        for name in _INCOMING_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, _CLEANERS.get(name, clean_id)(value))
 
     @property
     def too_long(self) -> bool:
@@ -51,8 +44,12 @@ class Incoming:
         return is_too_long(self.text)
 
 
-def _id(value: object) -> str:
-    return clean_id(value if isinstance(value, str) else str(value))
+_CLEANERS: dict[str, Callable[[str], str | None]] = {
+    "user_name": clean_name,
+    "text": clean_text,
+    "button_id": clean_button,
+}
+_INCOMING_FIELDS = tuple(f.name for f in fields(Incoming))
 
 
 @dataclass(frozen=True, slots=True)
