@@ -510,10 +510,22 @@ async def test_a_qq_event_with_escaped_lone_surrogates_is_answered(
     """OneBot implementations written in JavaScript send a lone surrogate as the JSON escape
     "\\ud83d", which Python's json turns back into the lone surrogate: the adapter builds an
     `Incoming` from it and the conversation answers as usual."""
-    event = onebot._message_event("private", int(TRADER), [], "")  # the fake's own event shape
-    event["message"] = [{"type": "text", "data": {"text": f"余额{HIGH}"}}]
-    event["raw_message"] = f"余额{HIGH}"
-    event["sender"]["nickname"] = f"小明{HIGH}"
+    uid = int(TRADER)
+    event = {  # a OneBot v11 private message event, as NapCat and go-cqhttp post one
+        "time": 1_795_000_000,
+        "self_id": onebot.self_id,
+        "post_type": "message",
+        "message_type": "private",
+        "sub_type": "friend",
+        "message_id": 1,
+        "user_id": uid,
+        "message": [{"type": "text", "data": {"text": f"余额{HIGH}"}}],
+        "raw_message": f"余额{HIGH}",
+        "font": 0,
+        "sender": {"user_id": uid, "nickname": f"小明{HIGH}", "card": ""},
+    }
+    # The fake's own `post` writes raw UTF-8, which cannot carry a lone surrogate; the
+    # connection is written directly with the escape a real implementation sends.
     assert onebot._ws is not None
     await onebot._ws.send_str(json.dumps(event))  # ensure_ascii: "\ud83d" on the wire
     (sent,) = await onebot.wait_sends(1, timeout=15)
