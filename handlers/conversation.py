@@ -75,6 +75,7 @@ from handlers.slots import (
     updated,
 )
 from handlers.subscriptions import answer_subscription
+from handlers.text_hygiene import MAX_TEXT_CHARS, without_surrogates
 from nlp.aliases import SymbolAliases
 from nlp.commands import (
     BareReply,
@@ -296,6 +297,8 @@ class Conversation:
                 await self._audit(inc, "decision", {"decision": decision}, ms)
         except Exception:
             log.exception("could not write the audit log")
+        for out in result:  # a broker's text (a comment the terminal cut) may carry half an emoji
+            out.text = without_surrogates(out.text)
         return result
 
     async def _audit(
@@ -322,6 +325,11 @@ class Conversation:
             return await self._button(inc, role, lang, inc.button_id)
         if not text:
             return [], "empty"
+        if inc.too_long:  # refused whole: a cut trade request could still parse as a trade
+            await self._audit(inc, "message", {"text": text[:1000], "too_long": True})
+            return [
+                Outgoing(t(lang, "too_long", max=MAX_TEXT_CHARS), lang=lang, kind="error")
+            ], "too_long"
         await self._audit(inc, "message", {"text": text[:1000], "is_group": inc.is_group})
         try:
             return await self._text(inc, role, lang, text)

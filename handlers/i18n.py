@@ -69,6 +69,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "出错了，这条消息没有处理。请稍后再试。",
         "Something went wrong; that message was not handled. Please try again later.",
     ),
+    "too_long": (
+        "这条消息太长了（超过 {max} 个字），没有处理。请发短一点，例如“买入黄金 0.1 手”。",
+        "That message is too long (over {max} characters) and was not read. Please send a "
+        "shorter one, e.g. “buy 0.1 lot gold”.",
+    ),
     "not_available": (
         "这个功能暂时不可用（报表服务未启动）。",
         "That isn't available right now (the report service is not running).",

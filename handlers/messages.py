@@ -3,14 +3,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from typing import Literal, Protocol
+
+from handlers.text_hygiene import clean_button, clean_id, clean_name, clean_text, is_too_long
 
 Lang = Literal["zh", "en"]
 
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
+    """One user message or button press. Every field an app filled in is cleaned here, once,
+    when the message is built (`handlers/text_hygiene.py`): whatever the app sent, nothing
+    downstream — parser, database, LLM prompt, answers that echo it — sees a lone surrogate, a
+    control character or a text longer than the conversation reads."""
+
     platform: str  # "console", "telegram", "qq", "wecom"
     chat_id: str
     user_id: str
@@ -23,6 +31,28 @@ class Incoming:
     # The chat id that reaches this user privately on this platform, when the app can send
     # one (Telegram: only once the user started the bot; QQ: yes; None: the app cannot).
     private_chat: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every text field, also one added later: a field without its own cleaner is an id.
+        # Frozen: the cleaned values are set the way dataclasses set fields themselves.
+        for name in _INCOMING_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, _CLEANERS.get(name, clean_id)(value))
+
+    @property
+    def too_long(self) -> bool:
+        """The text is longer than `MAX_TEXT_CHARS`: it is answered with "message too long",
+        never read (it was cut at the edge)."""
+        return is_too_long(self.text)
+
+
+_CLEANERS: dict[str, Callable[[str], str | None]] = {
+    "user_name": clean_name,
+    "text": clean_text,
+    "button_id": clean_button,
+}
+_INCOMING_FIELDS = tuple(f.name for f in fields(Incoming))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,23 @@
 """The append-only audit log: every message, intent, decision, order request, broker result
-and push. Rows are only ever inserted."""
+and push. Rows are only ever inserted.
+
+Nothing handed to the log is lost, and one row never costs another its place:
+- every value is made storable on the way in (`storable`): a lone surrogate — which no
+  encoder writes, and which names from QQ, comments cut by the terminal and exception texts
+  carry — and NUL (PostgreSQL's text refuses it) become U+FFFD; a value longer than its
+  column is cut and kept whole in the row's note;
+- `record_many` writes a batch in one transaction; when that fails, it writes the rows one
+  by one, and a row that still fails is written once more with every field made plain ASCII
+  (lossless escapes), the duration and time checked, and a note naming what was replaced and
+  why. Only a row the database refuses even then (the database is away) comes back to the
+  caller, in `AuditWrite.unstored`, to be written later.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +26,12 @@ from sqlalchemy import DateTime, Float, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.db import Base, Database
+
+log = logging.getLogger(__name__)
+
+# The key under which a row says what the log changed in it before storing it.
+NOTE_KEY = "audit_note"
+REPLACEMENT = "\ufffd"
 
 
 class AuditRow(Base):
@@ -27,6 +47,13 @@ class AuditRow(Base):
     duration_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
+# The short columns and their widths, read from the table (PostgreSQL refuses longer values).
+_WIDTHS: dict[str, int] = {
+    name: int(AuditRow.__table__.columns[name].type.length)  # type: ignore[attr-defined]
+    for name in ("event", "platform", "chat_id", "user_id")
+}
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     id: int
@@ -37,6 +64,116 @@ class AuditEntry:
     user_id: str
     detail: str
     duration_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditWrite:
+    """What `record_many` did with a list of events."""
+
+    stored: int = 0
+    repaired: int = 0  # of `stored`: written only after their fields were made plain ASCII
+    # refused even repaired (the database is away): the caller's to write later
+    unstored: tuple[dict[str, Any], ...] = ()
+
+
+class AuditUnavailableError(Exception):
+    """`AuditLog.record` could not store its row at all: the database refused it."""
+
+
+def storable(value: str) -> str:
+    """`value` as every database we run on stores it: lone surrogates (a surrogate pair
+    becomes the character it encodes) and NUL replaced by U+FFFD."""
+    if value.isascii():
+        return value.replace("\x00", REPLACEMENT) if "\x00" in value else value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return value.replace("\x00", REPLACEMENT)
+
+
+def _ascii(value: str) -> str:
+    """`value` in plain ASCII, every other character (lone surrogates included) and NUL as a
+    backslash escape: storable anywhere, and nothing is lost."""
+    return value.encode("ascii", "backslashreplace").decode("ascii").replace("\x00", "\\x00")
+
+
+def _json(obj: object, ascii_only: bool) -> str:
+    """JSON of a detail; a detail that is no JSON (a cycle, keys of mixed types, a value
+    whose str() raises) is kept as its repr, with a note."""
+    for sort_keys in (True, False):
+        try:
+            return json.dumps(obj, ensure_ascii=ascii_only, default=str, sort_keys=sort_keys)
+        except Exception as exc:  # sorted keys, then keys as they come, then the repr
+            reason = f"detail is not JSON: {type(exc).__name__}"
+    try:
+        text = repr(obj)
+    except Exception:  # a repr that raises leaves only the type
+        text = f"<{type(obj).__name__}>"
+    return json.dumps({"unencodable": text, NOTE_KEY: reason}, ensure_ascii=ascii_only)
+
+
+def _detail_text(detail: object, note: dict[str, Any] | None, ascii_only: bool = False) -> str:
+    if isinstance(detail, str) and note is None:
+        return _ascii(detail) if ascii_only else storable(detail)
+    obj: object = detail if detail is not None else {}
+    if note is not None:
+        if isinstance(obj, str):
+            try:
+                obj = json.loads(obj)
+            except ValueError:
+                obj = {"text": obj}
+        obj = {**obj, NOTE_KEY: note} if isinstance(obj, dict) else {"detail": obj, NOTE_KEY: note}
+    text = _json(obj, ascii_only)
+    return text if ascii_only else storable(text)
+
+
+def _row(ev: dict[str, Any], now: datetime) -> AuditRow:
+    """The row of one event, every value storable; a column value cut to its width is kept
+    whole in the note."""
+    columns: dict[str, str] = {}
+    cut: dict[str, str] = {}
+    for name, width in _WIDTHS.items():
+        raw = ev.get(name)
+        value = storable(raw if isinstance(raw, str) else "" if raw is None else str(raw))
+        if len(value) > width:
+            cut[name] = value
+            value = value[:width]
+        columns[name] = value
+    return AuditRow(
+        at=ev.get("at") or now,
+        detail=_detail_text(ev.get("detail"), {"cut": cut} if cut else None),
+        duration_ms=ev.get("duration_ms"),
+        **columns,
+    )
+
+
+def _repaired(ev: dict[str, Any], now: datetime, error: Exception) -> AuditRow:
+    """The row of an event that could not be stored as it was: every text in plain ASCII,
+    time and duration checked, and a note saying what was replaced and why."""
+    columns: dict[str, str] = {}
+    replaced: dict[str, str] = {}
+    for name, width in _WIDTHS.items():
+        raw = ev.get(name)
+        text = raw if isinstance(raw, str) else "" if raw is None else str(raw)
+        value = _ascii(text)
+        if value != text or len(value) > width:
+            replaced[name] = value
+        columns[name] = value[:width]
+    at = ev.get("at")
+    if at is not None and not (isinstance(at, datetime) and at.tzinfo is not None):
+        replaced["at"] = _ascii(str(at))
+    ms = ev.get("duration_ms")
+    duration = float(ms) if isinstance(ms, int | float) and math.isfinite(ms) else None
+    if ms is not None and duration is None:
+        replaced["duration_ms"] = _ascii(str(ms))
+    note = {"replaced": replaced, "error": _brief(error)}
+    return AuditRow(
+        at=at if isinstance(at, datetime) and at.tzinfo is not None else now,
+        detail=_detail_text(ev.get("detail"), note, ascii_only=True),
+        duration_ms=duration,
+        **columns,
+    )
 
 
 class AuditLog:
@@ -56,51 +193,78 @@ class AuditLog:
         detail: dict[str, Any] | str | None = None,
         duration_ms: float | None = None,
     ) -> None:
-        text = (
-            detail
-            if isinstance(detail, str)
-            else json.dumps(detail or {}, ensure_ascii=False, default=str, sort_keys=True)
+        """One event, now. Raises `AuditUnavailableError` only when the database refused
+        the row even repaired."""
+        written = await self.record_many(
+            [
+                {
+                    "event": event,
+                    "platform": platform,
+                    "chat_id": chat_id,
+                    "user_id": user_id,
+                    "detail": detail,
+                    "duration_ms": duration_ms,
+                }
+            ]
         )
-        async with self.db.session() as s:
-            s.add(
-                AuditRow(
-                    at=datetime.now(UTC),
-                    event=event,
-                    platform=platform,
-                    chat_id=chat_id,
-                    user_id=user_id,
-                    detail=text,
-                    duration_ms=duration_ms,
-                )
-            )
-            await s.commit()
+        if written.unstored:
+            raise AuditUnavailableError(f"the audit log could not store a {event!r} row")
 
-    async def record_many(self, events: list[dict[str, Any]]) -> None:
+    async def record_many(self, events: list[dict[str, Any]]) -> AuditWrite:
         """Several events in one transaction (one commit instead of one per event). Each dict
         takes `record`'s keyword arguments plus `event` and, optionally, `at` (when it
-        happened; default now)."""
+        happened; default now). When the transaction fails, the events are written one by
+        one, so that one unstorable event never costs the others their rows. Never raises:
+        what the database refused even repaired is in `unstored`."""
         if not events:
-            return
+            return AuditWrite()
         now = datetime.now(UTC)
-        async with self.db.session() as s:
-            for ev in events:
-                detail = ev.get("detail")
-                s.add(
-                    AuditRow(
-                        at=ev.get("at") or now,
-                        event=ev["event"],
-                        platform=ev.get("platform", ""),
-                        chat_id=ev.get("chat_id", ""),
-                        user_id=ev.get("user_id", ""),
-                        detail=detail
-                        if isinstance(detail, str)
-                        else json.dumps(
-                            detail or {}, ensure_ascii=False, default=str, sort_keys=True
-                        ),
-                        duration_ms=ev.get("duration_ms"),
-                    )
+        failure = await self._insert(events, now)
+        if failure is None:
+            return AuditWrite(stored=len(events))
+        log.warning(
+            "audit: a batch of %d rows failed (%s); writing them one by one",
+            len(events),
+            _brief(failure),
+        )
+        return await self._one_by_one(events, now)
+
+    async def _one_by_one(self, events: list[dict[str, Any]], now: datetime) -> AuditWrite:
+        stored = repaired = 0
+        unstored: list[dict[str, Any]] = []
+        for ev in events:
+            failure = await self._insert([ev], now)
+            if failure is None:
+                stored += 1
+                continue
+            second = await self._insert([ev], now, repair=failure)
+            if second is None:
+                stored += 1
+                repaired += 1
+                log.warning(
+                    "audit: a %r row was stored repaired (%s)", ev.get("event"), _brief(failure)
                 )
-            await s.commit()
+            else:
+                log.error(
+                    "audit: a %r row could not be stored: %s", ev.get("event"), _brief(second)
+                )
+                unstored.append(ev)
+        return AuditWrite(stored, repaired, tuple(unstored))
+
+    async def _insert(
+        self, events: list[dict[str, Any]], now: datetime, *, repair: Exception | None = None
+    ) -> Exception | None:
+        """Insert the events' rows in one transaction; the error when that failed."""
+        try:
+            rows = [
+                _row(ev, now) if repair is None else _repaired(ev, now, repair) for ev in events
+            ]
+            async with self.db.session() as s:
+                s.add_all(rows)
+                await s.commit()
+        except Exception as exc:  # any failure of one transaction is answered by the caller
+            return exc
+        return None
 
     async def entries(
         self, *, since: datetime | None = None, user_id: str | None = None, limit: int = 200
@@ -125,3 +289,12 @@ class AuditLog:
             )
             for r in reversed(rows)
         ]
+
+
+def _brief(exc: BaseException) -> str:
+    """An error on one ASCII line: the driver's own error when SQLAlchemy wrapped one (the
+    wrapper's text repeats the statement and its values, which the operator's log must not
+    collect), at most 300 characters."""
+    orig = getattr(exc, "orig", None)
+    err = orig if isinstance(orig, BaseException) else exc
+    return " ".join(_ascii(f"{type(err).__name__}: {err}").split())[:300]

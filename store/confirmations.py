@@ -24,6 +24,7 @@ from sqlalchemy import Float, Index, String, Text, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, mapped_column
 
+from store.audit import storable
 from store.db import Base, Database
 
 State = Literal[
@@ -141,8 +142,9 @@ def _dump_plan(plan: dict[str, Any]) -> str:
 
 def _dump(obj: dict[str, Any]) -> str:
     """Lenient, for results: they are written after the broker answered, and an odd value in
-    its echo of the request must not keep the row from reaching its final state."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str)
+    its echo of the request must not keep the row from reaching its final state — nor may half
+    an emoji in a comment the terminal cut (`storable`)."""
+    return storable(json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str))
 
 
 class ConfirmationStore:
