@@ -109,7 +109,7 @@ async def test_today_pnl_uses_server_time_day_boundary(db) -> None:
     ans = await svc.pnl(period=None, symbol=None, magic=None, lang="en", now=NOW)
     # today (server UTC+2) holds the EURUSD close (-104) and the second gold trade (+100)
     assert "Realised P&L: -4.00 USD" in ans.text
-    assert "Floating P&L: +287.00 USD" in ans.text
+    assert "Floating P&L now: +287.00 USD" in ans.text
     yesterday = await svc.pnl(period="yesterday", symbol=None, magic=None, lang="zh", now=NOW)
     assert "已实现盈亏：+98.60 USD" in yesterday.text
 
