@@ -299,7 +299,10 @@ class ReportService:
         kind = {"day": "daily", "week": "weekly", "month": "monthly"}.get(p.kind, kind)
         text, md = self._render_pnl(rep, kind, lang)
         if p.end > now:
-            text += t(lang, "report_still_running", as_of=self.user_clock().stamp(now, lang))
+            clock = self.user_clock()
+            text += t(
+                lang, "report_running_as_of", as_of=clock.bare(now), zone=clock.zone_name(lang, now)
+            )
         if rep.trading_deals:
             note = await self._maybe_commentary(text, lang)
             if note:

@@ -261,6 +261,7 @@ def _balance_fig(
             ys2,
             color=ORANGE,
             linewidth=2.5,
+            linestyle="-" if len(xs2) > 1 else "none",
             marker="o" if len(xs2) < 2 else "None",
             markersize=11,
             label=_t("equity", lang),
