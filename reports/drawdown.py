@@ -15,13 +15,15 @@ operations made up to its time ("flows"), so a withdrawal is not a drawdown and 
 a new peak. The percentage is the fall over the account's value at the peak.
 
 Fewer than two points is not a curve: the drawdown is unknown (None), never 0.
+
+The points are walked one at a time (`curve_points`), so a million deals cost no list of
+points; the events themselves are flat arrays.
 """
 
 from __future__ import annotations
 
-import bisect
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -37,10 +39,13 @@ class CurvePoint(NamedTuple):
     flows: float  # deposits minus withdrawals inside the period up to `time`
 
 
+_Point = tuple[datetime, float, float]  # a CurvePoint without the names (cheaper by the million)
+
+
 @dataclass(frozen=True, slots=True)
 class Drawdown:
-    amount: float  # ≥ 0, account currency
-    pct: float | None  # of the value at the peak; None when that value is not positive
+    amount: float | None  # ≥ 0, account currency; None: fewer than two points, unknown
+    pct: float | None  # of the value at the peak; None when unknown or that value is ≤ 0
     points: int  # how many points the curve had
 
 
@@ -59,13 +64,13 @@ class BalanceEvents:
         self.amounts.append(amount)
         self.flows.append(1 if flow else 0)
 
-    def ordered(self) -> list[int]:
-        """Indices in time order (stable: deals at the same instant keep their order)."""
+    def ordered(self) -> Sequence[int]:
+        """Indices in time order (stable: deals at the same instant keep their order); the
+        terminal hands deals over in time order, so usually no sort and no index list."""
         times = self.times
-        idx = list(range(len(times)))
-        if any(times[i] > times[i + 1] for i in range(len(times) - 1)):
-            idx.sort(key=times.__getitem__)
-        return idx
+        if all(a <= b for a, b in pairwise(times)):
+            return range(len(times))
+        return sorted(range(len(times)), key=times.__getitem__)
 
     def __len__(self) -> int:
         return len(self.times)
@@ -85,39 +90,54 @@ def _cover(snap_times: Sequence[datetime]) -> timedelta:
     return max(MIN_COVER, timedelta(seconds=2 * median(gaps)))
 
 
-def _covered(t: datetime, snap_times: Sequence[datetime], cover: timedelta) -> bool:
-    i = bisect.bisect_left(snap_times, t)
-    near = [snap_times[j] for j in (i - 1, i) if 0 <= j < len(snap_times)]
-    return any(abs(s - t) <= cover for s in near)
-
-
-def _balance_points(
+def curve_points(
     start: datetime,
-    start_balance: float,
+    start_balance: float | None,
     events: BalanceEvents,
-    snap_times: Sequence[datetime],
-    cover: timedelta,
-) -> tuple[list[CurvePoint], list[tuple[datetime, float]]]:
-    """The balance points not covered by a snapshot, and the running flows (for snapshots)."""
-    points: list[CurvePoint] = []
-    if not _covered(start, snap_times, cover):
-        points.append(CurvePoint(start, start_balance, 0.0))
-    flow_steps: list[tuple[datetime, float]] = []
-    bal, flows = start_balance, 0.0
+    snapshots: Sequence[Snap],
+    now: Snap | None = None,
+) -> Iterator[_Point]:
+    """Every point the report knows — (time, value, flows) — in time order (see the module
+    text), one at a time: a million deals are walked, not held. `start_balance` None: the
+    balance is unknown (no account), so only equity readings make the curve."""
+    snaps = sorted(snapshots, key=lambda s: s.time)
+    snap_times = [s.time for s in snaps]
+    cover = _cover(snap_times)
+    readings = [*snaps, *([now] if now is not None else [])]
+    n_snaps, k = len(snap_times), 0
+    j = 0  # the first snapshot at or after the point being placed
+
+    def covered(t: datetime) -> bool:
+        nonlocal j
+        if not n_snaps:
+            return False
+        while j < n_snaps and snap_times[j] < t:
+            j += 1
+        return (j < n_snaps and snap_times[j] - t <= cover) or (
+            j > 0 and t - snap_times[j - 1] <= cover
+        )
+
+    bal, flows = start_balance or 0.0, 0.0
+    if start_balance is not None and not covered(start):
+        yield (start, start_balance, 0.0)
+    times, amounts, is_flow = events.times, events.amounts, events.flows
+    balance_known = start_balance is not None
+    n_readings = len(readings)
+    next_reading = readings[0].time if readings else None
     for i in events.ordered():
-        t, amount = events.times[i], events.amounts[i]
+        t = times[i]
+        while next_reading is not None and next_reading <= t:
+            yield (next_reading, readings[k].equity, flows)
+            k += 1
+            next_reading = readings[k].time if k < n_readings else None
+        amount = amounts[i]
         bal += amount
-        if events.flows[i]:
+        if is_flow[i]:
             flows += amount
-            flow_steps.append((t, flows))
-        elif not _covered(t, snap_times, cover):
-            points.append(CurvePoint(t, bal, flows))
-    return points, flow_steps
-
-
-def _flows_at(t: datetime, steps: Sequence[tuple[datetime, float]]) -> float:
-    i = bisect.bisect_right([s for s, _ in steps], t)
-    return steps[i - 1][1] if i else 0.0
+        elif balance_known and (not n_snaps or not covered(t)):
+            yield (t, bal, flows)
+    for r in readings[k:]:
+        yield (r.time, r.equity, flows)
 
 
 def account_curve(
@@ -127,36 +147,27 @@ def account_curve(
     snapshots: Sequence[Snap],
     now: Snap | None = None,
 ) -> list[CurvePoint]:
-    """Every point the report knows, in time order (see the module text). `start_balance`
-    None: the balance is unknown (no account), so only equity readings make the curve."""
-    snaps = sorted(snapshots, key=lambda s: s.time)
-    snap_times = [s.time for s in snaps]
-    cover = _cover(snap_times)
-    points: list[CurvePoint] = []
-    steps: list[tuple[datetime, float]] = []
-    if start_balance is not None:
-        points, steps = _balance_points(start, start_balance, events, snap_times, cover)
-    readings = [*snaps, *([now] if now is not None else [])]
-    points += [CurvePoint(s.time, s.equity, _flows_at(s.time, steps)) for s in readings]
-    points.sort(key=lambda p: p.time)
-    return points
+    """`curve_points` as a list (for inspection and tests)."""
+    return [CurvePoint(*p) for p in curve_points(start, start_balance, events, snapshots, now)]
 
 
-def max_drawdown(points: Sequence[CurvePoint]) -> Drawdown | None:
-    """Largest fall from a running peak, net of flows; None with fewer than two points."""
-    if len(points) < 2:
-        return None
-    peak_net = points[0].value - points[0].flows
-    peak_value = points[0].value
-    worst, worst_pct = 0.0, 0.0
-    for p in points:
-        net = p.value - p.flows
-        if net > peak_net:
-            peak_net, peak_value = net, p.value
+def max_drawdown(points: Iterable[_Point]) -> Drawdown:
+    """Largest fall from a running peak, net of flows; unknown with fewer than two points."""
+    n = 0
+    peak_net = peak_value = worst = worst_pct = 0.0
+    for _t, value, flows in points:
+        net = value - flows
+        if n == 0 or net > peak_net:
+            peak_net, peak_value = net, value
+        n += 1
         fall = peak_net - net
+        if fall <= 0:
+            continue
         if fall > worst:
             worst = fall
-        if peak_value > 0 and fall / peak_value > worst_pct:
+        if peak_value > 0 and fall > worst_pct * peak_value:
             worst_pct = fall / peak_value
+    if n < 2:
+        return Drawdown(None, None, n)
     pct = worst_pct * 100.0 if peak_value > 0 or worst == 0 else None
-    return Drawdown(worst, pct, len(points))
+    return Drawdown(worst, pct, n)

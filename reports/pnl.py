@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from broker.models import Account, Deal, Position
-from reports.drawdown import BalanceEvents, Snap, account_curve, max_drawdown
+from reports.drawdown import BalanceEvents, Snap, curve_points, max_drawdown
 from reports.periods import Period, TradingCalendar
 
 CLOSING = frozenset({"out", "inout", "out_by"})
@@ -237,6 +237,9 @@ class _Pass:
         # the hot loop of a report over a million deals: dispatch and day lookup inline
         start, end, filtered = self.start, self.end, self.filtered
         daily, day_delta, events = self.daily, self.day_balance_delta, self.events
+        if events is not None:  # bound once: three appends per deal in the hot loop
+            ev_time, ev_amount = events.times.append, events.amounts.append
+            ev_flow = events.flows.append
         trade = self._trade
         for d in deals:
             t = d.time
@@ -262,7 +265,9 @@ class _Pass:
                 daily[self._day] += booked
             day_delta[self._day] += booked
             if events is not None:
-                events.add(t, booked, dtype == "balance")
+                ev_time(t)
+                ev_amount(booked)
+                ev_flow(dtype == "balance")
 
     def _other(self, d: Deal, net: float) -> float | None:
         """A non-trade deal (unfiltered reports only): "other" charges are P&L; balance and
@@ -507,9 +512,7 @@ def _drawdown(
     now = None
     if rep.running and account is not None and rep.as_of is not None:
         now = Snap(rep.as_of, account.equity)
-    points = account_curve(rep.period.start, start_balance, events, snaps, now)
-    dd = max_drawdown(points)
-    rep.drawdown_points = len(points)
-    if dd is not None:
-        rep.max_drawdown = dd.amount
-        rep.max_drawdown_pct = dd.pct
+    dd = max_drawdown(curve_points(rep.period.start, start_balance, events, snaps, now))
+    rep.drawdown_points = dd.points
+    rep.max_drawdown = dd.amount
+    rep.max_drawdown_pct = dd.pct

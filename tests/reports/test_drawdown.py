@@ -145,8 +145,7 @@ def test_curve_and_fall_on_points_given_directly() -> None:
     events.add(t0 + timedelta(hours=1), 100.0, False)  # out of order on purpose
     pts = account_curve(t0, 1_000.0, events, [], Snap(t0 + timedelta(hours=3), 1_010.0))
     assert [p.value for p in pts] == [1_000.0, 1_100.0, 1_060.0, 1_010.0]
-    dd = max_drawdown(pts)
-    assert dd is not None
-    assert dd.amount == pytest.approx(90.0)
-    assert max_drawdown([CurvePoint(t0, 1_000.0, 0.0)]) is None
-    assert max_drawdown([]) is None
+    assert max_drawdown(pts).amount == pytest.approx(90.0)
+    assert max_drawdown(pts).points == 4
+    assert max_drawdown([CurvePoint(t0, 1_000.0, 0.0)]).amount is None
+    assert max_drawdown([]).amount is None
