@@ -302,6 +302,7 @@ def report_config(settings: Settings) -> ReportConfig:
         day_starts_at=r.day_starts_at,
         charts=r.charts,
         hedge_rules=HedgeRules(margin_warn_level=settings.alerts.margin_level_below or 150.0),
+        own_magic=b.magic,
     )
 
 

@@ -59,6 +59,7 @@ from handlers.config import ConversationConfig
 from handlers.confirm import ConfirmFlow, parse_button
 from handlers.execute import Executor
 from handlers.exposure import AccountGuard
+from handlers.format import UserClock
 from handlers.i18n import t
 from handlers.messages import Button, Image, Incoming, Lang, Outgoing
 from handlers.plans import Planner
@@ -133,6 +134,7 @@ class ReportsLike(Protocol):
         charts: bool = True,
     ) -> Any: ...
     async def day_pnl(self, now: datetime | None = None) -> float: ...
+    def user_clock(self) -> UserClock: ...
 
 
 def _utcnow() -> datetime:
@@ -576,7 +578,8 @@ class Conversation:
         elif name == "account":
             text = await queries.account_text(b, lang)
         elif name == "quote" and intent.symbol is not None:
-            text = await queries.quote_text(b, lang, intent.symbol)
+            clock = self.reports.user_clock() if self.reports is not None else None
+            text = await queries.quote_text(b, lang, intent.symbol, clock)
         elif name in ("pnl", "report"):
             return await self._report(lang, intent)
         else:  # pragma: no cover - every intent is handled above

@@ -1,5 +1,7 @@
 """Phone-width formatting: short aligned tables (CJK characters count double), numbers with
-the symbol's digits, signed P&L."""
+the symbol's digits, signed P&L — and times, through the one user clock `UserClock`
+(reports/clock.py: the report time zone, every time labelled "14:03 (UTC+8)"; server time only
+where it says "server time")."""
 
 from __future__ import annotations
 
@@ -7,7 +9,10 @@ import unicodedata
 from collections.abc import Sequence
 
 from broker.symbols import fmt_volume
+from reports.clock import UserClock
 from reports.numbers import money as _money
+
+__all__ = ["UserClock", "lots", "money", "pad", "pct", "price", "signed", "table", "width"]
 
 PHONE_WIDTH = 34  # display cells that fit one line of a phone chat bubble in monospace
 

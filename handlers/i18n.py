@@ -470,10 +470,6 @@ STRINGS.update(
             "没有这种报告：{kind}（可用：日报、周报、月报、对冲汇报）",
             "No such report: {kind} (daily, weekly, monthly or hedge)",
         ),
-        "report_still_running": (
-            "\n（本期尚未结束，数据截至 {as_of}）",
-            "\n(period still running; figures as of {as_of})",
-        ),
         # not shown to a person: the request to the commentary model, in the reader's language
         "report_commentary_prompt": (
             "请用中文用不超过三句话点评下面这份交易报告，不要给出新的数字：\n{report}",
@@ -936,6 +932,17 @@ STRINGS.update(
         "broker_busy": (
             "交易终端正忙，未能及时处理这个请求",
             "The trading terminal is busy and did not get to this request in time",
+        ),
+    }
+)
+
+
+# --- issue 13, builds 2 and 6 (reports): a running period's time names its clock ------------
+STRINGS.update(
+    {
+        "report_running_as_of": (
+            "\n（本期尚未结束，数据截至 {as_of}，{zone}）",
+            "\n(period still running; figures as of {as_of}, {zone})",
         ),
     }
 )

@@ -12,6 +12,7 @@ from handlers.format import lots as fmt_lots
 from handlers.format import money, pct, price, signed, table
 from handlers.i18n import t
 from handlers.messages import Lang
+from reports.clock import UserClock
 
 MAX_TICKET_ROWS = 12  # individual positions listed under the summary; the rest is counted
 
@@ -111,7 +112,11 @@ async def account_text(broker: Broker, lang: Lang) -> str:
     return title + "\n" + table(rows, "lr")
 
 
-async def quote_text(broker: Broker, lang: Lang, symbol: str) -> str:
+async def quote_text(
+    broker: Broker, lang: Lang, symbol: str, clock: UserClock | None = None
+) -> str:
+    """Bid, ask, spread, the day's change and the tick's time in the user clock (the report
+    time zone; UTC, said as such, without one)."""
     q = await broker.quote(symbol)
     rows = [
         [t(lang, "q_bid"), price(q.bid, q.digits)],
@@ -126,7 +131,7 @@ async def quote_text(broker: Broker, lang: Lang, symbol: str) -> str:
                 f"{change:+.{q.digits}f} ({change / q.day_open * 100:+.2f}%)",
             ]
         )
-    rows.append([t(lang, "q_time"), q.time.strftime("%H:%M:%S UTC")])
+    rows.append([t(lang, "q_time"), (clock or UserClock()).time(q.time, lang, seconds=True)])
     return t(lang, "quote_title", symbol=q.symbol) + "\n" + table(rows, "lr")
 
 

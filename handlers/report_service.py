@@ -22,6 +22,7 @@ from handlers.i18n import t
 from handlers.messages import Image, Lang
 from reports import charts as chartlib
 from reports import render
+from reports.clock import UserClock
 from reports.hedge import HedgeRules, HedgeSummary, compute_hedge
 from reports.periods import Period, PeriodError, TradingCalendar, make_zone
 from reports.pnl import PnLReport, compute_pnl
@@ -44,6 +45,7 @@ class ReportConfig:
     charts: bool = True
     hedge_rules: HedgeRules = field(default_factory=HedgeRules)
     commentary_timeout_s: float = 20.0
+    own_magic: int | None = None  # `[broker] magic`: the bot's own orders, named "tradechat"
 
 
 @dataclass
@@ -79,11 +81,13 @@ class ReportService:
             return make_zone("server", offset)
         return make_zone(self.config.timezone)
 
-    def zone_label(self) -> str:
-        z = self.zone()
-        if z is UTC:
-            return "UTC"
-        return str(getattr(z, "key", None) or z.tzname(None) or "")
+    def user_clock(self) -> UserClock:
+        """The one clock for times shown to people (see reports/clock.py)."""
+        return UserClock(self.zone(), server=self.config.timezone == "server")
+
+    def zone_label(self, lang: Lang = "en", at: datetime | None = None) -> str:
+        """ "UTC+8", "server time UTC+2" / "服务器时间 UTC+2": which clock the times are in."""
+        return self.user_clock().zone_name(lang, at)
 
     def calendar(self) -> TradingCalendar:
         return TradingCalendar(self.zone(), self.config.day_starts_at)
@@ -152,6 +156,7 @@ class ReportService:
             snapshots=snaps,
             symbol=symbol,
             magic=magic,
+            now=now,
         )
         if p.end > now and rep.balance_curve:  # a running period: the curve stops at now
             past = [pt for pt in rep.balance_curve if pt[0] <= now]
@@ -195,13 +200,15 @@ class ReportService:
             return []
         zone = self.zone()
         suffix = rep.period.label(lang)
+        # the balance chart's axis reads times of day: its heading names the clock
+        timed = suffix + self.user_clock().suffix(chartlib.chart_lang(lang), rep.period.start)
         key = rep.period.key
         jobs: list[tuple[str, Callable[[], bytes], str]] = []
         if full and (len(rep.balance_curve) > 1 or rep.equity_curve):
             jobs.append(
                 (
                     f"balance-{key}.png",
-                    lambda: chartlib.balance_chart(rep, zone, lang, suffix, as_of=now),
+                    lambda: chartlib.balance_chart(rep, zone, lang, timed, as_of=now),
                     t(lang, "chart_caption_balance"),
                 )
             )
@@ -223,6 +230,14 @@ class ReportService:
             )
         return jobs
 
+    def _render_pnl(self, rep: PnLReport, kind: str, lang: Lang) -> tuple[str, str]:
+        """Chat text and Markdown, titled with the report's clock and naming the bot's own EA."""
+        zone = self.zone_label(lang, rep.period.start)
+        own = self.config.own_magic
+        text = render.pnl_text(rep, kind, lang, zone, own_magic=own)
+        md = render.pnl_markdown(rep, kind, lang, zone, own, clock=self.user_clock())
+        return text, md
+
     # -- public API ----------------------------------------------------------------------
     async def pnl(
         self,
@@ -243,8 +258,7 @@ class ReportService:
             rep = await self._compute(p, now, symbol=symbol, magic=magic)
         except Exception as exc:
             return self._failure(exc, lang)
-        text = render.pnl_text(rep, "pnl", lang, self.zone_label())
-        md = render.pnl_markdown(rep, "pnl", lang, self.zone_label())
+        text, md = self._render_pnl(rep, "pnl", lang)
         images: list[Image] = []
         if self.config.charts:
             images = await self._charts(self._pnl_chart_jobs(rep, lang, full=False, now=now))
@@ -283,10 +297,12 @@ class ReportService:
             return self._failure(exc, lang)
         # "daily" asked for a week is titled as what it is
         kind = {"day": "daily", "week": "weekly", "month": "monthly"}.get(p.kind, kind)
-        text = render.pnl_text(rep, kind, lang, self.zone_label())
+        text, md = self._render_pnl(rep, kind, lang)
         if p.end > now:
-            text += t(lang, "report_still_running", as_of=f"{cal.local(now):%Y-%m-%d %H:%M}")
-        md = render.pnl_markdown(rep, kind, lang, self.zone_label())
+            clock = self.user_clock()
+            text += t(
+                lang, "report_running_as_of", as_of=clock.bare(now), zone=clock.zone_name(lang, now)
+            )
         if rep.trading_deals:
             note = await self._maybe_commentary(text, lang)
             if note:
@@ -321,14 +337,17 @@ class ReportService:
             s = await self.hedge_summary(now)
         except Exception as exc:
             return self._failure(exc, lang)
-        local = self.calendar().local(now)
-        text = render.hedge_text(s, lang, local, self.zone_label(), by_magic=by_magic)
+        clock = self.user_clock()
+        local = clock.local(now)
+        zone = clock.zone_name(lang, now)
+        own = self.config.own_magic
+        text = render.hedge_text(s, lang, local, zone, by_magic=by_magic, own_magic=own)
         note = None if s.empty else await self._maybe_commentary(text, lang)
         if note:
             text = render.hedge_text(
-                s, lang, local, self.zone_label(), by_magic=by_magic, commentary=note
+                s, lang, local, zone, by_magic=by_magic, commentary=note, own_magic=own
             )
-        md = render.hedge_markdown(s, lang, local, self.zone_label(), commentary=note)
+        md = render.hedge_markdown(s, lang, local, zone, commentary=note, own_magic=own)
         images: list[Image] = []
         if (
             charts
@@ -341,7 +360,7 @@ class ReportService:
                     (
                         f"hedge-{local:%Y%m%d-%H%M}.png",
                         lambda: chartlib.hedge_chart(
-                            s, lang, title_suffix=f"{local:%Y-%m-%d %H:%M} ({self.zone_label()})"
+                            s, lang, title_suffix=clock.stamp(now, chartlib.chart_lang(lang))
                         ),
                         t(lang, "chart_caption_hedge"),
                     )

@@ -254,10 +254,22 @@ def _balance_fig(
         xs2: Any = [t for t, _ in rep.equity_curve]
         ys2 = [v for _, v in rep.equity_curve]
         ys_all += ys2
-        ax.plot(xs2, ys2, color=ORANGE, linewidth=2.5, label=_t("equity", lang), gid="equity")
+        # a line needs two points: fewer are drawn as markers, so that the legend's entry is
+        # something on the chart
+        ax.plot(
+            xs2,
+            ys2,
+            color=ORANGE,
+            linewidth=2.5,
+            linestyle="-" if len(xs2) > 1 else "none",
+            marker="o" if len(xs2) < 2 else "None",
+            markersize=11,
+            label=_t("equity", lang),
+            gid="equity",
+        )
     # the equity read with the report belongs on the chart only while the period is running
-    now = as_of if as_of is not None else (curve[-1][0] if curve else None)
-    running = now is not None and rep.period.start <= now < rep.period.end
+    now = as_of if as_of is not None else rep.as_of
+    running = rep.running and now is not None and rep.period.start <= now < rep.period.end
     if rep.equity is not None and running and ys_all:
         ys_all.append(rep.equity)
         at: Any = [now]

@@ -22,7 +22,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "side_sell": ("空", "sell"),
     "magic_manual": ("手动", "manual"),
     "magic_ea": ("EA {magic}", "EA {magic}"),
+    "magic_own": ("本机器人", "tradechat"),
     "zone_suffix": ("（{zone}）", " ({zone})"),
+    "clock_server": ("服务器时间 {offset}", "server time {offset}"),
     # --- periods ---------------------------------------------------------------------------
     "period_month": ("{day.year}年{day.month}月", "{day:%B %Y}"),
     "period_year": ("{day.year}年", "{day.year}"),
@@ -48,8 +50,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "（{count} 笔持仓，{lots:.2f} 手）",
         " ({count} open, {lots:.2f} lots)",
     ),
-    "floating_line": ("浮动盈亏：{amount}{positions}", "Floating P&L: {amount}{positions}"),
-    "total_line": ("合计：{amount}", "Total: {amount}"),
+    "floating_line": ("当前浮动盈亏：{amount}{positions}", "Floating P&L now: {amount}{positions}"),
+    "total_line": (
+        "合计（已实现 + 当前浮动）：{amount}",
+        "Total (realised + floating now): {amount}",
+    ),
     "trade_stats": (
         "平仓 {trades} 笔 · 胜率 {win_rate} · 均盈 {avg_win} / 均亏 {avg_loss} · 盈亏比 {pf}",
         "{trades} closed · win rate {win_rate} · avg win {avg_win} / avg loss {avg_loss} · "
@@ -64,10 +69,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "Worst: #{ticket} {symbol} {side} {volume:.2f} lots {net}",
     ),
     "account_line": (
-        "余额 {balance} · 净值 {equity} · 保证金比例 {margin_level}",
-        "Balance {balance} · equity {equity} · margin level {margin_level}",
+        "当前余额 {balance} · 净值 {equity} · 保证金比例 {margin_level}",
+        "Now: balance {balance} · equity {equity} · margin level {margin_level}",
     ),
+    "closing_balance_line": ("期末余额 {balance}", "Balance at period end {balance}"),
     "max_drawdown_line": ("最大回撤 {amount} ({pct})", "Max drawdown {amount} ({pct})"),
+    "max_drawdown_unknown": ("最大回撤：数据不足", "Max drawdown: not enough data"),
     "by_symbol_head": ("按品种：", "By symbol:"),
     "by_magic_head": ("按EA（magic）：", "By EA (magic):"),
     "by_side_line": ("多/空：{parts}", "Buy/sell: {parts}"),
@@ -79,6 +86,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Deposits/withdrawals (not P&L): {parts}",
     ),
     "bucket_trades": ("（{trades} 笔）", " ({trades} trades)"),
+    "bucket_trades_one": ("（{trades} 笔）", " ({trades} trade)"),
     "bucket_more": ("  其他 {count} 个 {net}", "  {count} more {net}"),
     # --- P&L Markdown -----------------------------------------------------------------------
     "md_realised": ("已实现盈亏", "Realised P&L"),
@@ -87,7 +95,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "md_swap": ("库存费", "Swap"),
     "md_fee": ("费用", "Fees"),
     "md_other": ("其他扣费", "Other charges"),
-    "md_floating": ("浮动盈亏", "Floating P&L"),
+    "md_floating": ("当前浮动盈亏", "Floating P&L (now)"),
+    "md_total": ("合计（已实现 + 当前浮动）", "Total (realised + floating now)"),
     "md_trades": ("平仓笔数", "Closed trades"),
     "md_win_rate": ("胜率", "Win rate"),
     "md_avg_win": ("平均盈利", "Average win"),
@@ -96,7 +105,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "md_balance": ("余额", "Balance"),
     "md_equity": ("净值", "Equity"),
     "md_margin_level": ("保证金比例", "Margin level"),
+    "md_balance_now": ("当前余额", "Balance (now)"),
+    "md_equity_now": ("当前净值", "Equity (now)"),
+    "md_margin_level_now": ("当前保证金比例", "Margin level (now)"),
+    "md_balance_end": ("期末余额", "Balance at period end"),
     "md_max_drawdown": ("最大回撤", "Max drawdown"),
+    "md_not_enough_data": ("数据不足", "not enough data"),
     "md_deposits": ("入金", "Deposits"),
     "md_withdrawals": ("出金", "Withdrawals"),
     "md_item": ("项目", "Item"),
@@ -111,14 +125,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "md_daily_header": ("| 日期 | 已实现 |", "| Day | Realised |"),
     "md_balance_ops": ("## 出入金（不计入盈亏）", "## Balance operations (not P&L)"),
     "md_balance_ops_header": (
-        "| 时间 (UTC) | 类型 | 金额 | 备注 |",
-        "| Time (UTC) | Kind | Amount | Comment |",
+        "| 时间（{zone}） | 类型 | 金额 | 备注 |",
+        "| Time ({zone}) | Kind | Amount | Comment |",
     ),
     # --- hedge text -------------------------------------------------------------------------
     "hedge_locked": (" 🔒锁仓", " 🔒 locked"),
     "hedge_side_line": (
         "  {side} {count} 笔 {lots:.2f} 手 均价 {avg} 浮动 {floating}",
-        "  {side} {count} × {lots:.2f} lots avg {avg} floating {floating}",
+        "  {side} {count} trades, {lots:.2f} lots · avg {avg} · floating {floating}",
+    ),
+    "hedge_side_line_one": (
+        "  {side} {count} 笔 {lots:.2f} 手 均价 {avg} 浮动 {floating}",
+        "  {side} {count} trade, {lots:.2f} lots · avg {avg} · floating {floating}",
     ),
     "hedge_net_line": (
         "  净 {net:+.2f} 手 · 浮动合计 {floating} · 今日已实现 {realised}",
@@ -224,7 +242,17 @@ def side_name(side: str, lang: str) -> str:
     return label(lang, key) if key in LABELS else side
 
 
-def magic_name(m: int | str | None, lang: str) -> str:
+def counted(lang: str, key: str, n: int, **values: object) -> str:
+    """Entry `key` for a count of `n`: its "<key>_one" twin when n is 1 (English "1 trade")."""
+    one = f"{key}_one"
+    return label(lang, one if n == 1 and one in LABELS else key, **values)
+
+
+def magic_name(m: int | str | None, lang: str, own_magic: int | None = None) -> str:
+    """手动/manual for magic 0, 本机器人/tradechat for the bot's own (`[broker] magic`), else
+    "EA <magic>"."""
     if m in (0, "0"):
         return label(lang, "magic_manual")
+    if own_magic is not None and m is not None and str(m) == str(own_magic):
+        return label(lang, "magic_own")
     return label(lang, "magic_ea", magic=m)

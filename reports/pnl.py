@@ -13,7 +13,18 @@ Rules (MT5 semantics, see shared/MT5-NOTES.md):
 - a trade's EA is the magic of the position's opening deal when that deal is in the history
   handed over, else the closing deal's own magic.
 
-One pass over the deals, no per-deal allocations beyond dictionary updates: 1M deals are fine.
+What the account looked like is reported as of the right moment (`now` is when the account and
+positions were read):
+- a period that has ended: realised P&L only (the total is the realised P&L), the balance at the
+  period's end — today's balance minus every balance change after the end, deposits and
+  withdrawals included (credit is not balance) — and no floating P&L, equity or margin level:
+  what was open at that moment is not known, and today's numbers are not that period's;
+- the running period: floating P&L, balance, equity and margin level now, and a total of
+  realised plus floating now;
+- the drawdown comes from the curve the report can build (reports/drawdown.py), or is unknown.
+
+One pass over the deals, no per-deal allocations beyond dictionary updates and three appends
+to flat arrays (the balance changes, for the curve and the drawdown): 1M deals are fine.
 """
 
 from __future__ import annotations
@@ -21,10 +32,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from broker.models import Account, Deal, Position
+from reports.drawdown import BalanceEvents, Snap, curve_points, max_drawdown
 from reports.periods import Period, TradingCalendar
 
 CLOSING = frozenset({"out", "inout", "out_by"})
@@ -117,18 +129,27 @@ class PnLReport:
     withdrawals: float = 0.0  # ≤ 0
     credit: float = 0.0
     balance_ops: list[BalanceOp] = field(default_factory=list)
-    # account at report time
-    floating: float | None = None
+    # the account: now while the period runs; at the period's end (balance only) once it ended
+    as_of: datetime | None = None  # when the account and positions were read
+    running: bool = False  # the period holds `as_of`: floating, equity, margin level are "now"
+    floating: float | None = None  # None for a period that has ended
     open_positions: int = 0
     open_volume: float = 0.0
-    balance: float | None = None
-    equity: float | None = None
-    margin_level: float | None = None
+    balance: float | None = None  # now (running) or at the period's end
+    equity: float | None = None  # now; None for a period that has ended
+    margin_level: float | None = None  # now; None for a period that has ended
     # curves: balance after each trading day (or each deal for a one-day period)
     balance_curve: list[tuple[datetime, float]] = field(default_factory=list)
     equity_curve: list[tuple[datetime, float]] = field(default_factory=list)
+    # None: fewer than two points to measure on (the report says "not enough data")
     max_drawdown: float | None = None
     max_drawdown_pct: float | None = None
+    drawdown_points: int = 0  # points of the curve the drawdown was measured on
+
+    @property
+    def drawdown_shown(self) -> bool:
+        """The drawdown belongs to the whole account: not stated under a symbol or EA filter."""
+        return self.symbol is None and self.magic is None
 
     @property
     def realised(self) -> float:
@@ -153,7 +174,7 @@ class PnLReport:
 
     @property
     def total(self) -> float:
-        """Realised plus floating (floating counts 0 when unknown)."""
+        """Realised plus floating now (running period); the realised P&L once it has ended."""
         return self.realised + (self.floating or 0.0)
 
     @property
@@ -197,7 +218,8 @@ class _Pass:
         self.daily = [0.0] * n_days
         # balance changes per trading day (incl. deposits) — for the balance curve
         self.day_balance_delta = [0.0] * n_days
-        self.intraday: list[tuple[datetime, float]] | None = [] if period.kind == "day" else None
+        # every balance change inside the period, for the curve (unfiltered reports only)
+        self.events: BalanceEvents | None = None if self.filtered else BalanceEvents()
         self.later_balance_delta = 0.0  # balance change after the period (unfiltered)
         self.acc: dict[_Key, list[float]] = {}
         self.trades = self.wins = self.losses = self.deal_count = self.trading_deals = 0
@@ -215,13 +237,17 @@ class _Pass:
     def run(self, deals: Iterable[Deal]) -> None:
         # the hot loop of a report over a million deals: dispatch and day lookup inline
         start, end, filtered = self.start, self.end, self.filtered
-        daily, day_delta, intraday = self.daily, self.day_balance_delta, self.intraday
+        daily, day_delta, events = self.daily, self.day_balance_delta, self.events
+        if events is not None:  # bound once: three appends per deal in the hot loop
+            ev_time, ev_amount = events.times.append, events.amounts.append
+            ev_flow = events.flows.append
         trade = self._trade
         for d in deals:
             t = d.time
             net = d.profit + d.commission + d.swap + d.fee
             if t >= end:
-                self.later_balance_delta += net
+                if d.type != "credit":  # credit is not balance
+                    self.later_balance_delta += net
                 continue
             if t < start:
                 continue
@@ -239,8 +265,10 @@ class _Pass:
             if dtype != "balance":
                 daily[self._day] += booked
             day_delta[self._day] += booked
-            if intraday is not None:
-                intraday.append((t, booked))
+            if events is not None:
+                ev_time(t)
+                ev_amount(booked)
+                ev_flow(dtype == "balance")
 
     def _other(self, d: Deal, net: float) -> float | None:
         """A non-trade deal (unfiltered reports only): "other" charges are P&L; balance and
@@ -388,10 +416,16 @@ def compute_pnl(
     snapshots: Sequence[EquitySample] = (),
     symbol: str | None = None,
     magic: int | None = None,
+    now: datetime | None = None,
 ) -> PnLReport:
-    """Aggregate `deals` (any order; deals outside the period are used only to rebuild the
-    balance curve backwards from the account's current balance) into a `PnLReport`."""
-    rep = PnLReport(period=period, symbol=symbol, magic=magic)
+    """Aggregate `deals` (any order) into a `PnLReport`.
+
+    `account` and `positions` were read at `now` (default: the current time). For a period
+    that has ended they only give its closing balance — which is why `deals` should run up to
+    `now`: the balance changes after the period are walked back from today's balance."""
+    now = now or datetime.now(UTC)
+    rep = PnLReport(period=period, symbol=symbol, magic=magic, as_of=now)
+    rep.running = period.start <= now < period.end
     deal_list = deals if isinstance(deals, list) else list(deals)
     # opening magics first, so that a close handed over before its open still finds it
     open_magic: dict[int, int] = {d.position_id: d.magic for d in deal_list if d.entry == "in"}
@@ -401,25 +435,30 @@ def compute_pnl(
     _roll_up(rep, tally.acc)
     rep.best = _trade_ref(tally.best, tally.best_net, tally.best_key)
     rep.worst = _trade_ref(tally.worst, tally.worst_net, tally.worst_key)
-    if positions is not None:
+    if positions is not None and rep.running:
         _open_positions(rep, positions, symbol, magic)
-    if account is not None:
-        rep.currency = account.currency
-        rep.balance = account.balance
+    end_balance = _account(rep, account, tally.later_balance_delta)
+    if end_balance is not None and tally.events is not None:
+        _balance_curve(
+            rep, end_balance, tally.days, calendar, tally.day_balance_delta, tally.events
+        )
+    rep.equity_curve = _equity_curve(period, snapshots)
+    if rep.drawdown_shown:
+        _drawdown(rep, end_balance, tally, snapshots, account)
+    return rep
+
+
+def _account(rep: PnLReport, account: Account | None, later_delta: float) -> float | None:
+    """The account's numbers as of the right moment; the balance at the period's end."""
+    if account is None:
+        return None
+    rep.currency = account.currency
+    end_balance = account.balance - later_delta
+    rep.balance = end_balance
+    if rep.running:
         rep.equity = account.equity
         rep.margin_level = account.margin_level
-        if not tally.filtered:
-            _balance_curve(
-                rep,
-                account.balance - tally.later_balance_delta,
-                tally.days,
-                calendar,
-                tally.day_balance_delta,
-                tally.intraday,
-            )
-    if snapshots:
-        _drawdown(rep, snapshots)
-    return rep
+    return end_balance
 
 
 def _balance_curve(
@@ -428,51 +467,53 @@ def _balance_curve(
     days: list[date],
     calendar: TradingCalendar,
     day_delta: list[float],
-    intraday: list[tuple[datetime, float]] | None,
+    events: BalanceEvents,
 ) -> None:
-    """Rebuild the balance backwards from its value at the end of the period."""
+    """Rebuild the balance backwards from its value at the end of the period: after each deal
+    for a one-day period, at each trading day's close otherwise."""
     start_balance = end_balance - sum(day_delta)
-    if intraday is not None:
-        intraday.sort(key=lambda x: x[0])
-        bal = start_balance
-        curve = [(rep.period.start, bal)]
-        step = max(1, len(intraday) // 2000)
-        for i, (t, delta) in enumerate(intraday):
-            bal += delta
-            if i % step == 0 or i == len(intraday) - 1:
-                curve.append((t, bal))
+    bal = start_balance
+    curve = [(rep.period.start, bal)]
+    if rep.period.kind == "day":
+        order = events.ordered()
+        step = max(1, len(order) // 2000)
+        for n, i in enumerate(order):
+            bal += events.amounts[i]
+            if n % step == 0 or n == len(order) - 1:
+                curve.append((events.times[i], bal))
         curve.append((rep.period.end, bal))  # flat to the end of the day
         rep.balance_curve = curve
         return
-    bal = start_balance
-    curve = [(rep.period.start, bal)]
     for d, delta in zip(days, day_delta, strict=True):
         bal += delta
         curve.append((calendar.day_start_utc(d + timedelta(days=1)), bal))
     rep.balance_curve = curve
 
 
-def _drawdown(rep: PnLReport, snapshots: Sequence[EquitySample]) -> None:
-    """Largest fall of equity from a running peak, over the snapshots inside the period."""
-    pts = sorted(
-        (s for s in snapshots if rep.period.start <= s.time < rep.period.end),
-        key=lambda s: s.time,
-    )
-    if not pts:
-        return
-    peak = pts[0].equity
-    max_dd = 0.0
-    max_pct = 0.0
-    for s in pts:
-        eq = s.equity
-        if eq > peak:
-            peak = eq
-        dd = peak - eq
-        if dd > max_dd:
-            max_dd = dd
-        if peak > 0 and dd / peak > max_pct:
-            max_pct = dd / peak
-    rep.max_drawdown = max_dd
-    rep.max_drawdown_pct = max_pct * 100.0
+def _equity_curve(
+    period: Period, snapshots: Sequence[EquitySample]
+) -> list[tuple[datetime, float]]:
+    """The snapshots inside the period, thinned to some 2,000 points for a chart."""
+    pts = sorted((s for s in snapshots if period.contains(s.time)), key=lambda s: s.time)
     step = max(1, len(pts) // 2000)
-    rep.equity_curve = [(s.time, s.equity) for s in pts[::step]]
+    return [(s.time, s.equity) for s in pts[::step]]
+
+
+def _drawdown(
+    rep: PnLReport,
+    end_balance: float | None,
+    tally: _Pass,
+    snapshots: Sequence[EquitySample],
+    account: Account | None,
+) -> None:
+    """Largest fall of the account curve the report can build (reports/drawdown.py)."""
+    events = tally.events if tally.events is not None else BalanceEvents()
+    start_balance = None if end_balance is None else end_balance - sum(tally.day_balance_delta)
+    snaps = [Snap(s.time, s.equity) for s in snapshots if rep.period.contains(s.time)]
+    now = None
+    if rep.running and account is not None and rep.as_of is not None:
+        now = Snap(rep.as_of, account.equity)
+    dd = max_drawdown(curve_points(rep.period.start, start_balance, events, snaps, now))
+    rep.drawdown_points = dd.points
+    rep.max_drawdown = dd.amount
+    rep.max_drawdown_pct = dd.pct

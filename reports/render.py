@@ -8,8 +8,9 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
+from reports.clock import UserClock
 from reports.hedge import HedgeRow, HedgeSummary
-from reports.labels import LABELS, label, magic_name, side_name
+from reports.labels import LABELS, counted, label, magic_name, side_name
 from reports.numbers import MISSING, money
 from reports.pnl import Bucket, PnLReport
 
@@ -42,12 +43,14 @@ def _title(kind: str, lang: str) -> str:
     return label(lang, key if key in LABELS else "title_pnl")
 
 
-def pnl_title(rep: PnLReport, kind: str, lang: str, zone_label: str = "") -> str:
+def pnl_title(
+    rep: PnLReport, kind: str, lang: str, zone_label: str = "", own_magic: int | None = None
+) -> str:
     what = []
     if rep.symbol:
         what.append(rep.symbol)
     if rep.magic is not None:
-        what.append(magic_name(rep.magic, lang))
+        what.append(magic_name(rep.magic, lang, own_magic))
     extra = f" {' '.join(what)}" if what else ""
     return f"{_title(kind, lang)}{extra} · {rep.period.label(lang)}{_zone(zone_label, lang)}"
 
@@ -62,11 +65,11 @@ def _account_line(lang: str, balance: float | None, equity: float | None, margin
     )
 
 
-def _by_magic(rep: PnLReport, lang: str) -> list[Bucket]:
-    """The per-EA buckets keyed by the EA's name ("manual", "EA 5")."""
+def _by_magic(rep: PnLReport, lang: str, own_magic: int | None) -> list[Bucket]:
+    """The per-EA buckets keyed by the EA's name ("manual", "tradechat", "EA 5")."""
     return [
         Bucket(
-            magic_name(k, lang),
+            magic_name(k, lang, own_magic),
             b.profit,
             b.swap,
             b.commission,
@@ -100,7 +103,9 @@ def _realised_lines(rep: PnLReport, lang: str, cur: str) -> list[str]:
 
 
 def _floating_lines(rep: PnLReport, lang: str, cur: str) -> list[str]:
-    if rep.floating is None:
+    """Only while the period runs, and only when something is open: a period that has ended
+    has no floating P&L of its own, and "+0.00 (0 open)" says nothing."""
+    if rep.floating is None or not (rep.open_positions or rep.floating):
         return []
     positions = label(lang, "open_positions_note", count=rep.open_positions, lots=rep.open_volume)
     lines = [label(lang, "floating_line", amount=_signed(rep.floating) + cur, positions=positions)]
@@ -139,11 +144,17 @@ def _trade_lines(rep: PnLReport, lang: str) -> list[str]:
     return lines
 
 
-def _account_lines(rep: PnLReport, lang: str) -> list[str]:
+def _account_lines(rep: PnLReport, lang: str, brief: bool = False) -> list[str]:
+    """The account now (running period) or its balance at the period's end; the drawdown, or
+    "not enough data" (`brief` answers leave an unknown drawdown out)."""
     lines = []
-    if rep.balance is not None:
+    if rep.balance is not None and rep.running:
         ml = pct(rep.margin_level) if rep.margin_level is not None else MISSING
         lines.append(_account_line(lang, rep.balance, rep.equity, ml))
+    elif rep.balance is not None:
+        lines.append(label(lang, "closing_balance_line", balance=money(rep.balance)))
+    if not rep.drawdown_shown:
+        return lines
     if rep.max_drawdown is not None:
         lines.append(
             label(
@@ -153,17 +164,19 @@ def _account_lines(rep: PnLReport, lang: str) -> list[str]:
                 pct=pct(rep.max_drawdown_pct, 1),
             )
         )
+    elif not brief:
+        lines.append(label(lang, "max_drawdown_unknown"))
     return lines
 
 
-def _breakdown_lines(rep: PnLReport, lang: str, top: int) -> list[str]:
+def _breakdown_lines(rep: PnLReport, lang: str, top: int, own_magic: int | None) -> list[str]:
     lines = []
     if len(rep.by_symbol) > 1 or (rep.by_symbol and rep.symbol is None):
         lines.append(label(lang, "by_symbol_head"))
         lines.extend(_bucket_lines(rep.by_symbol.values(), lang, top))
     if rep.magic is None and (len(rep.by_magic) > 1):
         lines.append(label(lang, "by_magic_head"))
-        lines.extend(_bucket_lines(_by_magic(rep, lang), lang, top))
+        lines.extend(_bucket_lines(_by_magic(rep, lang, own_magic), lang, top))
     if len(rep.by_side) > 1:
         sides = " · ".join(
             f"{side_name(k, lang)} {_signed(b.net)}"
@@ -187,15 +200,23 @@ def _balance_ops_lines(rep: PnLReport, lang: str) -> list[str]:
     return [label(lang, "balance_ops_line", parts=" · ".join(parts))]
 
 
-def pnl_text(rep: PnLReport, kind: str, lang: str, zone_label: str = "", top: int = 8) -> str:
+def pnl_text(
+    rep: PnLReport,
+    kind: str,
+    lang: str,
+    zone_label: str = "",
+    top: int = 8,
+    own_magic: int | None = None,
+) -> str:
+    """The chat text; `own_magic` is the bot's own (`[broker] magic`), named as such."""
     cur = f" {rep.currency}" if rep.currency else ""
     lines = [
-        pnl_title(rep, kind, lang, zone_label),
+        pnl_title(rep, kind, lang, zone_label, own_magic),
         *_realised_lines(rep, lang, cur),
         *_floating_lines(rep, lang, cur),
         *_trade_lines(rep, lang),
-        *_account_lines(rep, lang),
-        *_breakdown_lines(rep, lang, top),
+        *_account_lines(rep, lang, brief=kind == "pnl"),
+        *_breakdown_lines(rep, lang, top, own_magic),
         *_balance_ops_lines(rep, lang),
     ]
     return "\n".join(lines)
@@ -204,7 +225,7 @@ def pnl_text(rep: PnLReport, kind: str, lang: str, zone_label: str = "", top: in
 def _bucket_lines(buckets: Iterable[Bucket], lang: str, top: int) -> list[str]:
     items = sorted(buckets, key=lambda b: -abs(b.net))
     out = [
-        f"  {b.key} {_signed(b.net)}{label(lang, 'bucket_trades', trades=b.trades)}"
+        f"  {b.key} {_signed(b.net)}{counted(lang, 'bucket_trades', b.trades, trades=b.trades)}"
         for b in items[:top]
     ]
     if len(items) > top:
@@ -213,9 +234,22 @@ def _bucket_lines(buckets: Iterable[Bucket], lang: str, top: int) -> list[str]:
     return out
 
 
+def _account_rows(rep: PnLReport, lang: str) -> list[tuple[str, str]]:
+    """Floating, total and the account now while the period runs; its closing balance after."""
+    if not rep.running:
+        return [("md_balance_end", money(rep.balance))]
+    return [
+        ("md_floating", _signed(rep.floating)),
+        ("md_total", _signed(rep.total)),
+        ("md_balance_now", money(rep.balance)),
+        ("md_equity_now", money(rep.equity)),
+        ("md_margin_level_now", pct(rep.margin_level)),
+    ]
+
+
 def _pnl_rows(rep: PnLReport, lang: str) -> list[tuple[str, str]]:
     drawdown = (
-        MISSING
+        label(lang, "md_not_enough_data")
         if rep.max_drawdown is None
         else f"{money(rep.max_drawdown)} ({pct(rep.max_drawdown_pct, 1)})"
     )
@@ -228,27 +262,24 @@ def _pnl_rows(rep: PnLReport, lang: str) -> list[tuple[str, str]]:
         ("md_swap", _signed(rep.swap)),
         ("md_fee", _signed(rep.fee)),
         ("md_other", _signed(rep.other_ops)),
-        ("md_floating", _signed(rep.floating)),
         ("md_trades", str(rep.trades)),
         ("md_win_rate", win_rate),
         ("md_avg_win", _signed(rep.avg_win)),
         ("md_avg_loss", _signed(rep.avg_loss)),
         ("md_profit_factor", pf),
-        ("md_balance", money(rep.balance)),
-        ("md_equity", money(rep.equity)),
-        ("md_margin_level", pct(rep.margin_level)),
-        ("md_max_drawdown", drawdown),
+        *_account_rows(rep, lang),
+        *([("md_max_drawdown", drawdown)] if rep.drawdown_shown else []),
         ("md_deposits", _signed(rep.deposits)),
         ("md_withdrawals", _signed(rep.withdrawals)),
     ]
     return [(label(lang, k), v) for k, v in values]
 
 
-def _bucket_tables(rep: PnLReport, lang: str) -> list[str]:
+def _bucket_tables(rep: PnLReport, lang: str, own_magic: int | None) -> list[str]:
     out: list[str] = []
     for title, buckets in (
         (label(lang, "md_by_symbol"), list(rep.by_symbol.values())),
-        (label(lang, "md_by_magic"), _by_magic(rep, lang)),
+        (label(lang, "md_by_magic"), _by_magic(rep, lang, own_magic)),
         (label(lang, "md_by_side"), list(rep.by_side.values())),
     ):
         if not buckets:
@@ -264,7 +295,7 @@ def _bucket_tables(rep: PnLReport, lang: str) -> list[str]:
     return out
 
 
-def _daily_and_ops_tables(rep: PnLReport, lang: str) -> list[str]:
+def _daily_and_ops_tables(rep: PnLReport, lang: str, clock: UserClock) -> list[str]:
     out: list[str] = []
     if len(rep.daily) > 1:
         out += ["", label(lang, "md_daily"), ""]
@@ -272,22 +303,31 @@ def _daily_and_ops_tables(rep: PnLReport, lang: str) -> list[str]:
         out += [f"| {d.isoformat()} | {_signed(v)} |" for d, v in rep.daily]
     if rep.balance_ops:
         out += ["", label(lang, "md_balance_ops"), ""]
-        out += [label(lang, "md_balance_ops_header"), "|---|---|---:|---|"]
+        zone = clock.zone_name(lang, rep.period.start)
+        out += [label(lang, "md_balance_ops_header", zone=zone), "|---|---|---:|---|"]
         out += [
-            f"| {op.time:%Y-%m-%d %H:%M} | {op.kind} | {_signed(op.amount)} | {_md(op.comment)} |"
+            f"| {clock.bare(op.time)} | {op.kind} | {_signed(op.amount)} | {_md(op.comment)} |"
             for op in rep.balance_ops
         ]
     return out
 
 
-def pnl_markdown(rep: PnLReport, kind: str, lang: str, zone_label: str = "") -> str:
-    out = [f"# {pnl_title(rep, kind, lang, zone_label)}", ""]
+def pnl_markdown(
+    rep: PnLReport,
+    kind: str,
+    lang: str,
+    zone_label: str = "",
+    own_magic: int | None = None,
+    clock: UserClock | None = None,
+) -> str:
+    """The report as Markdown; times of balance operations in `clock` (default UTC)."""
+    out = [f"# {pnl_title(rep, kind, lang, zone_label, own_magic)}", ""]
     if rep.trading_deals == 0:
         out += [label(lang, "no_trades"), ""]
     out += [f"| {label(lang, 'md_item')} | {rep.currency or ''} |", "|---|---:|"]
     out += [f"| {k} | {v} |" for k, v in _pnl_rows(rep, lang)]
-    out += _bucket_tables(rep, lang)
-    out += _daily_and_ops_tables(rep, lang)
+    out += _bucket_tables(rep, lang, own_magic)
+    out += _daily_and_ops_tables(rep, lang, clock or UserClock())
     return "\n".join(out) + "\n"
 
 
@@ -313,8 +353,8 @@ def _row_extra(r: HedgeRow, lang: str) -> list[str]:
     return ["  " + " · ".join(extra)] if extra else []
 
 
-def _row_lines(r: HedgeRow, lang: str) -> list[str]:
-    head = r.symbol if r.magic is None else f"{r.symbol} · {magic_name(r.magic, lang)}"
+def _row_lines(r: HedgeRow, lang: str, own_magic: int | None) -> list[str]:
+    head = r.symbol if r.magic is None else f"{r.symbol} · {magic_name(r.magic, lang, own_magic)}"
     if r.locked:
         head += label(lang, "hedge_locked")
     out = [head]
@@ -323,9 +363,10 @@ def _row_lines(r: HedgeRow, lang: str) -> list[str]:
             continue
         avg = MISSING if st.avg_price is None else f"{st.avg_price:.{r.digits}f}"
         out.append(
-            label(
+            counted(
                 lang,
                 "hedge_side_line",
+                st.count,
                 side=side_name(side, lang),
                 count=st.count,
                 lots=st.lots,
@@ -349,11 +390,11 @@ def _row_lines(r: HedgeRow, lang: str) -> list[str]:
     return out + _row_extra(r, lang)
 
 
-def _ea_line(r: HedgeRow, lang: str) -> str:
+def _ea_line(r: HedgeRow, lang: str, own_magic: int | None) -> str:
     return label(
         lang,
         "hedge_ea_line",
-        ea=magic_name(r.magic, lang),
+        ea=magic_name(r.magic, lang, own_magic),
         buy=r.buy.lots,
         sell=r.sell.lots,
         floating=_signed(r.floating),
@@ -381,15 +422,16 @@ def hedge_text(
     zone_label: str = "",
     by_magic: bool = False,
     commentary: str | None = None,
+    own_magic: int | None = None,
 ) -> str:
     lines = [f"{label(lang, 'title_hedge')} · {at:%Y-%m-%d %H:%M}{_zone(zone_label, lang)}"]
     if s.empty:
         lines.append(label(lang, "hedge_empty"))
     for r in s.rows:
-        lines.extend(_row_lines(r, lang))
+        lines.extend(_row_lines(r, lang, own_magic))
         eas = [m for m in s.magic_rows if m.symbol == r.symbol and (m.buy.count or m.sell.count)]
         if by_magic or len(eas) > 1:
-            lines.extend(_ea_line(m, lang) for m in eas)
+            lines.extend(_ea_line(m, lang, own_magic) for m in eas)
     if not s.empty:
         lines.append(
             label(
@@ -403,12 +445,12 @@ def hedge_text(
     return "\n".join(lines)
 
 
-def _hedge_md_row(r: HedgeRow, lang: str) -> str:
+def _hedge_md_row(r: HedgeRow, lang: str, own_magic: int | None) -> str:
     d = r.digits
     be = r.break_even
     cells = [
         r.symbol,
-        "*" if r.magic is None else magic_name(r.magic, lang),
+        "*" if r.magic is None else magic_name(r.magic, lang, own_magic),
         str(r.buy.count),
         f"{r.buy.lots:.2f}",
         MISSING if r.buy.avg_price is None else f"{r.buy.avg_price:.{d}f}",
@@ -428,9 +470,14 @@ def _hedge_md_row(r: HedgeRow, lang: str) -> str:
 
 
 def hedge_markdown(
-    s: HedgeSummary, lang: str, at: datetime, zone_label: str = "", commentary: str | None = None
+    s: HedgeSummary,
+    lang: str,
+    at: datetime,
+    zone_label: str = "",
+    commentary: str | None = None,
+    own_magic: int | None = None,
 ) -> str:
-    out = [f"# {label(lang, 'title_hedge')} · {at:%Y-%m-%d %H:%M} {zone_label}".rstrip(), ""]
+    out = [f"# {label(lang, 'title_hedge')} · {at:%Y-%m-%d %H:%M}{_zone(zone_label, lang)}", ""]
     if s.empty:
         out.append(label(lang, "hedge_empty"))
         return "\n".join(out) + "\n"
@@ -438,7 +485,7 @@ def hedge_markdown(
         label(lang, "md_hedge_header"),
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    out += [_hedge_md_row(r, lang) for r in [*s.rows, *s.magic_rows]]
+    out += [_hedge_md_row(r, lang, own_magic) for r in [*s.rows, *s.magic_rows]]
     out += [
         "",
         f"**{label(lang, 'md_hedge_floating')}**: {_signed(s.floating)} · "

@@ -109,7 +109,7 @@ async def test_today_pnl_uses_server_time_day_boundary(db) -> None:
     ans = await svc.pnl(period=None, symbol=None, magic=None, lang="en", now=NOW)
     # today (server UTC+2) holds the EURUSD close (-104) and the second gold trade (+100)
     assert "Realised P&L: -4.00 USD" in ans.text
-    assert "Floating P&L: +287.00 USD" in ans.text
+    assert "Floating P&L now: +287.00 USD" in ans.text
     yesterday = await svc.pnl(period="yesterday", symbol=None, magic=None, lang="zh", now=NOW)
     assert "已实现盈亏：+98.60 USD" in yesterday.text
 
@@ -332,3 +332,168 @@ async def test_day_pnl_counts_positions_opened_today_in_full(db) -> None:
     fresh = position(11, "XAUUSD", "sell", 0.1, 2880.0, 2885.0, -50.0, time=utc(2025, 3, 11, 23))
     svc = ReportService(FakeTerminalBroker(positions=[fresh]), db, ReportConfig())
     assert await svc.day_pnl(utc(2025, 3, 12, 0)) == pytest.approx(-50.0)
+
+
+# -- numbers true for the period asked (issue 13, build 2) ---------------------------------
+class _History:
+    """A paper account traded through November into December 2026, with the bookkeeping a
+    person would keep beside it: which deal tickets each month made, and the balance the
+    terminal showed when November ended."""
+
+    def __init__(self) -> None:
+        from broker.mt5 import MT5Broker
+        from broker.paper import PaperTerminal
+        from tests.conftest import ConvClock
+
+        self.clock = ConvClock(utc(2026, 11, 2, 8))
+        self.term = PaperTerminal(None, seed=7, clock=self.clock.ts)
+        self.broker = MT5Broker(
+            self.term, magic=20260001, server_utc_offset_hours=2, clock=self.clock.ts
+        )
+        self.november: list[int] = []  # deal tickets
+        self.december: list[int] = []
+        self.november_end_balance = 0.0
+        self.november_end_equity = 0.0
+
+    def at(self, when: datetime) -> None:
+        self.clock.t = when.timestamp()
+
+    def trade(self, symbol: str, side: int, volume: float, price: float, into: list[int]) -> int:
+        from tests.fakes.paper_helpers import market
+
+        self.term.set_price(symbol, price)
+        res = market(self.term, symbol, side, volume, magic=20260001)
+        assert res.retcode == self.term.TRADE_RETCODE_DONE, res
+        into.append(res.deal)
+        return res.order
+
+    def close(self, symbol: str, position: int, price: float, into: list[int]) -> None:
+        from tests.fakes.paper_helpers import market
+
+        self.term.set_price(symbol, price)
+        (pos,) = self.term.positions_get(ticket=position)
+        side = self.term.ORDER_TYPE_SELL if pos.type == 0 else self.term.ORDER_TYPE_BUY
+        res = market(self.term, symbol, side, pos.volume, position=position, magic=20260001)
+        assert res.retcode == self.term.TRADE_RETCODE_DONE, res
+        into.append(res.deal)
+
+    async def build(self) -> None:
+        t = self.term
+        await self.broker.connect()
+        nov, dec = self.november, self.december
+        self.at(utc(2026, 11, 2, 8))  # gold bought and sold an hour later
+        gold = self.trade("XAUUSD", t.ORDER_TYPE_BUY, 0.1, 2650.0, nov)
+        self.at(utc(2026, 11, 2, 9))
+        self.close("XAUUSD", gold, 2660.0, nov)
+        self.at(utc(2026, 11, 10, 8))  # a EURUSD short that loses
+        eur = self.trade("EURUSD", t.ORDER_TYPE_SELL, 1.0, 1.1000, nov)
+        self.at(utc(2026, 11, 10, 12))
+        self.close("EURUSD", eur, 1.1080, nov)
+        self.at(utc(2026, 11, 20, 8))  # gold bought and still open on December 4th
+        self.trade("XAUUSD", t.ORDER_TYPE_BUY, 0.2, 2700.0, nov)
+        self.at(utc(2026, 11, 25, 8))
+        self.term.deposit(-500.0)  # a withdrawal: no P&L, but it moves the balance
+        self.at(utc(2026, 11, 30, 21))  # 23:00 server time, the last hour of November
+        self.november_end_balance = t.account_info().balance
+        self.november_end_equity = t.account_info().equity
+        self.at(utc(2026, 12, 1, 8))  # December: a EURUSD long held overnight, then a deposit
+        eur2 = self.trade("EURUSD", t.ORDER_TYPE_BUY, 0.5, 1.1000, dec)
+        self.at(utc(2026, 12, 2, 8))
+        self.close("EURUSD", eur2, 1.1040, dec)
+        self.at(utc(2026, 12, 3, 8))
+        self.term.deposit(1_000.0)
+        self.at(utc(2026, 12, 4, 12))
+        t.set_price("XAUUSD", 2640.0)  # the open gold position is under water now
+
+    def realised(self, tickets: list[int]) -> float:
+        """The month's result from the terminal's own deal rows, by ticket."""
+        raw = {d.ticket: d for d in self.term.history_deals_get(0, 4_102_444_800)}
+        return sum(raw[k].profit + raw[k].commission + raw[k].swap + raw[k].fee for k in tickets)
+
+    def floating_now(self) -> float:
+        return sum(p.profit + p.swap for p in self.term.positions_get())
+
+
+async def test_past_month_total_is_its_realised_pnl_with_no_floating_and_its_closing_balance(
+    db,
+) -> None:
+    from reports.numbers import money
+
+    h = _History()
+    await h.build()
+    expected = h.realised(h.november)
+    now = h.clock.now()
+    acc = h.term.account_info()
+    assert h.floating_now() < 0  # something is open now that must not leak into November
+    svc = ReportService(h.broker, db, ReportConfig(charts=False))
+    en = await svc.report(kind="monthly", period=None, lang="en", now=now, day=date(2026, 11, 15))
+    assert en.ok
+    assert f"Realised P&L: {money(expected, signed=True)} USD" in en.text
+    assert "Floating" not in en.text
+    assert "Total" not in en.text  # the realised P&L is the month's total
+    assert f"Balance at period end {money(h.november_end_balance)}" in en.text
+    assert money(acc.balance) not in en.text  # today's balance is not November's
+    assert money(acc.equity) not in en.text
+    assert "Floating" not in en.markdown
+    assert "Equity" not in en.markdown
+    zh = await svc.report(kind="monthly", period=None, lang="zh", now=now, day=date(2026, 11, 15))
+    assert f"已实现盈亏：{money(expected, signed=True)} USD" in zh.text
+    assert "浮动" not in zh.text
+    assert f"期末余额 {money(h.november_end_balance)}" in zh.text
+
+
+async def test_current_month_total_is_realised_plus_floating_now(db) -> None:
+    from reports.numbers import money
+
+    h = _History()
+    await h.build()
+    realised = h.realised(h.december)
+    floating = h.floating_now()
+    acc = h.term.account_info()
+    svc = ReportService(h.broker, db, ReportConfig(charts=False))
+    ans = await svc.report(kind="monthly", period=None, lang="en", now=h.clock.now())
+    assert f"Realised P&L: {money(realised, signed=True)} USD" in ans.text
+    assert f"Floating P&L now: {money(floating, signed=True)} USD" in ans.text
+    assert f"Total (realised + floating now): {money(realised + floating, signed=True)}" in (
+        ans.text
+    )
+    assert f"Now: balance {money(acc.balance)} · equity {money(acc.equity)}" in ans.text
+    assert "figures as of 2026-12-04 14:00, server time UTC+2" in ans.text
+    zh = await svc.report(kind="monthly", period=None, lang="zh", now=h.clock.now())
+    assert f"当前浮动盈亏：{money(floating, signed=True)} USD" in zh.text
+    assert f"合计（已实现 + 当前浮动）：{money(realised + floating, signed=True)} USD" in zh.text
+
+
+async def test_month_without_trades_shows_no_floating_and_no_made_up_drawdown(db) -> None:
+    h = _History()
+    await h.build()
+    svc = ReportService(h.broker, db, ReportConfig(charts=False))
+    october = await svc.report(
+        kind="monthly", period=None, lang="en", now=h.clock.now(), day=date(2026, 10, 15)
+    )
+    assert october.ok
+    assert "No trades in this period." in october.text
+    assert "Floating" not in october.text
+    assert "Max drawdown: not enough data" in october.text
+    assert "0.00 (0.0%)" not in october.text
+    zh = await svc.report(
+        kind="monthly", period=None, lang="zh", now=h.clock.now(), day=date(2026, 10, 15)
+    )
+    assert "最大回撤：数据不足" in zh.text
+    assert "浮动" not in zh.text
+
+
+async def test_past_month_drawdown_follows_its_balance_curve_with_one_snapshot(db) -> None:
+    h = _History()
+    await h.build()
+    svc = ReportService(h.broker, db, ReportConfig(charts=False))
+    # one snapshot, at the very end of November: alone it is no curve, the deals make one
+    end = utc(2026, 11, 30, 21)
+    await svc.snapshots.add(end, h.november_end_balance, h.november_end_equity, None)
+    raw = {d.ticket: d for d in h.term.history_deals_get(0, 4_102_444_800)}
+    eur_close = raw[h.november[3]]
+    loss = -(eur_close.profit + eur_close.commission + eur_close.swap + eur_close.fee)
+    rep = await svc._compute(svc.calendar().month(date(2026, 11, 15)), h.clock.now())
+    assert rep.drawdown_points >= 2
+    assert rep.max_drawdown is not None
+    assert rep.max_drawdown >= loss  # the EURUSD loss is on the curve, never "0.00"

@@ -3,7 +3,7 @@ by inspecting the drawn Figure (tick labels, artists by gid), not by comparing p
 
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from matplotlib.colors import to_rgb
@@ -31,12 +31,22 @@ def _by_gid(fig: Figure, gid: str) -> list:
     return fig.findobj(lambda a: a.get_gid() == gid)
 
 
-def _quiet_day(snapshots: tuple[Snapshot, ...] = (), balance: float = 10_574.0) -> PnLReport:
-    """A finished day on a 10,574 account whose only change is 35 cents of commission."""
+def _quiet_day(
+    snapshots: tuple[Snapshot, ...] = (),
+    balance: float = 10_574.0,
+    now: datetime | None = None,
+) -> PnLReport:
+    """A day on a 10,574 account whose only change is 35 cents of commission; finished unless
+    `now` falls inside it."""
     day = CAL.day(date(2025, 3, 3))
     fee = deal(utc(2025, 3, 3, 10), "buy", "in", "USDJPY", 0.1, 150.0, commission=-0.35)
     return compute_pnl(
-        [fee], day, CAL, account=account(balance=balance, equity=9_600.0), snapshots=snapshots
+        [fee],
+        day,
+        CAL,
+        account=account(balance=balance, equity=9_600.0),
+        snapshots=snapshots,
+        now=now or utc(2025, 3, 10),
     )
 
 
@@ -76,8 +86,8 @@ def test_finished_period_without_snapshots_says_so_and_invents_no_equity() -> No
 
 
 def test_running_period_without_snapshots_marks_the_current_equity() -> None:
-    rep = _quiet_day()
     now = utc(2025, 3, 3, 12)
+    rep = _quiet_day(now=now)
     fig = charts.balance_figure(rep, UTC2, "en", "2025-03-03", as_of=now)
     (point,) = _by_gid(fig, "equity-now")
     assert isinstance(point, Line2D)

@@ -262,27 +262,51 @@ def test_dst_change_gives_a_23_hour_day_and_keeps_every_deal() -> None:
     assert daily[date(2025, 3, 31)] == pytest.approx(2.0)
 
 
-def test_floating_balance_equity_and_curve_from_the_account() -> None:
-    cal = TradingCalendar(UTC2, "00:00")
-    week = cal.week(date(2025, 3, 12))
-    history = _history()
-    # after the week: one more closed trade of +50 (must be walked back for the curve)
-    history.append(deal(utc(2025, 3, 20, 9), "sell", "out", profit=50.0, position_id=77))
-    acc = account(balance=9_000.0, equity=9_040.0, margin=100.0, margin_level=9040.0, profit=40.0)
-    positions = [
+def _positions_now() -> list:
+    return [
         position(1, "XAUUSD", "buy", 0.1, 2900, 2905, 50.0, swap=-1.0, magic=222),
         position(2, "EURUSD", "sell", 0.2, 1.09, 1.0905, -10.0, swap=0.0, magic=111),
     ]
-    rep = compute_pnl(history, week, cal, positions=positions, account=acc)
-    assert rep.floating == pytest.approx(50.0 - 1.0 - 10.0)
-    assert rep.open_positions == 2
-    assert rep.balance == 9_000.0
-    assert rep.equity == 9_040.0
-    assert rep.margin_level == 9040.0
-    end_balance = 9_000.0 - 50.0
+
+
+def test_past_week_has_its_closing_balance_and_no_floating_from_today() -> None:
+    cal = TradingCalendar(UTC2, "00:00")
+    week = cal.week(date(2025, 3, 12))
+    history = _history()
+    # after the week: a closed trade of +50, a deposit and a credit, all before "now"
+    history.append(deal(utc(2025, 3, 20, 9), "sell", "out", profit=50.0, position_id=77))
+    history.append(balance_op(utc(2025, 3, 21, 9), 1_000.0, "deposit"))
+    history.append(balance_op(utc(2025, 3, 21, 10), 300.0, "bonus", kind="credit"))
+    acc = account(balance=9_000.0, equity=9_040.0, margin=100.0, margin_level=9040.0, profit=40.0)
+    now = utc(2025, 3, 24, 12)
+    rep = compute_pnl(history, week, cal, positions=_positions_now(), account=acc, now=now)
+    assert not rep.running
+    assert rep.floating is None  # today's open positions are not that week's
+    assert rep.open_positions == 0
+    assert rep.equity is None
+    assert rep.margin_level is None
+    assert rep.total == pytest.approx(rep.realised)
+    end_balance = 9_000.0 - 50.0 - 1_000.0  # the credit never was balance
+    assert rep.balance == pytest.approx(end_balance)
     assert rep.balance_curve[-1][1] == pytest.approx(end_balance)
     start_balance = end_balance - (rep.realised + 10_000.0 - 500.0)  # credit is not balance
     assert rep.balance_curve[0][1] == pytest.approx(start_balance)
+
+
+def test_running_week_has_floating_balance_and_equity_now() -> None:
+    cal = TradingCalendar(UTC2, "00:00")
+    week = cal.week(date(2025, 3, 12))
+    acc = account(balance=9_000.0, equity=9_040.0, margin=100.0, margin_level=9040.0, profit=40.0)
+    now = utc(2025, 3, 14, 12)
+    rep = compute_pnl(_history(), week, cal, positions=_positions_now(), account=acc, now=now)
+    assert rep.running
+    assert rep.floating == pytest.approx(50.0 - 1.0 - 10.0)
+    assert rep.open_positions == 2
+    assert rep.total == pytest.approx(rep.realised + 39.0)
+    assert rep.balance == 9_000.0
+    assert rep.equity == 9_040.0
+    assert rep.margin_level == 9040.0
+    assert rep.balance_curve[-1][1] == pytest.approx(9_000.0)
 
 
 @dataclass
