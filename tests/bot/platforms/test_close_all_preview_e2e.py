@@ -47,8 +47,6 @@ from tests.fakes.fake_wecom import (
     FakeWeCom,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
-
 QQ_USER, QQ_TOKEN = 20002, "onebot-close-all-token"
 WECOM_USER = "alice"
 USERS = (
