@@ -4,7 +4,10 @@
 
 Contract for adapters (console, Telegram, QQ/OneBot, WeCom):
 - Call `handle` once per user message or button press, concurrently for different chats if
-  you like; it never raises (an internal error becomes a short apology and an audit row).
+  you like; it never raises. A broker error on any path (text, button, reply code, the answer
+  to a question) becomes a clear answer — "the terminal is away, try again in a minute" — an
+  audit row and one log line (`_guarded`); an internal error a short apology, an audit row and
+  its traceback in the log.
 - Send the returned messages in order. An empty list means "say nothing" (an unlisted user in
   a group, a rate-limited user after the first warning, small talk in a group …).
 - `Outgoing.edit_of`: the answer to a button press carries `edit_of = incoming.message_id` (the
@@ -43,13 +46,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from broker.base import Broker
-from broker.errors import BrokerError
+from broker.errors import BrokerError, TemporaryBrokerError
 from broker.mt5.snapshot import accept_snapshots
 from handlers import queries
 from handlers.audit_trail import AuditTrail
@@ -324,7 +327,7 @@ class Conversation:
         lang = await self._lang(inc, text)
         if inc.button_id:
             await self._audit(inc, "message", {"button": inc.button_id})
-            return await self._button(inc, role, lang, inc.button_id)
+            return await self._guarded(inc, lang, self._button(inc, role, lang, inc.button_id))
         if not text:
             return [], "empty"
         if inc.too_long:  # refused whole: a cut trade request could still parse as a trade
@@ -333,16 +336,29 @@ class Conversation:
                 Outgoing(t(lang, "too_long", max=MAX_TEXT_CHARS), lang=lang, kind="error")
             ], "too_long"
         await self._audit(inc, "message", {"text": text[:1000], "is_group": inc.is_group})
+        return await self._guarded(inc, lang, self._text(inc, role, lang, text))
+
+    async def _guarded(self, inc: Incoming, lang: Lang, answer: Awaitable[Answer]) -> Answer:
+        """The one guard around every way into the conversation — a typed message, a reply
+        code, the answer to a question, a ✅/❌ or a choice button: a broker error is an
+        expected event (the terminal away, a lookup refused), answered in words, audited and
+        logged as one line, never as a traceback. Anything else is a bug: `handle` apologises
+        and logs it with its traceback."""
         try:
-            return await self._text(inc, role, lang, text)
+            return await answer
         except BrokerError as exc:
-            return [
-                Outgoing(
-                    t(lang, "broker_error", reason=note_text(exc.note, lang)),
-                    lang=lang,
-                    kind="error",
-                )
-            ], "broker_error"
+            return await self._broker_trouble(inc, lang, exc)
+
+    async def _broker_trouble(self, inc: Incoming, lang: Lang, exc: BrokerError) -> Answer:
+        away = isinstance(exc, TemporaryBrokerError)  # terminal away, timeout: try again later
+        decision = "terminal_away" if away else "broker_error"
+        log.warning("answer to %s/%s: %s: %s", inc.platform, inc.user_id, decision, exc)
+        await self._audit(
+            inc, "broker_error", {"error": str(exc)[:500], "code": exc.code, "temporary": away}
+        )
+        key = "guard_terminal_away" if away else "broker_error"
+        reason = note_text(exc.note, lang)
+        return [Outgoing(t(lang, key, reason=reason), lang=lang, kind="error")], decision
 
     async def _denied(self, inc: Incoming, text: str) -> Answer:
         await self._audit(

@@ -156,12 +156,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "📝 挂单 {side}{kind} {symbol} {lots} 手 @ {price}",
         "📝 Pending {side} {kind} {lots} lots {symbol} @ {price}",
     ),
-    "preview_close": (
-        "📝 平仓 {symbol}（{n} 单，{lots} 手）",
-        "📝 Close {symbol} ({n}, {lots} lots)",
-    ),
-    "preview_modify": ("📝 修改止损/止盈（{n} 单）", "📝 Modify SL/TP ({n})"),
-    "preview_cancel": ("📝 撤销挂单（{n} 个）", "📝 Cancel pending orders ({n})"),
     "preview_price": (
         "现价 买{ask} / 卖{bid}",
         "Price ask {ask} / bid {bid}",
@@ -170,22 +164,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "preview_sltp": ("止损 {sl}  止盈 {tp}", "SL {sl}  TP {tp}"),
     "preview_expires": ("⏳ {ttl} 秒内有效，请确认。", "⏳ Valid for {ttl} s — please confirm."),
     "preview_blocked": ("⛔ 不能执行：", "⛔ Cannot be executed:"),
-    "leg_close": (
-        "#{ticket} {side} {lots} 手 @ {price}  {pnl}",
-        "#{ticket} {side} {lots} @ {price}  {pnl}",
-    ),
-    "leg_close_partial": (
-        "#{ticket} {side} 平 {lots}/{total} 手 @ {price}  {pnl}",
-        "#{ticket} {side} close {lots}/{total} @ {price}  {pnl}",
-    ),
-    "leg_modify": (
-        "#{ticket} {symbol} 止损 {old_sl}→{sl}  止盈 {old_tp}→{tp}",
-        "#{ticket} {symbol} SL {old_sl}→{sl}  TP {old_tp}→{tp}",
-    ),
-    "leg_cancel": (
-        "#{ticket} {symbol} {side}{kind} {lots} 手 @ {price}",
-        "#{ticket} {symbol} {side} {kind} {lots} @ {price}",
-    ),
     "none_value": ("无", "none"),
     "btn_confirm": ("✅ 确认", "✅ Confirm"),
     "btn_cancel": ("❌ 取消", "❌ Cancel"),
@@ -943,6 +921,65 @@ STRINGS.update(
         "report_running_as_of": (
             "\n（本期尚未结束，数据截至 {as_of}，{zone}）",
             "\n(period still running; figures as of {as_of}, {zone})",
+        ),
+    }
+)
+
+
+# ==== previews that name what they touch; answers when the terminal is away =====================
+# (handlers/plans.py previews, handlers/conversation.py's guard.) Every line about a ticket fits
+# a phone's ~32 monospace columns (CJK characters count double): "#ticket symbol side lots" on
+# one line, the entry price and floating P&L indented on the next. Appended as its own section
+# so that parallel edits above merge cleanly.
+
+STRINGS.update(
+    {
+        # --- head lines -------------------------------------------------------------------
+        "pv_close": (
+            "📝 平仓 {symbols}（{count}，{lots} 手）",
+            "📝 Close {symbols} ({count}, {lots} lots)",
+        ),
+        "pv_modify": ("📝 修改止损/止盈（{n} 单）：{symbols}", "📝 Modify SL/TP ({n}): {symbols}"),
+        "pv_cancel": (
+            "📝 撤销挂单（{n} 个）：{symbols}，{lots} 手",
+            "📝 Cancel pending orders ({n}): {symbols}, {lots} lots",
+        ),
+        "pv_positions_one": ("{n} 单", "{n} position"),
+        "pv_positions_many": ("{n} 单", "{n} positions"),
+        "pv_symbol_sep": ("、", ", "),
+        "pv_n_symbols": ("{n} 个品种", "{n} symbols"),
+        # --- totals per symbol ------------------------------------------------------------
+        "pv_col_positions": ("单数", "Pos."),
+        "pv_col_orders": ("挂单", "Orders"),
+        "pv_total_pnl": (
+            "合计 {n} 单 {lots} 手 浮动 {pnl}",
+            "Total {n}, {lots} lots, P&L {pnl}",
+        ),
+        "pv_total": ("合计 {n} 个 {lots} 手", "Total {n}, {lots} lots"),
+        # --- one ticket -------------------------------------------------------------------
+        "pv_ticket": (
+            "#{ticket} {symbol} {side} {lots} 手",
+            "#{ticket} {symbol} {side} {lots} lots",
+        ),
+        "pv_ticket_part": (
+            "#{ticket} {symbol} {side} {lots} 手",
+            "#{ticket} {symbol} {side} {lots}",
+        ),
+        "pv_partial": (
+            "  部分平仓：平 {lots}，留 {keep} 手",
+            "  partial: close {lots}, keep {keep}",
+        ),
+        "pv_entry_pnl": ("  开仓价 {price} 浮动 {pnl}", "  open {price} P&L {pnl}"),
+        "pv_order": ("#{ticket} {symbol} {kind} {lots} 手", "#{ticket} {symbol} {kind} {lots}"),
+        "pv_order_kind": ("{side}{kind}", "{side} {kind}"),
+        "pv_order_price": ("  挂单价 {price}", "  order price {price}"),
+        "pv_sl_change": ("  止损 {old} → {new}", "  SL {old} → {new}"),
+        "pv_tp_change": ("  止盈 {old} → {new}", "  TP {old} → {new}"),
+        # --- the conversation's guard: the terminal away while answering ------------------
+        "guard_terminal_away": (
+            "🔌 交易终端暂时连不上（{reason}），正在自动重连。没有执行任何操作，请稍后再试。",
+            "🔌 The trading terminal is away right now ({reason}); reconnecting. Nothing was "
+            "done — please try again in a minute.",
         ),
     }
 )

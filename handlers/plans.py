@@ -23,7 +23,7 @@ from broker.symbols import normalize_volume
 from handlers.broker_text import words
 from handlers.format import lots as fmt_lots
 from handlers.format import price as fmt_price
-from handlers.format import signed
+from handlers.format import signed, table
 from handlers.i18n import t
 from handlers.messages import Lang
 from nlp.intent import Intent
@@ -56,10 +56,10 @@ class Leg:
     sl: float | None = None  # new values; for modify None keeps, 0.0 removes
     tp: float | None = None
     ticket: int | None = None
-    total_volume: float | None = None  # the whole position (close legs)
+    total_volume: float | None = None  # the whole position or order (close, modify legs)
     old_sl: float | None = None
     old_tp: float | None = None
-    pnl: float | None = None  # floating profit + swap at preview (close legs)
+    pnl: float | None = None  # floating profit + swap at preview (close, modify legs)
     ref_price: float | None = None  # market price this leg executes at (drift check)
     point: float = 0.0
     digits: int = 5
@@ -353,6 +353,7 @@ class Planner:
                         price=o.price,
                         kind=o.kind,
                         ticket=o.ticket,
+                        total_volume=o.volume,  # named in the preview; nothing is sent
                         sl=intent.sl,
                         tp=intent.tp,
                         old_sl=o.sl,
@@ -384,6 +385,8 @@ class Planner:
                     volume=0.0,
                     price=p.price_open,
                     ticket=p.ticket,
+                    total_volume=p.volume,  # named in the preview with its P&L
+                    pnl=round(p.profit + p.swap, 2),
                     sl=intent.sl,
                     tp=intent.tp,
                     old_sl=p.sl,
@@ -440,6 +443,14 @@ class Planner:
 
 
 # --- rendering -------------------------------------------------------------------------------
+# A preview names everything it touches: each ticket with its symbol, side, volume, entry price
+# and floating P&L, and the totals per symbol when it touches more than one ticket. Every line
+# about a ticket fits a phone (`TICKET_WIDTH` display cells, CJK counting double): a ticket's
+# head line starts with "#", its details follow on indented lines, and the platform renderer
+# never splits a message between a head line and its indented lines (bot/platforms/render.py).
+
+TICKET_WIDTH = 32  # monospace columns a phone shows on one line
+MAX_NAMED_SYMBOLS = 3  # more symbols than this: the head line counts them, the totals name them
 
 
 def _side(lang: Lang, side: Side | None) -> str:
@@ -448,6 +459,69 @@ def _side(lang: Lang, side: Side | None) -> str:
 
 def _opt_price(lang: Lang, v: float | None, digits: int) -> str:
     return t(lang, "none_value") if not v else fmt_price(v, digits)
+
+
+def _count(lang: Lang, n: int, what: str) -> str:
+    """ "3 单" / "3 positions", "1 position" (English has a singular)."""
+    return t(lang, f"pv_{what}_one" if n == 1 else f"pv_{what}_many", n=n)
+
+
+def _symbols(lang: Lang, legs: list[Leg]) -> str:
+    """The symbols a plan touches, in the order of its legs, for the head line."""
+    names = list(dict.fromkeys(leg.symbol for leg in legs))
+    if len(names) > MAX_NAMED_SYMBOLS:
+        return t(lang, "pv_n_symbols", n=len(names))
+    return t(lang, "pv_symbol_sep").join(names)
+
+
+def _ticket_line(lang: Lang, leg: Leg, lots: str, key: str = "pv_ticket") -> str:
+    return t(lang, key, ticket=leg.ticket, symbol=leg.symbol, side=_side(lang, leg.side), lots=lots)
+
+
+def _held_line(lang: Lang, leg: Leg) -> str:
+    """The entry price and floating P&L of the position a leg acts on."""
+    return t(
+        lang, "pv_entry_pnl", price=fmt_price(leg.price, leg.digits), pnl=signed(leg.pnl or 0.0)
+    )
+
+
+def _leg_lots(leg: Leg) -> float:
+    """The lots a leg touches: what it closes or cancels, the whole position it modifies."""
+    return leg.volume if leg.volume else leg.total_volume or 0.0
+
+
+def _totals(plan: Plan, lang: Lang, *, count: str, with_pnl: bool) -> list[str]:
+    """The totals of a plan over several legs, between blank lines: a small aligned table of
+    tickets, lots and floating P&L per symbol when it touches several symbols, then the overall
+    total. Nothing for a single leg (its ticket lines say it all)."""
+    if len(plan.legs) < 2:
+        return []
+    groups: dict[str, list[Leg]] = {}
+    for leg in plan.legs:
+        groups.setdefault(leg.symbol, []).append(leg)
+    lines = [""]
+    if len(groups) > 1:
+        header = [t(lang, "col_symbol"), t(lang, f"pv_col_{count}"), t(lang, "col_lots")]
+        rows = [[symbol, str(len(legs)), _lots_of(legs)] for symbol, legs in groups.items()]
+        if with_pnl:
+            header.append(t(lang, "col_pnl"))
+            for row, legs in zip(rows, groups.values(), strict=True):
+                row.append(_pnl_of(legs))
+        lines.append(table(rows, "lrrr", header=header))
+    n, lots = len(plan.legs), _lots_of(plan.legs)
+    if with_pnl:
+        lines.append(t(lang, "pv_total_pnl", n=n, lots=lots, pnl=_pnl_of(plan.legs)))
+    else:
+        lines.append(t(lang, "pv_total", n=n, lots=lots))
+    return [*lines, ""]
+
+
+def _lots_of(legs: list[Leg]) -> str:
+    return fmt_lots(sum(_leg_lots(leg) for leg in legs))
+
+
+def _pnl_of(legs: list[Leg]) -> str:
+    return signed(sum(leg.pnl or 0.0 for leg in legs))
 
 
 def _open_lines(plan: Plan, lang: Lang) -> list[str]:
@@ -482,70 +556,95 @@ def _open_lines(plan: Plan, lang: Lang) -> list[str]:
     return lines
 
 
+def _close_leg_lines(lang: Lang, leg: Leg) -> list[str]:
+    total = leg.total_volume
+    if total is None or leg.volume >= total - 1e-9:
+        return [_ticket_line(lang, leg, fmt_lots(leg.volume)), _held_line(lang, leg)]
+    part = f"{fmt_lots(leg.volume)}/{fmt_lots(total)}"
+    keep = fmt_lots(round(total - leg.volume, 8))
+    return [
+        _ticket_line(lang, leg, part, "pv_ticket_part"),
+        t(lang, "pv_partial", lots=fmt_lots(leg.volume), keep=keep),
+        _held_line(lang, leg),
+    ]
+
+
 def _close_lines(plan: Plan, lang: Lang) -> list[str]:
-    lines: list[str] = []
-    lines.append(
-        t(
-            lang,
-            "preview_close",
-            symbol=plan.symbol or "*",
-            n=len(plan.legs),
-            lots=fmt_lots(plan.total_volume),
-        )
+    head = t(
+        lang,
+        "pv_close",
+        symbols=_symbols(lang, plan.legs),
+        count=_count(lang, len(plan.legs), "positions"),
+        lots=fmt_lots(plan.total_volume),
     )
+    lines = [head, *_totals(plan, lang, count="positions", with_pnl=True)]
     for leg in plan.legs:
-        partial = leg.total_volume is not None and leg.volume < leg.total_volume - 1e-9
-        lines.append(
-            t(
-                lang,
-                "leg_close_partial" if partial else "leg_close",
-                ticket=leg.ticket,
-                side=_side(lang, leg.side),
-                lots=fmt_lots(leg.volume),
-                total=fmt_lots(leg.total_volume or 0.0),
-                price=fmt_price(leg.price, leg.digits),
-                pnl=signed(leg.pnl or 0.0),
-            )
+        lines.extend(_close_leg_lines(lang, leg))
+    return [*lines, ""]
+
+
+def _modify_leg_lines(lang: Lang, leg: Leg) -> list[str]:
+    old_sl = _opt_price(lang, leg.old_sl, leg.digits)
+    old_tp = _opt_price(lang, leg.old_tp, leg.digits)
+    sl = _opt_price(lang, leg.old_sl if leg.sl is None else leg.sl, leg.digits)
+    tp = _opt_price(lang, leg.old_tp if leg.tp is None else leg.tp, leg.digits)
+    lots = fmt_lots(leg.total_volume or 0.0)
+    if leg.action == "modify_order":  # a pending order: its price, no P&L yet
+        head = t(
+            lang,
+            "pv_order",
+            ticket=leg.ticket,
+            symbol=leg.symbol,
+            kind=_order_kind(lang, leg),
+            lots=lots,
         )
-    return lines
+        held = t(lang, "pv_order_price", price=fmt_price(leg.price, leg.digits))
+    else:
+        head, held = _ticket_line(lang, leg, lots), _held_line(lang, leg)
+    return [
+        head,
+        held,
+        t(lang, "pv_sl_change", old=old_sl, new=sl),
+        t(lang, "pv_tp_change", old=old_tp, new=tp),
+    ]
 
 
 def _modify_lines(plan: Plan, lang: Lang) -> list[str]:
-    lines: list[str] = []
-    lines.append(t(lang, "preview_modify", n=len(plan.legs)))
+    head = t(lang, "pv_modify", n=len(plan.legs), symbols=_symbols(lang, plan.legs))
+    with_pnl = all(leg.action == "modify" for leg in plan.legs)
+    lines = [head, *_totals(plan, lang, count="positions", with_pnl=with_pnl)]
     for leg in plan.legs:
-        lines.append(
-            t(
-                lang,
-                "leg_modify",
-                ticket=leg.ticket,
-                symbol=leg.symbol,
-                old_sl=_opt_price(lang, leg.old_sl, leg.digits),
-                old_tp=_opt_price(lang, leg.old_tp, leg.digits),
-                sl=_opt_price(lang, leg.old_sl if leg.sl is None else leg.sl, leg.digits),
-                tp=_opt_price(lang, leg.old_tp if leg.tp is None else leg.tp, leg.digits),
-            )
-        )
-    return lines
+        lines.extend(_modify_leg_lines(lang, leg))
+    return [*lines, ""]
+
+
+def _order_kind(lang: Lang, leg: Leg) -> str:
+    """ "买限价" / "buy limit": the side and kind of a pending order."""
+    return t(lang, "pv_order_kind", side=_side(lang, leg.side), kind=t(lang, leg.kind or "limit"))
 
 
 def _cancel_lines(plan: Plan, lang: Lang) -> list[str]:
-    lines: list[str] = []
-    lines.append(t(lang, "preview_cancel", n=len(plan.legs)))
+    head = t(
+        lang,
+        "pv_cancel",
+        n=len(plan.legs),
+        symbols=_symbols(lang, plan.legs),
+        lots=fmt_lots(plan.total_volume),
+    )
+    lines = [head, *_totals(plan, lang, count="orders", with_pnl=False)]
     for leg in plan.legs:
         lines.append(
             t(
                 lang,
-                "leg_cancel",
+                "pv_order",
                 ticket=leg.ticket,
                 symbol=leg.symbol,
-                side=_side(lang, leg.side),
-                kind=t(lang, leg.kind or "limit"),
+                kind=_order_kind(lang, leg),
                 lots=fmt_lots(leg.volume),
-                price=fmt_price(leg.price, leg.digits),
             )
         )
-    return lines
+        lines.append(t(lang, "pv_order_price", price=fmt_price(leg.price, leg.digits)))
+    return [*lines, ""]
 
 
 _ACTION_LINES: dict[PlanAction, Callable[[Plan, Lang], list[str]]] = {
@@ -557,7 +656,8 @@ _ACTION_LINES: dict[PlanAction, Callable[[Plan, Lang], list[str]]] = {
 
 
 def render_plan(plan: Plan, lang: Lang, ttl_s: float | None = None, code: str | None = None) -> str:
-    """The preview text: what will be done, the price, margin, and every check's line."""
+    """The preview text: what will be done to which tickets, the price, margin, and every
+    check's line."""
     lines = _ACTION_LINES[plan.action](plan, lang)
     if plan.bid is not None and plan.ask is not None:
         lines.append(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Executable, String, Text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.db import Base, Database
@@ -25,6 +26,26 @@ class PrefRow(Base):
     key: Mapped[str] = mapped_column(String(160), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[str] = mapped_column(String(40), default="")
+
+
+def _upsert(dialect: str, key: str, value: str, now: str) -> Executable:
+    """INSERT … ON CONFLICT (key) DO UPDATE for the databases tradechat runs on ([database]
+    url: SQLite or PostgreSQL; both dialects spell it the same way)."""
+    row = {"key": key, "value": value, "updated_at": now}
+    changed = {"value": value, "updated_at": now}
+    if dialect == "sqlite":
+        return (
+            sqlite.insert(PrefRow)
+            .values(row)
+            .on_conflict_do_update(index_elements=[PrefRow.key], set_=changed)
+        )
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(PrefRow)
+            .values(row)
+            .on_conflict_do_update(index_elements=[PrefRow.key], set_=changed)
+        )
+    raise NotImplementedError(f"preferences need SQLite or PostgreSQL, not {dialect!r}")
 
 
 def _user_key(platform: str, user_id: str, name: str) -> str:
@@ -41,14 +62,12 @@ class PrefsStore:
             return None if row is None else row.value
 
     async def set(self, key: str, value: str) -> None:
-        now = datetime.now(UTC).isoformat()
+        """Create or replace `key` in one statement (`INSERT … ON CONFLICT DO UPDATE`): two
+        first writes at once — two chats, two processes — both succeed, the later one wins. A
+        read-then-insert would let both insert and the second fail on the primary key."""
+        stmt = _upsert(self.db.engine.dialect.name, key, value, datetime.now(UTC).isoformat())
         async with self.db.session() as s:
-            row = await s.get(PrefRow, key)
-            if row is None:
-                s.add(PrefRow(key=key, value=value, updated_at=now))
-            else:
-                row.value = value
-                row.updated_at = now
+            await s.execute(stmt)
             await s.commit()
 
     async def user_lang(self, platform: str, user_id: str) -> str | None:

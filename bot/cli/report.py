@@ -1,30 +1,50 @@
 """`tradechat report daily|weekly|monthly|hedge [--date D] [--out DIR]`: print the report, write
 it as Markdown and HTML with its PNG charts. Usable from cron: exit 0 = written, 1 = no report
-(terminal unreachable, period not started), 2 = bad arguments."""
+(terminal unreachable, period not started), 2 = bad arguments. The terminal supervisor of
+`tradechat run` keeps the connection while the command runs: a terminal that is away at start
+(restarting) is waited for up to `CONNECT_WAIT_S`."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from datetime import date as date_type
 from pathlib import Path
 
 from bot.build import ReportParts, build_report_parts
 from bot.settings import ConfigError, Settings
-from broker.errors import BrokerError
+from broker.errors import BrokerError, TemporaryBrokerError
+from broker.mt5 import MT5Broker
+from broker.mt5.supervisor import BACKOFF_S, Supervisor
 from handlers.broker_text import note_text
 from handlers.i18n import t
+from handlers.messages import Lang
 from handlers.report_service import ReportAnswer
 from reports.periods import PeriodError, parse_report_date
 from reports.render import markdown_to_html
+
+# How long a report waits for a terminal that is away at start (the supervisor tries at 5, 15,
+# 35 and 65 s): long enough for a terminal restart, short enough for cron.
+CONNECT_WAIT_S = 70.0
 
 
 def _err(text: str) -> None:
     print(f"tradechat report: {text}", file=sys.stderr)
 
 
-async def run_report(settings: Settings, kind: str, date: str | None, out: str | None) -> int:
+async def run_report(
+    settings: Settings,
+    kind: str,
+    date: str | None,
+    out: str | None,
+    *,
+    connect_wait_s: float = CONNECT_WAIT_S,
+    backoff_s: Sequence[float] = BACKOFF_S,
+) -> int:
     lang = settings.app.language
     day = None
     if date:
@@ -38,15 +58,38 @@ async def run_report(settings: Settings, kind: str, date: str | None, out: str |
     except ConfigError as exc:
         _err(str(exc))
         return 2
+    up = asyncio.Event()
+    # the terminal supervisor of `tradechat run`, for as long as the command runs
+    supervisor = Supervisor(parts.broker, backoff_s=backoff_s, on_reconnect=lambda _: up.set())
     try:
-        try:
-            await parts.broker.connect()
-        except BrokerError as exc:
-            _err(note_text(exc.note, lang))
+        if not await _connect(parts.broker, supervisor, up, connect_wait_s, lang):
             return 1
         return await _report(parts, settings, kind, day, out)
     finally:
+        await supervisor.stop()
         await parts.close()
+
+
+async def _connect(
+    broker: MT5Broker, supervisor: Supervisor, up: asyncio.Event, wait_s: float, lang: Lang
+) -> bool:
+    """Connect; a terminal that is away (restarting while cron runs the report) is waited
+    for up to `wait_s` while the supervisor reconnects with its back-off. False, said why,
+    when there is no terminal to report from."""
+    try:
+        await broker.connect()
+    except TemporaryBrokerError:
+        supervisor.start()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(up.wait(), wait_s)
+        if not broker.connected:
+            _err(note_text(broker.disconnect_reason, lang))
+            return False
+    except BrokerError as exc:
+        _err(note_text(exc.note, lang))
+        return False
+    supervisor.start()  # a terminal lost during the report is noticed and reconnected
+    return True
 
 
 async def _report(

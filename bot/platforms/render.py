@@ -1,6 +1,8 @@
 """Render one platform-neutral `Outgoing` for an app's `PlatformCaps`, shared by every adapter.
 
-- text is split at line boundaries into chunks that fit `max_text` (characters or UTF-8 bytes);
+- text is split at line boundaries into chunks that fit `max_text` (characters or UTF-8 bytes),
+  keeping a line together with the indented lines under it (a preview's ticket and its entry
+  price and P&L);
 - buttons stay buttons on apps that have them; elsewhere each button's `reply_code` becomes a
   line to type ("回复「确认 7F3K」✅ 确认 /「取消 7F3K」❌ 取消");
 - images are handed to the adapter when the app can show them, otherwise named in the text.
@@ -13,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from handlers.messages import Button, Image, Lang, Outgoing, PlatformCaps, split_text
+from handlers.messages import Button, Image, Lang, Outgoing, PlatformCaps
 
 TextUnit = Literal["chars", "bytes"]
 
@@ -46,32 +48,53 @@ def _hard_cut_bytes(line: str, limit: int) -> list[str]:
     return out
 
 
+def _cut(line: str, limit: int, unit: TextUnit) -> list[str]:
+    """One line as pieces within `limit`: itself when it fits, else cut hard (never inside a
+    character)."""
+    if text_size(line, unit) <= limit:
+        return [line]
+    if unit == "bytes":
+        return _hard_cut_bytes(line, limit)
+    return [line[k : k + limit] for k in range(0, len(line), limit)]
+
+
+def _blocks(lines: list[str]) -> list[list[str]]:
+    """Lines grouped into blocks: a line with the indented lines under it (a ticket of a
+    preview and its details), which are best read together."""
+    blocks: list[list[str]] = []
+    for line in lines:
+        if blocks and line[:1].isspace() and line.strip():
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    return blocks
+
+
 def split_message(text: str, limit: int, unit: TextUnit = "chars") -> list[str]:
-    """Split at line boundaries so that no chunk exceeds `limit` (in `unit`); a single line
-    longer than the limit is cut hard. Joining the chunks with newlines gives the text back."""
+    """Split at line boundaries so that no chunk exceeds `limit` (in `unit`), and never between
+    a line and the indented lines under it unless that block alone is over the limit; a single
+    line longer than the limit is cut hard. Joining the chunks with newlines gives the text
+    back."""
     if limit < 4:
         raise ValueError("limit too small")
-    if unit == "chars":
-        return split_text(text, limit)
     if text_size(text, unit) <= limit:
         return [text]
     chunks: list[str] = []
     cur: str | None = None
-    for line in text.split("\n"):
-        pieces = _hard_cut_bytes(line, limit) if text_size(line, unit) > limit else [line]
-        for piece in pieces[:-1]:
-            if cur is not None:
-                chunks.append(cur)
-                cur = None
-            chunks.append(piece)
-        last = pieces[-1] if pieces else ""
-        if cur is None:
-            cur = last
-        elif text_size(cur, unit) + 1 + text_size(last, unit) > limit:
-            chunks.append(cur)
-            cur = last
+    for block in _blocks(text.split("\n")):
+        whole = "\n".join(block)
+        if text_size(whole, unit) <= limit:
+            pieces = [whole]
         else:
-            cur = cur + "\n" + last
+            pieces = [piece for line in block for piece in _cut(line, limit, unit)]
+        for piece in pieces:
+            if cur is None:
+                cur = piece
+            elif text_size(cur, unit) + 1 + text_size(piece, unit) <= limit:
+                cur = cur + "\n" + piece
+            else:
+                chunks.append(cur)
+                cur = piece
     if cur:
         chunks.append(cur)
     return chunks

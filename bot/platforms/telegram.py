@@ -351,6 +351,9 @@ class TelegramPlatform:
                 await app.stop()
         finally:
             await app.shutdown()
+            # An application whose initialize() failed (a bad token: getMe answered 401) skips
+            # shutdown, but its bot opened the HTTP client first: close it (a no-op otherwise).
+            await app.bot.shutdown()
             self._connected = False
 
     async def _connect(self) -> None:

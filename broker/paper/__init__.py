@@ -15,6 +15,9 @@ stop-out) → `orders.py` (the trade server's rules) → `controls.py` (simulati
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from broker.paper.constants import MT5Constants
@@ -45,19 +48,39 @@ def open_paper_terminal(
     suffix: str = "",
 ) -> PaperTerminal:
     """The paper terminal stored at `path`; a new account gets `demo_history_days` of EA
-    history (an existing account is resumed as it was, whatever the other arguments say)."""
-    is_new = not path.exists()
-    term = PaperTerminal(
-        path,
-        seed=seed,
-        balance=balance,
-        leverage=leverage,
-        hedging=hedging,
-        server_utc_offset_hours=server_utc_offset_hours,
-        suffix=suffix,
-    )
-    if is_new and demo_history_days > 0:
-        from broker.paper.demo import seed_demo_history
+    history (an existing account is resumed as it was, whatever the other arguments say).
+    Opening is exclusive (`_first_open`): of processes starting at once on a new account, one
+    creates and seeds it and the others resume it."""
+    with _first_open(path):
+        is_new = not path.exists()
+        term = PaperTerminal(
+            path,
+            seed=seed,
+            balance=balance,
+            leverage=leverage,
+            hedging=hedging,
+            server_utc_offset_hours=server_utc_offset_hours,
+            suffix=suffix,
+        )
+        if is_new and demo_history_days > 0:
+            from broker.paper.demo import seed_demo_history
 
-        seed_demo_history(term, days=demo_history_days, seed=seed)
+            seed_demo_history(term, days=demo_history_days, seed=seed)
     return term
+
+
+@contextmanager
+def _first_open(path: Path) -> Iterator[None]:
+    """Held while an account file is opened (created, seeded): an exclusive transaction on a
+    small SQLite file beside it, a lock between processes and threads on any OS. Without it,
+    starts racing on a new account create its tables and first deals twice and fail."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = sqlite3.connect(path.with_name(path.name + ".lock"), timeout=120, isolation_level=None)
+    try:
+        lock.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            lock.execute("COMMIT")
+    finally:
+        lock.close()
