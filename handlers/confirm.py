@@ -110,7 +110,8 @@ class ConfirmFlow:
         t0 = time.perf_counter()
         built = await self.planner.build(intent)
         if isinstance(built, Problem):
-            await self._audit("decision", inc, {"decision": "no_plan", "reason": built.key})
+            # why no plan; the conversation writes the message's one "decision" row
+            await self._audit("no_plan", inc, {"reason": built.key})
             return Outgoing(built.text(lang), lang=lang)
         plan = built
         plan.checks = await self.risk.check(plan)
