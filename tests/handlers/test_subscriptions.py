@@ -122,3 +122,34 @@ async def test_the_conversation_answers_subscriptions_when_given_the_store(world
     assert "周报" in listing.text
     stored = await SubscriptionStore(world.db).list_for_chat("telegram", "g1")
     assert [(s.kind, s.lang) for s in stored] == [("weekly", "zh")]
+
+
+async def test_the_listing_shows_defaults_choices_and_the_rest_in_english(store) -> None:
+    from handlers.subscriptions import Audience, Member
+
+    audience = Audience(store, members=[Member("telegram", "42", "admin", "42")])
+
+    async def say(text: str) -> str:
+        out = await handle_subscription_command(
+            Incoming("telegram", "42", "42", text=text), "en", audience=audience
+        )
+        assert out is not None
+        return out.text
+
+    listing = await say("/subscriptions")
+    assert "✅ alerts: on by default (/unsubscribe alerts to stop)" in listing
+    assert "Not subscribed: daily report, weekly report" in listing
+    assert "already gets the alerts" in await say("/subscribe alerts")
+    await say("/subscribe daily")
+    assert "Unsubscribed from alerts" in await say("/unsubscribe alerts")
+    listing = await say("/subscriptions")
+    assert "🚫 alerts: unsubscribed (/subscribe alerts to resume)" in listing
+    assert "✅ daily report: subscribed (/unsubscribe daily to stop)" in listing
+    # a group the admin writes from is no private chat: no default there
+    group = await handle_subscription_command(
+        Incoming("telegram", "-100", "42", text="/subscriptions", is_group=True),
+        "en",
+        audience=audience,
+    )
+    assert group is not None
+    assert "This chat has no subscriptions" in group.text
