@@ -281,4 +281,5 @@ def help_line(audience: Audience | None, platform: str, user_id: str, lang: Lang
     """The help's notifications paragraph for this user."""
     if audience is None:
         return t(lang, "help_notify_plain")
-    return t(lang, "help_notify", you=notice_line(audience, platform, user_id, lang))
+    you = notice_line(audience, platform, user_id, lang).removeprefix("🔔 ")
+    return t(lang, "help_notify", you=you)
