@@ -227,7 +227,7 @@ def build_conversation(
             aliases=SymbolAliases(symbol_aliases),
             flow=flow,
             reports=reports,
-            subscriptions=subscriptions if subscriptions or not audience else audience.store,
+            subscriptions=audience.store if subscriptions is None and audience else subscriptions,
             audience=audience,
         )
     )
@@ -367,7 +367,12 @@ class Conversation:
         aud = self.audience
         if aud is None or not result or self.acl.role(inc.platform, inc.user_id) is None:
             return result
-        if not await aud.store.first_time_told(inc.platform, inc.user_id):
+        try:
+            first = await aud.store.first_time_told(inc.platform, inc.user_id)
+        except Exception:  # a hint must never cost the answer
+            log.exception("could not record that %s/%s was told", inc.platform, inc.user_id)
+            return result
+        if not first:
             return result
         last = result[-1]  # the line closes the answer itself: one message, wherever it goes
         last.text = f"{last.text}\n\n{notice_line(aud, inc.platform, inc.user_id, last.lang)}"
