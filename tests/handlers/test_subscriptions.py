@@ -153,3 +153,13 @@ async def test_the_listing_shows_defaults_choices_and_the_rest_in_english(store)
     )
     assert group is not None
     assert "This chat has no subscriptions" in group.text
+
+
+@pytest.mark.parametrize("text", ["订阅列表", "我的订阅", "我的推送", "推送设置", "/notifications"])
+async def test_every_way_of_asking_what_this_chat_receives_lists_it(store, text: str) -> None:
+    await store.add("qq", "private:1", "daily", "zh")
+    out = await handle_subscription_command(
+        Incoming("qq", "private:1", "1", text=text), "zh", store
+    )
+    assert out is not None
+    assert "✅ 日报：已订阅" in out.text
