@@ -76,8 +76,8 @@ class Member:
 class KindState:
     kind: str
     on: bool
-    # "subscribed" / "unsubscribed" (an explicit choice), "default" (on without a choice),
-    # "off" (never chosen, not a default)
+    # "subscribed" (chosen), "default" (on without a choice), "unsubscribed" (a default the
+    # chat refused), "off" (not a default, not chosen)
     why: Literal["subscribed", "unsubscribed", "default", "off"]
 
 
@@ -146,13 +146,16 @@ class Audience:
         defaults = self.defaults_for_chat(platform, chat_id)
         out: list[KindState] = []
         for kind in KINDS:
-            if kind in explicit:
-                wanted = explicit[kind]
-                out.append(KindState(kind, wanted, "subscribed" if wanted else "unsubscribed"))
-            elif kind in defaults:
+            wanted = explicit.get(kind)
+            if wanted:
+                out.append(KindState(kind, True, "subscribed"))
+            elif kind not in defaults:
+                # a refusal of what is no default reads like never having subscribed
+                out.append(KindState(kind, False, "off"))
+            elif wanted is None:
                 out.append(KindState(kind, True, "default"))
             else:
-                out.append(KindState(kind, False, "off"))
+                out.append(KindState(kind, False, "unsubscribed"))
         return out
 
 
