@@ -367,6 +367,8 @@ class Conversation:
         aud = self.audience
         if aud is None or not result or self.acl.role(inc.platform, inc.user_id) is None:
             return result
+        if aud.running is not None and not aud.running(inc.platform):
+            return result  # this process pushes nothing there (`tradechat chat`): tell later
         try:
             first = await aud.store.first_time_told(inc.platform, inc.user_id)
         except Exception:  # a hint must never cost the answer

@@ -300,3 +300,20 @@ def test_settings_file_defaults_match_the_safe_defaults() -> None:
     n = load_settings(Path(__file__).parents[2] / "settings.toml").notifications
     assert (n.alerts_to_admins, n.alerts_to_traders, n.reports_default) == (True, False, "opt_in")
     assert n.reports_by_platform == {}
+
+
+async def test_a_process_that_pushes_nothing_to_the_console_does_not_promise_it(
+    tmp_path: Path,
+) -> None:
+    # `tradechat chat`: the console answers, but no fan-out carries pushes to it
+    app = await build_app(_settings(tmp_path, []))
+    try:
+        assert app.pushes.audience is app.conversation.audience  # one audience per process
+        inc = Incoming(platform="console", chat_id="local", user_id="local", text="余额")
+        [first] = await app.conversation.handle(inc)
+        assert "🔔" not in first.text
+        app.fanout.add(FakePlatform("console"))  # type: ignore[arg-type]  # `run` with a console
+        [later] = await app.conversation.handle(inc)
+        assert later.text.splitlines()[-1].startswith("🔔 风险提醒")
+    finally:
+        await close_app(app)
