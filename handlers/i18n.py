@@ -382,7 +382,6 @@ STRINGS.update(
             "本聊天还没有订阅。可发送“订阅日报”等（可选：{kinds}）。",
             "This chat has no subscriptions. Send e.g. /subscribe daily ({kinds}).",
         ),
-        "sub_list": ("本聊天已订阅：{names}", "This chat is subscribed to: {names}"),
         "sub_usage_subscribe": (
             "请说明要订阅哪一项：{kinds}。例如“订阅日报”。",
             "Which one? /subscribe daily|weekly|monthly|hedge|alerts|deals",
