@@ -43,12 +43,14 @@ from handlers.messages import Pusher
 from handlers.pushes import Pushes
 from handlers.recovery import Reconciler, build_reconciler
 from handlers.report_service import ReportConfig, ReportService
+from handlers.subscriptions import Audience, Member, NotificationPolicy
 from nlp.parser import IntentParser
 from nlp.rules import RuleParser
 from reports.hedge import HedgeRules
 from scheduler import ReportScheduler, SchedulerConfig
 from store.audit import AuditLog
 from store.db import Database
+from store.prefs import PrefsStore
 from store.snapshots import SnapshotStore
 from store.subscriptions import KINDS, SubscriptionStore
 
@@ -128,13 +130,22 @@ async def build_app(settings: Settings) -> App:
     guard = AccountGuard()  # one broker account, one lock (handlers/exposure.py)
     parser = make_parser(settings)
     reports = make_report_service(settings, broker, db)
-    conversation = make_conversation(
-        settings, broker, parser, db, reports, audit=audit, guard=guard
-    )
     fanout = Fanout()
+    # one audience for the pushes and for /subscriptions; defaults only on running platforms
+    audience = make_audience(settings, db, running=fanout.platforms.__contains__)
+    conversation = make_conversation(
+        settings, broker, parser, db, reports, audit=audit, guard=guard, audience=audience
+    )
     reconciler = build_reconciler(conversation, fanout)
     pushes = make_pushes(
-        settings, reports, db, broker, fanout, audit, on_terminal_up=reconciler.terminal_up
+        settings,
+        reports,
+        db,
+        broker,
+        fanout,
+        audit,
+        audience=audience,
+        on_terminal_up=reconciler.terminal_up,
     )
     scheduler = make_scheduler(settings, pushes)
     supervisor = Supervisor(
@@ -346,9 +357,11 @@ def make_pushes(
     clock: Callable[[], datetime] | None = None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     on_terminal_up: Callable[[], Awaitable[object]] | None = None,
+    audience: Audience | None = None,
 ) -> Pushes:
-    """What goes out (reports, alerts, deal notices), delivered through `pusher`.
-    `clock` / `sleep` for tests; `on_terminal_up`: what else the terminal's return starts."""
+    """What goes out (reports, alerts, deal notices), delivered through `pusher` to
+    `audience` (default: `make_audience`). `clock` / `sleep` for tests; `on_terminal_up`: what
+    else the terminal's return starts."""
     return Pushes(
         report_service,
         SubscriptionStore(db),
@@ -360,6 +373,46 @@ def make_pushes(
         clock=clock,
         sleep=sleep,
         on_terminal_up=on_terminal_up,
+        audience=audience if audience is not None else make_audience(settings, db),
+    )
+
+
+# The chat id that reaches a user privately, per platform (as each adapter in bot/platforms/
+# spells its private chats): QQ's are "private:<qq>", the others' are the user id itself.
+_PRIVATE_CHAT_PREFIX = {"qq": "private:"}
+
+
+def private_chat(platform: str, user_id: str) -> str:
+    return _PRIVATE_CHAT_PREFIX.get(platform, "") + user_id
+
+
+def notification_policy(settings: Settings) -> NotificationPolicy:
+    n = settings.notifications
+    return NotificationPolicy(
+        alerts_to_admins=n.alerts_to_admins,
+        alerts_to_traders=n.alerts_to_traders,
+        reports_default=n.reports_default,
+        reports_by_platform={str(k): v for k, v in n.reports_by_platform.items()},
+    )
+
+
+def make_audience(
+    settings: Settings, db: Database, *, running: Callable[[str], bool] | None = None
+) -> Audience:
+    """Who receives pushes: subscribers and, by `[notifications]`, every listed user (the
+    console user included) in their private chat. `running(platform)`: leave out default
+    recipients on platforms that are not up."""
+    members = [
+        Member(u.platform, u.user_id, u.role, private_chat(u.platform, u.user_id), u.lang)
+        for u in conversation_config(settings).users
+    ]
+    return Audience(
+        SubscriptionStore(db),
+        notification_policy(settings),
+        members,
+        prefs=PrefsStore(db),
+        default_lang=settings.app.language,
+        running=running,
     )
 
 
@@ -416,6 +469,7 @@ def make_conversation(
     clock: Callable[[], datetime] | None = None,
     audit: AuditLog | None = None,
     guard: AccountGuard | None = None,
+    audience: Audience | None = None,
 ) -> Conversation:
     extra = {} if clock is None else {"clock": clock}
     return build_conversation(
@@ -428,6 +482,7 @@ def make_conversation(
         symbol_aliases=dict(settings.symbols.aliases),
         audit=audit,
         guard=guard,
+        audience=audience if audience is not None else make_audience(settings, db),
         **extra,
     )
 

@@ -160,6 +160,20 @@ class AlertsSettings(Section):
     deals_min_interval_s: int = Field(60, ge=5)
 
 
+ReportsDefault = Literal["opt_in", "opt_out"]
+
+
+class NotificationsSettings(Section):
+    # Listed users receive these in their private chat on each platform where they are listed,
+    # without /subscribe; an explicit /unsubscribe is remembered and wins.
+    alerts_to_admins: bool = True
+    alerts_to_traders: bool = False
+    reports_default: ReportsDefault = "opt_in"
+    reports_by_platform: dict[Literal["console", "telegram", "qq", "wecom"], ReportsDefault] = (
+        Field(default_factory=dict)
+    )
+
+
 class TelegramSettings(Section):
     token_env: str = "TRADECHAT_TELEGRAM_TOKEN"  # noqa: S105 - a variable's name
     api_base_url: str = "https://api.telegram.org/bot"
@@ -220,6 +234,7 @@ class Settings(BaseSettings):
     groups: GroupsSettings = Field(default_factory=GroupsSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    notifications: NotificationsSettings = Field(default_factory=NotificationsSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     qq: QQSettings = Field(default_factory=QQSettings)
     wecom: WeComSettings = Field(default_factory=WeComSettings)

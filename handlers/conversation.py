@@ -63,6 +63,7 @@ from handlers.confirm import ConfirmFlow, parse_button
 from handlers.execute import Executor
 from handlers.exposure import AccountGuard
 from handlers.format import UserClock
+from handlers.help import help_text
 from handlers.i18n import t
 from handlers.messages import Button, Image, Incoming, Lang, Outgoing
 from handlers.plans import Planner
@@ -78,7 +79,7 @@ from handlers.slots import (
     read_question_button,
     updated,
 )
-from handlers.subscriptions import answer_subscription
+from handlers.subscriptions import Audience, answer_subscription, help_line, notice_line
 from handlers.text_hygiene import MAX_TEXT_CHARS, without_surrogates
 from nlp.aliases import SymbolAliases
 from nlp.commands import (
@@ -164,6 +165,8 @@ class ConversationParts:
     reports: ReportsLike | None = None
     # None: subscription commands are not answered here (they go on to the parser)
     subscriptions: SubscriptionStore | None = None
+    # who receives pushes by default: /subscriptions shows it, a new user is told (one line)
+    audience: Audience | None = None
 
 
 # Intents of contract v2 that are read but not served yet (market data, history, alerts).
@@ -196,6 +199,7 @@ def build_conversation(
     clock: Callable[[], datetime] = _utcnow,
     audit: AuditLog | None = None,
     guard: AccountGuard | None = None,
+    audience: Audience | None = None,
 ) -> Conversation:
     """The conversation and all its parts, on one database: the composition root's one call.
     `audit` is the process's one audit log when the caller has it (pushes write to it too);
@@ -243,7 +247,8 @@ def build_conversation(
             aliases=SymbolAliases(symbol_aliases),
             flow=flow,
             reports=reports,
-            subscriptions=subscriptions,
+            subscriptions=audience.store if subscriptions is None and audience else subscriptions,
+            audience=audience,
         )
     )
 
@@ -265,6 +270,7 @@ class Conversation:
         self.flow = parts.flow
         self.reports = parts.reports
         self.subscriptions = parts.subscriptions
+        self.audience = parts.audience
         self._read_only = parts.read_only
         self.groups = GroupPolicy(parts.config.trading_rooms)
         self._langs: dict[tuple[str, str], Lang | None] = {}
@@ -292,6 +298,7 @@ class Conversation:
             async with self.trail.collect():
                 try:
                     result, decision = await self._handle(inc)
+                    result = await self._first_notice(inc, result)
                 except Exception as exc:
                     log.exception(
                         "conversation failed on a message from %s/%s", inc.platform, inc.user_id
@@ -377,18 +384,41 @@ class Conversation:
         return [Outgoing(t(lang, "denied"), lang=lang, kind="error")], "denied"
 
     async def _lang(self, inc: Incoming, text: str) -> Lang:
+        """A language the user chose with /lang, else the message's script, else the pending
+        question's, else the settings' `lang` for the user, else the default."""
+        key = (inc.platform, inc.user_id)
+        if key not in self._langs:
+            self._langs[key] = await self.prefs.user_lang(*key)  # type: ignore[assignment]
+        chosen = self._langs[key]
+        if chosen is not None:  # asked for: "/lang en" answers Chinese messages in English
+            return chosen
         written = None if is_slash_command(text) else written_lang(text)
         if written is not None:
             return written
         q = self._questions.get((inc.platform, inc.chat_id, inc.user_id))
         if q is not None:
             return q.lang
-        key = (inc.platform, inc.user_id)
-        if key not in self._langs:
-            stored = await self.prefs.user_lang(*key)
-            rule = self.acl.user(*key)
-            self._langs[key] = stored or (rule.lang if rule else None)  # type: ignore[assignment]
-        return self._langs[key] or self.config.default_lang
+        rule = self.acl.user(*key)
+        return (rule.lang if rule else None) or self.config.default_lang
+
+    async def _first_notice(self, inc: Incoming, result: list[Outgoing]) -> list[Outgoing]:
+        """The first answer a listed user ever gets ends with one line: what is pushed to them
+        by default and how to change it (once per user, atomically in the store)."""
+        aud = self.audience
+        if aud is None or not result or self.acl.role(inc.platform, inc.user_id) is None:
+            return result
+        if aud.running is not None and not aud.running(inc.platform):
+            return result  # this process pushes nothing there (`tradechat chat`): tell later
+        try:
+            first = await aud.store.first_time_told(inc.platform, inc.user_id)
+        except Exception:  # a hint must never cost the answer
+            log.exception("could not record that %s/%s was told", inc.platform, inc.user_id)
+            return result
+        if not first:
+            return result
+        last = result[-1]  # the line closes the answer itself: one message, wherever it goes
+        last.text = f"{last.text}\n\n{notice_line(aud, inc.platform, inc.user_id, last.lang)}"
+        return result
 
     # ------------------------------------------------------------------ buttons and codes
 
@@ -475,6 +505,7 @@ class Conversation:
             chat_id=inc.chat_id,
             lang=lang,
             store=self.subscriptions,
+            audience=self.audience,
         )
         return [out], "subscription"
 
@@ -518,7 +549,9 @@ class Conversation:
             return await self._privately(inc, role, lang, intent)
         name = intent.intent
         if name == "help":
-            return [Outgoing(queries.help_text(lang, role), lang=lang)], "help"
+            notify = help_line(self.audience, inc.platform, inc.user_id, lang)
+            text = await help_text(lang, role, broker=self.broker, notify=notify)
+            return [Outgoing(text, lang=lang)], "help"
         if name == "unknown":
             if inc.is_group and self.config.quiet_in_groups and not inc.mentioned:
                 return [], "unknown_silent"
@@ -577,12 +610,22 @@ class Conversation:
             expires_at=self.clock().timestamp() + self.config.slot_ttl_s,
         )
         buttons: list[Button] = []
+        text = t(lang, QUESTION_KEY[slot])
         if slot == "side":
             buttons = [
                 Button(question_button("side", side), t(lang, label), reply_code=t(lang, side))
                 for side, label in (("buy", "buy_long"), ("sell", "sell_short"))
             ]
-        return [Outgoing(t(lang, QUESTION_KEY[slot]), buttons=buttons, lang=lang)]
+            text = self._side_question(lang, intent)
+        return [Outgoing(text, buttons=buttons, lang=lang)]
+
+    def _side_question(self, lang: Lang, intent: Intent) -> str:
+        """ "买还是卖 XAUUSD 0.01 手？" and, in the same line, what follows and for how long."""
+        what = str(intent.symbol or "")
+        if intent.volume is not None:
+            what = t(lang, "ask_side_lots", symbol=what, lots=f"{intent.volume:g}")
+        minutes = max(1, round(self.config.slot_ttl_s / 60))
+        return t(lang, "ask_side_of", what=what, minutes=minutes)
 
     async def _query(self, lang: Lang, intent: Intent) -> list[Outgoing]:
         name = intent.intent

@@ -328,15 +328,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "help_trade": (
         "💹 交易（每笔都要你确认 ✅）\n"
-        "  下单0.01手黄金 · 卖出0.1手欧美 止损1.09\n"
-        "  1.0800挂单买入欧美0.1手\n"
+        "  下单0.01手黄金 · 卖出0.1手欧美 止损{eur_sl}\n"
+        "  {eur_limit}挂单买入欧美0.1手\n"
         "  对最早的黄金订单平仓 · 平仓0.02手黄金 · 全部平仓\n"
-        "  黄金止损改到2300 · 撤销所有挂单\n",
+        "  黄金多单止损改到{gold_sl} · 撤销所有挂单\n",
         "💹 Trading (every trade needs your ✅)\n"
-        "  buy 0.01 gold · sell 0.1 EURUSD sl 1.09\n"
-        "  buy EURUSD 0.1 at 1.0800\n"
+        "  buy 0.01 gold · sell 0.1 EURUSD sl {eur_sl}\n"
+        "  buy EURUSD 0.1 at {eur_limit}\n"
         "  close my oldest gold trade · close 0.02 lots gold · close all\n"
-        "  move gold sl to 2300 · cancel all pending orders\n",
+        "  move gold buy sl to {gold_sl} · cancel all pending orders\n",
     ),
     "help_admin": (
         "⚙️ 管理\n  /readonly on|off 只读模式 · /lang zh|en 语言\n",
@@ -374,7 +374,6 @@ STRINGS.update(
             "本聊天还没有订阅。可发送“订阅日报”等（可选：{kinds}）。",
             "This chat has no subscriptions. Send e.g. /subscribe daily ({kinds}).",
         ),
-        "sub_list": ("本聊天已订阅：{names}", "This chat is subscribed to: {names}"),
         "sub_usage_subscribe": (
             "请说明要订阅哪一项：{kinds}。例如“订阅日报”。",
             "Which one? /subscribe daily|weekly|monthly|hedge|alerts|deals",
@@ -981,5 +980,92 @@ STRINGS.update(
             "🔌 The trading terminal is away right now ({reason}); reconnecting. Nothing was "
             "done — please try again in a minute.",
         ),
+    }
+)
+
+
+# ==== notifications, help examples, previews' last line (the audience helper) ===============
+# handlers/subscriptions.py (who receives what, /subscriptions), handlers/help.py, the first
+# message of a newly listed user, the ⛔ summary and the one line that says what ✅ does.
+STRINGS.update(
+    {
+        # --- /subscriptions: one line per kind the chat receives or refused ----------------
+        "sub_state_head": ("🔔 本聊天的推送：", "🔔 What this chat receives:"),
+        "sub_state_subscribed": (
+            "✅ {name}：已订阅（“取消订阅{name}”可退订）",
+            "✅ {name}: subscribed (/unsubscribe {kind} to stop)",
+        ),
+        "sub_state_default": (
+            "✅ {name}：默认开启（“取消订阅{name}”可关闭）",
+            "✅ {name}: on by default (/unsubscribe {kind} to stop)",
+        ),
+        "sub_state_unsubscribed": (
+            "🚫 {name}：已退订（“订阅{name}”可恢复）",
+            "🚫 {name}: unsubscribed (/subscribe {kind} to resume)",
+        ),
+        "sub_state_rest": (
+            "未订阅：{names}（发送“订阅日报”等开启）",
+            "Not subscribed: {names} (/subscribe daily etc.)",
+        ),
+        # --- the first message of a newly listed user: one line ----------------------------
+        "notice_alerts": (
+            "🔔 风险提醒（保证金、回撤、终端断线）会默认私聊发给你；"
+            "发“取消订阅提醒”关闭，“我的订阅”查看。",
+            "🔔 Alerts (margin level, drawdown, terminal lost) come to your private chat by "
+            "default; /unsubscribe alerts to stop, /subscriptions to see.",
+        ),
+        "notice_alerts_reports": (
+            "🔔 风险提醒和日报、周报、月报会默认私聊发给你；"
+            "发“取消订阅提醒”“取消订阅日报”等关闭，“我的订阅”查看。",
+            "🔔 Alerts and the daily, weekly and monthly reports come to your private chat by "
+            "default; /unsubscribe alerts or /unsubscribe daily etc. to stop, /subscriptions "
+            "to see.",
+        ),
+        "notice_reports": (
+            "🔔 日报、周报、月报会默认私聊发给你；发“取消订阅日报”等关闭，“我的订阅”查看。",
+            "🔔 The daily, weekly and monthly reports come to your private chat by default; "
+            "/unsubscribe daily etc. to stop, /subscriptions to see.",
+        ),
+        "notice_nothing": (
+            "🔔 默认不会给你推送；发“订阅提醒”或“订阅日报”开启，“我的订阅”查看。",
+            "🔔 Nothing is pushed to you by default; /subscribe alerts or /subscribe daily to "
+            "get them, /subscriptions to see.",
+        ),
+        # --- help ---------------------------------------------------------------------------
+        "help_notify": ("🔔 推送\n  {you}\n", "🔔 Pushes\n  {you}\n"),
+        "help_notify_plain": (
+            "🔔 推送\n  订阅日报 · 取消订阅提醒 · 我的订阅\n",
+            "🔔 Pushes\n  /subscribe daily · /unsubscribe alerts · /subscriptions\n",
+        ),
+        "help_price_placeholder": ("<价格>", "<price>"),
+        # --- a refused preview: the header says how many checks failed ---------------------
+        "preview_blocked_n": (
+            "⛔ 不能执行：{n} 项检查未通过",
+            "⛔ Cannot be executed: {n} check(s) failed",
+        ),
+        "preview_checks_passed": (
+            "✅ 其余 {n} 项检查通过",
+            "✅ The other {n} check(s) passed",
+        ),
+        # --- the one line under a preview: what ✅ does, and until when ---------------------
+        "preview_then": (
+            "⏳ 按 ✅ 即{what}；{ttl} 秒内有效，过期作废。",
+            "⏳ ✅ will {what}; valid for {ttl} s, then it expires.",
+        ),
+        "then_open": ("市价{side} {lots} 手 {symbol}", "{side} {lots} lots {symbol} at market"),
+        "then_pending": (
+            "挂{side}{kind}单 {lots} 手 {symbol} @ {price}",
+            "place a {side} {kind} order, {lots} lots {symbol} @ {price}",
+        ),
+        "then_close": ("平仓 {n} 单，共 {lots} 手", "close {n} position(s), {lots} lots"),
+        "then_modify": ("修改 {n} 单的止损/止盈", "change SL/TP on {n} ticket(s)"),
+        "then_cancel": ("撤销 {n} 个挂单", "cancel {n} pending order(s)"),
+        # --- the side question ("下单0.01手黄金"): what happens next, and for how long ------
+        "ask_side_of": (
+            "买还是卖 {what}？选好后先给你看预览，按 ✅ 才下单；{minutes} 分钟内回答有效。",
+            "Buy or sell {what}? You get a preview first; nothing is sent before ✅. "
+            "Answer within {minutes} min.",
+        ),
+        "ask_side_lots": ("{symbol} {lots} 手", "{lots} lots {symbol}"),
     }
 )

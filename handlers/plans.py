@@ -670,9 +670,48 @@ def render_plan(plan: Plan, lang: Lang, ttl_s: float | None = None, code: str | 
         )
     if plan.margin is not None:
         lines.append(t(lang, "preview_margin", margin=f"{plan.margin:,.2f}", ccy=plan.currency))
-    if not plan.ok:
-        lines.append(t(lang, "preview_blocked"))
-    lines.extend(c.line(lang) for c in plan.checks)
+    lines.extend(check_lines(plan.checks, lang))
     if plan.ok and ttl_s is not None and code is not None:
-        lines.append(t(lang, "preview_expires", ttl=int(ttl_s), code=code))
+        lines.append(then_line(plan, lang, ttl_s))
     return "\n".join(lines)
+
+
+def check_lines(checks: list[Check], lang: Lang) -> list[str]:
+    """Every check's line when all passed. When some failed, the ⛔ header counts them and
+    only they follow it (a ⛔ above ✅ lines would say the wrong thing); the passed ones
+    are one summary line."""
+    failed = [c for c in checks if not c.ok]
+    if not failed:
+        return [c.line(lang) for c in checks]
+    lines = [t(lang, "preview_blocked_n", n=len(failed))]
+    lines.extend(c.line(lang) for c in failed)
+    if len(checks) > len(failed):
+        lines.append(t(lang, "preview_checks_passed", n=len(checks) - len(failed)))
+    return lines
+
+
+def then_line(plan: Plan, lang: Lang, ttl_s: float) -> str:
+    """The preview's last line: what ✅ will do, and how long it may be pressed."""
+    return t(lang, "preview_then", what=_what_happens(plan, lang), ttl=int(ttl_s))
+
+
+def _what_happens(plan: Plan, lang: Lang) -> str:
+    n = len(plan.legs)
+    if plan.action != "open" or not plan.legs:
+        if plan.action == "close":
+            return t(lang, "then_close", n=n, lots=fmt_lots(plan.total_volume))
+        return t(lang, f"then_{plan.action}", n=n)
+    leg = plan.legs[0]
+    side = t(lang, "buy_long" if leg.side == "buy" else "sell_short")
+    side = side if lang == "zh" else side.lower()
+    if leg.action == "pending":
+        return t(
+            lang,
+            "then_pending",
+            side=side,
+            kind=t(lang, leg.kind or "limit"),
+            symbol=leg.symbol,
+            lots=fmt_lots(leg.volume),
+            price=fmt_price(leg.price, leg.digits),
+        )
+    return t(lang, "then_open", side=side, symbol=leg.symbol, lots=fmt_lots(leg.volume))

@@ -3,7 +3,8 @@ the day began, terminal lost/back), new-deal notices and the equity snapshots th
 measured against. The outgoing brain, as `handlers/conversation.py` is the incoming one.
 
 `scheduler.py` only says *when*; everything here decides *what* and *to whom*: which period a
-scheduled time reports on, which chats get it, the text, and delivery through the `Pusher`
+scheduled time reports on, which chats get it (`recipients`: the subscribers and the default
+audience of handlers/subscriptions.py — admins get alerts without subscribing), the text, and delivery through the `Pusher`
 port (one attempt per call) with bounded retries:
 
 - `PermanentPlatformError` (blocked, chat gone, bad request) is never retried — the app would
@@ -37,6 +38,7 @@ from handlers.messages import (
     TemporaryPlatformError,
 )
 from handlers.report_service import ReportAnswer, ReportService
+from handlers.subscriptions import Audience
 from reports.numbers import money
 from reports.periods import TradingCalendar
 from store.audit import AuditLog
@@ -91,9 +93,12 @@ class Pushes:
         clock: Callable[[], datetime] | None = None,
         sleep: Sleep = asyncio.sleep,
         on_terminal_up: Callable[[], Awaitable[object]] | None = None,
+        audience: Audience | None = None,
     ) -> None:
         self.reports = reports
         self.subs = subscriptions
+        # without one: the subscribers only (no default audience)
+        self.audience = audience if audience is not None else Audience(subscriptions)
         self.snapshots = snapshots
         self.broker = broker
         self.pusher = pusher
@@ -136,12 +141,18 @@ class Pushes:
             return self.calendar().trading_day(fire).isoformat()
         return self.calendar().for_kind(kind, self.report_day(kind, fire)).key
 
+    # -- who receives ------------------------------------------------------------------------
+    async def recipients(self, kind: str) -> list[Subscription]:
+        """Every chat that receives `kind`: its subscribers, and the listed users it goes to by
+        default (`[notifications]`), less those who unsubscribed — each chat once."""
+        return await self.audience.recipients(kind)
+
     # -- scheduled reports -------------------------------------------------------------------
     async def report(self, kind: str, fire: datetime, reason: str = "schedule") -> int:
         """Push report `kind` for the period of scheduled time `fire` to every subscriber that
         has not had it; returns how many chats received it now."""
         key = self.period_key(kind, fire)
-        subs = await self.subs.list_for_kind(kind)
+        subs = await self.recipients(kind)
         todo = [s for s in subs if not await self.subs.was_sent(kind, key, s.platform, s.chat_id)]
         answers: dict[Lang, ReportAnswer] = {}
         delivered = 0
@@ -253,7 +264,7 @@ class Pushes:
         """One message per subscriber of `kind`, in the subscriber's language; returns how
         many chats received it."""
         n = 0
-        for sub in await self.subs.list_for_kind(kind):
+        for sub in await self.recipients(kind):
             lang = lang_of(sub)
             out = Outgoing(make(lang), images=list(images), lang=lang, kind="push")
             try:

@@ -1,5 +1,5 @@
 """Queries answered at once, formatted for a phone screen: positions, pending orders, account,
-quote and help. (P&L and reports come from the report service; see conversation.py.)"""
+quote. (Help: handlers/help.py; P&L and reports come from the report service.)"""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections import defaultdict
 
 from broker.base import Broker
 from broker.models import Position
-from handlers.auth import Role, allows
 from handlers.format import lots as fmt_lots
 from handlers.format import money, pct, price, signed, table
 from handlers.i18n import t
@@ -142,13 +141,3 @@ def snapshot_note(lang: Lang, age_s: float) -> str:
     else:
         age = t(lang, "snapshot_age_min", n=round(age_s / 60))
     return t(lang, "snapshot_age", age=age)
-
-
-def help_text(lang: Lang, role: Role | None) -> str:
-    parts = [t(lang, "help")]
-    if allows(role, "trade"):
-        parts.append(t(lang, "help_trade"))
-    if allows(role, "admin"):
-        parts.append(t(lang, "help_admin"))
-    parts.append(t(lang, "help_footer"))
-    return "\n".join(parts)

@@ -206,6 +206,8 @@ _SUB_EN = re.compile(r"^(subscribe|unsubscribe) (?:to )?(?:the )?(\w+)(?: report
 _SUB_ZH = re.compile(r"^(取消订阅|退订|订阅) ?(.*)$")
 _LIST_WORDS = frozenset(
     {"my subscriptions", "list subscriptions", "我的订阅", "查看订阅", "订阅列表", "订阅了什么"}
+    # what this chat receives, defaults included (handlers/subscriptions.py)
+    | {"/notifications", "notifications", "my notifications", "我的推送", "推送设置", "通知设置"}
 )
 
 

@@ -1,5 +1,10 @@
 """Report/alert subscriptions per chat, and markers of what was already pushed.
 
+A subscription row is a chat's *explicit* choice for one kind: `wanted` true after
+`/subscribe`, false after `/unsubscribe`. Who gets what without a choice (admins get alerts by
+default) is decided in handlers/subscriptions.py; a stored false is how an explicit
+`/unsubscribe alerts` is remembered and beats that default.
+
 A marker is written after a push succeeded, per (kind, period key, platform, chat): the
 scheduled job and the catch-up at start both consult it, so a report is sent once per chat
 whatever the order of restarts.
@@ -10,13 +15,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint, delete, select
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    UniqueConstraint,
+    delete,
+    select,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.db import Base, Database
 
 KINDS: tuple[str, ...] = ("daily", "weekly", "monthly", "hedge", "alerts", "deals")
+# A marker kind that is no push: "this user was told how their notifications work".
+_TOLD = "told"
 
 
 class SubscriptionRow(Base):
@@ -29,6 +45,8 @@ class SubscriptionRow(Base):
     kind: Mapped[str] = mapped_column(String(16), index=True)
     lang: Mapped[str] = mapped_column(String(4), default="zh")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # False: the chat sent /unsubscribe for this kind (beats a default audience)
+    wanted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class SentMarkerRow(Base):
@@ -59,51 +77,74 @@ class SubscriptionStore:
 
     async def add(self, platform: str, chat_id: str, kind: str, lang: str = "zh") -> bool:
         """Subscribe; False when the chat already had it (its language is updated)."""
+        return await self._choose(platform, chat_id, kind, lang, wanted=True)
+
+    async def refuse(self, platform: str, chat_id: str, kind: str, lang: str = "zh") -> bool:
+        """Remember an explicit unsubscribe of `kind`; False when it was already refused."""
+        return await self._choose(platform, chat_id, kind, lang, wanted=False)
+
+    async def _choose(
+        self, platform: str, chat_id: str, kind: str, lang: str, *, wanted: bool
+    ) -> bool:
         if kind not in KINDS:
             raise ValueError(f"unknown subscription kind {kind!r}")
-        async with self.db.session() as s:
-            row = (
-                await s.scalars(
-                    select(SubscriptionRow).where(
-                        SubscriptionRow.platform == platform,
-                        SubscriptionRow.chat_id == chat_id,
-                        SubscriptionRow.kind == kind,
+        for _ in range(2):  # a concurrent first write wins the insert: then update its row
+            async with self.db.session() as s:
+                row = (
+                    await s.scalars(
+                        select(SubscriptionRow).where(
+                            SubscriptionRow.platform == platform,
+                            SubscriptionRow.chat_id == chat_id,
+                            SubscriptionRow.kind == kind,
+                        )
+                    )
+                ).first()
+                if row is not None:
+                    changed = row.wanted != wanted
+                    row.lang = lang
+                    row.wanted = wanted
+                    await s.commit()
+                    return changed
+                s.add(
+                    SubscriptionRow(
+                        platform=platform,
+                        chat_id=chat_id,
+                        kind=kind,
+                        lang=lang,
+                        wanted=wanted,
+                        created_at=datetime.now(UTC),
                     )
                 )
-            ).first()
-            if row is not None:
-                row.lang = lang
-                await s.commit()
-                return False
-            s.add(
-                SubscriptionRow(
-                    platform=platform,
-                    chat_id=chat_id,
-                    kind=kind,
-                    lang=lang,
-                    created_at=datetime.now(UTC),
-                )
-            )
-            try:
-                await s.commit()
-            except IntegrityError:  # a concurrent add won
-                await s.rollback()
-                return False
-        return True
+                try:
+                    await s.commit()
+                except IntegrityError:
+                    await s.rollback()
+                    continue
+            return True
+        return False
 
     async def remove(self, platform: str, chat_id: str, kind: str | None = None) -> int:
-        """Unsubscribe one kind (None: all); returns how many were removed."""
+        """Forget the chat's choices for one kind (None: all) — back to the defaults; returns
+        how many subscriptions (wanted) were removed."""
         q = delete(SubscriptionRow).where(
             SubscriptionRow.platform == platform, SubscriptionRow.chat_id == chat_id
         )
         if kind is not None:
             q = q.where(SubscriptionRow.kind == kind)
         async with self.db.session() as s:
-            res = await s.execute(q)
+            res = await s.execute(q.where(SubscriptionRow.wanted.is_(True)))
+            await s.execute(q)
             await s.commit()
         return int(getattr(res, "rowcount", 0) or 0)
 
     async def list_for_chat(self, platform: str, chat_id: str) -> list[Subscription]:
+        """The kinds the chat subscribed to."""
+        return [s for s, wanted in await self.choices_for_chat(platform, chat_id) if wanted]
+
+    async def choices_for_chat(
+        self, platform: str, chat_id: str
+    ) -> list[tuple[Subscription, bool]]:
+        """Every explicit choice of the chat: (subscription, wanted)."""
         q = (
             select(SubscriptionRow)
             .where(SubscriptionRow.platform == platform, SubscriptionRow.chat_id == chat_id)
@@ -111,13 +152,32 @@ class SubscriptionStore:
         )
         async with self.db.session() as s:
             rows = (await s.scalars(q)).all()
-        return [Subscription(r.platform, r.chat_id, r.kind, r.lang) for r in rows]
+        return [(Subscription(r.platform, r.chat_id, r.kind, r.lang), r.wanted) for r in rows]
 
     async def list_for_kind(self, kind: str) -> list[Subscription]:
-        q = select(SubscriptionRow).where(SubscriptionRow.kind == kind).order_by(SubscriptionRow.id)
+        """The chats subscribed to `kind`."""
+        q = (
+            select(SubscriptionRow)
+            .where(SubscriptionRow.kind == kind, SubscriptionRow.wanted.is_(True))
+            .order_by(SubscriptionRow.id)
+        )
         async with self.db.session() as s:
             rows = (await s.scalars(q)).all()
         return [Subscription(r.platform, r.chat_id, r.kind, r.lang) for r in rows]
+
+    async def refused(self, kind: str) -> set[tuple[str, str]]:
+        """(platform, chat) of every chat that explicitly unsubscribed from `kind`."""
+        q = select(SubscriptionRow.platform, SubscriptionRow.chat_id).where(
+            SubscriptionRow.kind == kind, SubscriptionRow.wanted.is_(False)
+        )
+        async with self.db.session() as s:
+            rows = (await s.execute(q)).all()
+        return {(p, c) for p, c in rows}
+
+    async def first_time_told(self, platform: str, user_id: str) -> bool:
+        """True exactly once per user (atomically, also under concurrent messages): the first
+        time they are told how their notifications work."""
+        return await self.mark_sent(_TOLD, "notifications", platform, user_id)
 
     # -- sent markers -------------------------------------------------------------------
     async def was_sent(

@@ -136,7 +136,8 @@ async def test_open_market_preview_then_confirm_fills_and_edits_the_preview(
 
 async def test_open_without_side_asks_buy_or_sell_then_volume(world: ChatWorld) -> None:
     q1 = only(await world.say("下单黄金"))
-    assert q1.text == "买还是卖？"
+    # one line: the question, what follows it, and how long it stays open
+    assert q1.text == "买还是卖 XAUUSD？选好后先给你看预览，按 ✅ 才下单；5 分钟内回答有效。"
     assert [b.reply_code for b in q1.buttons] == ["买", "卖"]
     q2 = only(await world.say("卖"))
     assert q2.text == "多少手？"

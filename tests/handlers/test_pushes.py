@@ -188,6 +188,30 @@ async def test_margin_and_drawdown_alerts_fire_once(tmp_path) -> None:
     await db.close()
 
 
+async def test_alerts_reach_the_default_audience_without_subscribing(tmp_path) -> None:
+    from handlers.subscriptions import Audience, Member
+
+    db = await _open(tmp_path / "t.sqlite")
+    broker = _broker()
+    pusher = ClassifiedPusher()
+    clock = Clock(utc(2025, 3, 11, 1))
+    pushes = _make(db, broker, pusher, clock, margin_level_below=150, drawdown_pct=0)
+    members = [
+        Member("telegram", "42", "admin", "42", "en"),
+        Member("qq", "7", "trader", "private:7"),  # traders only when alerts_to_traders
+    ]
+    pushes.audience = Audience(pushes.subs, members=members)
+    await pushes.subs.add("telegram", "42", "alerts", "en")  # subscribed as well: still once
+    await pushes.subs.add("telegram", "-100", "alerts", "zh")  # a group that subscribed
+    broker.acc = account(balance=10_000, equity=9_400, margin=7000, margin_level=134)
+    await pushes.snapshot()
+    assert sorted((p, c) for p, c, _ in pusher.sent) == [("telegram", "-100"), ("telegram", "42")]
+    await pushes.subs.refuse("telegram", "42", "alerts")
+    await pushes.terminal_down()
+    assert [(p, c) for p, c, _ in pusher.sent[2:]] == [("telegram", "-100")]
+    await db.close()
+
+
 async def test_terminal_down_and_up_alert_once_each(tmp_path) -> None:
     db = await _open(tmp_path / "t.sqlite")
     pusher = RecordingPusher()

@@ -144,3 +144,44 @@ async def test_subscribe_and_unsubscribe_intents_from_the_parser_reach_the_store
     [out] = await world.say("不要再推送日报了")
     assert "日报" in out.text
     assert await store.list_for_chat("telegram", TRADER) == []
+
+
+async def test_the_listing_shows_defaults_choices_and_the_rest_in_english(store) -> None:
+    from handlers.subscriptions import Audience, Member
+
+    audience = Audience(store, members=[Member("telegram", "42", "admin", "42")])
+
+    async def say(text: str) -> str:
+        out = await handle_subscription_command(
+            Incoming("telegram", "42", "42", text=text), "en", audience=audience
+        )
+        assert out is not None
+        return out.text
+
+    listing = await say("/subscriptions")
+    assert "✅ alerts: on by default (/unsubscribe alerts to stop)" in listing
+    assert "Not subscribed: daily report, weekly report" in listing
+    assert "already gets the alerts" in await say("/subscribe alerts")
+    await say("/subscribe daily")
+    assert "Unsubscribed from alerts" in await say("/unsubscribe alerts")
+    listing = await say("/subscriptions")
+    assert "🚫 alerts: unsubscribed (/subscribe alerts to resume)" in listing
+    assert "✅ daily report: subscribed (/unsubscribe daily to stop)" in listing
+    # a group the admin writes from is no private chat: no default there
+    group = await handle_subscription_command(
+        Incoming("telegram", "-100", "42", text="/subscriptions", is_group=True),
+        "en",
+        audience=audience,
+    )
+    assert group is not None
+    assert "This chat has no subscriptions" in group.text
+
+
+@pytest.mark.parametrize("text", ["订阅列表", "我的订阅", "我的推送", "推送设置", "/notifications"])
+async def test_every_way_of_asking_what_this_chat_receives_lists_it(store, text: str) -> None:
+    await store.add("qq", "private:1", "daily", "zh")
+    out = await handle_subscription_command(
+        Incoming("qq", "private:1", "1", text=text), "zh", store
+    )
+    assert out is not None
+    assert "✅ 日报：已订阅" in out.text
