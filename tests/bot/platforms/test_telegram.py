@@ -8,6 +8,7 @@ import asyncio
 import socket
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.platforms.base import Fanout, PlatformParts
@@ -19,9 +20,12 @@ from bot.platforms.telegram import (  # the library's errors, as the adapter rai
     NetworkError,
     Pacer,
     RetryAfter,
+    SentLedger,
     TelegramPlatform,
+    TimedOut,
     create,
     fit_utf16,
+    maybe_delivered,
     to_html,
     utf16_len,
 )
@@ -323,6 +327,64 @@ async def test_answers_in_one_chat_keep_the_order_of_the_questions(
     sent = await tg.wait_sent(ALICE, 2)
     assert sent[0]["text"] == "slow done"
     assert sent[1]["text"].startswith("余额")
+
+
+async def test_a_stuck_send_does_not_hold_up_the_next_message_and_order_is_kept(
+    tg: FakeTelegram, bot: Any
+) -> None:
+    _, script = bot
+    alice = tg.user(ALICE)
+    tg.private_chat(alice)
+    tg.hold("sendMessage")
+    tg.send_text(alice, "echo first")
+    tg.send_text(alice, "echo second")
+    # both handled while the first answer is still stuck on its way out
+    await tg.wait_until(lambda: len(script.seen) == 2 and tg.waiting("sendMessage") == 1)
+    tg.release("sendMessage")
+    sent = await tg.wait_sent(ALICE, 2)
+    assert [m["text"] for m in sent] == ["first", "second"]
+
+
+def _caused(exc: NetworkError, cause: BaseException) -> NetworkError:
+    """The error as PTB raises it from httpx's (`raise TimedOut from err`)."""
+    exc.__cause__ = cause
+    return exc
+
+
+def test_a_request_is_maybe_delivered_only_when_it_left_and_no_answer_came() -> None:
+    request = httpx.Request("POST", "http://127.0.0.1/bot/sendMessage")
+    read = httpx.ReadTimeout("read", request=request)
+    dropped = httpx.RemoteProtocolError("server disconnected", request=request)
+    assert maybe_delivered(_caused(TimedOut(), read))
+    assert maybe_delivered(_caused(NetworkError("httpx.RemoteProtocolError"), dropped))
+    pool = httpx.PoolTimeout("pool", request=request)
+    connect = httpx.ConnectError("refused", request=request)
+    assert not maybe_delivered(_caused(TimedOut(), pool))
+    assert not maybe_delivered(_caused(NetworkError("x"), connect))
+    assert not maybe_delivered(NetworkError("Bad Gateway"))  # Telegram answered a 502
+    assert not maybe_delivered(BadRequest("chat not found"))
+    assert not maybe_delivered(RetryAfter(3))
+
+
+def test_ledger_looks_for_copies_only_where_no_unknown_bot_message_can_be() -> None:
+    ledger = SentLedger()
+    ledger.unsure("1", "k", None)  # nothing known of the chat: nothing to bound a search by
+    assert ledger.settle("1", "k") is None
+    ledger.saw("1", 10)
+    ledger.saw("1", 12)
+    ledger.unsure("1", "k", ledger.top("1"))
+    ledger.saw("1", 20)  # the repeat
+    assert ledger.settle("1", "k") == 12
+    assert ledger.candidates("1", 12, 20) == [19, 18, 17, 16, 15, 14]  # newest first, bounded
+    assert ledger.settle("1", "k") is None  # settled once
+    # two different uncertain sends at once would be each other's unknowns: no search
+    ledger.unsure("1", "a", 20)
+    ledger.unsure("1", "b", 20)
+    assert ledger.settle("1", "a") is None
+    # known ids are never probed
+    ledger.saw("2", 1)
+    ledger.saw("2", 3)
+    assert ledger.candidates("2", 1, 4) == [2]
 
 
 async def test_slow_press_is_answered_before_the_result_arrives(tg: FakeTelegram) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.platforms.base import Fanout
+from bot.platforms.telegram import Pacer
 from handlers.conversation import build_conversation
 from handlers.messages import Incoming, Outgoing
 from handlers.pushes import PushConfig, Pushes
@@ -98,6 +99,11 @@ async def live(world: ChatWorld, tg: FakeTelegram) -> Any:
             await stack.platform.stop()
 
 
+async def settled(platform: Any) -> None:
+    """Wait until everything the platform started (handling, deliveries) has ended."""
+    await asyncio.wait_for(platform.plumbing.idle(), GENEROUS)
+
+
 def yes_button(message: dict[str, Any]) -> str:
     rows = message["reply_markup"]["inline_keyboard"]
     return str(rows[0][0]["callback_data"])
@@ -116,7 +122,7 @@ async def test_result_edit_failing_502_five_times_arrives_as_a_new_message_witho
 
     qid = tg.press(tom, preview, yes_button(preview))
     await tg.wait_until(lambda: len(tg.shown(TOM)) == 2 and tg.edits, GENEROUS)
-    await live.platform.plumbing.idle()
+    await settled(live.platform)
 
     assert len(live.orders()) == 1
     ticket = (await live.world.broker.positions())[0].ticket
@@ -143,7 +149,7 @@ async def test_preview_whose_answer_came_after_the_client_timeout_is_shown_once(
 
     tg.send_text(tom, "买入0.01手黄金")
     await tg.wait_until(lambda: len(tg.sent_to(TOM)) == 2 and tg.deleted, GENEROUS)
-    await live.platform.plumbing.idle()
+    await settled(live.platform)
 
     assert len(tg.sent_to(TOM)) == 2  # the fault was real: the preview arrived twice …
     shown = tg.shown(TOM)
@@ -173,7 +179,7 @@ async def test_a_user_message_between_the_copy_and_the_repeat_is_left_alone(
     typed = tg.send_text(tom, "hello?")
     tg.release("sendMessage")
     await tg.wait_until(lambda: bool(tg.deleted) and len(tg.sent_to(TOM)) == 4, GENEROUS)
-    await live.platform.plumbing.idle()
+    await settled(live.platform)
 
     copy, repeat, to_hello = tg.sent_to(TOM)[1:]
     assert copy["text"] == repeat["text"]
@@ -230,7 +236,7 @@ async def _daily_push_with(live: Live, fault: Any) -> tuple[list[dict[str, Any]]
     before = {m["message_id"] for m in tg.shown(TOM)}
     fault()
     assert await pushes.report("daily", fire) == 1
-    await live.platform.plumbing.idle()
+    await settled(live.platform)
     return [m for m in tg.shown(TOM) if m["message_id"] not in before], expected
 
 
@@ -265,13 +271,13 @@ async def test_push_whose_chart_answer_was_lost_shows_the_chart_once(live: Live)
 async def test_a_hundred_rapid_presses_get_toasts_one_order_and_no_chat_message(
     live: Live,
 ) -> None:
-    await live.start()
+    await live.start(callback_wait_s=1.0, pacer=Pacer())  # production timing and flood pacing
     tg, tom = live.tg, live.tg.user(TOM, "Tom")
     preview = await live.ask(tom, "买入0.01手黄金")
     data = yes_button(preview)
     queries = [tg.press(tom, preview, data) for _ in range(100)]
     await live.all_answered(queries)
-    await live.platform.plumbing.idle()
+    await settled(live.platform)
 
     assert len(live.orders()) == 1
     assert len(tg.callback_answers) == 100  # one answer per press, none twice
@@ -314,7 +320,7 @@ async def test_owner_confirm_is_not_queued_behind_a_viewers_slow_answer_and_25_p
 
     tg.release("sendMessage")
     await tg.wait_until(lambda: len(tg.shown(group["id"])) == 2, GENEROUS)
-    await live.platform.plumbing.idle()
+    await settled(live.platform)
     # each press got its toast: the refusal, or an empty answer for a repeat of a press
     # that was still being handled
     texts = {tg.answer_for(q).get("text") for q in others}  # type: ignore[union-attr]
@@ -379,7 +385,7 @@ async def test_presses_being_handled_never_block_the_chat(tg: FakeTelegram) -> N
         assert len(script.presses) == 1  # the same press again is answered, not re-handled
         script.gate.set()
         await tg.wait_until(lambda: all(tg.answer_for(q) for q in queries), GENEROUS)
-        await platform.plumbing.idle()
+        await settled(platform)
         assert len(tg.callback_answers) == 100
         texts = [a.get("text") for a in tg.callback_answers]
         assert texts.count("这个确认已经处理过了（已成交），不会重复执行。") == 1
