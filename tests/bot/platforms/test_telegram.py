@@ -20,7 +20,6 @@ from bot.platforms.telegram import (  # the library's errors, as the adapter rai
     NetworkError,
     Pacer,
     RetryAfter,
-    SentLedger,
     TelegramPlatform,
     TimedOut,
     create,
@@ -364,27 +363,6 @@ def test_a_request_is_maybe_delivered_only_when_it_left_and_no_answer_came() -> 
     assert not maybe_delivered(NetworkError("Bad Gateway"))  # Telegram answered a 502
     assert not maybe_delivered(BadRequest("chat not found"))
     assert not maybe_delivered(RetryAfter(3))
-
-
-def test_ledger_looks_for_copies_only_where_no_unknown_bot_message_can_be() -> None:
-    ledger = SentLedger()
-    ledger.unsure("1", "k", None)  # nothing known of the chat: nothing to bound a search by
-    assert ledger.settle("1", "k") is None
-    ledger.saw("1", 10)
-    ledger.saw("1", 12)
-    ledger.unsure("1", "k", ledger.top("1"))
-    ledger.saw("1", 20)  # the repeat
-    assert ledger.settle("1", "k") == 12
-    assert ledger.candidates("1", 12, 20) == [19, 18, 17, 16, 15, 14]  # newest first, bounded
-    assert ledger.settle("1", "k") is None  # settled once
-    # two different uncertain sends at once would be each other's unknowns: no search
-    ledger.unsure("1", "a", 20)
-    ledger.unsure("1", "b", 20)
-    assert ledger.settle("1", "a") is None
-    # known ids are never probed
-    ledger.saw("2", 1)
-    ledger.saw("2", 3)
-    assert ledger.candidates("2", 1, 4) == [2]
 
 
 async def test_slow_press_is_answered_before_the_result_arrives(tg: FakeTelegram) -> None:
