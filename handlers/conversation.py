@@ -36,7 +36,8 @@ Who gets what:
   `refusal_interval_s` (default one hour), then silence; every message is audited as "denied";
 - unknown user in a group: always silent (audited);
 - viewer: queries and reports; trader: also trades and confirmations; admin: also /readonly;
-- past `messages_per_minute`: one polite "please wait" per window, then silence;
+- past `messages_per_minute`: one polite "please wait" per window, then silence (button
+  presses are not counted);
 - account data (balance, positions, P&L, orders, reports, previews) asked in a group that is
   no trading room (`trading_rooms`) goes to the asker's private chat (`Outgoing.to_chat`),
   with a short note in the group (handlers/rooms.py).
@@ -324,7 +325,10 @@ class Conversation:
         text = (inc.text or "").strip()
         if role is None:
             return await self._denied(inc, text)
-        rate = "ok" if user in self.config.rate_exempt else self.limiter.check(user)
+        # A button press is not a message: it answers one, and a busy trader's ✅ must not be
+        # refused while its preview runs out.
+        exempt = user in self.config.rate_exempt or inc.button_id is not None
+        rate = "ok" if exempt else self.limiter.check(user)
         if rate != "ok":
             await self._audit(inc, "rate_limited", {"text": text[:200]})
             if rate == "limited_silent":

@@ -8,9 +8,11 @@
   back to the caller (handlers/pushes.py retries pushes and stops at a permanent error); a
   retried push of the same message resumes where it failed.
 - `Plumbing`: what each platform used to copy: the set of in-flight handler tasks, per-chat
-  ordering (one chat's messages are handled and answered in order, different chats at the same
-  time), and bounded retries of replies on temporary errors (honouring the app's
-  `retry_after`), never on permanent ones.
+  ordering, and bounded retries of replies on temporary errors (honouring the app's
+  `retry_after`), never on permanent ones. Ordering has two parts, so that a slow or paced
+  send never holds up the next message's handling: `in_order` handles one chat's messages one
+  at a time, and `queue` / `in_turn` deliver one chat's answers (and pushes) one at a time, in
+  the order they were queued. Different chats never wait for each other.
 - `once`: marks one app call inside a delivery, so that a retried delivery resumes at the call
   that failed instead of sending the parts that already arrived a second time.
 - `PlatformParts` + `PlatformFactory`: what the composition root hands each platform's
@@ -213,6 +215,7 @@ class Plumbing:
         self._sleep = sleep
         self.tasks: set[asyncio.Task[Any]] = set()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._tails: dict[str, asyncio.Task[Any]] = {}  # the last delivery queued per chat
 
     # ---- tasks -------------------------------------------------------------------------------
 
@@ -247,9 +250,10 @@ class Plumbing:
 
     @asynccontextmanager
     async def in_order(self, chat_id: str) -> AsyncIterator[None]:
-        """One chat at a time, answers included: enter it before handling a message of
-        `chat_id` and leave it after its answers are delivered. asyncio locks are fair, so
-        messages of one chat go through in the order they arrived; other chats do not wait."""
+        """One chat's messages are handled one at a time: enter it before handling a message of
+        `chat_id` and leave it once its answers are queued (`queue`), not sent, so that a slow
+        or paced send does not hold up the next message. asyncio locks are fair, so messages
+        of one chat go through in the order they arrived; other chats do not wait."""
         lock = self._locks.get(chat_id)
         if lock is None:
             lock = asyncio.Lock()
@@ -265,6 +269,45 @@ class Plumbing:
                 await work()
 
         return self.spawn(ordered(), f"{self.platform}-{chat_id}")
+
+    def _after_earlier(self, chat_id: str, deliver: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:
+        previous = self._tails.get(chat_id)
+
+        async def in_line() -> T:
+            if previous is not None and not previous.done():
+                await asyncio.wait([previous])  # its failure is its own caller's business
+            return await deliver()
+
+        task = asyncio.ensure_future(in_line())  # copies the caller's context (`once`)
+        task.set_name(f"{self.platform}-send-{chat_id}")
+        self.tasks.add(task)
+        self._tails[chat_id] = task
+
+        def forget(done: asyncio.Task[Any]) -> None:
+            self.tasks.discard(done)
+            if self._tails.get(chat_id) is done:
+                del self._tails[chat_id]
+
+        task.add_done_callback(forget)
+        return task
+
+    def queue(self, chat_id: str, deliver: Callable[[], Awaitable[object]]) -> asyncio.Task[None]:
+        """Deliver after everything queued earlier for `chat_id`, and return at once: a
+        chat's answers go out in the order they were queued, while the chat's next message
+        is already being handled. A delivery that raises is logged (replies do not raise)."""
+
+        async def logged() -> None:
+            try:
+                await deliver()
+            except Exception:
+                log.exception("%s: a delivery to %s failed", self.platform, chat_id)
+
+        return self._after_earlier(chat_id, logged)
+
+    async def in_turn(self, chat_id: str, deliver: Callable[[], Awaitable[T]]) -> T:
+        """`deliver` after everything queued earlier for `chat_id`; its result or error comes
+        back to the caller (a push through `Fanout`)."""
+        return await self._after_earlier(chat_id, deliver)
 
     # ---- answering ---------------------------------------------------------------------------
 

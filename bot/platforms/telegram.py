@@ -8,15 +8,28 @@ undoes them; no `run_polling`.
 - Text is sent in HTML parse mode; every character of our plain text is escaped, aligned tables
   go in `<pre>` so their columns line up on a phone; answers over 4096 characters are split on
   line boundaries (shared `bot.platforms.render`).
-- ✅/❌ are an inline keyboard; a press is answered at once (answerCallbackQuery). When the
-  conversation refuses a press (expired, foreign, already used) its words are the toast, not a
-  new message; the preview is edited with the result and its keyboard removed.
-- Flood limits: every Bot API call waits for its turn (per chat and globally, `Pacer`).
-  `send()` makes one attempt and raises our classified error (`classify`): a 429 is temporary
-  with Telegram's `retry_after`, 5xx and network errors are temporary, `Forbidden` (the user
-  blocked the bot), `BadRequest` and a bad token are permanent. Answers are retried by the
-  shared plumbing (`bot.platforms.base`), resuming at the call that failed; pushes by
-  handlers/pushes.py.
+- Fair chats: a chat's messages are handled one at a time (`Plumbing.in_order`), but the lock
+  covers the handling only; the answers are queued on the chat's delivery line
+  (`Plumbing.queue`), so a slow or paced send never holds up the next message. Button presses
+  take no chat lock at all: a trader's ✅ is never queued behind other users' traffic, and the
+  conversation does not count a press against the message rate limit. PTB's handlers only
+  start our own tasks, so one busy chat never fills PTB's 64 update slots.
+- ✅/❌ are an inline keyboard; every press gets exactly one answer (answerCallbackQuery) and
+  never a chat message of its own: the conversation's refusal (expired, foreign, already used)
+  is the toast; when it takes longer than `callback_wait_s` an empty answer stops the spinner
+  and a refusal that comes later is dropped. A press of the same button by the same user while
+  the first is still being handled is answered at once and not handled again.
+- The answer that replaces a preview (the result of a trade) always reaches the user: the
+  edit is retried, and when it still fails a new message carries the result and the preview's
+  keyboard is removed (`_show_result`).
+- Flood limits: every Bot API call that shows something waits for its turn (per chat and
+  globally, `Pacer`). `send()` makes one attempt and raises our classified error (`classify`):
+  a 429 is temporary with Telegram's `retry_after`, 5xx and network errors are temporary,
+  `Forbidden` (the user blocked the bot), `BadRequest` and a bad token are permanent. Answers
+  are retried by the shared plumbing (`bot.platforms.base`), resuming at the call that failed;
+  pushes by handlers/pushes.py, resuming likewise (part by part, never the whole push).
+- A send whose answer never came (a timeout after the request was written) may have arrived:
+  it is sent again, and the copy is then found and deleted (`SentLedger`, `_create`).
 - An unlisted user's /start gets only their numeric id and how to be added to [[users]]; in
   groups unlisted users are ignored.
 """
@@ -34,9 +47,11 @@ import secrets
 import time
 import warnings
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from dataclasses import replace
+from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from telegram import (
     BotCommand,
     CallbackQuery,
@@ -56,6 +71,7 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.ext import (
     Application,
@@ -68,10 +84,12 @@ from telegram.ext import (
 
 from bot.platforms.base import Handle, PlatformParts, Plumbing, once
 from bot.platforms.render import render
+from bot.platforms.sent_ledger import SentLedger
 from bot.settings import Settings, secret
 from handlers.i18n import t
 from handlers.messages import (
     Button,
+    Image,
     Incoming,
     Lang,
     Outgoing,
@@ -83,8 +101,6 @@ from handlers.messages import (
 )
 
 log = logging.getLogger("tradechat.telegram")
-
-T = TypeVar("T")
 
 MAX_TEXT = 4096  # characters after entity parsing (Telegram counts UTF-16 code units)
 MAX_CAPTION = 1024
@@ -210,6 +226,24 @@ def classify(exc: TelegramError) -> PlatformError:
     return TemporaryPlatformError(text, platform="telegram")  # anything else: bounded retries
 
 
+# A transport error from httpx that proves the request never reached Telegram.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def maybe_delivered(exc: TelegramError) -> bool:
+    """True when a failed call may still have been carried out: the request was written but
+    no answer came back (a read timeout, a connection dropped mid-answer). An error Telegram
+    answered (4xx, 5xx, 429) and a connection that never opened are definite: nothing
+    happened. PTB raises `TimedOut` / `NetworkError` *from* the httpx error in the first case
+    and without a cause when Telegram answered."""
+    if not isinstance(exc, NetworkError) or isinstance(exc, BadRequest):
+        return False
+    cause = exc.__cause__
+    if cause is None or isinstance(cause, _NOT_SENT):
+        return False
+    return isinstance(exc, TimedOut) or isinstance(cause, httpx.TransportError)
+
+
 class Pacer:
     """Flood limits: at most one message per `per_chat_s` in a private chat, per `group_s` in a
     group (Telegram: 20 a minute), and `global_per_s` overall. Each caller reserves the earliest
@@ -293,6 +327,7 @@ class TelegramPlatform:
         action_delay_s: float = 0.3,
         callback_wait_s: float = 1.0,
         reconnect_delays_s: tuple[float, ...] = (5, 10, 20, 30, 60),
+        request_timeout_s: float | None = None,
     ) -> None:
         self._is_listed = is_listed
         self._webhook_url = webhook_url
@@ -307,19 +342,24 @@ class TelegramPlatform:
         self._callback_wait_s = callback_wait_s
         self._reconnect_delays = reconnect_delays_s
         self.plumbing = Plumbing(self.name, handle, attempts=max_attempts, backoff_s=backoff_s)
+        self.ledger = SentLedger()
+        # presses being handled: (chat, message, user, callback data)
+        self._pressing: set[tuple[str, str, str, str]] = set()
         self._running = False
         self._connected = False
         self.username = ""
 
-        self.app: Application[Any, Any, Any, Any, Any, Any] = (
+        builder = (
             ApplicationBuilder()
             .token(token)
             .base_url(api_base_url)
             .base_file_url(api_file_url)
             .concurrent_updates(64)  # one slow answer does not hold up other chats
             .get_updates_read_timeout(poll_timeout_s + 10)
-            .build()
         )
+        if request_timeout_s is not None:  # how long a Bot API call may wait for its answer
+            builder = builder.read_timeout(request_timeout_s)
+        self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.app.add_handler(
             MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_message)
         )
@@ -421,82 +461,226 @@ class TelegramPlatform:
 
     # ------------------------------------------------------------------ outgoing
     async def send(self, chat_id: str, out: Outgoing) -> None:
-        """Deliver one message, one attempt (flood-paced): a 429 raises
-        `TemporaryPlatformError` with Telegram's `retry_after`, 5xx and network errors a
-        temporary one, a blocked bot, a bad request or a gone chat a permanent one."""
-        await self._attempt(_chat_key(chat_id), out)
+        """Deliver one message, one attempt (flood-paced, after what is already queued for the
+        chat): a 429 raises `TemporaryPlatformError` with Telegram's `retry_after`, 5xx and
+        network errors a temporary one, a blocked bot, a bad request or a gone chat a
+        permanent one. Sending the same `Outgoing` again through `Fanout` resumes at the part
+        that failed."""
+        key = _chat_key(chat_id)
+        await self.plumbing.in_turn(str(key), lambda: self._attempt(key, out))
 
-    async def _attempt(self, chat_id: int | str, out: Outgoing) -> None:
+    async def _attempt(
+        self, chat_id: int | str, out: Outgoing, *, skip_first: bool = False
+    ) -> None:
         try:
-            await self._deliver(chat_id, out)
+            await self._deliver(chat_id, out, skip_first=skip_first)
         except TelegramError as exc:
             raise classify(exc) from exc
 
-    async def _deliver(self, chat_id: int | str, out: Outgoing) -> None:
+    def _parts(self, out: Outgoing) -> tuple[list[str], InlineKeyboardMarkup | None]:
         rendered = render(out, self.caps)
         texts = [piece for text in rendered.texts for piece in fit_utf16(text)]
-        markup = keyboard(rendered.buttons)
+        return texts, keyboard(rendered.buttons)
+
+    async def _deliver(self, chat_id: int | str, out: Outgoing, *, skip_first: bool) -> None:
+        """Every part of `out`, each one Bot API call made once per delivery (`once`).
+        `skip_first`: the first text was already shown by an edit (`_show_result`)."""
+        texts, markup = self._parts(out)
+        images = render(out, self.caps).images
         edit_id = int(out.edit_of) if out.edit_of and out.edit_of.isdigit() else None
         for i, text in enumerate(texts):
-            last = i == len(texts) - 1
-            body = to_html(text)
-            kb = markup if last else None
-            if i == 0 and edit_id is not None and await self._edit(chat_id, edit_id, body, kb):
+            if i == 0 and skip_first:
                 continue
-            await self._call(
-                chat_id,
-                lambda body=body, kb=kb: self.app.bot.send_message(  # type: ignore[misc]
-                    chat_id, body, parse_mode=ParseMode.HTML, reply_markup=kb
-                ),
+            body = to_html(text)
+            kb = markup if i == len(texts) - 1 else None
+            if (
+                i == 0
+                and edit_id is not None
+                and await once(
+                    lambda body=body, kb=kb: self._edit(chat_id, edit_id, body, kb)  # type: ignore[misc]
+                )
+            ):
+                continue
+            await once(lambda body=body, kb=kb: self._send_text(chat_id, body, kb))  # type: ignore[misc]
+        for k, image in enumerate(images):
+            kb = markup if not texts and k == len(images) - 1 else None
+            await once(lambda image=image, kb=kb: self._send_photo(chat_id, image, kb))  # type: ignore[misc]
+
+    async def _send_text(
+        self, chat_id: int | str, body: str, kb: InlineKeyboardMarkup | None
+    ) -> Message:
+        async def probe(mid: int) -> object:
+            return await self.app.bot.edit_message_text(
+                body, chat_id=chat_id, message_id=mid, parse_mode=ParseMode.HTML, reply_markup=kb
             )
-        for k, image in enumerate(rendered.images):
-            caption = image.caption[:MAX_CAPTION]
-            kb = markup if not texts and k == len(rendered.images) - 1 else None
-            await self._call(
-                chat_id,
-                lambda image=image, caption=caption, kb=kb: self.app.bot.send_photo(  # type: ignore[misc]
-                    chat_id,
-                    photo=InputFile(image.data, filename=image.name),
-                    caption=html.escape(caption, quote=False) or None,
-                    parse_mode=ParseMode.HTML if caption else None,
+
+        return await self._create(
+            chat_id,
+            _content_key("text", body, kb),
+            lambda: self.app.bot.send_message(
+                chat_id, body, parse_mode=ParseMode.HTML, reply_markup=kb
+            ),
+            probe,
+        )
+
+    async def _send_photo(
+        self, chat_id: int | str, image: Image, kb: InlineKeyboardMarkup | None
+    ) -> Message:
+        caption = html.escape(image.caption[:MAX_CAPTION], quote=False) or None
+
+        async def probe(mid: int) -> object:
+            if caption:  # a caption edit that changes nothing; else a keyboard edit
+                return await self.app.bot.edit_message_caption(
+                    chat_id=chat_id,
+                    message_id=mid,
+                    caption=caption,
+                    parse_mode=ParseMode.HTML,
                     reply_markup=kb,
-                ),
+                )
+            return await self.app.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=mid, reply_markup=kb
             )
+
+        return await self._create(
+            chat_id,
+            _content_key("photo", f"{caption}|{hash(image.data)}", kb),
+            lambda: self.app.bot.send_photo(
+                chat_id,
+                photo=InputFile(image.data, filename=image.name),
+                caption=caption,
+                parse_mode=ParseMode.HTML if caption else None,
+                reply_markup=kb,
+            ),
+            probe,
+        )
+
+    async def _create(
+        self,
+        chat_id: int | str,
+        key: str,
+        send: Callable[[], Awaitable[Message]],
+        probe: Callable[[int], Awaitable[object]],
+    ) -> Message:
+        """One paced call that creates a message. A call that may have arrived though its
+        answer was lost is remembered (`SentLedger.unsure`) and raises as usual (temporary);
+        when the repeat arrives, the copy is found and deleted (`SentLedger`)."""
+        chat = str(chat_id)
+        floor = self.ledger.top(chat)
+        await self.pacer.wait(chat_id)
+        try:
+            message = await send()
+        except TelegramError as exc:
+            if maybe_delivered(exc):
+                self.ledger.unsure(chat, key, floor)
+            raise
+        self.ledger.saw(chat, message.message_id)
+        since = self.ledger.settle(chat, key)
+        if since is not None:
+            await self._drop_copies(chat_id, since, message.message_id, probe)
+        return message
+
+    async def _drop_copies(
+        self,
+        chat_id: int | str,
+        floor: int,
+        keep: int,
+        probe: Callable[[int], Awaitable[object]],
+    ) -> None:
+        """Delete the copies of the message `keep` that an uncertain earlier attempt left
+        between `floor` and `keep` (see `SentLedger`). Best effort: a network error ends it."""
+        chat = str(chat_id)
+        for mid in self.ledger.candidates(chat, floor, keep):
+            try:
+                await probe(mid)
+            except BadRequest as exc:
+                if "not modified" in exc.message.lower():
+                    log.info("Telegram: message %s in %s was a copy; deleting it", mid, chat)
+                    await self._delete(chat_id, mid)
+                continue  # a user's message, another chat's id, gone: not a copy
+            except TelegramError as exc:
+                log.warning("Telegram: could not look for a copy in %s: %s", chat, exc)
+                return
+            log.error("Telegram: message %s in %s was unknown and has been overwritten", mid, chat)
+            self.ledger.saw(chat, mid)
+
+    async def _delete(self, chat_id: int | str, message_id: int) -> None:
+        async def attempt() -> None:
+            try:
+                await self.app.bot.delete_message(chat_id, message_id)
+            except BadRequest as exc:
+                log.info("Telegram: delete of %s failed: %s", message_id, exc.message)
+            except TelegramError as exc:
+                raise classify(exc) from exc
+
+        with contextlib.suppress(PlatformError):  # logged by `retrying`
+            await self.plumbing.retrying(attempt, f"delete in {chat_id}")
 
     async def _edit(
         self, chat_id: int | str, message_id: int, body: str, kb: InlineKeyboardMarkup | None
     ) -> bool:
         """Edit a message in place (no markup = keyboard removed). False when it cannot be
-        edited any more (deleted, too old), so the caller sends a new message instead."""
+        edited any more (deleted, too old), so the caller sends a new message instead. An
+        edit is safe to repeat: one that already arrived is "not modified"."""
+        await self.pacer.wait(chat_id)
+        try:
+            await self.app.bot.edit_message_text(
+                body,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=kb,
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return True
+            log.info("could not edit message %s in %s: %s", message_id, chat_id, exc.message)
+            return False
+        return True
+
+    async def _show_result(self, chat_id: int, out: Outgoing) -> None:
+        """An answer that replaces a preview (`edit_of`: the result of a press) always reaches
+        the user: the edit is retried like any answer; when it still fails (or the preview
+        cannot be edited any more) the answer goes out as a new message and the preview's
+        keyboard is removed, so that nothing stale is left to press."""
+        texts, markup = self._parts(out)
+        if not texts or out.edit_of is None or not out.edit_of.isdigit():
+            self._reply(chat_id, replace(out, edit_of=None))
+            return
+        preview = int(out.edit_of)
+        body, kb = to_html(texts[0]), markup if len(texts) == 1 else None
 
         async def edit() -> bool:
+            try:
+                return await self._edit(chat_id, preview, body, kb)
+            except TelegramError as exc:
+                raise classify(exc) from exc
+
+        try:
+            edited = await self.plumbing.retrying(edit, f"result edit in {chat_id}")
+        except PlatformError:  # logged by `retrying`
+            edited = False
+        rest = replace(out, edit_of=None)
+        if edited:
+            if len(texts) > 1 or out.images:
+                self._reply(chat_id, rest, skip_first=True)
+            return
+        self._reply(chat_id, rest)
+        await self._strip_keyboard(chat_id, preview)
+
+    async def _strip_keyboard(self, chat_id: int, message_id: int) -> None:
+        async def attempt() -> None:
             await self.pacer.wait(chat_id)
             try:
-                await self.app.bot.edit_message_text(
-                    body,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=kb,
+                await self.app.bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=None
                 )
-            except BadRequest as exc:
-                if "not modified" in exc.message.lower():
-                    return True
-                log.info("could not edit message %s in %s: %s", message_id, chat_id, exc.message)
-                return False
-            return True
+            except BadRequest as exc:  # no keyboard any more, or the message is gone
+                log.info("keyboard of %s in %s not removed: %s", message_id, chat_id, exc)
+            except TelegramError as exc:
+                raise classify(exc) from exc
 
-        return await once(edit)
-
-    async def _call(self, chat_id: int | str, make: Callable[[], Awaitable[T]]) -> T:
-        """One Bot API call of a delivery, paced; made once per delivery even when the
-        delivery is retried (`once`)."""
-
-        async def paced() -> T:
-            await self.pacer.wait(chat_id)
-            return await make()
-
-        return await once(paced)
+        with contextlib.suppress(PlatformError):  # logged by `retrying`
+            await self.plumbing.retrying(attempt, f"keyboard removal in {chat_id}")
 
     # ------------------------------------------------------------------ incoming
     async def _chat_action(self, chat_id: int, action: str) -> None:
@@ -545,12 +729,15 @@ class TelegramPlatform:
         return text, mentioned
 
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB's handler only reads the update and starts our task, so a chat whose messages
+        wait for each other never holds one of PTB's update slots."""
         message = update.message
         if message is None or message.from_user is None or message.from_user.is_bot:
             return
         chat, user = message.chat, message.from_user
         if chat.type == ChatType.CHANNEL:
             return
+        self.ledger.saw(str(chat.id), message.message_id)
         is_group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
         uid = str(user.id)
         lang = user_lang(user, self.default_lang)
@@ -562,8 +749,7 @@ class TelegramPlatform:
         if not listed and is_group:
             return  # in groups the bot acts only for listed users
         if not listed and text.split(" ", 1)[0].lower() == "/start":
-            out = Outgoing(t(lang, "tg_start_unknown", uid=user.id), lang=lang)
-            await self._reply(chat.id, out)
+            self._reply(chat.id, Outgoing(t(lang, "tg_start_unknown", uid=user.id), lang=lang))
             return
         incoming = Incoming(
             platform="telegram",
@@ -576,27 +762,33 @@ class TelegramPlatform:
             mentioned=mentioned,
             private_chat=uid,  # a user's private chat has their id (once they started the bot)
         )
-        # One chat at a time, answers included, so replies keep the order of the questions.
+        self.plumbing.spawn(self._converse(incoming, chat.id, text), "telegram-message")
+
+    async def _converse(self, incoming: Incoming, chat_id: int, text: str) -> None:
+        # One message of a chat at a time; its answers are queued in order on the chat's
+        # delivery line and go out while the chat's next message is already being handled.
         async with self.plumbing.in_order(incoming.chat_id):
-            for out in await self._answer(incoming, chat.id, text):
-                await self._reply(chat.id, out)
+            for out in await self._answer(incoming, chat_id, text):
+                self._reply(chat_id, out)
 
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if query is None:
-            return
+        if query is not None:
+            self.plumbing.spawn(self._press(query), "telegram-press")
+
+    def _press_incoming(self, query: CallbackQuery) -> Incoming | str:
+        """The press as an `Incoming`, or the toast that refuses it at once."""
         user = query.from_user
         lang = user_lang(user, self.default_lang)
         message = query.message
         if message is None or not query.data or not isinstance(message, Message):
-            await self._toast(query, t(lang, "tg_gone"))
-            return
+            return t(lang, "tg_gone")
         chat = message.chat
+        self.ledger.saw(str(chat.id), message.message_id)
         uid = str(user.id)
         if not self._is_listed(uid):
-            await self._toast(query, t(lang, "tg_not_for_you"))
-            return
-        incoming = Incoming(
+            return t(lang, "tg_not_for_you")
+        return Incoming(
             platform="telegram",
             chat_id=str(chat.id),
             user_id=uid,
@@ -605,9 +797,35 @@ class TelegramPlatform:
             is_group=chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
             message_id=str(message.message_id),
         )
-        # The press is answered at once: with the conversation's refusal as the toast when it
-        # comes quickly (the usual case); otherwise an empty answer stops the spinner after
-        # `callback_wait_s` and the result follows as an edit or a message.
+
+    async def _press(self, query: CallbackQuery) -> None:
+        """A button press, handled without the chat's lock (a ✅ never waits for other users'
+        traffic), answered with exactly one toast; its result replaces the preview."""
+        incoming = self._press_incoming(query)
+        if isinstance(incoming, str):
+            await self._toast(query, incoming)
+            return
+        key = (incoming.chat_id, incoming.message_id or "", incoming.user_id, query.data or "")
+        if key in self._pressing:  # the same press again while the first is handled
+            await self._toast(query, None)
+            return
+        self._pressing.add(key)
+        try:
+            outs = await self._answer_press(query, incoming)
+        finally:
+            self._pressing.discard(key)
+        chat_id = int(incoming.chat_id)
+        for out in outs:
+            if out.edit_of is not None:
+                await self._show_result(chat_id, out)
+            else:
+                self._reply(chat_id, out)
+
+    async def _answer_press(self, query: CallbackQuery, incoming: Incoming) -> list[Outgoing]:
+        """The conversation's answers to a press, the press itself answered: with the
+        conversation's refusal as the toast when it comes quickly (the usual case);
+        otherwise an empty answer stops the spinner after `callback_wait_s` and a refusal that
+        comes later is dropped (a press never becomes a chat message of its own)."""
         answered = False
 
         async def answer_late() -> None:
@@ -617,20 +835,19 @@ class TelegramPlatform:
             await self._toast(query, None)
 
         timer = self.plumbing.spawn(answer_late(), "telegram-toast")
-        async with self.plumbing.in_order(incoming.chat_id):
-            outs = await self._answer(incoming, chat.id, "")
-            if answered:  # the empty answer is out (or on its way)
-                with contextlib.suppress(asyncio.CancelledError):
-                    await timer
-            else:
-                timer.cancel()
-                answered = True
-                refusal = next((o for o in outs if _is_refusal(o)), None)
-                if refusal is not None:
-                    outs = [o for o in outs if o is not refusal]
-                await self._toast(query, refusal.text if refusal is not None else None)
-            for out in outs:
-                await self._reply(chat.id, out)
+        outs = await self._answer(incoming, int(incoming.chat_id), "")
+        refusal = next((o for o in outs if _is_refusal(o)), None)
+        if refusal is not None:
+            outs = [o for o in outs if o is not refusal]
+        if answered:  # the empty answer is out (or on its way)
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
+            if refusal is not None:
+                log.info("a late refusal of a press in %s was dropped", incoming.chat_id)
+            return outs
+        timer.cancel()
+        await self._toast(query, refusal.text if refusal is not None else None)
+        return outs
 
     async def _toast(self, query: CallbackQuery, text: str | None) -> None:
         try:
@@ -641,10 +858,25 @@ class TelegramPlatform:
         except TelegramError as exc:  # too old, already answered: nothing to do
             log.info("callback answer failed: %s", exc)
 
-    async def _reply(self, chat_id: int, out: Outgoing) -> None:
-        await self.plumbing.reply_to(
-            out, str(chat_id), lambda chat, o: self._attempt(_chat_key(chat), o)
-        )
+    def _reply(self, chat_id: int, out: Outgoing, *, skip_first: bool = False) -> None:
+        """Queue an answer on the chat's delivery line; retried, resuming where it failed.
+        Delivered where the conversation addressed it (`out.to_chat`, the asker's private
+        chat, with a note in this one) through `Plumbing.reply_to`."""
+        key = str(chat_id)
+
+        async def attempt(chat: str, message: Outgoing) -> None:
+            first = skip_first and message is out
+            await self._attempt(_chat_key(chat), message, skip_first=first)
+
+        async def deliver() -> bool:
+            return await self.plumbing.reply_to(out, key, attempt)
+
+        self.plumbing.queue(key, deliver)
+
+
+def _content_key(kind: str, body: str, kb: InlineKeyboardMarkup | None) -> str:
+    """What tells one message's content from another's (text or caption and keyboard)."""
+    return "\x00".join((kind, body, kb.to_json() if kb is not None else ""))
 
 
 def _is_refusal(out: Outgoing) -> bool:

@@ -14,8 +14,17 @@ methods the adapter uses with Telegram's semantics where they matter:
   kept and must be an image), `sendChatAction`, `setMyCommands` / `getMyCommands`,
   `setWebhook` / `deleteWebhook` (with a webhook set, updates are POSTed to it with the
   secret token header and `getUpdates` is a 409 Conflict);
+- `editMessageCaption` / `editMessageReplyMarkup` (only the bot's own messages; "not modified"
+  when nothing changes), `deleteMessage`;
 - errors in Telegram's envelope `{"ok": false, "error_code", "description", "parameters"}`,
-  scriptable per method with `fail()`.
+  scriptable per method with `fail()`;
+- faults of the network between the bot and Telegram: `answer_late()` carries a call out and
+  answers only after a delay (past the client's timeout: the client sees a timeout although
+  the message arrived); `hold()` / `release()` keep calls of a method waiting before they are
+  carried out (a slow send).
+
+What a user sees is `shown(chat_id)`: the bot's messages that exist now (after edits and
+deletions), in chat order.
 
 Tests inject updates with `send_text()` / `press()` and wait with `wait_until()` /
 `wait_sent()`.
@@ -202,6 +211,9 @@ class FakeTelegram:
         self._queries: dict[str, bool] = {}  # callback query id → answered
         self._next_query = 1
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
+        self._late: dict[str, deque[float]] = defaultdict(deque)  # answer after this many s
+        self._holds: dict[str, asyncio.Event] = {}
+        self.deleted: list[tuple[int, int]] = []  # (chat id, message id) the bot deleted
         self._chats: dict[int, dict[str, Any]] = {}
         self._changed = asyncio.Condition()
         self._new_update = asyncio.Event()
@@ -259,6 +271,34 @@ class FakeTelegram:
         """The next `times` calls of `method` answer with this error envelope."""
         for _ in range(times):
             self._failures[method].append(Failure(status, description, retry_after))
+
+    def answer_late(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """The next `times` calls of `method` are carried out at once but answered only after
+        `seconds` (longer than the client waits: it times out, the message exists)."""
+        for _ in range(times):
+            self._late[method].append(seconds)
+
+    def hold(self, method: str) -> None:
+        """Calls of `method` wait, before they are carried out, until `release(method)`."""
+        self._holds.setdefault(method, asyncio.Event())
+
+    def release(self, method: str) -> None:
+        gate = self._holds.pop(method, None)
+        if gate is not None:
+            gate.set()
+
+    def waiting(self, method: str) -> int:
+        """How many calls of `method` are held right now."""
+        return sum(1 for c in self.calls if c.method == method and c.status == 0)
+
+    def shown(self, chat_id: int) -> list[dict[str, Any]]:
+        """The bot's messages in the chat as the user sees them now, oldest first."""
+        mine = [
+            m
+            for (cid, _), m in self._messages.items()
+            if cid == chat_id and m["from"]["id"] == self.bot_id
+        ]
+        return sorted(mine, key=lambda m: int(m["message_id"]))
 
     def user(
         self, user_id: int, first_name: str = "Alice", *, language_code: str = "zh"
@@ -437,6 +477,13 @@ class FakeTelegram:
                 raise TelegramError(401, "Unauthorized")
             call.params, call.files = await self._read_params(request)
             self.calls.append(call)
+            gate = self._holds.get(method)
+            if gate is not None:
+                call.status = 0  # held: not carried out yet
+                async with self._changed:
+                    self._changed.notify_all()
+                await gate.wait()
+                call.status = 200
             queued = self._failures.get(method)
             if queued:
                 f = queued.popleft()
@@ -447,6 +494,12 @@ class FakeTelegram:
                 raise TelegramError(404, "Not Found")
             result = await handler(call.params, call.files)
             body: dict[str, Any] = {"ok": True, "result": result}
+            late = self._late.get(method)
+            if late:
+                delay = late.popleft()
+                async with self._changed:
+                    self._changed.notify_all()  # carried out: waiters may look now
+                await asyncio.sleep(delay)
         except TelegramError as exc:
             call.status = exc.status
             if call not in self.calls:
@@ -598,6 +651,8 @@ class FakeTelegram:
         old = self._messages.get(key)  # type: ignore[arg-type]
         if old is None:
             raise TelegramError(400, "Bad Request: message to edit not found")
+        if old["from"]["id"] != self.bot_id:
+            raise TelegramError(400, "Bad Request: message can't be edited")
         markup = p.get("reply_markup")
         self._check_markup(markup)
         if old.get("reply_markup") == markup:
@@ -609,6 +664,30 @@ class FakeTelegram:
         self._messages[key] = new  # type: ignore[index]
         self.edits.append(new)
         return new
+
+    async def _m_editMessageCaption(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        chat = self._chat(p)
+        key = (chat["id"], p.get("message_id"))
+        old = self._messages.get(key)  # type: ignore[arg-type]
+        if old is None:
+            raise TelegramError(400, "Bad Request: message to edit not found")
+        if old["from"]["id"] != self.bot_id:
+            raise TelegramError(400, "Bad Request: message can't be edited")
+        if "photo" not in old:
+            raise TelegramError(400, "Bad Request: there is no caption in the message to edit")
+        caption = p.get("caption")
+        plain = self._rendered(caption, p.get("parse_mode"), 1024, "message caption")
+        markup = p.get("reply_markup")
+        self._check_markup(markup)
+        if old.get("caption_html") == caption and old.get("reply_markup") == markup:
+            raise TelegramError(400, "Bad Request: message is not modified")
+        new = {**old, "caption": plain, "caption_html": caption, "edit_date": int(time.time())}
+        new.pop("reply_markup", None)
+        if markup:
+            new["reply_markup"] = markup
+        self._messages[key] = new  # type: ignore[index]
+        self.edits.append(new)
+        return {k: v for k, v in new.items() if k not in ("photo_bytes", "caption_html")}
 
     async def _m_answerCallbackQuery(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
         qid = p.get("callback_query_id")
@@ -657,12 +736,13 @@ class FakeTelegram:
         }
         if plain_caption:
             message["caption"] = plain_caption
+            message["caption_html"] = caption
         self._check_markup(p.get("reply_markup"))
         if p.get("reply_markup"):
             message["reply_markup"] = p["reply_markup"]
         self._messages[(chat["id"], mid)] = message
         self.sent.append(message)
-        return {k: v for k, v in message.items() if k != "photo_bytes"}
+        return {k: v for k, v in message.items() if k not in ("photo_bytes", "caption_html")}
 
     async def _m_sendChatAction(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
         self._chat(p)
@@ -693,6 +773,7 @@ class FakeTelegram:
         chat = self._chat(p)
         if self._messages.pop((chat["id"], p.get("message_id")), None) is None:  # type: ignore[arg-type]
             raise TelegramError(400, "Bad Request: message to delete not found")
+        self.deleted.append((chat["id"], int(p["message_id"])))
         return True
 
     async def _m_close(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:

@@ -183,3 +183,74 @@ async def test_close_cancels_what_is_still_running() -> None:
     task = plumbing.spawn(asyncio.sleep(3600))
     await plumbing.close()
     assert task.cancelled()
+
+
+async def test_a_chats_deliveries_go_out_in_order_without_holding_up_its_handling() -> None:
+    plumbing = Plumbing("app", _nothing)
+    log: list[str] = []
+    gate = asyncio.Event()
+
+    async def deliver(name: str, wait: bool = False) -> None:
+        if wait:
+            await gate.wait()
+        log.append(name)
+
+    async def handle_two_messages() -> None:
+        for name in ("a1", "a2"):
+            async with plumbing.in_order("a"):
+                log.append(f"handled {name}")
+                plumbing.queue("a", lambda name=name: deliver(name, wait=name == "a1"))
+
+    await handle_two_messages()  # both handled while a1's delivery is still stuck
+    assert log == ["handled a1", "handled a2"]
+    plumbing.queue("b", lambda: deliver("b1"))  # another chat does not wait either
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert "b1" in log
+    gate.set()
+    await plumbing.idle()
+    assert [x for x in log if x.startswith("a")] == ["a1", "a2"]
+
+
+async def test_in_turn_hands_the_delivery_result_and_error_back_after_earlier_ones() -> None:
+    plumbing = Plumbing("app", _nothing)
+    order: list[str] = []
+    gate = asyncio.Event()
+
+    async def first() -> None:
+        await gate.wait()
+        order.append("first")
+
+    async def failing() -> None:
+        order.append("push")
+        raise permanent()
+
+    plumbing.queue("c", first)
+    push = asyncio.ensure_future(plumbing.in_turn("c", failing))
+    await asyncio.sleep(0)
+    assert order == []  # the push waits for the reply queued before it
+    gate.set()
+    with pytest.raises(PermanentPlatformError):
+        await push
+    assert order == ["first", "push"]
+
+    async def value() -> int:
+        return 7
+
+    assert await plumbing.in_turn("c", value) == 7
+
+
+async def test_a_failed_delivery_does_not_stop_the_next_one_of_the_chat() -> None:
+    plumbing = Plumbing("app", _nothing)
+    done: list[str] = []
+
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    async def fine() -> None:
+        done.append("next")
+
+    plumbing.queue("c", broken)
+    plumbing.queue("c", fine)
+    await plumbing.idle()
+    assert done == ["next"]
