@@ -9,7 +9,7 @@ Notes come from order results (`TradeResult.note`), broker errors (`BrokerError.
 "lookup_failed" {what, reason}, "unknown_symbol" {symbol, close}), the terminal's health
 (`Health.note`: "connected", "terminal_lost" …) and the checks shared with the planner
 (`VolumeCheck.note`, `broker.validation.Refusal.note`). MT5 retcodes and `last_error()` codes
-are explained from the tables in `handlers/i18n.py` ("mt5_retcode_<code>",
+are explained from the tables in `handlers/i18n/` ("mt5_retcode_<code>",
 "mt5_last_error_<code>"), as are the words added here; the order-result sentences below predate
 that section and stay where they are.
 """
@@ -25,7 +25,7 @@ from handlers.i18n import STRINGS
 from handlers.messages import Lang
 
 Facts = dict[str, Any]
-Words = tuple[str, str]  # (Chinese, English), as in handlers/i18n.py
+Words = tuple[str, str]  # (Chinese, English), as in handlers/i18n/
 
 _SIDE_ZH = {"buy": "买入", "sell": "卖出"}
 _EPS = 1e-9

@@ -1,11 +1,11 @@
 """Every word a report shows — chat text, Markdown, chart labels, hedge suggestions — in
 Chinese and English, in one table.
 
-Why here and not in `handlers/i18n.py`: `reports/` may not import `handlers/` (the arrow points
+Why here and not in `handlers/i18n/`: `reports/` may not import `handlers/` (the arrow points
 the other way), and the renderers are called with a report, not by a conversation — by the
 report service, the `tradechat report` export, the benchmarks and the tests. Passing every label
 in would make each caller assemble some hundred words. So `reports/` keeps its own table, in
-the same shape as `handlers/i18n.py` (`label(lang, key, **values)`, key → (zh, en)), and
+the same shape as `handlers/i18n/` (`label(lang, key, **values)`, key → (zh, en)), and
 nothing else in `reports/` writes a sentence.
 """
 

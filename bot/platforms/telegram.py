@@ -109,7 +109,7 @@ MAX_CALLBACK_DATA = 64  # bytes
 
 # ---------------------------------------------------------------------------- words
 
-# The command menu, in the order Telegram shows it; descriptions in handlers/i18n.py.
+# The command menu, in the order Telegram shows it; descriptions in handlers/i18n/.
 MENU = (
     "positions",
     "orders",

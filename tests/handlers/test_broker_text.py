@@ -66,7 +66,7 @@ def test_volume_check_refusal_is_worded_from_its_facts() -> None:
 
 
 def _explain_retcode(code: int, comment: str = "") -> tuple[str, str]:
-    """(English, Chinese), as the tables in handlers/i18n.py word a trade-server retcode."""
+    """(English, Chinese), as the tables in handlers/i18n/ word a trade-server retcode."""
     zh, en = words(Note("retcode", {"code": code, "comment": comment}))
     return en, zh
 

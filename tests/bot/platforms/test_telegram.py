@@ -394,7 +394,7 @@ async def test_slow_press_is_answered_before_the_result_arrives(tg: FakeTelegram
 async def test_a_handler_that_raises_is_logged_and_the_chat_goes_on(
     tg: FakeTelegram, bot: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # The conversation never raises (its own apology is in handlers/i18n.py); a handler that
+    # The conversation never raises (its own apology is in handlers/i18n/); a handler that
     # does is a bug: logged, no made-up answer, and the next message is answered as usual.
     alice = tg.user(ALICE)
     tg.send_text(alice, "boom")

@@ -1,0 +1,34 @@
+"""Every user-facing string, in Chinese and English, in one place: this package. Each module
+holds one area's entries (`conversation`, `pushes`, `platforms`, `broker_words`); `STRINGS`
+is all of them, and a key defined twice stops the import (a test would otherwise pass with
+whichever entry won).
+
+`t(lang, key, **values)` formats one entry; a missing key is a programming error (KeyError in
+tests), never a half-translated answer.
+"""
+
+from __future__ import annotations
+
+from handlers.i18n import broker_words, conversation, platforms, pushes
+from handlers.messages import Lang
+
+
+def _merged(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    merged: dict[str, tuple[str, str]] = {}
+    for area in areas:
+        twice = merged.keys() & area.keys()
+        if twice:
+            raise RuntimeError(f"i18n keys defined twice: {sorted(twice)}")
+        merged.update(area)
+    return merged
+
+
+STRINGS: dict[str, tuple[str, str]] = _merged(
+    conversation.STRINGS, pushes.STRINGS, platforms.STRINGS, broker_words.STRINGS
+)
+
+
+def t(lang: Lang | str, key: str, **values: object) -> str:
+    zh, en = STRINGS[key]
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
