@@ -37,7 +37,7 @@ from broker.mt5.supervisor import Supervisor
 from broker.paper import PaperTerminal
 from handlers.auth import UserRule
 from handlers.config import ConversationConfig, RiskLimits, TradingConfig
-from handlers.conversation import Conversation, build_conversation
+from handlers.conversation import Conversation, LogReader, build_conversation
 from handlers.exposure import AccountGuard
 from handlers.messages import Pusher
 from handlers.pushes import Pushes
@@ -134,7 +134,15 @@ async def build_app(settings: Settings) -> App:
     # one audience for the pushes and for /subscriptions; defaults only on running platforms
     audience = make_audience(settings, db, running=fanout.platforms.__contains__)
     conversation = make_conversation(
-        settings, broker, parser, db, reports, audit=audit, guard=guard, audience=audience
+        settings,
+        broker,
+        parser,
+        db,
+        reports,
+        audit=audit,
+        guard=guard,
+        audience=audience,
+        logs=log_reader(settings),
     )
     reconciler = build_reconciler(conversation, fanout)
     pushes = make_pushes(
@@ -470,6 +478,7 @@ def make_conversation(
     audit: AuditLog | None = None,
     guard: AccountGuard | None = None,
     audience: Audience | None = None,
+    logs: LogReader | None = None,
 ) -> Conversation:
     extra = {} if clock is None else {"clock": clock}
     return build_conversation(
@@ -483,8 +492,24 @@ def make_conversation(
         audit=audit,
         guard=guard,
         audience=audience if audience is not None else make_audience(settings, db),
+        logs=logs,
         **extra,
     )
+
+
+def log_reader(settings: Settings, file_name: str = "tradechat.log") -> LogReader:
+    """/logs: the end of `run`'s log file (`<data_dir>/logs/`), read off the event loop."""
+    from bot.logs import log_file_path, tail
+
+    path = log_file_path(settings.app.data_dir, file_name)
+
+    async def read(n: int) -> list[str]:
+        try:
+            return await asyncio.to_thread(tail, path, n)
+        except FileNotFoundError:
+            return []
+
+    return read
 
 
 # ---- the broker -------------------------------------------------------------------------------

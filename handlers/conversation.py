@@ -89,6 +89,7 @@ from nlp.commands import (
     CodeReply,
     Command,
     LangCommand,
+    LogsCommand,
     ReadOnlyCommand,
     SubscriptionCommand,
     is_slash_command,
@@ -146,6 +147,9 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+LogReader = Callable[[int], Awaitable[list[str]]]
+
+
 @dataclass(frozen=True, slots=True)
 class ConversationParts:
     """Everything a `Conversation` works with, built ready-made by `build_conversation`."""
@@ -168,6 +172,8 @@ class ConversationParts:
     subscriptions: SubscriptionStore | None = None
     # who receives pushes by default: /subscriptions shows it, a new user is told (one line)
     audience: Audience | None = None
+    # the last N lines of the bot's log, for /logs (None: not served here)
+    logs: LogReader | None = None
 
 
 # Intents of contract v2 that are read but not served yet (market data, history, alerts).
@@ -201,6 +207,7 @@ def build_conversation(
     audit: AuditLog | None = None,
     guard: AccountGuard | None = None,
     audience: Audience | None = None,
+    logs: LogReader | None = None,
 ) -> Conversation:
     """The conversation and all its parts, on one database: the composition root's one call.
     `audit` is the process's one audit log when the caller has it (pushes write to it too);
@@ -250,6 +257,7 @@ def build_conversation(
             reports=reports,
             subscriptions=audience.store if subscriptions is None and audience else subscriptions,
             audience=audience,
+            logs=logs,
         )
     )
 
@@ -495,6 +503,8 @@ class Conversation:
             return await self._cmd_readonly(inc, role, lang, command), "readonly"
         if isinstance(command, LangCommand):
             return await self._cmd_lang(inc, lang, command), "lang"
+        if isinstance(command, LogsCommand):
+            return await self._cmd_logs(inc, role, lang, command), "logs"
         return await self._subscription(inc, lang, command)
 
     async def _subscription(
@@ -680,6 +690,23 @@ class Conversation:
         await self.set_read_only(value, by=f"{inc.platform}:{inc.user_id}")
         await self._audit(inc, "setting", {"read_only": value})
         return [Outgoing(t(lang, "readonly_on" if value else "readonly_off"), lang=lang)]
+
+    async def _cmd_logs(
+        self, inc: Incoming, role: Role, lang: Lang, command: LogsCommand
+    ) -> list[Outgoing]:
+        """The end of the bot's log, for an admin in a private chat (a log names users and
+        chats: never in a group, even a trading room). Secrets are redacted when written."""
+        if not allows(role, "admin"):
+            return [Outgoing(t(lang, "need_admin"), lang=lang, kind="error")]
+        if inc.is_group:
+            return [Outgoing(t(lang, "logs_private_only"), lang=lang, kind="error")]
+        if self.parts.logs is None:
+            return [Outgoing(t(lang, "not_available"), lang=lang, kind="error")]
+        lines = await self.parts.logs(command.lines)
+        if not lines:
+            return [Outgoing(t(lang, "logs_empty"), lang=lang)]
+        head = t(lang, "logs_head", n=len(lines))
+        return [Outgoing(head + "\n" + "\n".join(lines), lang=lang)]
 
     async def _cmd_lang(self, inc: Incoming, lang: Lang, command: LangCommand) -> list[Outgoing]:
         if command.lang is None:

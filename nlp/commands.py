@@ -106,6 +106,25 @@ class LangCommand:
     lang: Literal["zh", "en"] | None
 
 
+@dataclass(frozen=True, slots=True)
+class LogsCommand:
+    """/logs [N]: the last N lines of the bot's log (admins, private chats)."""
+
+    lines: int
+
+
+LOGS_DEFAULT_LINES = 30
+LOGS_MAX_LINES = 200  # a chat message is no log viewer; `tradechat logs --tail N` is
+
+
+def read_logs_command(text: str) -> LogsCommand | None:
+    arg = _slash_argument(text, "/logs")
+    if arg is None or (arg and not normalize(text).startswith("/logs ")):
+        return None  # "/logsomething" is not /logs
+    n = int(arg) if arg.isdigit() else LOGS_DEFAULT_LINES
+    return LogsCommand(max(1, min(n, LOGS_MAX_LINES)))
+
+
 def is_slash_command(text: str) -> bool:
     return normalize(text).startswith("/")
 
@@ -263,7 +282,15 @@ def read_subscription_command(text: str) -> SubscriptionCommand | None:
 
 # ----------------------------------------------------------------------------- all commands
 
-Command = CodeReply | CheckReply | BareReply | ReadOnlyCommand | LangCommand | SubscriptionCommand
+Command = (
+    CodeReply
+    | CheckReply
+    | BareReply
+    | ReadOnlyCommand
+    | LangCommand
+    | LogsCommand
+    | SubscriptionCommand
+)
 
 
 def read_command(text: str) -> Command | None:
@@ -283,6 +310,7 @@ _COMMAND_READERS: tuple[Callable[[str], Command | None], ...] = (
     read_bare_reply,
     read_readonly_command,
     read_lang_command,
+    read_logs_command,
     read_subscription_command,
 )
 

@@ -35,6 +35,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Usage: /readonly on or /readonly off",
     ),
     "lang_set": ("好的，以后用中文回复。", "OK, I'll answer in English from now on."),
+    "logs_head": ("📜 日志最后 {n} 行：", "📜 The last {n} log lines:"),
+    "logs_empty": ("日志里还没有内容。", "The log is empty so far."),
+    "logs_private_only": (
+        "日志只在私聊里发给管理员（里面有用户和聊天的信息）。",
+        "The log is sent to admins in a private chat only (it names users and chats).",
+    ),
     "lang_usage": ("用法：/lang zh 或 /lang en", "Usage: /lang zh or /lang en"),
     # --- parsing / generic ----------------------------------------------------------------
     "unknown": (
@@ -332,8 +338,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "  move gold buy sl to {gold_sl} · cancel all pending orders\n",
     ),
     "help_admin": (
-        "⚙️ 管理\n  /readonly on|off 只读模式 · /lang zh|en 语言\n",
-        "⚙️ Admin\n  /readonly on|off read-only mode · /lang zh|en language\n",
+        "⚙️ 管理\n  /readonly on|off 只读模式 · /lang zh|en 语言 · /logs 最近日志（私聊）\n",
+        "⚙️ Admin\n  /readonly on|off read-only mode · /lang zh|en language · /logs recent log "
+        "(private chat)\n",
     ),
     "help_footer": (
         "也可以用命令：/buy XAUUSD 0.01 · /close 123456 · /pnl month",

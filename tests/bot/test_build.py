@@ -110,3 +110,18 @@ def test_rules_only_parser_has_no_llm_when_none_is_configured() -> None:
 
     parser = make_parser(Settings(llm={"enabled": False}))
     assert parser.llm is None
+
+
+async def test_log_reader_reads_the_end_of_runs_log_file_and_nothing_when_absent(
+    tmp_path: Path,
+) -> None:
+    from bot.build import log_reader
+
+    settings = Settings(app={"data_dir": tmp_path})
+    read = log_reader(settings)
+    assert await read(5) == []
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "tradechat.log").write_text(
+        "".join(f"l{i}\n" for i in range(10)), encoding="utf-8"
+    )
+    assert await read(2) == ["l8", "l9"]

@@ -373,3 +373,20 @@ def test_target_answers(text: str, expected: TargetAnswer) -> None:
 @pytest.mark.parametrize("text", ["最早的", "12", "hello", ""])
 def test_texts_that_are_not_a_target(text: str) -> None:
     assert read_target(text, SymbolAliases()) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [("/logs", 30), ("/logs 5", 5), ("／ｌｏｇｓ　７", 7), ("/logs 100000", 200), ("/logs x", 30)],
+)
+def test_logs_command_reads_its_line_count_within_bounds(text: str, lines: int) -> None:
+    from nlp.commands import LogsCommand, read_command
+
+    assert read_command(text) == LogsCommand(lines)
+
+
+def test_a_word_starting_with_logs_is_not_the_logs_command() -> None:
+    from nlp.commands import read_logs_command
+
+    assert read_logs_command("/logsomething") is None
+    assert read_logs_command("logs") is None
