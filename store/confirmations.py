@@ -3,7 +3,8 @@ atomic UPDATEs so that a second press, a replay, another user's press or a resta
 send a second order.
 
 States: ``pending`` → ``executing`` → ``done`` | ``failed`` | ``unknown`` | ``blocked`` |
-``drifted``; ``pending`` → ``cancelled``. A pending row past its expiry is treated as expired
+``drifted``; ``pending`` → ``cancelled``; ``executing`` → ``pending`` (`release`) when the
+terminal was away and nothing was sent. A pending row past its expiry is treated as expired
 (``expire_due`` also writes ``expired`` for housekeeping). Only ``pending`` rows can be claimed.
 
 Ids come from ``secrets.token_urlsafe(16)`` (128 bits, 22 characters), so the button callback
@@ -295,6 +296,21 @@ class ConfirmationStore:
                 update(ConfirmationRow)
                 .where(ConfirmationRow.id == cid, ConfirmationRow.state == "executing")
                 .values(state=state, result=_dump(result), updated_at=now.timestamp())
+            )
+            await s.commit()
+            return isinstance(res, CursorResult) and res.rowcount == 1
+
+    async def release(self, cid: str, *, now: datetime) -> bool:
+        """executing → pending, in one UPDATE … WHERE state='executing': the terminal was away
+        and nothing was sent (the re-check could not reach it, or the broker refused before
+        sending), so the preview stays confirmable until it expires. Only the claimant calls
+        it, before anything reached the terminal; a press meanwhile saw ``executing`` and was
+        told so, and the next press claims the row afresh — still one order at most."""
+        async with self.db.session() as s:
+            res = await s.execute(
+                update(ConfirmationRow)
+                .where(ConfirmationRow.id == cid, ConfirmationRow.state == "executing")
+                .values(state="pending", updated_at=now.timestamp())
             )
             await s.commit()
             return isinstance(res, CursorResult) and res.rowcount == 1
