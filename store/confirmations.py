@@ -54,6 +54,11 @@ CODE_ALPHABET = CODE_LETTERS + CODE_DIGITS
 CODE_LENGTH = 4
 
 
+# How often a claim or cancel is tried again when it lost to a press that then released the
+# row (`release`); past that the row is being pressed over and over and the press is "used".
+_RELEASE_RETRIES = 3
+
+
 class ConfirmationRow(Base):
     __tablename__ = "confirmations"
     __table_args__ = (Index("ix_confirmations_owner_code", "platform", "chat_id", "code"),)
@@ -241,19 +246,27 @@ class ConfirmationStore:
         ]
         if check_expiry:
             conds.append(ConfirmationRow.expires_at > ts)
-        async with self.db.session() as s:
-            res = await s.execute(
-                update(ConfirmationRow).where(*conds).values(state=to_state, updated_at=ts)
-            )
-            await s.commit()
-            changed = res.rowcount if isinstance(res, CursorResult) else 0
-        conf = await self.get(cid)
-        if changed == 1:
-            return "ok", conf
+        for _ in range(_RELEASE_RETRIES):
+            async with self.db.session() as s:
+                res = await s.execute(
+                    update(ConfirmationRow).where(*conds).values(state=to_state, updated_at=ts)
+                )
+                await s.commit()
+                changed = res.rowcount if isinstance(res, CursorResult) else 0
+            conf = await self.get(cid)
+            if changed == 1:
+                return "ok", conf
+            # Pending again and live: another press held it and `release`d it between our
+            # UPDATE and this read (the terminal was away). This press is as good as that one.
+            live = conf is not None and conf.state == "pending" and conf.expires_at > ts
+            if not live:
+                break
         if conf is None:
             return "not_found", None
         if (conf.platform, conf.chat_id, conf.user_id) != (platform, chat_id, user_id):
             return "not_owner", conf
+        if conf.state == "pending" and conf.expires_at > ts:
+            return "used", conf
         if conf.state == "pending" or conf.state == "expired":
             return "expired", conf
         return "used", conf

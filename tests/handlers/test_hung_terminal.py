@@ -128,7 +128,9 @@ async def test_while_a_trade_is_stuck_another_traders_confirmation_sends_nothing
         assert not hang.returned.is_set()
         # nothing was sent: a toast, and the preview keeps its ✅ (handlers/confirm.py `_away`)
         assert refused.kind == "error"
-        assert refused.text.startswith("🔌 交易终端暂时连不上（交易终端的调用超过 1 秒未返回）：未执行")
+        assert refused.text.startswith(
+            "🔌 交易终端暂时连不上（交易终端的调用超过 1 秒未返回）：未执行"
+        )
         assert len(world.orders_sent()) == 1  # only the stuck one ever reached the terminal
     finally:
         hang.release()
