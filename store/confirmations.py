@@ -258,7 +258,12 @@ class ConfirmationStore:
                 return "ok", conf
             # Pending again and live: another press held it and `release`d it between our
             # UPDATE and this read (the terminal was away). This press is as good as that one.
-            live = conf is not None and conf.state == "pending" and conf.expires_at > ts
+            live = (
+                conf is not None
+                and conf.state == "pending"
+                and conf.expires_at > ts
+                and (conf.platform, conf.chat_id, conf.user_id) == (platform, chat_id, user_id)
+            )
             if not live:
                 break
         if conf is None:

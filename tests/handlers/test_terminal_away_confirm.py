@@ -215,3 +215,24 @@ async def test_away_after_expiry_says_expired(world: ChatWorld, outage: Outage) 
     expired = only(await world.press(preview.buttons[0].id))
     assert expired.text == t("zh", "confirm_expired", ttl=60)
     assert world.orders_sent() == []
+
+
+async def test_release_only_ever_undoes_a_claim(world: ChatWorld) -> None:
+    """`release` moves executing → pending and nothing else: a finished row, a pending row and
+    an unknown id are left alone, so a late release can never reopen an executed trade."""
+    store = ConfirmationStore(world.db)
+    now = world.clock.now()
+    owner = {"platform": "telegram", "chat_id": "c", "user_id": "u"}
+    conf = await store.create(**owner, lang="zh", plan={}, ttl_s=60, now=now)
+    assert not await store.release(conf.id, now=now)  # pending: nothing to undo
+    assert (await store.claim(conf.id, **owner, now=now))[0] == "ok"
+    assert (await store.claim(conf.id, **owner, now=now))[0] == "used"
+    assert await store.release(conf.id, now=now)
+    assert not await store.release(conf.id, now=now)  # once
+    assert (await store.claim(conf.id, **owner, now=now))[0] == "ok"
+    assert await store.finish(conf.id, "done", {"legs": []}, now=now)
+    assert not await store.release(conf.id, now=now)  # done stays done
+    again = await store.get(conf.id)
+    assert again is not None
+    assert again.state == "done"
+    assert not await store.release("no-such-id", now=now)
