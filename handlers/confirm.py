@@ -368,10 +368,13 @@ class ConfirmFlow:
                 lang=lang,
                 kind="result",
             )
+        # a press is answered by a toast (200 characters on Telegram): the code only for a
+        # typed reply, which has no ✅ to press
+        key = "confirm_terminal_away_code" if edit is None else "confirm_terminal_away"
         return Outgoing(
             t(
                 lang,
-                "confirm_terminal_away",
+                key,
                 reason=note_text(note, lang),
                 confirm=t(lang, "code_confirm", code=conf.code),
             ),

@@ -244,9 +244,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "confirm_terminal_away": (
         "🔌 交易终端暂时连不上（{reason}）：未执行，什么都没有发送。预览在过期前仍然有效，"
-        "终端恢复后再按 ✅（或回复“{confirm}”）即可。",
+        "终端恢复后再按 ✅ 即可。",
         "🔌 The trading terminal is away ({reason}): nothing was sent. The preview stays valid "
-        "until it expires — press ✅ again (or reply “{confirm}”) when it is back.",
+        "until it expires — press ✅ again when it is back.",
+    ),
+    "confirm_terminal_away_code": (
+        "🔌 交易终端暂时连不上（{reason}）：未执行，什么都没有发送。预览在过期前仍然有效，"
+        "终端恢复后再回复“{confirm}”即可。",
+        "🔌 The trading terminal is away ({reason}): nothing was sent. The preview stays valid "
+        "until it expires — reply “{confirm}” again when it is back.",
     ),
     "confirm_used": (
         "这个确认已经处理过了（{state}），不会重复执行。",
