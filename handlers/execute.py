@@ -7,7 +7,9 @@ it again blindly:
 
 - the broker says what became of each order (`TradeResult.state`): ``done``; ``refused`` (the
   trade server or the broker's own check said no, so nothing happened) is a plain failure,
-  told to the user in their language;
+  told to the user in their language; refused with "not_connected" (the terminal away, nothing
+  sent) stops the run there — when it is the first leg nothing happened at all
+  (`ExecOutcome.away`) and the confirmation goes back to pending (handlers/confirm.py);
 - ``unknown`` (a timeout, a lost reply), or an exception after the request may have left: we
   look the order up by its comment; found → it went through; not found → the outcome is
   ``unknown``, the remaining legs are not sent, and the user gets a "check again" button and
