@@ -21,7 +21,11 @@ Safety properties (each has a test):
 - a broker failure after the request left → the outcome is ``unknown`` and nothing is resent
   (see execute.py); the answer keeps ✅ as "🔄 Check again" (typed: "查询 7F3K" /
   "check 7F3K", `check_code`), which only ever looks the order up;
-- a crash between the claim and the stored result → handlers/recovery.py settles the row.
+- a crash between the claim and the stored result → handlers/recovery.py settles the row;
+- the terminal away at ✅ (the re-check cannot reach it, or the broker refuses before sending
+  with "not_connected") → nothing was sent, the row goes back to pending in one UPDATE
+  (`ConfirmationStore.release`) and the preview keeps its buttons: the same ✅ executes once
+  when the terminal is back, until the preview expires.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from broker.base import Broker
-from broker.errors import BrokerError
+from broker.errors import BrokerError, TemporaryBrokerError
+from broker.models import Note
 from handlers.audit_trail import AuditTrail
 from handlers.broker_text import note_text
 from handlers.config import TradingConfig
@@ -261,6 +266,8 @@ class ConfirmFlow:
                 lines = [t(lang, "blocked_now")] + [c.line(lang) for c in checks if not c.ok]
                 return [Outgoing("\n".join(lines), edit_of=edit, lang=lang, kind="result")]
             drift = await self._drift_points(plan)
+        except TemporaryBrokerError as exc:  # the terminal away: nothing was sent
+            return [await self._away(inc, conf, lang, edit, exc.note, "recheck")]
         except BrokerError as exc:
             error = note_text(exc.note, "en")
             await self.store.finish(conf.id, "failed", {"error": error}, now=self.clock())
@@ -312,6 +319,8 @@ class ConfirmFlow:
         await self.audit.flush()  # the request is on disk before the broker sees it
         outcome = await self.executor.run(plan, conf.id)
         ms = (time.perf_counter() - t0) * 1000
+        if outcome.away:  # refused before sending: nothing reached the terminal
+            return [await self._away(inc, conf, lang, edit, Note("not_connected"), "send")]
         for o in outcome.legs:
             if o.ok and o.ticket and plan.legs[o.index].action in ("open", "pending"):
                 self.last_tickets[(inc.platform, inc.user_id)] = o.ticket
@@ -326,6 +335,52 @@ class ConfirmFlow:
                 kind="result",
             )
         ]
+
+    async def _away(
+        self,
+        inc: Incoming,
+        conf: Confirmation,
+        lang: Lang,
+        edit: str | None,
+        note: Note,
+        stage: str,
+    ) -> Outgoing:
+        """The terminal was away at ✅ and nothing was sent: the row goes back to pending in one
+        UPDATE, and the preview keeps its buttons (the answer is a toast or a new message, not
+        an edit), so the same ✅ executes once when the terminal is back."""
+        now = self.clock()
+        released = await self.store.release(conf.id, now=now)
+        await self._audit(
+            "decision",
+            inc,
+            {
+                "cid": conf.id,
+                "decision": "terminal_away_at_confirm",
+                "stage": stage,
+                "reason": note_text(note, "en"),
+                "pending_again": released,
+            },
+        )
+        if conf.expired_at(now):  # back to pending, but too late to press again
+            return Outgoing(
+                t(lang, "confirm_expired", ttl=int(self.trading.confirm_ttl_s)),
+                edit_of=edit,
+                lang=lang,
+                kind="result",
+            )
+        # a press is answered by a toast (200 characters on Telegram): the code only for a
+        # typed reply, which has no ✅ to press
+        key = "confirm_terminal_away_code" if edit is None else "confirm_terminal_away"
+        return Outgoing(
+            t(
+                lang,
+                key,
+                reason=note_text(note, lang),
+                confirm=t(lang, "code_confirm", code=conf.code),
+            ),
+            lang=lang,
+            kind="error",
+        )
 
     async def _drift_points(self, plan: Plan) -> int | None:
         worst: int | None = None

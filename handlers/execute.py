@@ -7,7 +7,9 @@ it again blindly:
 
 - the broker says what became of each order (`TradeResult.state`): ``done``; ``refused`` (the
   trade server or the broker's own check said no, so nothing happened) is a plain failure,
-  told to the user in their language;
+  told to the user in their language; refused with "not_connected" (the terminal away, nothing
+  sent) stops the run there — when it is the first leg nothing happened at all
+  (`ExecOutcome.away`) and the confirmation goes back to pending (handlers/confirm.py);
 - ``unknown`` (a timeout, a lost reply), or an exception after the request may have left: we
   look the order up by its comment; found → it went through; not found → the outcome is
   ``unknown``, the remaining legs are not sent, and the user gets a "check again" button and
@@ -35,7 +37,7 @@ from handlers.format import lots as fmt_lots
 from handlers.format import price as fmt_price
 from handlers.i18n import t
 from handlers.messages import Lang
-from handlers.plans import Leg, Plan
+from handlers.plans import Leg, Plan, leg_label, opt_price
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class LegOutcome:
     message: str = ""
     message_zh: str = ""
     found_later: bool = False  # an uncertain send that the comment lookup found
+    away: bool = False  # refused before sending: the terminal was not connected
     request: dict[str, object] = field(default_factory=dict)
     elapsed_ms: float = 0.0
 
@@ -69,6 +72,9 @@ class ExecOutcome:
     state: ExecState
     legs: list[LegOutcome]
     skipped: int = 0
+    # Nothing reached the terminal: the first leg was refused because the terminal was away.
+    # The confirmation goes back to pending (handlers/confirm.py) instead of being finished.
+    away: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -107,7 +113,10 @@ class Executor:
             outcomes.append(out)
             if out.uncertain:
                 return ExecOutcome("unknown", outcomes, skipped=len(plan.legs) - i - 1)
-        state: ExecState = "done" if any(o.ok for o in outcomes) else "failed"
+            if out.away:  # the next legs would be refused the same way: stop here
+                state: ExecState = "done" if any(o.ok for o in outcomes) else "failed"
+                return ExecOutcome(state, outcomes, skipped=len(plan.legs) - i - 1, away=i == 0)
+        state = "done" if any(o.ok for o in outcomes) else "failed"
         return ExecOutcome(state, outcomes)
 
     async def _send(self, leg: Leg, comment: str) -> TradeResult:
@@ -179,6 +188,7 @@ class Executor:
                 i,
                 leg.action,
                 ok=False,
+                away=res.note.key == "not_connected",
                 retcode=res.retcode,
                 message=en,
                 message_zh=zh,
@@ -292,8 +302,10 @@ def _need(value: _T | None, what: str) -> _T:
 
 
 def render_outcome(plan: Plan, outcome: ExecOutcome, lang: Lang, cid: str, code: str = "") -> str:
-    """The result text. With the confirmation's reply `code`, an unknown outcome names the
-    typed reply that checks it again ("查询 7F3K"); without, the id's first characters."""
+    """The result text, which replaces the preview: every line names the ticket, symbol, side,
+    volume and price it is about, as the preview did. With the confirmation's reply `code`, an
+    unknown outcome names the typed reply that checks it again ("查询 7F3K"); without, the
+    id's first characters."""
     lines: list[str] = []
     for o in outcome.legs:
         leg = plan.legs[o.index]
@@ -301,20 +313,36 @@ def render_outcome(plan: Plan, outcome: ExecOutcome, lang: Lang, cid: str, code:
             lines.append(ok_line(leg, o, lang))
             if o.found_later:
                 lines.append(t(lang, "result_found_later", ticket=o.ticket))
-        elif o.uncertain and code:
+            continue
+        if o.uncertain and code:
             lines.append(t(lang, "result_unknown_recheck", check=t(lang, "code_check", code=code)))
         elif o.uncertain:
             lines.append(t(lang, "result_unknown", cid=cid[:8]))
         else:
             reason = o.message_zh if lang == "zh" else o.message
-            what = leg.ticket if leg.ticket is not None else leg.symbol
-            if len(plan.legs) == 1:
-                lines.append(t(lang, "result_fail_plain", reason=reason))
-            else:
-                lines.append(t(lang, "result_fail", what=what, reason=reason))
+            lines.append(t(lang, "result_fail_leg", what=leg_what(leg, lang), reason=reason))
+            continue
+        lines.append(t(lang, "result_leg", what=leg_what(leg, lang)))
     if outcome.skipped:
         lines.append(t(lang, "result_skipped", n=outcome.skipped))
     return "\n".join(lines)
+
+
+def leg_what(leg: Leg, lang: Lang) -> str:
+    """A leg that did not (or not surely) happen, named with the price it was about: the
+    market price at preview for a new order, the entry for a position, the order's price."""
+    at = _at(leg, lang)
+    return leg_label(lang, leg) if not at else f"{leg_label(lang, leg)} {at}"
+
+
+def _at(leg: Leg, lang: Lang) -> str:
+    if leg.action == "open":
+        if not leg.ref_price:
+            return ""
+        return t(lang, "result_at_market", price=fmt_price(leg.ref_price, leg.digits))
+    if leg.action in ("close", "modify"):
+        return t(lang, "result_at_open", price=fmt_price(leg.price, leg.digits))
+    return t(lang, "result_at_order", price=fmt_price(leg.price, leg.digits))
 
 
 def ok_line(leg: Leg, o: LegOutcome, lang: Lang) -> str:
@@ -343,7 +371,19 @@ def ok_line(leg: Leg, o: LegOutcome, lang: Lang) -> str:
             ticket=o.ticket,
         )
     if leg.action == "close":
-        return t(lang, "result_ok_close", ticket=leg.ticket, lots=vol, price=px)
+        closed = o.volume if o.volume is not None else leg.volume
+        return t(lang, "result_ok_close", what=leg_label(lang, leg, closed), price=px)
     if leg.action in ("modify", "modify_order"):
-        return t(lang, "result_ok_modify", ticket=leg.ticket)
-    return t(lang, "result_ok_cancel", ticket=leg.ticket)
+        sl = leg.old_sl if leg.sl is None else leg.sl
+        tp = leg.old_tp if leg.tp is None else leg.tp
+        return t(
+            lang,
+            "result_ok_modify",
+            what=leg_label(lang, leg),
+            at=_at(leg, lang),
+            sl=opt_price(lang, sl, leg.digits),
+            tp=opt_price(lang, tp, leg.digits),
+        )
+    return t(
+        lang, "result_ok_cancel", what=leg_label(lang, leg), price=fmt_price(leg.price, leg.digits)
+    )

@@ -457,7 +457,8 @@ def _side(lang: Lang, side: Side | None) -> str:
     return t(lang, side) if side else ""
 
 
-def _opt_price(lang: Lang, v: float | None, digits: int) -> str:
+def opt_price(lang: Lang, v: float | None, digits: int) -> str:
+    """A stop or limit price, or the word for "none" when it is unset or removed (0)."""
     return t(lang, "none_value") if not v else fmt_price(v, digits)
 
 
@@ -476,6 +477,22 @@ def _symbols(lang: Lang, legs: list[Leg]) -> str:
 
 def _ticket_line(lang: Lang, leg: Leg, lots: str, key: str = "pv_ticket") -> str:
     return t(lang, key, ticket=leg.ticket, symbol=leg.symbol, side=_side(lang, leg.side), lots=lots)
+
+
+def leg_label(lang: Lang, leg: Leg, lots: float | None = None) -> str:
+    """A leg named as its preview names it — `#123 XAUUSD 买 0.05 手`, a pending order's
+    `#124 EURUSD 买限价 0.10 手`, a new order's `买入 XAUUSD 0.01 手` — for the result that
+    replaces the preview (handlers/execute.py). `lots`: what was done, when it differs."""
+    vol = fmt_lots(_leg_lots(leg) if lots is None else lots)
+    if leg.ticket is None:
+        side = t(lang, "buy_long" if leg.side == "buy" else "sell_short")
+        if leg.action == "pending":
+            side = _order_kind(lang, leg)
+        return t(lang, "pv_new_order", side=side, symbol=leg.symbol, lots=vol)
+    if leg.action in ("modify_order", "cancel"):
+        kind = _order_kind(lang, leg)
+        return t(lang, "pv_order", ticket=leg.ticket, symbol=leg.symbol, kind=kind, lots=vol)
+    return _ticket_line(lang, leg, vol)
 
 
 def _held_line(lang: Lang, leg: Leg) -> str:
@@ -549,8 +566,8 @@ def _open_lines(plan: Plan, lang: Lang) -> list[str]:
             t(
                 lang,
                 "preview_sltp",
-                sl=_opt_price(lang, leg.sl, leg.digits),
-                tp=_opt_price(lang, leg.tp, leg.digits),
+                sl=opt_price(lang, leg.sl, leg.digits),
+                tp=opt_price(lang, leg.tp, leg.digits),
             )
         )
     return lines
@@ -584,10 +601,10 @@ def _close_lines(plan: Plan, lang: Lang) -> list[str]:
 
 
 def _modify_leg_lines(lang: Lang, leg: Leg) -> list[str]:
-    old_sl = _opt_price(lang, leg.old_sl, leg.digits)
-    old_tp = _opt_price(lang, leg.old_tp, leg.digits)
-    sl = _opt_price(lang, leg.old_sl if leg.sl is None else leg.sl, leg.digits)
-    tp = _opt_price(lang, leg.old_tp if leg.tp is None else leg.tp, leg.digits)
+    old_sl = opt_price(lang, leg.old_sl, leg.digits)
+    old_tp = opt_price(lang, leg.old_tp, leg.digits)
+    sl = opt_price(lang, leg.old_sl if leg.sl is None else leg.sl, leg.digits)
+    tp = opt_price(lang, leg.old_tp if leg.tp is None else leg.tp, leg.digits)
     lots = fmt_lots(leg.total_volume or 0.0)
     if leg.action == "modify_order":  # a pending order: its price, no P&L yet
         head = t(

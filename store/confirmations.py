@@ -3,7 +3,8 @@ atomic UPDATEs so that a second press, a replay, another user's press or a resta
 send a second order.
 
 States: ``pending`` → ``executing`` → ``done`` | ``failed`` | ``unknown`` | ``blocked`` |
-``drifted``; ``pending`` → ``cancelled``. A pending row past its expiry is treated as expired
+``drifted``; ``pending`` → ``cancelled``; ``executing`` → ``pending`` (`release`) when the
+terminal was away and nothing was sent. A pending row past its expiry is treated as expired
 (``expire_due`` also writes ``expired`` for housekeeping). Only ``pending`` rows can be claimed.
 
 Ids come from ``secrets.token_urlsafe(16)`` (128 bits, 22 characters), so the button callback
@@ -51,6 +52,11 @@ CODE_LETTERS = "ACDEFHJKMNPRTUVWXY"
 CODE_DIGITS = "3479"
 CODE_ALPHABET = CODE_LETTERS + CODE_DIGITS
 CODE_LENGTH = 4
+
+
+# How often a claim or cancel is tried again when it lost to a press that then released the
+# row (`release`); past that the row is being pressed over and over and the press is "used".
+_RELEASE_RETRIES = 3
 
 
 class ConfirmationRow(Base):
@@ -240,19 +246,32 @@ class ConfirmationStore:
         ]
         if check_expiry:
             conds.append(ConfirmationRow.expires_at > ts)
-        async with self.db.session() as s:
-            res = await s.execute(
-                update(ConfirmationRow).where(*conds).values(state=to_state, updated_at=ts)
+        for _ in range(_RELEASE_RETRIES):
+            async with self.db.session() as s:
+                res = await s.execute(
+                    update(ConfirmationRow).where(*conds).values(state=to_state, updated_at=ts)
+                )
+                await s.commit()
+                changed = res.rowcount if isinstance(res, CursorResult) else 0
+            conf = await self.get(cid)
+            if changed == 1:
+                return "ok", conf
+            # Pending again and live: another press held it and `release`d it between our
+            # UPDATE and this read (the terminal was away). This press is as good as that one.
+            live = (
+                conf is not None
+                and conf.state == "pending"
+                and conf.expires_at > ts
+                and (conf.platform, conf.chat_id, conf.user_id) == (platform, chat_id, user_id)
             )
-            await s.commit()
-            changed = res.rowcount if isinstance(res, CursorResult) else 0
-        conf = await self.get(cid)
-        if changed == 1:
-            return "ok", conf
+            if not live:
+                break
         if conf is None:
             return "not_found", None
         if (conf.platform, conf.chat_id, conf.user_id) != (platform, chat_id, user_id):
             return "not_owner", conf
+        if conf.state == "pending" and conf.expires_at > ts:
+            return "used", conf
         if conf.state == "pending" or conf.state == "expired":
             return "expired", conf
         return "used", conf
@@ -295,6 +314,21 @@ class ConfirmationStore:
                 update(ConfirmationRow)
                 .where(ConfirmationRow.id == cid, ConfirmationRow.state == "executing")
                 .values(state=state, result=_dump(result), updated_at=now.timestamp())
+            )
+            await s.commit()
+            return isinstance(res, CursorResult) and res.rowcount == 1
+
+    async def release(self, cid: str, *, now: datetime) -> bool:
+        """executing → pending, in one UPDATE … WHERE state='executing': the terminal was away
+        and nothing was sent (the re-check could not reach it, or the broker refused before
+        sending), so the preview stays confirmable until it expires. Only the claimant calls
+        it, before anything reached the terminal; a press meanwhile saw ``executing`` and was
+        told so, and the next press claims the row afresh — still one order at most."""
+        async with self.db.session() as s:
+            res = await s.execute(
+                update(ConfirmationRow)
+                .where(ConfirmationRow.id == cid, ConfirmationRow.state == "executing")
+                .values(state="pending", updated_at=now.timestamp())
             )
             await s.commit()
             return isinstance(res, CursorResult) and res.rowcount == 1

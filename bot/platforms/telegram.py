@@ -32,6 +32,10 @@ undoes them; no `run_polling`.
   it is sent again, and the copy is then found and deleted (`SentLedger`, `_create`).
 - An unlisted user's /start gets only their numeric id and how to be added to [[users]]; in
   groups unlisted users are ignored.
+- Webhook replays: an update carries no signed timestamp, so a captured request with its secret
+  header could be posted again. In webhook mode a handler in group -1 lets each `update_id`
+  through once (`store.replay.ReplayGuard`, in the app database, so a restart forgets none;
+  kept `REPLAY_WINDOW_S` from receipt) and audits and drops a repeat (`_first_delivery`).
 """
 
 from __future__ import annotations
@@ -76,13 +80,15 @@ from telegram.error import (
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot.platforms.base import Handle, PlatformParts, Plumbing, once
+from bot.platforms.base import Audit, Handle, PlatformParts, Plumbing, no_audit, once
 from bot.platforms.render import render
 from bot.platforms.sent_ledger import SentLedger
 from bot.settings import Settings, secret
@@ -99,6 +105,7 @@ from handlers.messages import (
     TemporaryPlatformError,
     split_text,
 )
+from store.replay import ReplayGuard
 
 log = logging.getLogger("tradechat.telegram")
 
@@ -106,6 +113,10 @@ MAX_TEXT = 4096  # characters after entity parsing (Telegram counts UTF-16 code 
 MAX_CAPTION = 1024
 MAX_TOAST = 200
 MAX_CALLBACK_DATA = 64  # bytes
+# Webhook replays: update ids are kept a day from their receipt (an update carries no signed
+# time of its own), longer than Telegram retries an undelivered update.
+REPLAY_SOURCE = "telegram:update"
+REPLAY_WINDOW_S = 24 * 3600.0
 
 # ---------------------------------------------------------------------------- words
 
@@ -328,8 +339,12 @@ class TelegramPlatform:
         callback_wait_s: float = 1.0,
         reconnect_delays_s: tuple[float, ...] = (5, 10, 20, 30, 60),
         request_timeout_s: float | None = None,
+        replay: ReplayGuard | None = None,
+        audit: Audit = no_audit,
     ) -> None:
         self._is_listed = is_listed
+        self._replay = replay
+        self._audit = audit
         self._webhook_url = webhook_url
         self._listen_host = listen_host
         self._listen_port = listen_port
@@ -360,6 +375,8 @@ class TelegramPlatform:
         if request_timeout_s is not None:  # how long a Bot API call may wait for its answer
             builder = builder.read_timeout(request_timeout_s)
         self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        if webhook_url and replay is not None:  # before every other handler (group -1)
+            self.app.add_handler(TypeHandler(Update, self._first_delivery, block=True), group=-1)
         self.app.add_handler(
             MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_message)
         )
@@ -455,6 +472,35 @@ class TelegramPlatform:
     def _on_poll_error(self, exc: TelegramError) -> None:
         # PTB's polling loop retries by itself (with back-off); this only has to log.
         log.warning("Telegram polling error (retrying): %s", exc)
+
+    async def _first_delivery(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Webhook replay protection. An update carries no signed timestamp, so a captured
+        request with its secret header could be posted again: each `update_id` is let through
+        once, recorded in the database (`store.replay.ReplayGuard`, so a restart forgets
+        none) with its receipt time; a repeat is audited and stops here."""
+        if self._replay is None:
+            return
+        try:
+            first = await self._replay.first_time(REPLAY_SOURCE, str(update.update_id), time.time())
+        except Exception:  # no record, no way to tell a replay: the update is not acted on
+            log.exception("Telegram: could not check update %s for a replay", update.update_id)
+            raise ApplicationHandlerStop from None
+        if first:
+            return
+        user = update.effective_user
+        chat = update.effective_chat
+        log.warning("Telegram: update %s ignored (delivered before)", update.update_id)
+        try:
+            await self._audit(
+                "replay",
+                platform=self.name,
+                chat_id=str(chat.id) if chat is not None else "",
+                user_id=str(user.id) if user is not None else "",
+                detail={"reason": "duplicate", "update_id": update.update_id},
+            )
+        except Exception:  # the refusal stands even when its audit row cannot be written
+            log.exception("Telegram: could not audit a replayed update")
+        raise ApplicationHandlerStop
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error while handling a Telegram update", exc_info=context.error)
@@ -890,6 +936,11 @@ def create(parts: PlatformParts, settings: Settings) -> TelegramPlatform | None:
     token = secret(cfg.token_env)
     if token is None:
         return None
+    replay: ReplayGuard | None = None
+    if cfg.webhook_url:
+        if parts.db is None:  # the composition root always passes it
+            raise RuntimeError("a Telegram webhook needs the app database: replays are kept there")
+        replay = ReplayGuard(parts.db, window_s=REPLAY_WINDOW_S)
     return TelegramPlatform(
         token=token,
         handle=parts.handle,
@@ -901,4 +952,6 @@ def create(parts: PlatformParts, settings: Settings) -> TelegramPlatform | None:
         listen_port=cfg.listen_port,
         secret_token=secret(cfg.secret_token_env),
         default_lang=settings.app.language,
+        replay=replay,
+        audit=parts.audit,
     )

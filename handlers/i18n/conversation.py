@@ -248,6 +248,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "⌛ 确认已过期（{ttl} 秒内有效），未执行。请重新下达指令。",
         "⌛ The confirmation expired ({ttl} s); nothing was executed. Please send the request again.",
     ),
+    "confirm_terminal_away": (
+        "🔌 交易终端暂时连不上（{reason}）：未执行，什么都没有发送。预览在过期前仍然有效，"
+        "终端恢复后再按 ✅ 即可。",
+        "🔌 The trading terminal is away ({reason}): nothing was sent. The preview stays valid "
+        "until it expires — press ✅ again when it is back.",
+    ),
+    "confirm_terminal_away_code": (
+        "🔌 交易终端暂时连不上（{reason}）：未执行，什么都没有发送。预览在过期前仍然有效，"
+        "终端恢复后再回复“{confirm}”即可。",
+        "🔌 The trading terminal is away ({reason}): nothing was sent. The preview stays valid "
+        "until it expires — reply “{confirm}” again when it is back.",
+    ),
     "confirm_used": (
         "这个确认已经处理过了（{state}），不会重复执行。",
         "That confirmation was already handled ({state}); nothing is sent twice.",
@@ -287,13 +299,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "✅ 挂单已下：{side}{kind} {symbol} {lots} 手 @ {price}，订单 #{ticket}",
         "✅ Order placed: {side} {kind} {lots} lots {symbol} @ {price}, ticket #{ticket}",
     ),
-    "result_ok_close": (
-        "✅ 已平仓 #{ticket} {lots} 手 @ {price}",
-        "✅ Closed #{ticket} {lots} lots @ {price}",
+    # {what}: the ticket as its preview names it (handlers.plans.leg_label)
+    "result_ok_close": ("✅ 已平仓 {what} @ {price}", "✅ Closed {what} @ {price}"),
+    "result_ok_modify": (
+        "✅ 已修改 {what} {at}：止损 {sl}，止盈 {tp}",
+        "✅ Modified {what} {at}: SL {sl}, TP {tp}",
     ),
-    "result_ok_modify": ("✅ 已修改 #{ticket}", "✅ Modified #{ticket}"),
-    "result_ok_cancel": ("✅ 已撤销 #{ticket}", "✅ Cancelled #{ticket}"),
-    "result_fail": ("❌ #{what} 未执行：{reason}", "❌ #{what} not executed: {reason}"),
+    "result_ok_cancel": ("✅ 已撤销 {what} @ {price}", "✅ Cancelled {what} @ {price}"),
+    "result_fail_leg": ("❌ 未执行 {what}：{reason}", "❌ Not executed: {what} — {reason}"),
+    "result_leg": ("  {what}", "  {what}"),  # under an unknown outcome: the leg it is about
+    "result_at_open": ("开仓价 {price}", "open {price}"),
+    "result_at_market": ("市价约 {price}", "market ~{price}"),
+    "result_at_order": ("@ {price}", "@ {price}"),
     "result_fail_plain": ("❌ 未执行：{reason}", "❌ Not executed: {reason}"),
     "result_unknown": (
         "⚠️ 订单已发出，但没有收到交易终端的回复，无法确定是否成交。"
@@ -486,6 +503,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "pv_entry_pnl": ("  开仓价 {price} 浮动 {pnl}", "  open {price} P&L {pnl}"),
     "pv_order": ("#{ticket} {symbol} {kind} {lots} 手", "#{ticket} {symbol} {kind} {lots}"),
+    "pv_new_order": ("{side} {symbol} {lots} 手", "{side} {lots} lots {symbol}"),
     "pv_order_kind": ("{side}{kind}", "{side} {kind}"),
     "pv_order_price": ("  挂单价 {price}", "  order price {price}"),
     "pv_sl_change": ("  止损 {old} → {new}", "  SL {old} → {new}"),

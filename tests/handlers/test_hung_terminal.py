@@ -126,8 +126,11 @@ async def test_while_a_trade_is_stuck_another_traders_confirmation_sends_nothing
         assert stuck.text.startswith(UNKNOWN_ZH)
         refused = only(await world.press(second.buttons[0].id, TRADER2))
         assert not hang.returned.is_set()
-        assert refused.kind == "result"
-        assert refused.text == "❌ 未执行：交易终端的调用超过 1 秒未返回"
+        # nothing was sent: a toast, and the preview keeps its ✅ (handlers/confirm.py `_away`)
+        assert refused.kind == "error"
+        assert refused.text.startswith(
+            "🔌 交易终端暂时连不上（交易终端的调用超过 1 秒未返回）：未执行"
+        )
         assert len(world.orders_sent()) == 1  # only the stuck one ever reached the terminal
     finally:
         hang.release()
