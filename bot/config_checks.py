@@ -34,6 +34,14 @@ ALL = (TIME_ZONES, BROKER, DATABASE, DATA_FOLDER, PLATFORMS)
 ACCOUNT = (TIME_ZONES, BROKER, DATABASE, DATA_FOLDER)  # chat, report
 RECORDS = (TIME_ZONES, DATABASE, DATA_FOLDER)  # audit: no terminal
 DATABASE_ONLY = (DATABASE, DATA_FOLDER)  # tradechat db
+# what each command refuses to start on (`check-config` reports ALL and starts nothing)
+COMMAND_CHECKS: dict[str, tuple[str, ...]] = {
+    "run": ALL,
+    "chat": ACCOUNT,
+    "report": ACCOUNT,
+    "audit": RECORDS,
+    "db": DATABASE_ONLY,
+}
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+$")
 
