@@ -49,7 +49,7 @@ async def run_db(settings: Settings, command: str, *, out: str | None = None) ->
             return await _current(db)
         return await _upgrade(db)
     except MigrationError as exc:
-        _err(command, str(exc))
+        _err(command, f"cannot {command}: {exc}")
         return 2
     except OSError as exc:  # PostgreSQL not reachable, a file that cannot be opened
         _err(command, f"cannot reach the database {shown}: {exc}")
