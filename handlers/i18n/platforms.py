@@ -66,6 +66,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "start, nothing leaves this machine. Data: {data}. For real use, write a settings "
         "file with `tradechat init`.",
     ),
-    "cli_where": ("配置文件：{settings}；数据目录：{data}", "settings: {settings}; data folder: {data}"),
+    "cli_where": (
+        "配置文件：{settings}；数据目录：{data}",
+        "settings: {settings}; data folder: {data}",
+    ),
     "cli_where_no_file": ("无（模拟演示）", "none (paper demo)"),
 }

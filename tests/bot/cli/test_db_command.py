@@ -52,7 +52,7 @@ def _first_build(path: Path) -> Path:
 def _rows(path: Path, table: str) -> list[tuple[object, ...]]:
     con = sqlite3.connect(path)
     try:
-        return con.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()  # noqa: S608
+        return con.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
     finally:
         con.close()
 
