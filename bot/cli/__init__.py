@@ -142,6 +142,8 @@ def settings_file(args: argparse.Namespace) -> Path | None:
 
 def _refusal(args: argparse.Namespace, settings: Settings) -> str | None:
     """The problems that would crash the command, as `check-config` words them; None: go."""
+    if args.command not in NEEDS_FILE:  # `parse` loads no more than it needs
+        return None
     from bot.config_checks import COMMAND_CHECKS, config_problems
 
     checks = COMMAND_CHECKS.get(args.command)
