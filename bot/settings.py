@@ -347,6 +347,13 @@ def describe_errors(exc: ValidationError, path: Path) -> str:
     return "\n".join(lines)
 
 
+_EXAMPLES = {
+    "list": '["XAUUSD", "EURUSD"]',
+    "table": '{"GOLD": "XAUUSD"}',
+    "TRADECHAT_USERS": '[{"platform": "telegram", "id": "123456789", "role": "trader"}]',
+}
+
+
 def describe_env_error(exc: SettingsError) -> str:
     """pydantic-settings names only the section ("risk") of an override it cannot parse; name
     the variable, its value and how a list or table is written in the environment."""
@@ -356,7 +363,7 @@ def describe_env_error(exc: SettingsError) -> str:
     lines = [f"environment: {len(bad)} problem(s):"]
     for name, value, kind in bad:
         shown = value if len(value) <= 60 else value[:60] + "…"
-        example = '["XAUUSD", "EURUSD"]' if kind == "list" else '{"GOLD": "XAUUSD"}'
+        example = _EXAMPLES.get(name.upper()) or _EXAMPLES[kind]
         lines.append(
             f"  {name}: not valid JSON (got {shown!r}); a {kind} from the environment is "
             f"written as JSON, e.g. {name}='{example}'"
