@@ -221,7 +221,16 @@ def _address_problems(settings: Settings, settings_file: Path | None) -> list[st
         for section, host, _ in _listeners(settings)
         if not _is_address(host)
     ]
-    qq, tg = settings.qq, settings.telegram
+    qq, tg, wc = settings.qq, settings.telegram, settings.wecom
+    for section, enabled, path in (
+        ("qq", qq.enabled and qq.mode == "reverse", qq.path),
+        ("wecom", wc.enabled, wc.path),
+    ):
+        if enabled and not path.startswith("/"):
+            found.append(
+                f"[{section}] path = {path!r} ({source(settings_file, section, 'path')}) must "
+                f'begin with "/", e.g. "/{path}".'
+            )
     if qq.enabled and qq.mode == "forward" and urlsplit(qq.forward_url).scheme not in ("ws", "wss"):
         found.append(
             f"[qq] forward_url = {qq.forward_url!r} ({source(settings_file, 'qq', 'forward_url')})"

@@ -304,6 +304,9 @@ def test_two_listeners_on_one_port_and_a_host_that_is_no_address(
         tmp_path, capsys, '[qq]\nenabled = true\nlisten_host = "my host"\n'
     )
     assert "[qq] listen_host = 'my host'" in checked
+    checked, _ = _check_then_run(tmp_path, capsys, '[qq]\nenabled = true\npath = "onebot"\n')
+    assert """[qq] path = 'onebot'""" in checked
+    assert '"/onebot"' in checked
 
 
 def test_the_shipped_settings_pass_every_check(
