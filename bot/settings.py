@@ -5,13 +5,20 @@ the file: the file names the environment variable that holds each one (`*_env` k
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import tomllib
+import types
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 DEFAULT_CONFIG = Path("settings.toml")
 
@@ -257,6 +264,28 @@ class Settings(BaseSettings):
         return self.database.url or f"sqlite+aiosqlite:///{self.app.data_dir / 'tradechat.sqlite'}"
 
 
+PAPER_DEMO_FOLDER = "paper-demo"
+
+
+def paper_demo(settings: Settings) -> Settings:
+    """`--paper-demo`: these settings on the paper terminal, in a data folder of its own (the
+    demo's made-up trades never mix with a real account's database), with no chat platform and
+    no LLM, whatever tokens the environment holds: nothing leaves this machine."""
+    return settings.model_copy(
+        update={
+            "app": settings.app.model_copy(
+                update={"data_dir": settings.app.data_dir / PAPER_DEMO_FOLDER}
+            ),
+            "broker": settings.broker.model_copy(update={"kind": "paper"}),
+            "llm": settings.llm.model_copy(update={"enabled": False}),
+            "telegram": settings.telegram.model_copy(update={"token_env": ""}),
+            "qq": settings.qq.model_copy(update={"enabled": False}),
+            "wecom": settings.wecom.model_copy(update={"enabled": False, "robot_reports": []}),
+            "database": DatabaseSettings(),
+        }
+    )
+
+
 class ConfigError(Exception):
     """A settings file that cannot be used; the message names the key."""
 
@@ -265,6 +294,26 @@ def config_path(explicit: str | Path | None = None) -> Path:
     if explicit:
         return Path(explicit)
     return Path(os.environ.get("TRADECHAT_CONFIG") or DEFAULT_CONFIG)
+
+
+def _named_by(explicit: str | Path | None) -> str:
+    if explicit:
+        return "named by --config"
+    if os.environ.get("TRADECHAT_CONFIG"):
+        return "named by TRADECHAT_CONFIG"
+    return "the default, in the folder tradechat runs in"
+
+
+def missing_file_message(path: Path, explicit: str | Path | None = None) -> str:
+    """Why a command that uses the account refuses to start without its settings file: run
+    from the wrong folder (a service, a cron job) it would otherwise open a new paper account
+    and, with a chat token in the environment, push its made-up reports to real chats."""
+    return (
+        f"settings file {path.resolve()} not found ({_named_by(explicit)}). "
+        "`tradechat init` writes one (`tradechat init FOLDER` into another folder); "
+        "`--config PATH` or TRADECHAT_CONFIG names another; "
+        "`--paper-demo` tries the bot on the paper terminal without one."
+    )
 
 
 def load_settings(path: str | Path | None = None, *, required: bool = False) -> Settings:
@@ -277,11 +326,13 @@ def load_settings(path: str | Path | None = None, *, required: bool = False) -> 
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{p}: not valid TOML: {exc}") from None
     elif required or path is not None:
-        raise ConfigError(f"{p}: no such file")
+        raise ConfigError(missing_file_message(p, path))
     try:
         return Settings(**data)
     except ValidationError as exc:
         raise ConfigError(describe_errors(exc, p)) from None
+    except SettingsError as exc:  # an environment override that is not JSON
+        raise ConfigError(describe_env_error(exc)) from None
 
 
 def describe_errors(exc: ValidationError, path: Path) -> str:
@@ -294,6 +345,77 @@ def describe_errors(exc: ValidationError, path: Path) -> str:
         where = f" [from environment {env}]" if env in os.environ else ""
         lines.append(f"  {key}: {msg}{got}{where}")
     return "\n".join(lines)
+
+
+_EXAMPLES = {
+    "list": '["XAUUSD", "EURUSD"]',
+    "table": '{"GOLD": "XAUUSD"}',
+    "TRADECHAT_USERS": '[{"platform": "telegram", "id": "123456789", "role": "trader"}]',
+}
+
+
+def describe_env_error(exc: SettingsError) -> str:
+    """pydantic-settings names only the section ("risk") of an override it cannot parse; name
+    the variable, its value and how a list or table is written in the environment."""
+    bad = bad_json_overrides()
+    if not bad:
+        return f"an environment override cannot be read: {exc}"
+    lines = [f"environment: {len(bad)} problem(s):"]
+    for name, value, kind in bad:
+        shown = value if len(value) <= 60 else value[:60] + "…"
+        example = _EXAMPLES.get(name.upper()) or _EXAMPLES[kind]
+        lines.append(
+            f"  {name}: not valid JSON (got {shown!r}); a {kind} from the environment is "
+            f"written as JSON, e.g. {name}='{example}'"
+        )
+    return "\n".join(lines)
+
+
+def bad_json_overrides(environ: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """(variable, value, "list" | "table") for each TRADECHAT_… variable whose setting is a
+    list or a table and whose value is not JSON."""
+    env = dict(os.environ if environ is None else environ)
+    found: list[tuple[str, str, str]] = []
+    for name, value in sorted(env.items()):
+        upper = name.upper()
+        if not upper.startswith("TRADECHAT_"):
+            continue
+        kind = _complex_kind(upper.removeprefix("TRADECHAT_").lower().split("__"))
+        if kind is None:
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            found.append((name, value, kind))
+    return found
+
+
+def _complex_kind(path: list[str]) -> str | None:
+    """ "list" or "table" when `path` leads to a setting pydantic-settings reads as JSON."""
+    model: type[BaseModel] = Settings
+    annotation: Any = None
+    for i, part in enumerate(path):
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        if i < len(path) - 1:
+            if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+                return None
+            model = annotation
+    return _json_kind(annotation)
+
+
+def _json_kind(annotation: Any) -> str | None:
+    origin = get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return "list"
+    if origin is dict or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return "table"
+    if origin in (Union, types.UnionType):
+        kinds = [k for a in get_args(annotation) if (k := _json_kind(a))]
+        return kinds[0] if kinds else None
+    return None
 
 
 def secret(env_name: str) -> str | None:
@@ -347,22 +469,34 @@ def qq_token_problem(qq: QQSettings) -> str | None:
 
 
 def _wecom_problems(wc: WeComSettings) -> list[str]:
-    if not wc.enabled or is_loopback(wc.listen_host):
+    """WeCom needs its app (corp_id, agent_id), the secret that sends and the token and AES key
+    that verify and decrypt every callback: without any of them it does not start. One problem
+    for all of them, saying also when the listener is reachable from the network."""
+    if not wc.enabled:
         return []
-    keys = {"token_env": wc.token_env, "aes_key_env": wc.aes_key_env}
+    keys = {"secret_env": wc.secret_env, "token_env": wc.token_env, "aes_key_env": wc.aes_key_env}
     missing = [f"{env} (named by [wecom] {key})" for key, env in keys.items() if not secret(env)]
-    if not missing:
+    unset = [key for key in ("corp_id", "agent_id") if not getattr(wc, key)]
+    if not missing and not unset:
         return []
-    return [
-        f"[wecom] listen_host = {wc.listen_host!r} is reachable from the network, but the "
-        f"callback secrets are missing: set the environment variable(s) {', '.join(missing)}."
-    ]
+    fixes = [*(f"[wecom] {key}" for key in unset)]
+    if missing:
+        fixes.append(f"the environment variable(s) {', '.join(missing)}")
+    if not is_loopback(wc.listen_host) and missing:
+        why = f"[wecom] listen_host = {wc.listen_host!r} is reachable from the network, but"
+        return [f"{why} the callback secrets are missing: set {'; '.join(fixes)}."]
+    return [f"[wecom] enabled = true, but WeCom cannot start without them: set {'; '.join(fixes)}."]
 
 
 def _telegram_problems(tg: TelegramSettings) -> list[str]:
-    if not tg.webhook_url or secret(tg.token_env) is None or is_loopback(tg.listen_host):
+    if not tg.webhook_url:
         return []
-    if secret(tg.secret_token_env) is not None:
+    if secret(tg.token_env) is None:
+        return [
+            f"[telegram] webhook_url is set, but the bot token is missing: set the environment "
+            f"variable {tg.token_env} (named by [telegram] token_env), or empty webhook_url."
+        ]
+    if is_loopback(tg.listen_host) or secret(tg.secret_token_env) is not None:
         return []
     return [
         f"[telegram] webhook_url is set and listen_host = {tg.listen_host!r} is reachable from "

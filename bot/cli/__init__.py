@@ -1,8 +1,11 @@
 """`tradechat [--config PATH] <command>`: the one entry point.
 
 Each command lives in its own module here and takes its parts from the composition root
-(`bot/build.py`); this file only parses arguments. Command modules are imported when chosen,
-so `tradechat parse` never loads the scheduler or a chat library."""
+(`bot/build.py`); this file parses arguments and refuses to start what would surprise: a
+command that uses the account (`run`, `chat`, `report`, `audit`, `db`, `demo-history`) needs
+its settings file (unless `--paper-demo`), and the problems `check-config` finds that concern
+it (`bot/config_checks.py`). Command modules are imported when chosen, so `tradechat parse`
+never loads the scheduler or a chat library."""
 
 from __future__ import annotations
 
@@ -13,7 +16,12 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.settings import ConfigError, Settings, config_path, load_settings
+from bot.settings import ConfigError, Settings, config_path, load_settings, paper_demo
+
+# Commands that use the account or its database refuse to start without the settings file;
+# `parse`, `logs`, `service` and `init` do not need one.
+NEEDS_FILE = frozenset({"run", "chat", "report", "audit", "db", "demo-history", "check-config"})
+DEMO = "--paper-demo"
 
 
 def _version() -> str:
@@ -40,9 +48,21 @@ def _parser() -> argparse.ArgumentParser:
 
     service_arguments(sub.add_parser("service", help="the Windows service (WinSW)"))
 
-    sub.add_parser("run", help="start every configured platform and the scheduler")
-    sub.add_parser("chat", help="chat with the bot in this terminal")
-    sub.add_parser("check-config", help="validate the settings file")
+    demo_help = "the paper terminal, no chat platform, no settings file needed (a demo)"
+    sub.add_parser("run", help="start every configured platform and the scheduler").add_argument(
+        DEMO, action="store_true", help=demo_help
+    )
+    sub.add_parser("chat", help="chat with the bot in this terminal").add_argument(
+        DEMO, action="store_true", help=demo_help
+    )
+    sub.add_parser("check-config", help="validate the settings and what run needs")
+
+    db = sub.add_parser("db", help="the database: its schema revision, upgrade, backup copy")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("current", help="the revision the database is at, and the newest")
+    db_sub.add_parser("upgrade", help="bring the database to the newest revision")
+    bk = db_sub.add_parser("backup", help="a consistent copy of the SQLite file")
+    bk.add_argument("--out", help="the copy's file (default: beside the database, dated)")
 
     pp = sub.add_parser("parse", help="print the intent of a message as JSON")
     pp.add_argument("--engine", choices=["rules", "llm", "auto"], default=None)
@@ -57,11 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     au.add_argument("--since", help="ISO date/time or e.g. 2h, 3d")
     au.add_argument("--user", help="user id")
     au.add_argument("--limit", type=int, default=200)
+    au.add_argument(DEMO, action="store_true", help="the audit log of the paper demo")
 
     rp = sub.add_parser("report", help="print a report and write its charts")
     rp.add_argument("kind", choices=["daily", "weekly", "monthly", "hedge"])
     rp.add_argument("--date", help="a day inside the period, YYYY-MM-DD (default: now)")
     rp.add_argument("--out", help="folder for the PNG charts and the Markdown report")
+    rp.add_argument(DEMO, action="store_true", help="a report of the paper demo's account")
     return p
 
 
@@ -77,17 +99,61 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_init(Path(args.folder), sys.stdout)
     try:
-        settings = load_settings(args.config)
-    except ConfigError as exc:
-        print(f"tradechat: {exc}", file=sys.stderr)
-        return 2
-    try:
+        settings = _settings(args)
+        refusal = _refusal(args, settings)
+        if refusal:
+            print(refusal, file=sys.stderr)
+            return 2
         return _dispatch(args, settings)
     except ConfigError as exc:  # found while starting, e.g. a listener without its secret
         print(f"tradechat: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        from store.migrations import MigrationError  # loaded already when it was raised
+
+        if not isinstance(exc, MigrationError):
+            raise
+        print(f"tradechat: cannot start: {exc}", file=sys.stderr)
+        return 2
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings the command runs on: a command that uses the account needs its file
+    (`--paper-demo` needs none and gets the demo's settings)."""
+    demo = getattr(args, "paper_demo", False)
+    required = args.command in NEEDS_FILE and not demo
+    settings = load_settings(args.config, required=required)
+    if not demo:
+        return settings
+    from bot.cli.startup import paper_demo_banner
+
+    settings = paper_demo(settings)
+    print(paper_demo_banner(settings), file=sys.stderr)
+    return settings
+
+
+def settings_file(args: argparse.Namespace) -> Path | None:
+    """The settings file the command read (None: none, under `--paper-demo`)."""
+    path = config_path(args.config)
+    return path.resolve() if path.exists() else None
+
+
+def _refusal(args: argparse.Namespace, settings: Settings) -> str | None:
+    """The problems that would crash the command, as `check-config` words them; None: go."""
+    if args.command not in NEEDS_FILE:  # `parse` loads no more than it needs
+        return None
+    from bot.config_checks import COMMAND_CHECKS, config_problems
+
+    checks = COMMAND_CHECKS.get(args.command)
+    if checks is None:
+        return None
+    problems = config_problems(settings, settings_file(args), checks)
+    if not problems:
+        return None
+    lines = [f"tradechat: cannot start: {len(problems)} problem(s) (`tradechat check-config`):"]
+    return "\n".join([*lines, *(f"  {p}" for p in problems)])
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -105,7 +171,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if cmd == "check-config":
         from bot.cli.check_config import run_check_config
 
-        return run_check_config(settings, args.config)
+        return run_check_config(settings, settings_file(args))
+    if cmd == "db":
+        from bot.cli.db import run_db
+
+        out: str | None = getattr(args, "out", None)
+        return asyncio.run(run_db(settings, str(args.db_command), out=out))
     if cmd == "parse":
         from bot.cli.parse import run_parse
 
@@ -131,9 +202,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if cmd == "chat":
         from bot.cli.chat import run_chat
 
-        return asyncio.run(run_chat(settings))
+        return asyncio.run(run_chat(settings, settings_file=settings_file(args)))
     if cmd == "run":
         from bot.cli.run import run_app
 
-        return asyncio.run(run_app(settings))
+        return asyncio.run(run_app(settings, settings_file=settings_file(args)))
     raise ValueError(f"unknown command {cmd!r}")  # argparse allows only the ones above

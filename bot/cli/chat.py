@@ -8,19 +8,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.build import App, build_app, close_app, platform_parts, setup_logging
+from bot.cli.startup import is_first_run, where_line
 from bot.logs import close_logging
 from bot.platforms import console
 from bot.platforms.base import Platform
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
 from broker.errors import BrokerError
 from handlers.broker_text import note_text
+from store.migrations import MigrationError
 
 
-async def run_chat(settings: Settings) -> int:
+async def run_chat(settings: Settings, *, settings_file: Path | None = None) -> int:
+    where = where_line(settings, settings_file)
+    if is_first_run(settings):  # the console shows only warnings: said here, once
+        print(where, file=sys.stderr)
     # the console is the chat here: only warnings on it, everything in data/logs/chat.log
     setup_logging(settings, "chat")
+    logging.getLogger("tradechat").info("%s", where)
     for handler in logging.getLogger().handlers:
         if not isinstance(handler, logging.FileHandler):
             handler.setLevel(logging.WARNING)
@@ -30,7 +37,8 @@ async def run_chat(settings: Settings) -> int:
         except Exception as exc:
             why = note_text(exc.note, "en") if isinstance(exc, BrokerError) else exc
             print(f"tradechat: cannot start: {why}", file=sys.stderr)
-            return 1
+            # exit 2: the settings or the database must change before a restart can help
+            return 2 if isinstance(exc, MigrationError | ConfigError) else 1
         stop = asyncio.Event()
         chat = console.create(platform_parts(app, console=True, request_stop=stop.set), settings)
         if chat is None:  # `console=True` always makes one; closed all the same

@@ -1,5 +1,9 @@
 """`tradechat run`: every configured platform and the scheduler in one process. When stdin is
-a terminal the console platform opens too, so it works with no tokens at all."""
+a terminal the console platform opens too, so it works with no tokens at all.
+
+Before it runs, `bot/cli/__init__.py` has refused a missing settings file and what
+`check-config` finds; here a database that cannot be migrated or reached is refused with one
+line (exit 2), and the log says where the settings and the data folder are."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.build import (
     App,
@@ -17,16 +22,24 @@ from bot.build import (
     setup_logging,
     sync_robot_subscriptions,
 )
+from bot.cli.startup import where_line
 from bot.logs import close_logging
 from bot.platforms.base import Platform
 from bot.settings import Settings
+from store.migrations import MigrationError
 
 log = logging.getLogger("tradechat")
 
 
-async def run_app(settings: Settings) -> int:
+async def run_app(settings: Settings, *, settings_file: Path | None = None) -> int:
     setup_logging(settings)
-    app = await build_app(settings)
+    log.info("%s", where_line(settings, settings_file))
+    try:
+        app = await build_app(settings)
+    except (MigrationError, OSError) as exc:  # a database newer than this code, or unreachable
+        log.error("cannot start: %s", exc)
+        close_logging()
+        return 2
     stop = asyncio.Event()
     _stop_on_signals(stop.set)
     started: list[Platform] = []

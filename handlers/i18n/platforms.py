@@ -58,4 +58,17 @@ STRINGS: dict[str, tuple[str, str]] = {
         "(the hedge summary shows what is open now; --date is ignored)",
     ),
     "cli_report_written": ("已写入：{paths}", "Written: {paths}"),
+    # --- tradechat run / chat ---------------------------------------------------------
+    "cli_paper_demo": (
+        "【模拟演示】模拟终端、虚构价格；不启动任何聊天平台，不连接大模型，不向外发送任何内容。"
+        "数据：{data}。正式使用请先运行 `tradechat init` 生成配置文件。",
+        "[PAPER DEMO] the paper terminal with made-up prices; no chat platform and no LLM "
+        "start, nothing leaves this machine. Data: {data}. For real use, write a settings "
+        "file with `tradechat init`.",
+    ),
+    "cli_where": (
+        "配置文件：{settings}；数据目录：{data}",
+        "settings: {settings}; data folder: {data}",
+    ),
+    "cli_where_no_file": ("无（模拟演示）", "none (paper demo)"),
 }

@@ -70,13 +70,18 @@ def test_a_wecom_listener_on_the_network_needs_its_callback_secrets(
     assert "[wecom] listen_host" in out
     assert "TRADECHAT_WECOM_TOKEN (named by [wecom] token_env)" in out
     assert "TRADECHAT_WECOM_AES_KEY (named by [wecom] aes_key_env)" in out
+    monkeypatch.setenv("TRADECHAT_WECOM_SECRET", "corp-secret")
     monkeypatch.setenv("TRADECHAT_WECOM_TOKEN", "CallbackToken123")
     monkeypatch.setenv("TRADECHAT_WECOM_AES_KEY", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
     assert check(tmp_path, toml, capsys)[0] == 0
-    # on loopback only a local reverse proxy reaches it
+    # on loopback only a local reverse proxy reaches it: no network warning, but WeCom still
+    # cannot verify its callbacks without the token, so it is refused as unable to start
     loopback = toml.replace('"0.0.0.0"', '"127.0.0.1"')
     monkeypatch.delenv("TRADECHAT_WECOM_TOKEN")
-    assert check(tmp_path, loopback, capsys)[0] == 0
+    code, out = check(tmp_path, loopback, capsys)
+    assert code == 2
+    assert "reachable from the network" not in out
+    assert "TRADECHAT_WECOM_TOKEN (named by [wecom] token_env)" in out
 
 
 def test_a_telegram_webhook_on_the_network_needs_its_secret_token(
