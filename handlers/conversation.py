@@ -96,7 +96,6 @@ from nlp.commands import (
     read_command,
     written_lang,
 )
-from nlp.explain import suggest
 from nlp.intent import Intent
 from store.audit import AuditLog
 from store.confirmations import ConfirmationStore, looks_like_code
@@ -118,6 +117,7 @@ class ParseResultLike(Protocol):
 
 class ParserLike(Protocol):
     async def parse(self, text: str, context: Any = None) -> Any: ...
+    def suggest(self, text: str, lang: str) -> str | None: ...
 
 
 class ReportsLike(Protocol):
@@ -180,10 +180,10 @@ class ConversationParts:
 NOT_YET = frozenset({"chart", "indicator", "symbol_info", "history", "alert"})
 
 
-def _not_understood(text: str | None, lang: Lang) -> str:
+def _not_understood(parser: ParserLike, text: str | None, lang: Lang) -> str:
     """ "Not understood", with the closest phrasing the bot does understand when there is one
-    (nlp.explain.suggest: a fixed table of working examples, never the user's own words)."""
-    example = suggest(text or "", lang)
+    (a fixed table of working examples, never the user's own words; none for talk)."""
+    example = parser.suggest(text or "", lang)
     return t(lang, "unknown_suggest", example=example) if example else t(lang, "unknown")
 
 
@@ -569,7 +569,7 @@ class Conversation:
         if name == "unknown":
             if inc.is_group and self.config.quiet_in_groups and not inc.mentioned:
                 return [], "unknown_silent"
-            return [Outgoing(_not_understood(inc.text, lang), lang=lang)], "unknown"
+            return [Outgoing(_not_understood(self.parser, inc.text, lang), lang=lang)], "unknown"
         if name in ("subscribe", "unsubscribe"):
             # the contract's subscribe with no kind means every kind
             command = SubscriptionCommand(name, intent.kind or "all")

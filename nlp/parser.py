@@ -181,6 +181,11 @@ class IntentParser:
         intent = self.rules.parse(text, context)
         return ParseResult(intent, "rules", None, (time.perf_counter() - t0) * 1000)
 
+    def suggest(self, text: str, lang: str) -> str | None:
+        """The closest supported phrasing for a message that was not understood (the rules
+        know what they understand; None for talk the rules ruled out as a request)."""
+        return self.rules.suggest(text, lang)
+
     async def parse(self, text: str, context: ParseContext | None = None) -> ParseResult:
         t0 = time.perf_counter()
         if not self.uses_llm or self.llm is None:

@@ -22,6 +22,7 @@ from nlp.lexicon import INJECTION, ROLLING
 from nlp.numbers import normalize
 from nlp.scope import overrule
 from nlp.script import to_simplified
+from nlp.speech_acts import RULES as SPEECH_ACT_RULES
 from nlp.speech_acts import keep_unnegated, not_a_request
 from nlp.tokens import Tok, Unknown, tokenize
 
@@ -161,9 +162,12 @@ class RuleParser:
             return "negation"
         return not_a_request(toks, intent.intent) or overrule(toks, intent.intent, intent.symbol)
 
-    @staticmethod
-    def suggest(text: str, lang: str) -> str | None:
-        """The closest supported phrasing for a message that was not understood."""
+    def suggest(self, text: str, lang: str) -> str | None:
+        """The closest supported phrasing for a message that was not understood — none for a
+        message the rules read as talk (reported speech, a question about a word, narration,
+        a condition …): offering a trade phrasing there would turn talk into a trade again."""
+        if self.explain(text).rule in SPEECH_ACT_RULES:
+            return None
         return suggest(text, lang)
 
     # ------------------------------------------------------------------ grammar

@@ -43,6 +43,22 @@ _ALWAYS = (
 )
 _QUESTION_WORDS_EXEMPT = frozenset({"any", "what", "which"})
 
+# Every rule `not_a_request` can name: a message ruled by one of these was understood as talk
+# (not a request), so the bot must not answer it with "did you mean <a trade>?".
+RULES: frozenset[str] = frozenset(
+    {rule for _tag, rule in _ALWAYS}
+    | {
+        "talk about the market",
+        "a plan, not a request",
+        "hypothetical or condition",
+        "a later or recurring request",
+        "negation",
+        "someone else's trade",
+        "past narration",
+        "question",
+    }
+)
+
 
 def _tags(toks: Sequence[Tok]) -> set[str]:
     out: set[str] = set()

@@ -463,6 +463,12 @@ async def test_not_understood_suggests_the_closest_phrasing_in_the_users_languag
     en = only(await world.say("show me")).text
     assert en.startswith("I didn't understand")
     assert "positions" in en
+    # talk the rules ruled out is never answered with "did you mean <a trade>?"
+    for talk in ("我朋友说做空原油很赚钱", "卖出是什么意思", "要是当初做空就好了"):
+        assert only(await world.say(talk)).text == (
+            "没听懂这句话。试试“持仓”“余额”“下单0.01手黄金”，或发“帮助”。"
+        )
+    assert "Did you mean" not in only(await world.say("what does sell mean?")).text
     # with nothing close, the plain answer with the help hint
     assert only(await world.say("帮我看看")).text == (
         "没听懂这句话。试试“持仓”“余额”“下单0.01手黄金”，或发“帮助”。"
