@@ -92,8 +92,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 async def _set_pragmas(conn: aiosqlite.Connection) -> None:
     await _enable_wal(conn)
     # WAL + NORMAL is durable across process crashes; only power loss can drop the last commit
-    await conn.execute("PRAGMA synchronous=NORMAL")
-    await conn.execute("PRAGMA foreign_keys=ON")
+    await _run(conn, "PRAGMA synchronous=NORMAL")
+    await _run(conn, "PRAGMA foreign_keys=ON")
+
+
+async def _run(conn: aiosqlite.Connection, sql: str) -> None:
+    # closed at once: a pragma that answers a row left unread would keep its statement, and
+    # with it a read transaction, open on the connection
+    async with conn.execute(sql):
+        pass
 
 
 async def _enable_wal(conn: aiosqlite.Connection) -> None:
@@ -109,7 +116,7 @@ async def _enable_wal(conn: aiosqlite.Connection) -> None:
     pause = _RETRY_FIRST_PAUSE_S
     while True:
         try:
-            await conn.execute("PRAGMA journal_mode=WAL")
+            await _run(conn, "PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as exc:
             if not _is_sqlite_busy(exc) or loop.time() + pause > deadline:
