@@ -6,6 +6,8 @@ same file resumes exactly: account, positions, pending orders, history and ticke
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +33,15 @@ from sqlalchemy import (
 from sqlalchemy.pool import StaticPool
 
 from broker.paper.structs import StructSeq, TradeDeal, TradeOrder, field_names
+
+# How long a connection waits for another one's lock (SQLite's busy handler): several
+# processes on one account (`run`, a cron `report`) write to it in turn, and one descheduled
+# on a loaded machine while it holds the lock must make the others wait, not fail.
+BUSY_TIMEOUT_S = 60.0
+# The first pause between tries of a lock SQLite refuses without waiting (`_enable_wal`);
+# it doubles up to the cap.
+_RETRY_FIRST_PAUSE_S = 0.01
+_RETRY_MAX_PAUSE_S = 0.25
 
 metadata = MetaData()
 
@@ -105,6 +116,31 @@ deal_table = Table(
 )
 
 
+def _enable_wal(cur: sqlite3.Cursor) -> None:
+    """`PRAGMA journal_mode=WAL`, tried again while SQLite refuses it for a lock.
+
+    Switching a new file to WAL reads its header and then upgrades that read to a write
+    (sqlite3BtreeSetVersion). SQLite never runs the busy handler for a read that upgrades, so
+    of connections switching a new file at the same moment the losers get SQLITE_BUSY at once,
+    whatever the busy timeout says. `open_paper_terminal` already opens a new account under a
+    lock; this covers a `PaperTerminal` made on a path directly. (store/db.py does the same
+    for the app database; broker imports nothing of ours.) Blocking: the terminal runs off
+    the event loop."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    pause = _RETRY_FIRST_PAUSE_S
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            code = getattr(exc, "sqlite_errorcode", None)
+            busy = code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, _RETRY_MAX_PAUSE_S)
+
+
 class Store:
     """One connection, write-through; `tx()` nests so a batch is one transaction."""
 
@@ -118,15 +154,18 @@ class Store:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_engine(
-                f"sqlite:///{path}", connect_args={"check_same_thread": False}
+                f"sqlite:///{path}",
+                connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
             )
 
             @event.listens_for(self.engine, "connect")
             def _pragmas(dbapi_conn: Any, _record: Any) -> None:
                 cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=NORMAL")
-                cur.close()
+                try:
+                    _enable_wal(cur)
+                    cur.execute("PRAGMA synchronous=NORMAL")
+                finally:
+                    cur.close()
 
         metadata.create_all(self.engine)
         self._conn: Connection = self.engine.connect()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from tests.fakes.paper_helpers import Clock, make_terminal, market
@@ -76,3 +78,30 @@ def test_swaps_are_not_charged_twice_after_a_restart(tmp_path: Path) -> None:
     again = make_terminal(clock, path)
     assert again.positions_get()[0].swap == swap
     again.close()
+
+
+def test_a_new_account_file_opens_once_another_connection_lets_go_of_its_lock(
+    tmp_path: Path,
+) -> None:
+    """Switching a new file to WAL upgrades a read to a write, which SQLite refuses at once
+    (no busy timeout) while another connection holds the write lock: the terminal waits for
+    it instead of failing with "database is locked"."""
+    path = tmp_path / "paper.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the write lock on the new, not yet WAL, file
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        opening = pool.submit(make_terminal, Clock(), path)
+        try:
+            wait([opening], timeout=0.5)
+            assert not opening.done()  # waiting its turn
+        finally:
+            holder.execute("COMMIT")
+            holder.close()
+        term = opening.result()
+    assert term.account_info().balance == 10_000.0
+    term.close()
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        con.close()
