@@ -99,6 +99,33 @@ def test_imports_point_only_down_the_layers() -> None:
     assert wrong == []
 
 
+# Client libraries of the outside world, kept out of the platform-neutral layers (ruff's
+# banned-api rule keeps each inside its one owning module; this keeps the layers clean of the
+# ones ruff allows elsewhere, such as aiohttp's client).
+NO_CHAT_LIBRARIES = ("telegram", "aiohttp", "websockets", "fastapi", "uvicorn")
+
+
+def _third_party(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("layer", ["handlers", "nlp", "broker", "store", "reports"])
+def test_the_platform_neutral_layers_import_no_chat_library(layer: str) -> None:
+    wrong = [
+        f"{path.relative_to(ROOT)}: {lib}"
+        for path in sorted((ROOT / layer).rglob("*.py"))
+        for lib in sorted(_third_party(path) & set(NO_CHAT_LIBRARIES))
+    ]
+    assert wrong == []
+
+
 def test_no_import_cycle_at_module_level() -> None:
     graph = _graph(lazy=False)
     # Tarjan's strongly connected components; any component with two modules is a cycle.
