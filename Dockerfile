@@ -18,8 +18,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MPLCONFIGDIR=/tmp/matplotlib \
     TRADECHAT_CONFIG=/srv/tradechat/settings.toml
 
+# the exact versions CI tested (requirements/run.lock, written by `make lock`), then the app
+COPY --from=build /src/requirements/run.lock /tmp/run.lock
 COPY --from=build /wheels /wheels
-RUN pip install /wheels/*.whl && rm -rf /wheels
+RUN pip install -r /tmp/run.lock && pip install --no-deps /wheels/*.whl \
+    && rm -rf /wheels /tmp/run.lock
 
 # a dedicated user without a login; the settings stay root's (read-only to the bot),
 # the data folder is the bot's and is the volume

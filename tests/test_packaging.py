@@ -231,3 +231,28 @@ def test_every_dependency_is_pinned_in_the_lock_within_its_range(
             assert req.specifier.contains(version, prereleases=True), (
                 f"{req.name} {version} in requirements/{lock} is outside {req.specifier}"
             )
+
+
+def _docker_engine() -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("docker") is None:
+        return False
+    probe = subprocess.run(["docker", "info"], capture_output=True, timeout=30, check=False)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(
+    not _docker_engine(), reason="no Docker engine on this machine (the client alone cannot build)"
+)
+def test_the_image_builds_where_docker_runs() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        ["docker", "build", "-q", "-t", "tradechat:test", str(ROOT)],
+        capture_output=True,
+        timeout=1800,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
