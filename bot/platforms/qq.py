@@ -41,6 +41,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.platforms.base import Audit, Handle, PlatformParts, Plumbing, no_audit, once
+from bot.platforms.listener import serve
 from bot.platforms.render import render
 from bot.settings import ConfigError, Settings, qq_token_problem, secret
 from handlers.messages import (
@@ -234,13 +235,7 @@ class OneBotPlatform:
         if self.mode == "reverse":
             app = web.Application()
             app.router.add_get(self._path, self._accept)
-            self._runner = web.AppRunner(app, access_log=None)
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, self._host, self._port)
-            await site.start()
-            server = getattr(site, "_server", None)
-            sockets = getattr(server, "sockets", None) or []
-            self.bound_port = sockets[0].getsockname()[1] if sockets else self._port
+            self._runner, self.bound_port = await serve(app, self._host, self._port)
             log.info(
                 "QQ: waiting for OneBot on ws://%s:%s%s", self._host, self.bound_port, self._path
             )

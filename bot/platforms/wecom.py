@@ -43,6 +43,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.platforms.base import Audit, Handle, PlatformParts, Plumbing, no_audit, once
+from bot.platforms.listener import serve
 from bot.platforms.render import Rendered, render, reply_code_line, split_message, text_size
 from bot.platforms.wecom_crypto import WeComCryptoError, WXBizMsgCrypt
 from bot.settings import Settings, secret
@@ -162,13 +163,7 @@ class WeComPlatform:
         app = web.Application(client_max_size=MAX_CALLBACK_BYTES)
         app.router.add_get(self._path, self._verify_url)
         app.router.add_post(self._path, self._callback)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
-        server = getattr(site, "_server", None)
-        sockets = getattr(server, "sockets", None) or []
-        self.bound_port = sockets[0].getsockname()[1] if sockets else self._port
+        self._runner, self.bound_port = await serve(app, self._host, self._port)
         log.info("WeCom: callback on http://%s:%s%s", self._host, self.bound_port, self._path)
 
     async def stop(self) -> None:
