@@ -472,19 +472,27 @@ class OneBotPlatform:
             mentioned=mentioned,
             private_chat=f"private:{user_id}",  # QQ can write to any group member privately
         )
-        async with self.plumbing.in_order(chat):  # one chat's messages are answered in order
+        # One chat's messages are handled in order, and their answers go out in order on the
+        # chat's delivery line: a slow send never holds the handling of the next message.
+        async with self.plumbing.in_order(chat):
             outs = await self.plumbing.answer(incoming)
-            for n, out in enumerate(outs):
-                quote = message_id if is_group and n == 0 else None
-                delivered = await self.plumbing.reply_to(
-                    out,
-                    chat,
-                    lambda to, o, quote=quote: self._attempt(  # type: ignore[misc]
-                        to, o, quote=quote if to == chat else None
-                    ),
-                )
-                if not delivered:
-                    return
+            quote = message_id if is_group else None
+            self.plumbing.queue(chat, lambda: self._deliver_answers(chat, outs, quote))
+
+    async def _deliver_answers(self, chat: str, outs: list[Outgoing], quote: str | None) -> None:
+        """The answers to one message, in order (the first quotes it in a group); stops at
+        the first that cannot be delivered."""
+        for n, out in enumerate(outs):
+            first = quote if n == 0 else None
+            delivered = await self.plumbing.reply_to(
+                out,
+                chat,
+                lambda to, o, first=first: self._attempt(  # type: ignore[misc]
+                    to, o, quote=first if to == chat else None
+                ),
+            )
+            if not delivered:
+                return
 
     # ---- outgoing ----------------------------------------------------------------------------
 

@@ -275,16 +275,26 @@ class WeComPlatform:
         else:
             log.debug("WeCom: %s/%s ignored", kind, msg.get("Event"))
             return
+        # One user's messages are handled in order, and the answers go out in order on the
+        # user's delivery line: a slow send never holds the handling of the next message.
         async with self.plumbing.in_order(user):
             outs = await self.plumbing.answer(inc)
-            if inc.button_id is not None:
-                await self._close_card(msg, inc.button_id, outs)
-            for out in outs:
-                if not await self.plumbing.reply(
-                    lambda out=out: self._attempt(user, out),  # type: ignore[misc]
-                    user,
-                ):
-                    return
+            self.plumbing.queue(user, lambda: self._deliver_answers(msg, inc, outs))
+
+    async def _deliver_answers(
+        self, msg: dict[str, str], inc: Incoming, outs: list[Outgoing]
+    ) -> None:
+        """A pressed card greyed out first, then the answers in order; stops at the first
+        that cannot be delivered."""
+        user = inc.user_id
+        if inc.button_id is not None:
+            await self._close_card(msg, inc.button_id, outs)
+        for out in outs:
+            if not await self.plumbing.reply(
+                lambda out=out: self._attempt(user, out),  # type: ignore[misc]
+                user,
+            ):
+                return
 
     async def _close_card(self, msg: dict[str, str], key: str, outs: list[Outgoing]) -> None:
         """Grey out the pressed card's buttons with a short word of what happened."""

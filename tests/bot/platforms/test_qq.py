@@ -426,3 +426,26 @@ async def test_an_event_with_a_different_sender_is_dropped_and_given_to_the_audi
         ("impersonation", "20003", "group:30003"),
     ]
     assert all(f["platform"] == "qq" and f["detail"]["sender_user_id"] == "555" for _e, f in rows)
+
+
+async def test_a_send_that_hangs_does_not_hold_the_handling_of_the_chats_next_message() -> None:
+    echo = Echo()
+    bot = platform(echo, action_timeout_s=60.0)  # the stuck send stays stuck for the test
+    await bot.start()
+    fake = FakeOneBot(access_token=TOKEN)
+    try:
+        await fake.dial(f"ws://127.0.0.1:{bot.bound_port}/onebot/v11/ws")
+        assert await bot.wait_connected(5)
+        fake.muted.add("send_private_msg")  # the implementation never answers the send
+        await fake.private_message(20002, "余额")
+        await fake.wait_sends(1)
+        await fake.private_message(20002, "持仓")
+        for _ in range(200):  # handled while the first answer is still on its way
+            if len(echo.seen) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert [i.text for i in echo.seen] == ["余额", "持仓"]
+        assert len(fake.sends()) == 1  # and the second answer waits its turn behind it
+    finally:
+        await fake.close()
+        await bot.stop()
