@@ -4,7 +4,7 @@ and how it is retried is in tests/handlers/test_pushes.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.report_service import ReportConfig, ReportService
@@ -14,47 +14,14 @@ from store.db import Database, sqlite_url
 from store.snapshots import SnapshotStore
 from store.subscriptions import SubscriptionStore
 from tests.fakes.report_fixtures import (
-    FakeTerminalBroker,
+    Clock,
     RecordingPusher,
-    account,
-    deal,
+    no_sleep,
+    one_trade_broker,
     utc,
 )
 
 SH = ZoneInfo("Asia/Shanghai")
-
-
-class Clock:
-    def __init__(self, t: datetime) -> None:
-        self.t = t
-
-    def __call__(self) -> datetime:
-        return self.t
-
-
-async def _no_sleep(_s: float) -> None:
-    return None
-
-
-def _broker() -> FakeTerminalBroker:
-    return FakeTerminalBroker(
-        [
-            deal(utc(2025, 3, 11, 3), "buy", "in", "XAUUSD", 0.1, 2900, magic=5, position_id=1),
-            deal(
-                utc(2025, 3, 11, 6),
-                "sell",
-                "out",
-                "XAUUSD",
-                0.1,
-                2910,
-                profit=100.0,
-                magic=5,
-                position_id=1,
-            ),
-        ],
-        [],
-        account(balance=10_100.0),
-    )
 
 
 async def _open(path) -> Database:
@@ -73,12 +40,12 @@ def _make(db: Database, broker, pusher, clock, **cfg) -> ReportScheduler:
         AuditLog(db),
         conf,
         clock=clock,
-        sleep=_no_sleep,
+        sleep=no_sleep,
     )
 
 
 def test_daily_job_fires_once_per_day_at_the_report_zone_time(tmp_path) -> None:
-    sched = _make(None, _broker(), RecordingPusher(), Clock(utc(2025, 3, 1)))  # type: ignore[arg-type]
+    sched = _make(None, one_trade_broker(), RecordingPusher(), Clock(utc(2025, 3, 1)))  # type: ignore[arg-type]
     start = utc(2025, 3, 1)
     times = sched.fire_times("daily", start, start + timedelta(days=10))
     assert len(times) == 10
@@ -89,7 +56,7 @@ def test_daily_job_fires_once_per_day_at_the_report_zone_time(tmp_path) -> None:
 
 
 def test_daily_job_keeps_local_time_across_a_dst_change() -> None:
-    broker = _broker()
+    broker = one_trade_broker()
     svc = ReportService(broker, None, ReportConfig(timezone="Europe/Berlin"))  # type: ignore[arg-type]
     sched = ReportScheduler.build(
         svc,
@@ -118,7 +85,7 @@ async def test_missed_report_is_caught_up_once_after_restart(tmp_path) -> None:
     # the bot was down at 23:59 on the 11th and starts again at 03:00 on the 12th (Shanghai)
     db = await _open(path)
     pusher = RecordingPusher()
-    sched = _make(db, _broker(), pusher, Clock(utc(2025, 3, 11, 19)))
+    sched = _make(db, one_trade_broker(), pusher, Clock(utc(2025, 3, 11, 19)))
     tried = await sched.catch_up()
     assert tried == {"daily": "2025-03-11"}
     assert len(pusher.sent) == 1
@@ -128,7 +95,7 @@ async def test_missed_report_is_caught_up_once_after_restart(tmp_path) -> None:
     # another restart an hour later: already sent, nothing again
     db = await _open(path)
     pusher2 = RecordingPusher()
-    sched2 = _make(db, _broker(), pusher2, Clock(utc(2025, 3, 11, 20)))
+    sched2 = _make(db, one_trade_broker(), pusher2, Clock(utc(2025, 3, 11, 20)))
     assert await sched2.catch_up() == {}
     assert pusher2.sent == []
     await db.close()
@@ -139,7 +106,9 @@ async def test_report_older_than_the_grace_period_is_not_caught_up(tmp_path) -> 
     await SubscriptionStore(db).add("telegram", "42", "daily", "en")
     pusher = RecordingPusher()
     # 14 h after the 23:59 run, with a 12 h grace
-    sched = _make(db, _broker(), pusher, Clock(utc(2025, 3, 12, 6)), catchup_grace_hours=12)
+    sched = _make(
+        db, one_trade_broker(), pusher, Clock(utc(2025, 3, 12, 6)), catchup_grace_hours=12
+    )
     assert await sched.catch_up() == {}
     assert pusher.sent == []
     await db.close()
@@ -149,13 +118,13 @@ async def test_push_that_keeps_failing_is_left_for_the_next_start(tmp_path) -> N
     db = await _open(tmp_path / "t.sqlite")
     clock = Clock(utc(2025, 3, 11, 15, 59))
     failing = RecordingPusher(fail_times=100)
-    sched = _make(db, _broker(), failing, clock, retry_attempts=3)
+    sched = _make(db, one_trade_broker(), failing, clock, retry_attempts=3)
     await sched.pushes.subs.add("telegram", "42", "daily", "en")
     assert await sched.pushes.report("daily", clock()) == 0
     assert failing.calls == 3  # bounded
     clock.t = utc(2025, 3, 11, 17)
     ok = RecordingPusher()
-    sched2 = _make(db, _broker(), ok, clock)
+    sched2 = _make(db, one_trade_broker(), ok, clock)
     assert await sched2.catch_up() == {"daily": "2025-03-11"}
     assert len(ok.sent) == 1
     await db.close()
@@ -182,7 +151,7 @@ async def test_start_registers_fixed_jobs_in_the_report_zone(tmp_path) -> None:
     db = await _open(tmp_path / "t.sqlite")
     sched = _make(
         db,
-        _broker(),
+        one_trade_broker(),
         RecordingPusher(),
         Clock(utc(2025, 3, 11, 1)),
         push_new_deals=True,
@@ -213,7 +182,7 @@ async def test_start_registers_fixed_jobs_in_the_report_zone(tmp_path) -> None:
 
 
 def test_previous_fire_at_the_scheduled_time_is_that_time() -> None:
-    sched = _make(None, _broker(), RecordingPusher(), Clock(utc(2025, 3, 1)))  # type: ignore[arg-type]
+    sched = _make(None, one_trade_broker(), RecordingPusher(), Clock(utc(2025, 3, 1)))  # type: ignore[arg-type]
     at = utc(2025, 3, 11, 15, 59)  # 23:59 Shanghai
     assert sched.previous_fire("daily", at, timedelta(hours=1)) == at
     assert sched.previous_fire("daily", at - timedelta(seconds=1), timedelta(hours=1)) is None
@@ -224,7 +193,7 @@ async def test_a_late_daily_job_pushes_the_period_of_its_scheduled_time_once(tmp
     pusher = RecordingPusher()
     # the job runs 20 minutes late, just after midnight: still the 11th's report
     clock = Clock(utc(2025, 3, 11, 16, 19))
-    sched = _make(db, _broker(), pusher, clock, catchup_grace_hours=0)
+    sched = _make(db, one_trade_broker(), pusher, clock, catchup_grace_hours=0)
     await sched.pushes.subs.add("telegram", "42", "daily", "en")
     sched.start()
     try:

@@ -233,3 +233,42 @@ def png_size(data: bytes) -> tuple[int, int]:
         raise ValueError("not a PNG")
     w, h = struct.unpack(">II", data[16:24])
     return int(w), int(h)
+
+
+# --------------------------------------------------------------------------- pushes and timing
+
+
+class Clock:
+    """A settable clock for the scheduler and the pushes (no sleeping in tests)."""
+
+    def __init__(self, t: datetime) -> None:
+        self.t = t
+
+    def __call__(self) -> datetime:
+        return self.t
+
+
+async def no_sleep(_s: float) -> None:
+    return None
+
+
+def one_trade_broker() -> FakeTerminalBroker:
+    """A terminal with one closed XAUUSD trade (+100) on 2025-03-11 and a 10,100 balance."""
+    return FakeTerminalBroker(
+        [
+            deal(utc(2025, 3, 11, 3), "buy", "in", "XAUUSD", 0.1, 2900, magic=5, position_id=1),
+            deal(
+                utc(2025, 3, 11, 6),
+                "sell",
+                "out",
+                "XAUUSD",
+                0.1,
+                2910,
+                profit=100.0,
+                magic=5,
+                position_id=1,
+            ),
+        ],
+        [],
+        account(balance=10_100.0),
+    )

@@ -19,22 +19,16 @@ from store.db import Database, sqlite_url
 from store.snapshots import SnapshotStore
 from store.subscriptions import SubscriptionStore
 from tests.fakes.report_fixtures import (
-    FakeTerminalBroker,
+    Clock,
     RecordingPusher,
     account,
     deal,
+    no_sleep,
+    one_trade_broker,
     utc,
 )
 
 SH = ZoneInfo("Asia/Shanghai")
-
-
-class Clock:
-    def __init__(self, t: datetime) -> None:
-        self.t = t
-
-    def __call__(self) -> datetime:
-        return self.t
 
 
 class Sleeps:
@@ -64,36 +58,11 @@ class ClassifiedPusher:
         self.sent.append((platform, chat_id, out))
 
 
-async def _no_sleep(_s: float) -> None:
-    return None
-
-
-def _broker() -> FakeTerminalBroker:
-    return FakeTerminalBroker(
-        [
-            deal(utc(2025, 3, 11, 3), "buy", "in", "XAUUSD", 0.1, 2900, magic=5, position_id=1),
-            deal(
-                utc(2025, 3, 11, 6),
-                "sell",
-                "out",
-                "XAUUSD",
-                0.1,
-                2910,
-                profit=100.0,
-                magic=5,
-                position_id=1,
-            ),
-        ],
-        [],
-        account(balance=10_100.0),
-    )
-
-
 async def _open(path) -> Database:
     return await Database.open(sqlite_url(path))
 
 
-def _make(db: Database, broker, pusher, clock, sleep=_no_sleep, **cfg) -> Pushes:
+def _make(db: Database, broker, pusher, clock, sleep=no_sleep, **cfg) -> Pushes:
     svc = ReportService(broker, db, ReportConfig(timezone="Asia/Shanghai", charts=False))
     conf = PushConfig(**{"charts": False, "retry_base_delay_s": 0, **cfg})
     return Pushes(
@@ -110,7 +79,7 @@ def _make(db: Database, broker, pusher, clock, sleep=_no_sleep, **cfg) -> Pushes
 
 
 def test_periods_of_each_job() -> None:
-    broker = _broker()
+    broker = one_trade_broker()
     svc = ReportService(broker, None, ReportConfig(timezone="Asia/Shanghai"))  # type: ignore[arg-type]
     pushes = Pushes(
         svc,
@@ -135,7 +104,7 @@ async def test_daily_report_is_pushed_once_per_chat_and_audited(tmp_path) -> Non
     db = await _open(tmp_path / "t.sqlite")
     pusher = RecordingPusher()
     clock = Clock(utc(2025, 3, 11, 15, 59))  # 23:59 Shanghai
-    pushes = _make(db, _broker(), pusher, clock)
+    pushes = _make(db, one_trade_broker(), pusher, clock)
     await pushes.subs.add("telegram", "42", "daily", "en")
     await pushes.subs.add("qq", "7", "daily", "zh")
     fire = clock()  # the daily job's pushesuled time (tests/test_pushesuler.py)
@@ -154,7 +123,7 @@ async def test_failing_push_is_retried_and_every_attempt_audited(tmp_path) -> No
     db = await _open(tmp_path / "t.sqlite")
     pusher = RecordingPusher(fail_times=2)
     clock = Clock(utc(2025, 3, 11, 15, 59))
-    pushes = _make(db, _broker(), pusher, clock, retry_attempts=4)
+    pushes = _make(db, one_trade_broker(), pusher, clock, retry_attempts=4)
     await pushes.subs.add("telegram", "42", "daily", "en")
     assert await pushes.report("daily", clock()) == 1
     assert pusher.calls == 3
@@ -166,7 +135,7 @@ async def test_failing_push_is_retried_and_every_attempt_audited(tmp_path) -> No
 
 async def test_margin_and_drawdown_alerts_fire_once(tmp_path) -> None:
     db = await _open(tmp_path / "t.sqlite")
-    broker = _broker()
+    broker = one_trade_broker()
     pusher = RecordingPusher()
     clock = Clock(utc(2025, 3, 11, 1))  # 09:00 Shanghai
     pushes = _make(db, broker, pusher, clock, margin_level_below=150, drawdown_pct=5)
@@ -192,7 +161,7 @@ async def test_alerts_reach_the_default_audience_without_subscribing(tmp_path) -
     from handlers.subscriptions import Audience, Member
 
     db = await _open(tmp_path / "t.sqlite")
-    broker = _broker()
+    broker = one_trade_broker()
     pusher = ClassifiedPusher()
     clock = Clock(utc(2025, 3, 11, 1))
     pushes = _make(db, broker, pusher, clock, margin_level_below=150, drawdown_pct=0)
@@ -215,7 +184,7 @@ async def test_alerts_reach_the_default_audience_without_subscribing(tmp_path) -
 async def test_terminal_down_and_up_alert_once_each(tmp_path) -> None:
     db = await _open(tmp_path / "t.sqlite")
     pusher = RecordingPusher()
-    pushes = _make(db, _broker(), pusher, Clock(utc(2025, 3, 11, 1)))
+    pushes = _make(db, one_trade_broker(), pusher, Clock(utc(2025, 3, 11, 1)))
     await pushes.subs.add("qq", "7", "alerts", "zh")
     await pushes.terminal_down()
     await pushes.terminal_down()
@@ -230,7 +199,7 @@ async def test_terminal_down_and_up_alert_once_each(tmp_path) -> None:
 
 async def test_new_deals_are_aggregated_into_one_push(tmp_path) -> None:
     db = await _open(tmp_path / "t.sqlite")
-    broker = _broker()
+    broker = one_trade_broker()
     pusher = RecordingPusher()
     clock = Clock(utc(2025, 3, 11, 10))
     pushes = _make(db, broker, pusher, clock)
@@ -264,7 +233,7 @@ async def test_monthly_run_reports_the_month_before(tmp_path, day) -> None:
     db = await _open(tmp_path / "t.sqlite")
     pusher = RecordingPusher()
     clock = Clock(datetime(2025, 4, 1, 0, 5, tzinfo=SH))
-    pushes = _make(db, _broker(), pusher, clock)
+    pushes = _make(db, one_trade_broker(), pusher, clock)
     await pushes.subs.add("telegram", "42", "monthly", "en")
     assert await pushes.report("monthly", clock()) == 1
     text = pusher.sent[0][2].text
@@ -281,7 +250,7 @@ async def test_permanent_error_is_attempted_once_audited_and_the_others_still_ge
     pusher = ClassifiedPusher({"42": [blocked]})
     sleeps = Sleeps()
     clock = Clock(utc(2025, 3, 11, 15, 59))
-    pushes = _make(db, _broker(), pusher, clock, sleep=sleeps, retry_attempts=4)
+    pushes = _make(db, one_trade_broker(), pusher, clock, sleep=sleeps, retry_attempts=4)
     await pushes.subs.add("telegram", "42", "daily", "en")
     await pushes.subs.add("qq", "7", "daily", "zh")
     assert await pushes.report("daily", clock()) == 1
@@ -307,7 +276,7 @@ async def test_temporary_error_is_retried_up_to_the_limit_with_back_off(tmp_path
     clock = Clock(utc(2025, 3, 11, 15, 59))
     pushes = _make(
         db,
-        _broker(),
+        one_trade_broker(),
         pusher,
         clock,
         sleep=sleeps,
@@ -329,7 +298,7 @@ async def test_temporary_error_then_success_is_delivered_once(tmp_path) -> None:
     db = await _open(tmp_path / "t.sqlite")
     pusher = ClassifiedPusher({"42": [TemporaryPlatformError("timeout")]})
     clock = Clock(utc(2025, 3, 11, 15, 59))
-    pushes = _make(db, _broker(), pusher, clock, retry_attempts=4)
+    pushes = _make(db, one_trade_broker(), pusher, clock, retry_attempts=4)
     await pushes.subs.add("telegram", "42", "daily", "en")
     assert await pushes.report("daily", clock()) == 1
     assert len(pusher.calls) == 2
@@ -343,7 +312,7 @@ async def test_retry_after_asked_by_the_app_is_honoured(tmp_path) -> None:
     pusher = ClassifiedPusher({"42": [limited]})
     sleeps = Sleeps()
     clock = Clock(utc(2025, 3, 11, 15, 59))
-    pushes = _make(db, _broker(), pusher, clock, sleep=sleeps, retry_base_delay_s=5)
+    pushes = _make(db, one_trade_broker(), pusher, clock, sleep=sleeps, retry_base_delay_s=5)
     await pushes.subs.add("telegram", "42", "daily", "en")
     assert await pushes.report("daily", clock()) == 1
     assert sleeps.delays == [37]  # the app's wait, not the 5 s back-off
@@ -378,7 +347,7 @@ async def test_alert_with_a_permanently_failing_chat_reaches_the_others(tmp_path
     db = await _open(tmp_path / "t.sqlite")
     pusher = ClassifiedPusher({"1": [PermanentPlatformError("chat not found")]})
     sleeps = Sleeps()
-    pushes = _make(db, _broker(), pusher, Clock(utc(2025, 3, 11, 1)), sleep=sleeps)
+    pushes = _make(db, one_trade_broker(), pusher, Clock(utc(2025, 3, 11, 1)), sleep=sleeps)
     await pushes.subs.add("telegram", "1", "alerts", "en")
     await pushes.subs.add("telegram", "2", "alerts", "en")
     await pushes.terminal_down()
