@@ -123,3 +123,31 @@ class Hang:
     @property
     def released(self) -> bool:
         return self._released.is_set()
+
+
+class DeadTerminal:
+    """The remote end of a terminal that went away: every call fails like a dropped
+    connection (what mt5linux/rpyc raises when the terminal's host is gone)."""
+
+    def __getattr__(self, name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            raise ConnectionResetError(f"{name}: connection reset by peer")
+
+        return call
+
+
+class Outage:
+    """Takes the terminal away behind the broker's back (the `Recorder`'s API object starts
+    failing), and brings it back."""
+
+    def __init__(self, api: Recorder) -> None:
+        self.api = api
+        self.real = api.target
+
+    def begin(self) -> None:
+        self.api.target = DeadTerminal()
+
+    async def end(self, world: Any) -> None:
+        """`world`: a tests.conftest.ChatWorld (its broker reconnects)."""
+        self.api.target = self.real
+        assert await world.broker.reconnect()

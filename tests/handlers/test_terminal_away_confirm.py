@@ -17,34 +17,10 @@ from handlers.messages import Outgoing
 from store.audit import AuditEntry
 from store.confirmations import ConfirmationStore
 from tests.conftest import ChatWorld
-from tests.fakes.mt5_fakes import Recorder
+from tests.fakes.mt5_fakes import Outage
 
 AWAY_ZH = "🔌 交易终端暂时连不上"
 AWAY_EN = "🔌 The trading terminal is away"
-
-
-class DeadTerminal:
-    """The remote end of a terminal that went away: every call fails like a dropped
-    connection (what mt5linux/rpyc raises when the terminal's host is gone)."""
-
-    def __getattr__(self, name: str) -> Any:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            raise ConnectionResetError(f"{name}: connection reset by peer")
-
-        return call
-
-
-class Outage:
-    def __init__(self, api: Recorder) -> None:
-        self.api = api
-        self.real = api.target
-
-    def begin(self) -> None:
-        self.api.target = DeadTerminal()
-
-    async def end(self, world: ChatWorld) -> None:
-        self.api.target = self.real
-        assert await world.broker.reconnect()
 
 
 @pytest.fixture
