@@ -193,3 +193,16 @@ class Health:
     trade_allowed: bool
     ping_ms: float | None
     note: Note
+
+
+@dataclass(frozen=True, slots=True)
+class MarketView:
+    """What a preview or a confirmation needs from the terminal, fetched in one worker job
+    (`Broker.market_view`): one round trip instead of one per fact, and the planner and the
+    risk gate read the same moment's account and positions."""
+
+    account: Account
+    positions: tuple[Position, ...]
+    quotes: dict[str, Quote]  # canonical symbol → quote, for the symbols asked for
+    specs: dict[str, SymbolSpec]  # canonical symbol → spec, for the symbols asked for
+    orders: tuple[PendingOrder, ...] | None = None  # only when asked for

@@ -18,7 +18,16 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from broker.base import Broker
-from broker.models import Note, PendingKind, PendingOrder, Position, Quote, Side, SymbolSpec
+from broker.models import (
+    MarketView,
+    Note,
+    PendingKind,
+    PendingOrder,
+    Position,
+    Quote,
+    Side,
+    SymbolSpec,
+)
 from broker.symbols import normalize_volume
 from handlers.broker_text import words
 from handlers.format import lots as fmt_lots
@@ -78,6 +87,9 @@ class Plan:
     margin: float | None = None
     currency: str = ""
     checks: list[Check] = field(default_factory=list)
+    # The terminal's state the plan was built from (one `Broker.market_view` hop), so the risk
+    # gate does not fetch account and positions again. Never stored: a confirmation re-reads.
+    view: MarketView | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -90,7 +102,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form stored with the confirmation and written to the audit log; the
         intent as the contract's JSON (absent keys omitted)."""
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "view"}
         d["legs"] = [asdict(leg) for leg in self.legs]
         d["checks"] = [asdict(c) for c in self.checks]
         d["intent"] = self.intent.model_dump(mode="json", exclude_none=True)
@@ -102,7 +114,7 @@ class Plan:
         legs = [Leg(**leg) for leg in d.get("legs", [])]
         checks = [Check(**c) for c in d.get("checks", [])]
         intent = Intent.model_validate(d["intent"])
-        rest = {k: v for k, v in d.items() if k not in ("legs", "checks", "intent")}
+        rest = {k: v for k, v in d.items() if k not in ("legs", "checks", "intent", "view")}
         return cls(legs=legs, checks=checks, intent=intent, **rest)
 
 

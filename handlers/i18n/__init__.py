@@ -1,5 +1,6 @@
 """Every user-facing string, in Chinese and English, in one place: this package. Each module
-holds one area's entries (`conversation`, `pushes`, `platforms`, `broker_words`); `STRINGS`
+holds one area's entries (`conversation`, `pushes`, `platforms`, `broker_words`, `market`,
+`management`, `gateway`); `STRINGS`
 is all of them, and a key defined twice stops the import (a test would otherwise pass with
 whichever entry won).
 
@@ -9,7 +10,15 @@ tests), never a half-translated answer.
 
 from __future__ import annotations
 
-from handlers.i18n import broker_words, conversation, platforms, pushes
+from handlers.i18n import (
+    broker_words,
+    conversation,
+    gateway,
+    management,
+    market,
+    platforms,
+    pushes,
+)
 from handlers.messages import Lang
 
 
@@ -24,7 +33,13 @@ def _merged(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 
 
 STRINGS: dict[str, tuple[str, str]] = _merged(
-    conversation.STRINGS, pushes.STRINGS, platforms.STRINGS, broker_words.STRINGS
+    conversation.STRINGS,
+    pushes.STRINGS,
+    platforms.STRINGS,
+    broker_words.STRINGS,
+    market.STRINGS,  # charts, indicators, levels, contract info, history, alerts
+    management.STRINGS,  # partial closes, break-even, shifts, trailing, risk-% sizing
+    gateway.STRINGS,  # the REST/WebSocket gateway and the MCP server
 )
 
 
