@@ -144,7 +144,8 @@ def test_copy_rates_range_refuses_bad_arguments_and_reads_a_reversed_range_as_em
     assert term.copy_rates_range("EURUSD", 16385, "yesterday", now) is None
     assert term.last_error() == (-2, "Invalid arguments")
     empty = term.copy_rates_range("EURUSD", 16385, now, now - 7200)
-    assert empty is not None and len(empty) == 0
+    assert empty is not None
+    assert len(empty) == 0
     assert term.last_error() == (1, "Success")
 
 
