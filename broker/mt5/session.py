@@ -363,8 +363,6 @@ class TerminalSession:
     def rates(self, symbol: str, timeframe: str, count: int) -> list[Bar]:
         """The newest `count` bars (copy_rates_from_pos), oldest first, times in UTC."""
         tf = self._timeframe(timeframe)
-        if int(count) < 1:
-            raise BrokerError(Note("bad_bar_count", {"count": int(count)}))
         name = str(self.info(symbol).name)
         rows = self.call("copy_rates_from_pos", name, tf, 0, int(count))
         if rows is None:
