@@ -145,8 +145,14 @@ async def make_test_conversation(
     from nlp.parser import IntentParser
     from nlp.rules import RuleParser
 
+    from handlers.alerts import AlertConfig, PriceAlerts
+    from store.alerts import AlertStore
+
     reports = ReportService(
         broker, db, ReportConfig(timezone="server", server_utc_offset_hours=2, charts=False)
+    )
+    alerts = PriceAlerts(
+        broker, AlertStore(db), AlertConfig(), clock.now, user_clock=reports.user_clock
     )
     return build_conversation(
         broker=broker,
@@ -155,6 +161,7 @@ async def make_test_conversation(
         config=config or conv_config(),
         reports=reports,
         clock=clock.now,
+        price_alerts=alerts,
     )
 
 

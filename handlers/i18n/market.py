@@ -135,5 +135,35 @@ STRINGS: dict[str, tuple[str, str]] = {
         "🗑 已删除提醒 #{n}：{symbol} {direction} {price}",
         "🗑 Removed alert #{n}: {symbol} {direction} {price}",
     ),
+    # /help (handlers/help.py): the market-data lines
+    "mk_help": (
+        "📈 行情\n"
+        "  黄金合约信息 · 欧美点差多少 · 本周平仓记录\n"
+        "  黄金到2700提醒我 · 我的提醒\n"
+        "  /chart XAUUSD H1 · /rsi EURUSD H4 · /levels XAUUSD H4\n"
+        "  /info XAUUSD · /history week · /alert XAUUSD 2700 · /alerts\n",
+        "📈 Market\n"
+        "  contract specs for gold · closed trades this week\n"
+        "  alert me when gold hits 2700 · /alerts\n"
+        "  /chart XAUUSD H1 · /rsi EURUSD H4 · /levels XAUUSD H4\n"
+        "  /info XAUUSD · /history week · /alert XAUUSD 2700\n",
+    ),
+    # the Telegram command menu (bot/platforms/telegram.py MENU)
+    "tg_menu_chart": ("K线图，例如 /chart XAUUSD H1", "Candle chart, e.g. /chart XAUUSD H1"),
+    "tg_menu_rsi": (
+        "指标，例如 /rsi EURUSD H4（还有 /macd /ma /ema /boll /kdj /atr）",
+        "Indicator, e.g. /rsi EURUSD H4 (also /macd /ma /ema /boll /kdj /atr)",
+    ),
+    "tg_menu_levels": ("支撑阻力，例如 /levels XAUUSD H4", "Key levels, e.g. /levels XAUUSD H4"),
+    "tg_menu_info": (
+        "合约信息：点差、隔夜利息、保证金，例如 /info XAUUSD",
+        "Contract: spread, swaps, margin, e.g. /info XAUUSD",
+    ),
+    "tg_menu_history": ("平仓记录，例如 /history week", "Closed trades, e.g. /history week"),
+    "tg_menu_alert": ("价格提醒，例如 /alert XAUUSD 2700", "Price alert, e.g. /alert XAUUSD 2700"),
+    "tg_menu_alerts": (
+        "我的价格提醒（/alerts del 2 删除）",
+        "My price alerts (/alerts del 2 removes)",
+    ),
     "mk_alerts_off": ("这个机器人没有开启价格提醒。", "Price alerts are not enabled on this bot."),
 }
