@@ -218,7 +218,7 @@ async def closed_trades(
     canonical = None
     if symbol is not None:
         canonical = (await broker.symbol_spec(symbol)).symbol
-    deals = await broker.deals(p.start, min(p.end, now), canonical)
+    deals = await broker.deals(p.start, p.end, canonical)  # the running period: up to now
     digits: dict[str, int] = {}
     for sym in {d.symbol for d in deals if d.symbol}:
         digits[sym] = (await broker.symbol_spec(sym)).digits
@@ -248,7 +248,9 @@ def history_text(h: History, lang: Lang, clock: UserClock, limit: int = MAX_HIST
          signed(tr.net)]
         for tr in shown
     ]  # fmt: skip
-    header = [t(lang, k) for k in ("mk_col_time", "col_symbol", "col_side", "col_lots", "col_pnl")]
+    header = [
+        t(lang, k) for k in ("mk_col_time", "col_symbol", "col_side", "col_lots", "mk_col_net")
+    ]
     lines = [title]
     if len(h.trades) > len(shown):
         lines.append(t(lang, "mk_history_more", n=len(h.trades) - len(shown)))

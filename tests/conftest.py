@@ -141,11 +141,10 @@ async def make_test_conversation(
     broker: MT5Broker, db: Database, clock: ConvClock, config: ConversationConfig | None = None
 ) -> Conversation:
     """A conversation built the way the app builds one (`build_conversation`) on `db`."""
+    from handlers.alerts import AlertConfig, PriceAlerts
     from handlers.report_service import ReportConfig, ReportService
     from nlp.parser import IntentParser
     from nlp.rules import RuleParser
-
-    from handlers.alerts import AlertConfig, PriceAlerts
     from store.alerts import AlertStore
 
     reports = ReportService(

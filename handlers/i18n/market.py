@@ -45,15 +45,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mk_trade_mode_short_only": ("只能做空", "short only"),
     "mk_trade_mode_close_only": ("只能平仓", "close only"),
     "mk_trade_mode_disabled": ("禁止交易", "disabled"),
-    "mk_quoting": ("报价中（最新 {time}）", "quoting (last tick {time})"),
+    "mk_quoting": ("报价中，最新 {time}", "quoting, last tick {time}"),
     "mk_not_quoting": (
-        "休市中（最后报价 {stamp}）",
-        "market closed (last tick {stamp})",
+        "休市中，最后报价 {stamp}",
+        "market closed, last tick {stamp}",
     ),
     "mk_no_quote": ("暂无报价", "no quote"),
     "mk_info_sessions": (
-        "交易时段：MT5 的 Python 接口不提供时段时间，以报价状态为准",
-        "Sessions: the MT5 Python API does not give session times; see the quote state",
+        "交易时段：MT5 接口不提供，以报价状态为准",
+        "Sessions: not given by the MT5 API; see the quote state",
     ),
     "mk_period_today": ("今日", "Today"),
     "mk_period_yesterday": ("昨日", "Yesterday"),
@@ -65,7 +65,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mk_magic": ("EA {magic}", "EA {magic}"),
     "mk_history_title": (
         "📜 {what}平仓记录 {label}{zone}",
-        "📜 {what} closed trades {label}{zone}",
+        "📜 {what}: closed trades {label}{zone}",
     ),
     "mk_history_none": ("这段时间没有平仓的交易。", "No trades were closed in this period."),
     "mk_history_more": (
