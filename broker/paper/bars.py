@@ -31,6 +31,7 @@ _SAMPLE_AT = (0.0, 15.0, 30.0, 45.0, 59.0)  # seconds into the minute; the last 
 HISTORY_DAYS = 400
 MAX_BARS = 100_000  # terminal_info().maxbars: no call returns more
 _HOUR_CACHE_MAX = 200_000
+_HOURS_PER_PASS = 200
 
 Row = tuple[int, float, float, float, float, int]  # time, open, high, low, close, tick volume
 _DTYPE = [("time", "<i8"), ("open", "<f8"), ("high", "<f8"), ("low", "<f8"),
@@ -186,12 +187,15 @@ class BarHistory:
             self._hours[(name, h)] = None
         if not open_hours:
             return
-        starts = np.asarray(open_hours, dtype=np.int64)[:, None] + np.arange(0, 3600, 60)
-        o, hi, lo, cl, v = self._full_minutes(name, starts)
-        highs, lows, vols = hi.max(1), lo.min(1), v.sum(1)
-        for i, h in enumerate(open_hours):
-            self._hours[(name, h)] = (h, float(o[i, 0]), float(highs[i]), float(lows[i]),
-                                      float(cl[i, -1]), int(vols[i]))  # fmt: skip
+        # in chunks: arrays that fit the CPU caches are faster than one huge pass
+        for k in range(0, len(open_hours), _HOURS_PER_PASS):
+            chunk = open_hours[k : k + _HOURS_PER_PASS]
+            starts = np.asarray(chunk, dtype=np.int64)[:, None] + np.arange(0, 3600, 60)
+            o, hi, lo, cl, v = self._full_minutes(name, starts)
+            highs, lows, vols = hi.max(1), lo.min(1), v.sum(1)
+            for i, h in enumerate(chunk):
+                self._hours[(name, h)] = (h, float(o[i, 0]), float(highs[i]), float(lows[i]),
+                                          float(cl[i, -1]), int(vols[i]))  # fmt: skip
 
     def _hours_row(self, name: str, start: int, end: int, now: int, close: float) -> Row | None:
         """One bar of whole hours [start, end): completed hours from the cache, the current
@@ -206,23 +210,50 @@ class BarHistory:
                 rows.append(part)
         return merge(rows, start)
 
+    def _short_rows(
+        self, name: str, starts: list[int], length: int, now: int, close: float
+    ) -> list[Row]:
+        """Bars shorter than an hour: the completed ones from one numpy pass over all their
+        minutes (a bar lies inside one hour, so it is open throughout), the current one from
+        its minutes so far."""
+        import numpy as np
+
+        current = now // 60 * 60
+        done = [s for s in starts if s + length <= current]
+        out: list[Row] = []
+        if done:
+            minutes = np.asarray(done, dtype=np.int64)[:, None] + np.arange(0, length, 60)
+            o, hi, lo, cl, v = self._full_minutes(name, minutes)
+            highs, lows, vols = hi.max(1), lo.min(1), v.sum(1)
+            out = [(s, float(o[i, 0]), float(highs[i]), float(lows[i]), float(cl[i, -1]),
+                    int(vols[i])) for i, s in enumerate(done)]  # fmt: skip
+        for start in starts[len(done) :]:
+            row = self._minutes_row(name, start, start + length, now, close)
+            if row is not None:
+                out.append(row)
+        return out
+
     def rows(
         self, name: str, timeframe: int, starts: list[int], *, now: int, close: float
     ) -> list[Row]:
         """The bars opening at `starts` (from `starts_*`); `close` is the current bid."""
         length = _consts.timeframe_seconds(timeframe)
-        out: list[Row] = []
+        if length is not None and length < 3600:
+            return self._short_rows(name, starts, length, now, close)
+        bounds: list[tuple[int, int]] = []
         for start in starts:
             if timeframe == c.TIMEFRAME_MN1:
                 d = datetime.fromtimestamp(start, UTC)
-                end = _month_start(d.year, d.month)
+                bounds.append((start, _month_start(d.year, d.month)))
             else:
                 assert length is not None  # noqa: S101 - a known timeframe
-                end = start + length
-            if end - start >= 3600:
-                row = self._hours_row(name, start, end, now, close)
-            else:
-                row = self._minutes_row(name, start, end, now, close)
+                bounds.append((start, start + length))
+        # every completed hour of every bar in one numpy pass, then each bar from its hours
+        current_hour = now // 3600 * 3600
+        self._fill_hours(name, [h for a, b in bounds for h in range(a, min(b, current_hour), 3600)])
+        out: list[Row] = []
+        for start, end in bounds:
+            row = self._hours_row(name, start, end, now, close)
             if row is not None:
                 out.append(row)
         return out
