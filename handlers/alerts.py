@@ -45,6 +45,8 @@ from store.subscriptions import Subscription
 log = logging.getLogger(__name__)
 
 PUSH_KIND = "price_alert"  # the audit log's name for these pushes
+MAX_BUTTONS = 20  # delete buttons under /alerts (the rest by /alerts del N)
+_BUTTON_PREFIX = "alert:del:"
 # The pushes' delivery: one message to one chat, retried and audited (Pushes.deliver).
 Deliver = Callable[[Subscription, Outgoing, str], Awaitable[bool]]
 
@@ -156,8 +158,14 @@ class PriceAlerts:
         return await self.store.of_user(owner.platform, owner.user_id)
 
     async def list_text(self, owner: Owner) -> str:
-        lang = owner.lang
+        return (await self.listing(owner))[0]
+
+    async def listing(self, owner: Owner) -> tuple[str, list[PriceAlert]]:
+        """The owner's alerts as text (numbered, oldest first) and as data."""
         mine = await self.of_owner(owner)
+        return self._list_text(owner.lang, mine), mine
+
+    def _list_text(self, lang: Lang, mine: list[PriceAlert]) -> str:
         if not mine:
             return t(lang, "mk_alerts_none")
         clock = self._user_clock()
@@ -176,6 +184,14 @@ class PriceAlerts:
             )
         lines.append(t(lang, "mk_alerts_hint"))
         return "\n".join(lines)
+
+    async def delete_by_id(self, owner: Owner, alert_id: int) -> AlertAnswer:
+        """Remove the owner's alert `alert_id` (a delete button under /alerts)."""
+        mine = await self.of_owner(owner)
+        number = next((i for i, a in enumerate(mine, 1) if a.id == alert_id), None)
+        if number is None:  # fired, removed, or someone else's
+            return self._refused(owner.lang, "gone")
+        return await self.delete(owner, number)
 
     async def delete(self, owner: Owner, number: int) -> AlertAnswer:
         """Remove the owner's alert number `number` (as /alerts lists them)."""
@@ -230,3 +246,17 @@ class PriceAlerts:
             log.exception("price alert %s could not be pushed", a.id)
         await self.store.remove(a.id)
         return True
+
+
+def alert_button(alert_id: int) -> str:
+    """The callback id of the delete button of one alert."""
+    return f"{_BUTTON_PREFIX}{alert_id}"
+
+
+def read_alert_button(data: str) -> int | None:
+    """`alert:del:<id>` → the alert id; None for any other button (button ids are ours, not
+    user text, so they are read here, next to the code that makes them)."""
+    if not data.startswith(_BUTTON_PREFIX):
+        return None
+    rest = data[len(_BUTTON_PREFIX) :]
+    return int(rest) if rest.isdigit() else None

@@ -56,7 +56,7 @@ from broker.base import Broker
 from broker.errors import BrokerError, TemporaryBrokerError
 from broker.mt5.snapshot import accept_snapshots
 from handlers import queries
-from handlers.alerts import Owner, PriceAlerts
+from handlers.alerts import MAX_BUTTONS, Owner, PriceAlerts, alert_button, read_alert_button
 from handlers.audit_trail import AuditTrail
 from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
 from handlers.broker_text import note_text
@@ -448,6 +448,9 @@ class Conversation:
         choice = read_question_button(data)
         if choice is not None:
             return await self._answer_button(inc, role, lang, *choice)
+        alert_id = read_alert_button(data)
+        if alert_id is not None:
+            return await self._alert_button(inc, lang, alert_id), "alert_deleted"
         parsed = parse_button(data)
         if parsed is None:
             return [Outgoing(t(lang, "confirm_not_found"), lang=lang, kind="error")], "bad_button"
@@ -742,10 +745,35 @@ class Conversation:
             if answer.ok and answer.alert is not None:
                 await self._audit(inc, "price_alert", {"id": answer.alert.id, "deleted": True})
             return [Outgoing(answer.text, lang=lang, kind="answer" if answer.ok else "error")]
-        text = await alerts.list_text(owner)
+        out = await self._alert_list(owner)
         if command.action == "usage":
-            text = f"{t(lang, 'mk_alerts_hint')}\n\n{text}"
-        return [Outgoing(text, lang=lang)]
+            out.text = f"{t(lang, 'mk_alerts_hint')}\n\n{out.text}"
+        return [out]
+
+    async def _alert_list(self, owner: Owner, head: str = "") -> Outgoing:
+        """The owner's alerts, numbered, with a 🗑 button per alert (typed: /alerts del N)."""
+        assert self.parts.price_alerts is not None  # noqa: S101 - checked by the callers
+        text, mine = await self.parts.price_alerts.listing(owner)
+        lang = owner.lang
+        buttons = [
+            Button(alert_button(a.id), t(lang, "mk_alert_button", n=i), f"/alerts del {i}")
+            for i, a in enumerate(mine[:MAX_BUTTONS], 1)
+        ]
+        return Outgoing(f"{head}\n\n{text}" if head else text, buttons=buttons, lang=lang)
+
+    async def _alert_button(self, inc: Incoming, lang: Lang, alert_id: int) -> list[Outgoing]:
+        """🗑 under /alerts: only the owner's own alert is removed (the id is looked up among
+        the presser's alerts)."""
+        alerts = self.parts.price_alerts
+        if alerts is None:
+            return [Outgoing(t(lang, "mk_alerts_off"), lang=lang)]
+        owner = self._owner(inc, lang)
+        answer = await alerts.delete_by_id(owner, alert_id)
+        if answer.ok:
+            await self._audit(inc, "price_alert", {"id": alert_id, "deleted": True})
+        # the list message becomes the answer and the list as it is now (numbers move up)
+        out = await self._alert_list(owner, head=answer.text)
+        return [replace(out, edit_of=inc.message_id)]
 
     # ------------------------------------------------------------------ admin commands
 

@@ -165,5 +165,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "我的价格提醒（/alerts del 2 删除）",
         "My price alerts (/alerts del 2 removes)",
     ),
+    "mk_alert_button": ("🗑 删除 #{n}", "🗑 Remove #{n}"),
+    "mk_alert_gone": (
+        "这个提醒已经不在了（已触发或已删除）。/alerts 查看当前的提醒。",
+        "That alert is gone (it fired or was removed). /alerts shows the current ones.",
+    ),
     "mk_alerts_off": ("这个机器人没有开启价格提醒。", "Price alerts are not enabled on this bot."),
 }

@@ -203,3 +203,24 @@ async def test_the_scheduler_job_checks_the_alerts_through_the_pushes(world: Cha
     finally:
         await sched.shutdown()
     assert "已跌到 2600.00" in str(getattr(pusher.sent[0][2], "text", ""))
+
+
+async def test_the_list_has_a_delete_button_per_alert_and_only_the_owner_can_press_it(
+    world: ChatWorld,
+) -> None:
+    world.terminal.set_price("XAUUSD", 2650.00)
+    for level in (2700, 2710):
+        only_text(await world.say(f"/alert XAUUSD {level}"))
+    (listing,) = await world.say("/alerts")
+    assert [b.label for b in listing.buttons] == ["🗑 删除 #1", "🗑 删除 #2"]
+    assert [b.reply_code for b in listing.buttons] == ["/alerts del 1", "/alerts del 2"]
+    second = listing.buttons[1].id
+    # someone else pressing it (a forwarded message, a group) removes nothing of theirs
+    (other,) = await world.press(second, user=VIEWER)
+    assert other.text.startswith("这个提醒已经不在了")
+    assert len(await AlertStore(world.db).active()) == 2
+    (done,) = await world.press(second, message_id="list-1")
+    assert done.edit_of == "list-1"
+    assert done.text.startswith("🗑 已删除提醒 #2：XAUUSD 涨到 2710.00")
+    assert "1. XAUUSD 涨到 2700.00" in done.text
+    assert [b.label for b in done.buttons] == ["🗑 删除 #1"]
