@@ -107,15 +107,18 @@ class BarHistory:
                 found.append(start)
         return sorted(found[start_pos:])
 
-    def starts_in_range(self, name: str, timeframe: int, now: int, lo: int, hi: int) -> list[int]:
-        """Open times of the existing bars with lo <= open time <= hi, oldest first."""
+    def starts_in_range(
+        self, name: str, timeframe: int, now: int, lo: int, hi: int, limit: int = MAX_BARS
+    ) -> list[int]:
+        """Open times of the existing bars with lo <= open time <= hi (and not after now),
+        oldest first; the newest `limit` of them."""
         spec = self._specs[name]
         oldest = max(lo, now - HISTORY_DAYS * 86_400)
         found: list[int] = []
-        for start, end in _candidates_back(now, timeframe):
-            if end <= oldest or len(found) >= MAX_BARS:
+        for start, end in _candidates_back(min(now, hi), timeframe):
+            if end <= oldest or len(found) >= limit:
                 break
-            if start <= hi and start >= lo and self._open_in(spec, start, end):
+            if lo <= start <= hi and self._open_in(spec, start, end):
                 found.append(start)
         return sorted(found)
 

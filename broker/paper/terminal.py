@@ -663,8 +663,9 @@ class PaperTerminal(SimulationControls):
             return None
         now = self._server_s()
         lo = ref - HISTORY_DAYS * 86_400
-        starts = self._bar_history.starts_in_range(symbol, timeframe, now, lo, ref)
-        return self._rates(symbol, timeframe, starts[-min(count, MAX_BARS) :])
+        limit = min(count, MAX_BARS)
+        starts = self._bar_history.starts_in_range(symbol, timeframe, now, lo, ref, limit)
+        return self._rates(symbol, timeframe, starts)
 
     @_api
     def copy_rates_range(self, symbol: str, timeframe: int, date_from: Any, date_to: Any, /) -> Any:
