@@ -25,6 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from broker.base import Broker
+from handlers.alerts import PriceAlerts
 from handlers.messages import Pusher
 from handlers.pushes import PushConfig, Pushes
 from handlers.report_service import ReportService
@@ -60,6 +61,7 @@ class SchedulerConfig:
     retry_attempts: int = 4  # attempts per push (1 = no retry)
     retry_base_delay_s: float = 5.0  # 5, 10, 20 … capped below
     retry_max_delay_s: float = 120.0
+    price_alert_seconds: int = 15  # [price_alerts] check_seconds
 
     def push_config(self) -> PushConfig:
         return PushConfig(
@@ -80,9 +82,11 @@ class ReportScheduler:
         config: SchedulerConfig,
         *,
         clock: Callable[[], datetime] | None = None,
+        price_alerts: PriceAlerts | None = None,
     ) -> None:
         self.pushes = pushes
         self.config = config
+        self.price_alerts = price_alerts  # None: no price-alert job
         self.clock: Callable[[], datetime] = clock or pushes.clock
         self.scheduler: AsyncIOScheduler | None = None
         self.catchup_task: asyncio.Task[dict[str, str]] | None = None
@@ -189,6 +193,14 @@ class ReportScheduler:
                 name="new deals",
                 replace_existing=True,
             )
+        if self.price_alerts is not None:
+            sched.add_job(
+                self.check_price_alerts,
+                IntervalTrigger(seconds=c.price_alert_seconds, timezone=self._zone),
+                id="price_alerts",
+                name="price alerts",
+                replace_existing=True,
+            )
         sched.start()
         self.scheduler = sched
         self.catchup_task = asyncio.get_running_loop().create_task(self.catch_up())
@@ -222,6 +234,12 @@ class ReportScheduler:
             if sent:
                 tried[kind] = self.pushes.period_key(kind, fire)
         return tried
+
+    async def check_price_alerts(self) -> int:
+        """The price-alert job: one call into handlers/alerts.py, delivered by the pushes."""
+        if self.price_alerts is None:
+            return 0
+        return await self.price_alerts.check(self.pushes.deliver)
 
     async def _scheduled_report(self, kind: str) -> None:
         now = self.clock()

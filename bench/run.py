@@ -14,6 +14,7 @@ MODULES = [
     "bench_nlp",
     "bench_llm",
     "bench_paper",
+    "bench_bars",
     "bench_broker",
     "bench_conversation",
     "bench_reports",

@@ -23,7 +23,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -35,6 +35,7 @@ from broker.mt5 import MT5Broker
 from broker.mt5.loader import load_api_module, mt5linux_connector
 from broker.mt5.supervisor import Supervisor
 from broker.paper import PaperTerminal
+from handlers.alerts import AlertConfig, PriceAlerts
 from handlers.auth import UserRule
 from handlers.config import ConversationConfig, RiskLimits, TradingConfig
 from handlers.conversation import Conversation, LogReader, build_conversation
@@ -48,6 +49,7 @@ from nlp.parser import IntentParser
 from nlp.rules import RuleParser
 from reports.hedge import HedgeRules
 from scheduler import ReportScheduler, SchedulerConfig
+from store.alerts import AlertStore
 from store.audit import AuditLog
 from store.db import Database
 from store.prefs import PrefsStore
@@ -133,6 +135,7 @@ async def build_app(settings: Settings) -> App:
     fanout = Fanout()
     # one audience for the pushes and for /subscriptions; defaults only on running platforms
     audience = make_audience(settings, db, running=fanout.platforms.__contains__)
+    price_alerts = make_price_alerts(settings, broker, db, reports)
     conversation = make_conversation(
         settings,
         broker,
@@ -143,6 +146,7 @@ async def build_app(settings: Settings) -> App:
         guard=guard,
         audience=audience,
         logs=log_reader(settings),
+        price_alerts=price_alerts,
     )
     reconciler = build_reconciler(conversation, fanout)
     pushes = make_pushes(
@@ -155,7 +159,7 @@ async def build_app(settings: Settings) -> App:
         audience=audience,
         on_terminal_up=reconciler.terminal_up,
     )
-    scheduler = make_scheduler(settings, pushes)
+    scheduler = make_scheduler(settings, pushes, price_alerts=price_alerts)
     supervisor = Supervisor(
         broker, on_disconnect=pushes.terminal_down, on_reconnect=pushes.terminal_up
     )
@@ -342,6 +346,7 @@ def scheduler_config(settings: Settings) -> SchedulerConfig:
         drawdown_pct=a.drawdown_pct,
         push_new_deals=a.push_new_deals,
         deals_min_interval_s=a.deals_min_interval_s,
+        price_alert_seconds=settings.price_alerts.check_seconds,
     )
 
 
@@ -425,10 +430,39 @@ def make_audience(
 
 
 def make_scheduler(
-    settings: Settings, pushes: Pushes, *, clock: Callable[[], datetime] | None = None
+    settings: Settings,
+    pushes: Pushes,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    price_alerts: PriceAlerts | None = None,
 ) -> ReportScheduler:
-    """When things go out: APScheduler jobs that each call into `pushes` once."""
-    return ReportScheduler(pushes, scheduler_config(settings), clock=clock)
+    """When things go out: APScheduler jobs that each call into `pushes` once (and the
+    price-alert check into `price_alerts`)."""
+    return ReportScheduler(
+        pushes, scheduler_config(settings), clock=clock, price_alerts=price_alerts
+    )
+
+
+# ---- price alerts (the only reader of [price_alerts]) ----------------------------------------
+
+
+def make_price_alerts(
+    settings: Settings,
+    broker: MT5Broker,
+    db: Database,
+    reports: ReportService | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> PriceAlerts:
+    """The alerts the conversation sets and the scheduler checks, on one store."""
+    p = settings.price_alerts
+    return PriceAlerts(
+        broker,
+        AlertStore(db),
+        AlertConfig(per_user=p.per_user, max_distance_pct=p.max_distance_pct),
+        clock or (lambda: datetime.now(UTC)),
+        user_clock=None if reports is None else reports.user_clock,
+    )
 
 
 # ---- the conversation (the only reader of [users] [limits] [trading] [risk] [groups]) ------------
@@ -479,6 +513,7 @@ def make_conversation(
     guard: AccountGuard | None = None,
     audience: Audience | None = None,
     logs: LogReader | None = None,
+    price_alerts: PriceAlerts | None = None,
 ) -> Conversation:
     extra = {} if clock is None else {"clock": clock}
     return build_conversation(
@@ -493,6 +528,7 @@ def make_conversation(
         guard=guard,
         audience=audience if audience is not None else make_audience(settings, db),
         logs=logs,
+        price_alerts=price_alerts,
         **extra,
     )
 

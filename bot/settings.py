@@ -167,6 +167,14 @@ class AlertsSettings(Section):
     deals_min_interval_s: int = Field(60, ge=5)
 
 
+class PriceAlertsSettings(Section):
+    # how often live price alerts are checked (one quote per symbol per check)
+    check_seconds: int = Field(15, ge=5, le=3600)
+    per_user: int = Field(20, ge=1, le=500)
+    # a price further than this from the market is refused as a typo
+    max_distance_pct: float = Field(50.0, gt=0, le=1000)
+
+
 ReportsDefault = Literal["opt_in", "opt_out"]
 
 
@@ -241,6 +249,7 @@ class Settings(BaseSettings):
     groups: GroupsSettings = Field(default_factory=GroupsSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    price_alerts: PriceAlertsSettings = Field(default_factory=PriceAlertsSettings)
     notifications: NotificationsSettings = Field(default_factory=NotificationsSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     qq: QQSettings = Field(default_factory=QQSettings)

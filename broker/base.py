@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 from broker.models import (
     Account,
     Bar,
+    ContractInfo,
     Deal,
     Health,
     PendingKind,
@@ -37,6 +38,10 @@ class Broker(Protocol):
     async def symbol_spec(self, symbol: str) -> SymbolSpec: ...
     async def quote(self, symbol: str) -> Quote: ...
     async def rates(self, symbol: str, timeframe: Timeframe, count: int) -> list[Bar]: ...
+    async def rates_range(
+        self, symbol: str, timeframe: Timeframe, start: datetime, end: datetime
+    ) -> list[Bar]: ...
+    async def contract_info(self, symbol: str) -> ContractInfo: ...
 
     async def positions(
         self, symbol: str | None = None, magic: int | None = None, side: Side | None = None

@@ -206,3 +206,33 @@ class MarketView:
     quotes: dict[str, Quote]  # canonical symbol → quote, for the symbols asked for
     specs: dict[str, SymbolSpec]  # canonical symbol → spec, for the symbols asked for
     orders: tuple[PendingOrder, ...] | None = None  # only when asked for
+
+
+SwapMode = Literal[
+    "disabled", "points", "currency_symbol", "currency_margin", "currency_deposit",
+    "interest_current", "interest_open", "reopen_current", "reopen_bid", "other",
+]  # fmt: skip
+SymbolTradeMode = Literal["disabled", "long_only", "short_only", "close_only", "full"]
+
+
+@dataclass(frozen=True, slots=True)
+class ContractInfo:
+    """A symbol's contract as its terminal states it now (`Broker.contract_info`).
+
+    Trading sessions: the MetaTrader5 Python API has no call for a symbol's session times
+    (MQL5's SymbolInfoSessionTrade is not exposed), so they are not here. What the terminal
+    does say is `trade_mode` (full, long/short/close only, disabled) and the time of the last
+    tick (`last_tick`): a market that stopped quoting hours ago is closed."""
+
+    spec: SymbolSpec
+    bid: float
+    ask: float
+    spread_points: int  # ask − bid now, in points
+    swap_long: float
+    swap_short: float
+    swap_mode: SwapMode  # the unit of the two swaps (points, money, interest …)
+    swap_triple_day: int  # weekday of the triple swap, 0 = Sunday … 6 = Saturday (as MT5)
+    trade_mode: SymbolTradeMode
+    margin_1lot: float | None  # margin to buy one lot at the ask, account currency
+    account_currency: str
+    last_tick: datetime | None  # UTC; None when the symbol has no quote

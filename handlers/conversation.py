@@ -50,12 +50,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from broker.base import Broker
 from broker.errors import BrokerError, TemporaryBrokerError
 from broker.mt5.snapshot import accept_snapshots
 from handlers import queries
+from handlers.alerts import MAX_BUTTONS, Owner, PriceAlerts, alert_button, read_alert_button
 from handlers.audit_trail import AuditTrail
 from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
 from handlers.broker_text import note_text
@@ -66,6 +67,7 @@ from handlers.exposure import AccountGuard
 from handlers.format import UserClock
 from handlers.help import help_text
 from handlers.i18n import t
+from handlers.market_info import closed_trades, contract_info, contract_text, history_text
 from handlers.messages import Button, Image, Incoming, Lang, Outgoing
 from handlers.plans import Planner
 from handlers.risk import DayPnl, ReadOnlySwitch, RiskGate
@@ -84,6 +86,7 @@ from handlers.subscriptions import Audience, answer_subscription, help_line, not
 from handlers.text_hygiene import MAX_TEXT_CHARS, without_surrogates
 from nlp.aliases import SymbolAliases
 from nlp.commands import (
+    AlertsCommand,
     BareReply,
     CheckReply,
     CodeReply,
@@ -92,11 +95,13 @@ from nlp.commands import (
     LogsCommand,
     ReadOnlyCommand,
     SubscriptionCommand,
+    alert_price_not_positive,
     is_slash_command,
     read_command,
     written_lang,
 )
 from nlp.intent import Intent
+from reports.periods import PeriodError, TradingCalendar
 from store.audit import AuditLog
 from store.confirmations import ConfirmationStore, looks_like_code
 from store.db import Database
@@ -141,6 +146,7 @@ class ReportsLike(Protocol):
     ) -> Any: ...
     async def day_pnl(self, now: datetime | None = None) -> float: ...
     def user_clock(self) -> UserClock: ...
+    def calendar(self) -> TradingCalendar: ...
 
 
 def _utcnow() -> datetime:
@@ -174,10 +180,12 @@ class ConversationParts:
     audience: Audience | None = None
     # the last N lines of the bot's log, for /logs (None: not served here)
     logs: LogReader | None = None
+    # price alerts (None: "alert" and /alerts are answered as not enabled)
+    price_alerts: PriceAlerts | None = None
 
 
-# Intents of contract v2 that are read but not served yet (market data, history, alerts).
-NOT_YET = frozenset({"chart", "indicator", "symbol_info", "history", "alert"})
+# Intents of contract v2 that are read but not served yet (charts and indicators).
+NOT_YET = frozenset({"chart", "indicator"})
 
 
 def _not_understood(parser: ParserLike, text: str | None, lang: Lang) -> str:
@@ -208,6 +216,7 @@ def build_conversation(
     guard: AccountGuard | None = None,
     audience: Audience | None = None,
     logs: LogReader | None = None,
+    price_alerts: PriceAlerts | None = None,
 ) -> Conversation:
     """The conversation and all its parts, on one database: the composition root's one call.
     `audit` is the process's one audit log when the caller has it (pushes write to it too);
@@ -258,6 +267,7 @@ def build_conversation(
             subscriptions=audience.store if subscriptions is None and audience else subscriptions,
             audience=audience,
             logs=logs,
+            price_alerts=price_alerts,
         )
     )
 
@@ -438,6 +448,9 @@ class Conversation:
         choice = read_question_button(data)
         if choice is not None:
             return await self._answer_button(inc, role, lang, *choice)
+        alert_id = read_alert_button(data)
+        if alert_id is not None:
+            return await self._alert_button(inc, lang, alert_id), "alert_deleted"
         parsed = parse_button(data)
         if parsed is None:
             return [Outgoing(t(lang, "confirm_not_found"), lang=lang, kind="error")], "bad_button"
@@ -505,6 +518,8 @@ class Conversation:
             return await self._cmd_lang(inc, lang, command), "lang"
         if isinstance(command, LogsCommand):
             return await self._cmd_logs(inc, role, lang, command), "logs"
+        if isinstance(command, AlertsCommand):
+            return await self._cmd_alerts(inc, lang, command), "alerts"
         return await self._subscription(inc, lang, command)
 
     async def _subscription(
@@ -569,6 +584,8 @@ class Conversation:
         if name == "unknown":
             if inc.is_group and self.config.quiet_in_groups and not inc.mentioned:
                 return [], "unknown_silent"
+            if alert_price_not_positive(inc.text or ""):
+                return [Outgoing(t(lang, "mk_alert_not_positive"), lang=lang)], "alert_refused"
             return [Outgoing(_not_understood(self.parser, inc.text, lang), lang=lang)], "unknown"
         if name in ("subscribe", "unsubscribe"):
             # the contract's subscribe with no kind means every kind
@@ -579,8 +596,10 @@ class Conversation:
             # understood, but this build has no market-data service yet: say so plainly
             what = t(lang, f"intent_name_{name}")
             return [Outgoing(t(lang, "intent_not_yet", what=what), lang=lang)], "not_yet"
-        if name == "quote" and intent.symbol is None:
+        if name in ("quote", "symbol_info") and intent.symbol is None:
             return self._ask(inc, lang, intent, "symbol"), "ask_symbol"
+        if name == "alert":
+            return await self._alert(inc, lang, intent)
         if intent.is_trade:
             return await self._trade(inc, role, lang, intent)
         # A display answer may come from the terminal snapshot while a trade is stuck in the
@@ -655,6 +674,8 @@ class Conversation:
             text = await queries.quote_text(b, lang, intent.symbol, clock)
         elif name in ("pnl", "report"):
             return await self._report(lang, intent)
+        elif name in ("symbol_info", "history"):
+            text = await self._market_info(lang, intent)
         else:  # pragma: no cover - every intent is handled above
             text = t(lang, "unknown")
         return [Outgoing(text, lang=lang)]
@@ -673,6 +694,86 @@ class Conversation:
             )
         images: list[Image] = list(getattr(ans, "images", []) or [])
         return [Outgoing(str(ans.text), images=images, lang=lang)]
+
+    # ------------------------------------------------------------------ contract info, history, alerts
+
+    def _user_clock(self) -> UserClock:
+        return self.reports.user_clock() if self.reports is not None else UserClock()
+
+    async def _market_info(self, lang: Lang, intent: Intent) -> str:
+        """symbol_info and history (handlers/market_info.py)."""
+        now = self.clock()
+        if intent.intent == "symbol_info":
+            assert intent.symbol is not None  # noqa: S101 - asked for in _dispatch
+            info = await contract_info(self.broker, intent.symbol)
+            return contract_text(info, lang, self._user_clock(), now)
+        if self.reports is None:
+            return t(lang, "not_available")
+        try:
+            hist = await closed_trades(
+                self.broker, self.reports.calendar(), period=intent.period,
+                symbol=intent.symbol, magic=intent.magic, now=now,
+            )  # fmt: skip
+        except PeriodError as exc:
+            return exc.text(lang)
+        return history_text(hist, lang, self._user_clock())
+
+    def _owner(self, inc: Incoming, lang: Lang) -> Owner:
+        return Owner(inc.platform, inc.user_id, inc.chat_id, lang)
+
+    async def _alert(self, inc: Incoming, lang: Lang, intent: Intent) -> Answer:
+        alerts = self.parts.price_alerts
+        if alerts is None:
+            return [Outgoing(t(lang, "mk_alerts_off"), lang=lang)], "alerts_off"
+        if intent.symbol is None or intent.price is None:  # the contract requires both
+            return [Outgoing(_not_understood(self.parser, inc.text, lang), lang=lang)], "unknown"
+        answer = await alerts.create(self._owner(inc, lang), intent.symbol, intent.price)
+        if answer.ok and answer.alert is not None:
+            await self._audit(inc, "price_alert", {"id": answer.alert.id, "set": True})
+        kind: Literal["answer", "error"] = "answer" if answer.ok else "error"
+        return [Outgoing(answer.text, lang=lang, kind=kind)], answer.reason or "alert_set"
+
+    async def _cmd_alerts(
+        self, inc: Incoming, lang: Lang, command: AlertsCommand
+    ) -> list[Outgoing]:
+        alerts = self.parts.price_alerts
+        if alerts is None:
+            return [Outgoing(t(lang, "mk_alerts_off"), lang=lang)]
+        owner = self._owner(inc, lang)
+        if command.action == "delete" and command.number is not None:
+            answer = await alerts.delete(owner, command.number)
+            if answer.ok and answer.alert is not None:
+                await self._audit(inc, "price_alert", {"id": answer.alert.id, "deleted": True})
+            return [Outgoing(answer.text, lang=lang, kind="answer" if answer.ok else "error")]
+        out = await self._alert_list(owner)
+        if command.action == "usage":
+            out.text = f"{t(lang, 'mk_alerts_hint')}\n\n{out.text}"
+        return [out]
+
+    async def _alert_list(self, owner: Owner, head: str = "") -> Outgoing:
+        """The owner's alerts, numbered, with a 🗑 button per alert (typed: /alerts del N)."""
+        assert self.parts.price_alerts is not None  # noqa: S101 - checked by the callers
+        text, mine = await self.parts.price_alerts.listing(owner)
+        lang = owner.lang
+        buttons = [
+            Button(alert_button(a.id), t(lang, "mk_alert_button", n=i), f"/alerts del {i}")
+            for i, a in enumerate(mine[:MAX_BUTTONS], 1)
+        ]
+        return Outgoing(f"{head}\n\n{text}" if head else text, buttons=buttons, lang=lang)
+
+    async def _alert_button(self, inc: Incoming, lang: Lang, alert_id: int) -> list[Outgoing]:
+        """🗑 under /alerts: only the owner's own alert is removed (the id is looked up among
+        the presser's alerts)."""
+        alerts = self.parts.price_alerts
+        if alerts is None:
+            return [Outgoing(t(lang, "mk_alerts_off"), lang=lang)]
+        owner = self._owner(inc, lang)
+        answer = await alerts.delete_by_id(owner, alert_id)
+        if answer.ok:
+            await self._audit(inc, "price_alert", {"id": alert_id, "deleted": True})
+        # the list message becomes the answer and the list as it is now (numbers move up)
+        out = await self._alert_list(owner, head=answer.text)
+        return [replace(out, edit_of=inc.message_id)]
 
     # ------------------------------------------------------------------ admin commands
 

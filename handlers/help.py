@@ -41,7 +41,7 @@ async def help_text(
 ) -> str:
     """The help for `role`: queries, trading (traders), admin commands, then `notify` (what
     this user receives without asking and how to change it)."""
-    parts = [t(lang, "help")]
+    parts = [t(lang, "help"), t(lang, "mk_help")]
     if allows(role, "trade"):
         parts.append(t(lang, "help_trade", **await example_prices(broker, lang)))
     if allows(role, "admin"):

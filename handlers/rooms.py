@@ -29,7 +29,7 @@ from handlers.i18n import t
 from handlers.messages import Incoming, Lang, Outgoing
 from nlp.intent import Intent
 
-ACCOUNT_QUERIES = frozenset({"positions", "orders", "account", "pnl", "report"})
+ACCOUNT_QUERIES = frozenset({"positions", "orders", "account", "pnl", "report", "history"})
 
 
 def is_account_data(intent: Intent) -> bool:

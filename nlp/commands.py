@@ -280,6 +280,50 @@ def read_subscription_command(text: str) -> SubscriptionCommand | None:
     return _zh_subscription(m.group(1), m.group(2)) if m else None
 
 
+# ----------------------------------------------------------------------------- price alerts
+
+_ALERTS_SLASH = re.compile(r"^/(?:alerts|myalerts)(?:@[\w.]+)?(?: (.*))?$", re.ASCII)
+_ALERTS_DELETE = re.compile(r"^(?:del|delete|rm|remove|cancel|-) ?#?(\d{1,3})$")
+_ALERTS_ZH = frozenset({"我的提醒", "提醒列表", "价格提醒列表", "我的价格提醒", "查看提醒"})
+_ALERTS_ZH_DELETE = re.compile(r"^(?:删除|取消|删)(?:价格)?提醒 ?#?(\d{1,3})$")
+# A minus sign or a lone zero as the price of an alert ("黄金到-5提醒我", "/alert xauusd 0"):
+# the intent contract has no such price, so the parser answers unknown; this names why.
+_ALERT_WORDS = re.compile(r"^/alert\b|提醒|\balert\b|\bnotify\b|\bremind\b")
+_NOT_POSITIVE = re.compile(r"(?:(?<![0-9a-z.])[-−]|负) ?\d|(?<![0-9.])0+(?:\.0+)?(?![0-9.])")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsCommand:
+    """/alerts → list; /alerts del 2 (我的提醒, 删除提醒 2) → delete number 2; any other
+    argument → usage."""
+
+    action: Literal["list", "delete", "usage"]
+    number: int | None = None
+
+
+def read_alerts_command(text: str) -> AlertsCommand | None:
+    s = normalize(text)
+    if s in _ALERTS_ZH:
+        return AlertsCommand("list")
+    m = _ALERTS_ZH_DELETE.match(s)
+    if m:
+        return AlertsCommand("delete", int(m.group(1)))
+    m = _ALERTS_SLASH.match(s)
+    if m is None:
+        return None
+    arg = (m.group(1) or "").strip()
+    if not arg or arg in ("list", "ls"):
+        return AlertsCommand("list")
+    d = _ALERTS_DELETE.match(arg)
+    return AlertsCommand("delete", int(d.group(1))) if d else AlertsCommand("usage")
+
+
+def alert_price_not_positive(text: str) -> bool:
+    """True for an alert request whose price is zero or negative (which no intent carries)."""
+    s = normalize(text)
+    return _ALERT_WORDS.search(s) is not None and _NOT_POSITIVE.search(s) is not None
+
+
 # ----------------------------------------------------------------------------- all commands
 
 Command = (
@@ -290,6 +334,7 @@ Command = (
     | LangCommand
     | LogsCommand
     | SubscriptionCommand
+    | AlertsCommand
 )
 
 
@@ -311,6 +356,7 @@ _COMMAND_READERS: tuple[Callable[[str], Command | None], ...] = (
     read_readonly_command,
     read_lang_command,
     read_logs_command,
+    read_alerts_command,
     read_subscription_command,
 )
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from nlp.aliases import SymbolAliases
 from nlp.explain import Explanation, Trace, rule_of, suggest, token_info
 from nlp.grammar import Grammar
-from nlp.intent import UNKNOWN, Intent
+from nlp.intent import UNKNOWN, Intent, IntentName
 from nlp.lexicon import INJECTION, ROLLING
 from nlp.numbers import normalize
 from nlp.scope import overrule
@@ -76,6 +76,28 @@ SLASH_COMMANDS: dict[str, tuple[str, str | None]] = {
     "subscribe": ("subscribe", None),
     "unsubscribe": ("unsubscribe", None),
 }
+
+# --- slash forms of the market-data commands: /rsi EURUSD H4, /ma EURUSD 20 H1, /levels …
+# An indicator's command is its name: the name goes in front of the arguments, so that
+# "/rsi EURUSD H4" reads as "rsi eurusd h4" does after /indicator.
+INDICATOR_COMMANDS = frozenset({"rsi", "macd", "ma", "ema", "boll", "kdj", "atr"})
+SLASH_COMMANDS.update(dict.fromkeys(INDICATOR_COMMANDS, ("indicator", None)))
+# /levels needs the `levels` intent (symbol, timeframe; the market-structure work adds it to
+# nlp/intent.py): the route is there as soon as the intent is.
+if "levels" in get_args(IntentName):
+    SLASH_COMMANDS["levels"] = ("levels", None)
+    SLASH_COMMANDS["sr"] = ("levels", None)
+_INDICATOR_LENGTH = re.compile(r"(?<![\w.])(\d{1,4})(?![\w.])", re.ASCII)
+
+
+def _indicator_body(cmd: str, body: str) -> str:
+    """ "/ma EURUSD 20 H1" → "ma 20 eurusd h1": the length, wherever it was typed, right
+    after the indicator's name, where the grammar reads a length."""
+    lengths = _INDICATOR_LENGTH.findall(body)
+    if len(lengths) != 1:
+        return f"{cmd} {body}"  # none, or several numbers: the grammar says what is wrong
+    return f"{cmd} {lengths[0]} {_INDICATOR_LENGTH.sub(' ', body, count=1)}"
+
 
 _SLASH = re.compile(r"^/([a-z_]+)(?:@[\w.]+)?(?=\s|$)(.*)$", re.ASCII | re.DOTALL)
 # JSON or chat-template markup inside a message is data, never an intent
@@ -191,6 +213,8 @@ class RuleParser:
             body = m.group(2)
             if cmd in ("daily", "weekly", "monthly", "hedge"):
                 body = f"{cmd} {body}"
+            elif cmd in INDICATOR_COMMANDS:
+                body = _indicator_body(cmd, body)
             toks = self.tokenize(body)
         elif t.startswith("/"):
             raise Unknown("an unknown slash command")

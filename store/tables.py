@@ -1,5 +1,6 @@
 """Imports every module that declares tables, so that their tables are in `Base.metadata` (Alembic compares the models with the migrations through it)."""
 
+import store.alerts
 import store.audit
 import store.confirmations
 import store.prefs

@@ -141,12 +141,17 @@ async def make_test_conversation(
     broker: MT5Broker, db: Database, clock: ConvClock, config: ConversationConfig | None = None
 ) -> Conversation:
     """A conversation built the way the app builds one (`build_conversation`) on `db`."""
+    from handlers.alerts import AlertConfig, PriceAlerts
     from handlers.report_service import ReportConfig, ReportService
     from nlp.parser import IntentParser
     from nlp.rules import RuleParser
+    from store.alerts import AlertStore
 
     reports = ReportService(
         broker, db, ReportConfig(timezone="server", server_utc_offset_hours=2, charts=False)
+    )
+    alerts = PriceAlerts(
+        broker, AlertStore(db), AlertConfig(), clock.now, user_clock=reports.user_clock
     )
     return build_conversation(
         broker=broker,
@@ -155,6 +160,7 @@ async def make_test_conversation(
         config=config or conv_config(),
         reports=reports,
         clock=clock.now,
+        price_alerts=alerts,
     )
 
 

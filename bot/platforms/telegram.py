@@ -132,6 +132,15 @@ MENU = (
     "buy",
     "sell",
     "close",
+    # market data (handlers/market_info.py, handlers/alerts.py; charts and levels: the
+    # market-analysis service)
+    "chart",
+    "rsi",
+    "levels",
+    "info",
+    "history",
+    "alert",
+    "alerts",
     "help",
 )
 COMMANDS: dict[Lang, list[tuple[str, str]]] = {

@@ -71,6 +71,7 @@ from broker.errors import BrokerError, TemporaryBrokerError
 from broker.models import (
     Account,
     Bar,
+    ContractInfo,
     Deal,
     Health,
     Note,
@@ -306,7 +307,18 @@ class MT5Broker:
         return await self._lookup(("quote", symbol), self.session.quote, symbol)
 
     async def rates(self, symbol: str, timeframe: Timeframe, count: int) -> list[Bar]:
+        """The newest `count` bars, oldest first (the last one is the current bar)."""
         return await self._lookup(None, self.session.rates, symbol, timeframe, count)
+
+    async def rates_range(
+        self, symbol: str, timeframe: Timeframe, start: datetime, end: datetime
+    ) -> list[Bar]:
+        """The bars opening in [start, end] (UTC), oldest first; none over a closed market."""
+        return await self._lookup(None, self.session.rates_range, symbol, timeframe, start, end)
+
+    async def contract_info(self, symbol: str) -> ContractInfo:
+        """Spread now, swaps, lots, the margin of one lot, trade mode, last tick."""
+        return await self._lookup(("contract_info", symbol), self.session.contract_info, symbol)
 
     async def positions(
         self, symbol: str | None = None, magic: int | None = None, side: Side | None = None

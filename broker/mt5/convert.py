@@ -10,7 +10,17 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from broker.models import Account, Bar, Deal, PendingOrder, Position, SymbolSpec
+from broker.models import (
+    Account,
+    Bar,
+    ContractInfo,
+    Deal,
+    PendingOrder,
+    Position,
+    SwapMode,
+    SymbolSpec,
+    SymbolTradeMode,
+)
 from broker.mt5.constants import (
     ACCOUNT_MARGIN_MODE_RETAIL_HEDGING,
     ACCOUNT_TRADE_MODE_DEMO,
@@ -197,3 +207,45 @@ def deals_from_rows(
         )  # fmt: skip
         append(deal)
     return out
+
+
+_SWAP_MODES: dict[int, SwapMode] = {
+    0: "disabled", 1: "points", 2: "currency_symbol", 3: "currency_margin",
+    4: "currency_deposit", 5: "interest_current", 6: "interest_open", 7: "reopen_current",
+    8: "reopen_bid",
+}  # fmt: skip
+_TRADE_MODES: dict[int, SymbolTradeMode] = {
+    0: "disabled", 1: "long_only", 2: "short_only", 3: "close_only", 4: "full",
+}  # fmt: skip
+
+
+def contract_of(
+    info: Any,
+    tick: Any,
+    canonical: Canonical,
+    offset: int,
+    margin_1lot: float | None,
+    account_currency: str,
+) -> ContractInfo:
+    """symbol_info + its tick (None when it has none) → ContractInfo."""
+    spec = spec_of(info, canonical)
+    bid = float(field(tick, "bid", 0.0)) if tick is not None else 0.0
+    ask = float(field(tick, "ask", 0.0)) if tick is not None else 0.0
+    quoted = tick is not None and (bid > 0 or ask > 0)
+    spread = (
+        round((ask - bid) / spec.point) if quoted and spec.point else int(field(info, "spread", 0))
+    )
+    return ContractInfo(
+        spec=spec,
+        bid=bid,
+        ask=ask,
+        spread_points=spread,
+        swap_long=float(field(info, "swap_long", 0.0)),
+        swap_short=float(field(info, "swap_short", 0.0)),
+        swap_mode=_SWAP_MODES.get(int(field(info, "swap_mode", 0)), "other"),
+        swap_triple_day=int(field(info, "swap_rollover3days", 3)),
+        trade_mode=_TRADE_MODES.get(int(field(info, "trade_mode", 4)), "full"),
+        margin_1lot=margin_1lot,
+        account_currency=account_currency,
+        last_tick=obj_time(tick, "time", offset) if quoted else None,
+    )

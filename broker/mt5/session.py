@@ -21,6 +21,7 @@ from broker.errors import BrokerError, SymbolNotFound, TemporaryBrokerError
 from broker.models import (
     Account,
     Bar,
+    ContractInfo,
     Deal,
     Health,
     Note,
@@ -30,10 +31,11 @@ from broker.models import (
     Side,
     SymbolSpec,
 )
-from broker.mt5.constants import TIMEFRAMES, field, row_field
+from broker.mt5.constants import ORDER_TYPE_BUY, TIMEFRAMES, field, row_field
 from broker.mt5.convert import (
     account_of,
     bar_of,
+    contract_of,
     deals_from_rows,
     obj_time,
     pending_of,
@@ -351,17 +353,53 @@ class TerminalSession:
             day_open=day_open,
         )
 
-    def rates(self, symbol: str, timeframe: str, count: int) -> list[Bar]:
+    def _timeframe(self, timeframe: str) -> int:
         tf = TIMEFRAMES.get(timeframe)
         if tf is None:
             known = list(TIMEFRAMES)
             raise BrokerError(Note("unknown_timeframe", {"timeframe": timeframe, "known": known}))
+        return tf
+
+    def rates(self, symbol: str, timeframe: str, count: int) -> list[Bar]:
+        """The newest `count` bars (copy_rates_from_pos), oldest first, times in UTC."""
+        tf = self._timeframe(timeframe)
         name = str(self.info(symbol).name)
         rows = self.call("copy_rates_from_pos", name, tf, 0, int(count))
         if rows is None:
             raise self.error("no_history", symbol=symbol)
         offset = self.offset()
         return [bar_of(r, offset) for r in rows]
+
+    def rates_range(self, symbol: str, timeframe: str, start: datetime, end: datetime) -> list[Bar]:
+        """The bars opening in [start, end] (UTC; copy_rates_range), oldest first. The
+        terminal counts in server time: the window is shifted by the server's offset, as
+        seconds (a naive datetime would be read as the machine's local time)."""
+        tf = self._timeframe(timeframe)
+        name = str(self.info(symbol).name)
+        offset = self.offset()
+        lo = int(_aware(start).timestamp()) + offset
+        hi = int(_aware(end).timestamp()) + offset
+        if hi < lo:
+            return []
+        rows = self.call("copy_rates_range", name, tf, lo, hi)
+        if rows is None:
+            raise self.error("no_history", symbol=symbol)
+        return [bar_of(r, offset) for r in rows]
+
+    def contract_info(self, symbol: str) -> ContractInfo:
+        """The contract with today's spread, swaps and the margin of one lot
+        (order_calc_margin: the terminal's own figure, in the account's currency)."""
+        info = self.info(symbol)
+        name = str(info.name)
+        tick = self.tick(name)
+        ask = float(field(tick, "ask", 0.0)) if tick is not None else 0.0
+        margin = None
+        if ask > 0:
+            value = self.call("order_calc_margin", ORDER_TYPE_BUY, name, 1.0, ask)
+            margin = None if value is None else float(value)
+        acc = self.call("account_info")
+        currency = str(field(acc, "currency", "")) if acc is not None else ""
+        return contract_of(info, tick, self.canonical, self.offset(), margin, currency)
 
     def account(self) -> Account:
         a = self.call("account_info")
@@ -399,8 +437,8 @@ class TerminalSession:
         return deals_from_rows(rows, name, self.canonical, self.offset())
 
     def deals(self, start: datetime, end: datetime, symbol: str | None) -> list[Deal]:
-        start_utc = start if start.tzinfo else start.replace(tzinfo=UTC)
-        end_utc = end if end.tzinfo else end.replace(tzinfo=UTC)
+        start_utc = _aware(start)
+        end_utc = _aware(end)
         offset = self.offset()
         # Deal times are server-time epochs: shift the window by the offset and widen it, so an
         # unknown or changed (DST) offset still covers it; the exact cut happens below, in UTC.
@@ -420,3 +458,8 @@ class TerminalSession:
         return sorted(
             (d for d in deals if start_utc <= d.time < end_utc), key=lambda d: (d.time, d.ticket)
         )
+
+
+def _aware(when: datetime) -> datetime:
+    """A naive datetime is UTC (the models' convention)."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -187,6 +187,8 @@ class PaperLedger(c):
     def _quote_at(self, name: str, utc: float) -> Quote:
         spec = self._specs[name]
         point = spec.point
+        # a closed market's price stands still at its close (no bars, no moves on weekends)
+        utc = spec.last_open(utc + self._offset) - self._offset
         mid = self._prices[name].mid(utc)
         bid = round(mid - spec.spread_points * point / 2, spec.digits)
         return Quote(bid, round(bid + spec.spread_points * point, spec.digits))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from typing import Any
 
 from broker.paper.specs import Spec
 
@@ -60,3 +61,31 @@ class PricePath:
         self._last_t = t
         self._last_mid = value
         return value
+
+    def mids(self, ts: Any) -> Any:
+        """`mid` at every time of the numpy array `ts` at once (for bars): the same layers
+        and hash in numpy's wrapping uint64 arithmetic, so a bar agrees with the quote."""
+        import numpy as np
+
+        t = np.asarray(ts, dtype=np.float64)
+        total = np.zeros_like(t)
+        for length, key, amp in zip(_LAYERS, self._keys, self._amps, strict=True):
+            pos = t / length
+            i = np.floor(pos)
+            frac = pos - i
+            idx = i.astype(np.int64).astype(np.uint64)
+            a = _mix_array(np.uint64(key) ^ idx) / 9223372036854775808.0 - 1.0
+            b = _mix_array(np.uint64(key) ^ (idx + np.uint64(1))) / 9223372036854775808.0 - 1.0
+            w = frac * frac * (3.0 - 2.0 * frac)
+            total += amp * (a + (b - a) * w)
+        return self._base * np.exp(total)
+
+
+def _mix_array(x: Any) -> Any:
+    """`_mix` over a numpy uint64 array (multiplication wraps modulo 2**64, as the mask does)."""
+    import numpy as np
+
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))

@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from broker.paper import constants as _consts
-from broker.paper.bars import bar_starts, rates
+from broker.paper.bars import HISTORY_DAYS, MAX_BARS, BarHistory, as_array, known_timeframe
 from broker.paper.constants import MT5Constants as c
 from broker.paper.controls import SimulationControls
 from broker.paper.groups import group_matches
@@ -217,9 +215,11 @@ class PaperTerminal(SimulationControls):
             self._error = (c.RES_E_FAIL, "Terminal: Call failed")
             return None
         q = self._quote(symbol)
+        # a closed market's last tick is from its close (a weekend tick is Friday's)
+        last = self._specs[symbol].last_open(self._now + self._offset)
         return build(
-            Tick, time=self._server_s(), bid=q.bid, ask=q.ask, last=0.0, volume=0,
-            time_msc=self._server_ms(), flags=c.TICK_FLAG_BID | c.TICK_FLAG_ASK,
+            Tick, time=int(last), bid=q.bid, ask=q.ask, last=0.0, volume=0,
+            time_msc=round(last * 1000) if last < self._now + self._offset else self._server_ms(), flags=c.TICK_FLAG_BID | c.TICK_FLAG_ASK,
             volume_real=0.0,
         )  # fmt: skip
 
@@ -613,59 +613,82 @@ class PaperTerminal(SimulationControls):
         )  # fmt: skip
 
     # ------------------------------------------------------------------ bars
+    # The argument rules of the real package's copy_rates_*: positional arguments; an unknown
+    # symbol → None with (-1, 'Terminal: Call failed'); a timeframe that is no TIMEFRAME_*
+    # value, a count below 1 or a negative start → None with (-2, 'Terminal: Invalid params');
+    # arguments of the wrong type → (-2, 'Invalid arguments'); a range whose end is before its
+    # start, or history that does not reach back there → an empty array. At most `maxbars`.
+
+    def _rates_args_ok(self, symbol: Any, timeframe: Any, *ints: Any) -> bool:
+        if not isinstance(symbol, str) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in (timeframe, *ints)
+        ):
+            self._error = (c.RES_E_INVALID_PARAMS, "Invalid arguments")
+            return False
+        if symbol not in self._specs:
+            self._error = (c.RES_E_FAIL, "Terminal: Call failed")
+            return False
+        if not known_timeframe(timeframe) or any(v < 0 for v in ints):
+            self._error = (c.RES_E_INVALID_PARAMS, "Terminal: Invalid params")
+            return False
+        return True
+
     @_api
     def copy_rates_from_pos(
         self, symbol: str, timeframe: int, start_pos: int, count: int, /
     ) -> Any:
-        if symbol not in self._specs:
-            self._error = (c.RES_E_NOT_FOUND, "Terminal: Not found")
+        """`count` bars ending `start_pos` bars before the current one, oldest first."""
+        if not self._rates_args_ok(symbol, timeframe, start_pos, count):
             return None
-        if (
-            not all(isinstance(v, int) for v in (timeframe, start_pos, count))
-            or count < 0
-            or start_pos < 0
-        ):
-            self._error = (c.RES_E_INVALID_PARAMS, "Invalid arguments")
+        if count < 1:
+            self._error = (c.RES_E_INVALID_PARAMS, "Terminal: Invalid params")
             return None
-        starts = self._bar_starts(timeframe, start_pos, count)
-        if starts is None:
-            self._error = (c.RES_E_INVALID_PARAMS, "Invalid arguments")
-            return None
-        return self._rates(symbol, starts)
+        now = self._server_s()
+        starts = self._bar_history.starts_from_pos(
+            symbol, timeframe, now, start_pos, min(count, MAX_BARS)
+        )
+        return self._rates(symbol, timeframe, starts)
 
     @_api
     def copy_rates_from(self, symbol: str, timeframe: int, date_from: Any, count: int, /) -> Any:
         """`count` bars whose open time is at or before `date_from`, oldest first."""
-        if symbol not in self._specs:
-            self._error = (c.RES_E_NOT_FOUND, "Terminal: Not found")
-            return None
         ref = self._date(date_from)
-        if ref is None or not isinstance(count, int) or count < 0:
+        if ref is None:
             self._error = (c.RES_E_INVALID_PARAMS, "Invalid arguments")
             return None
-        all_starts = self._bar_starts(timeframe, 0, 1)
-        if all_starts is None:
+        if not self._rates_args_ok(symbol, timeframe, count):
+            return None
+        if count < 1:
+            self._error = (c.RES_E_INVALID_PARAMS, "Terminal: Invalid params")
+            return None
+        now = self._server_s()
+        lo = ref - HISTORY_DAYS * 86_400
+        limit = min(count, MAX_BARS)
+        starts = self._bar_history.starts_in_range(symbol, timeframe, now, lo, ref, limit)
+        return self._rates(symbol, timeframe, starts)
+
+    @_api
+    def copy_rates_range(self, symbol: str, timeframe: int, date_from: Any, date_to: Any, /) -> Any:
+        """The bars whose open time is in [date_from, date_to], oldest first."""
+        lo, hi = self._date(date_from), self._date(date_to)
+        if lo is None or hi is None:
             self._error = (c.RES_E_INVALID_PARAMS, "Invalid arguments")
             return None
-        cur = all_starts[-1]
-        length = _consts.timeframe_seconds(timeframe) or 2_592_000
-        back = max(0, math.ceil((cur - ref) / length)) if ref < cur else 0
-        starts = self._bar_starts(timeframe, back, count + 1) or []
-        return self._rates(symbol, [s for s in starts if s <= ref][-count:] if count else [])
+        if not self._rates_args_ok(symbol, timeframe):
+            return None
+        now = self._server_s()
+        starts = self._bar_history.starts_in_range(symbol, timeframe, now, lo, hi)
+        return self._rates(symbol, timeframe, starts)
 
-    def _bar_starts(self, timeframe: int, start_pos: int, count: int) -> list[int] | None:
-        return bar_starts(self._server_s(), timeframe, start_pos, count)
+    @functools.cached_property
+    def _bar_history(self) -> BarHistory:
+        return BarHistory(self._specs, self._prices, self._offset)
 
-    def _rates(self, name: str, starts: list[int]) -> Any:
+    def _rates(self, name: str, timeframe: int, starts: list[int]) -> Any:
         pinned = self._pinned.get(name)
-        return rates(
-            self._specs[name],
-            starts,
-            now=self._server_s(),
-            offset=self._offset,
-            bid_at=lambda utc: self._quote_at(name, utc).bid,
-            pinned_bid=None if pinned is None else pinned.bid,
-        )
+        close = pinned.bid if pinned is not None else self._quote_at(name, self._now).bid
+        rows = self._bar_history.rows(name, timeframe, starts, now=self._server_s(), close=close)
+        return as_array(rows, self._specs[name].spread_points)
 
 
 __all__ = ["PaperTerminal", "group_matches"]

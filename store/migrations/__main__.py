@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -23,8 +24,10 @@ from store.migrations.runner import alembic_config, head_revision, upgrade_to_he
 
 
 def next_revision_id(head: str | None) -> str:
-    """Four digits, one more than the newest: the scripts sort in the order they run."""
-    return f"{int(head or '0') + 1:04d}"
+    """Four digits, one more than the newest: the scripts sort in the order they run. A head
+    named after its change ("0004_price_alerts") counts by its leading digits."""
+    digits = re.match(r"\d*", head or "")
+    return f"{int(digits.group() if digits and digits.group() else '0') + 1:04d}"
 
 
 async def _upgrade(url: str) -> None:

@@ -125,3 +125,25 @@ async def test_log_reader_reads_the_end_of_runs_log_file_and_nothing_when_absent
         "".join(f"l{i}\n" for i in range(10)), encoding="utf-8"
     )
     assert await read(2) == ["l8", "l9"]
+
+
+async def test_the_conversation_and_the_scheduler_share_one_price_alert_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRADECHAT_TELEGRAM_TOKEN", raising=False)
+    settings = Settings(
+        app={"data_dir": tmp_path},
+        broker={"paper": {"demo_history_days": 0}},
+        price_alerts={"check_seconds": 30, "per_user": 5, "max_distance_pct": 20.0},
+    )
+    app = await build_app(settings)
+    try:
+        alerts = app.conversation.parts.price_alerts
+        assert alerts is not None
+        assert app.scheduler.price_alerts is alerts
+        assert alerts.broker is app.broker
+        assert alerts.store.db is app.db
+        assert (alerts.config.per_user, alerts.config.max_distance_pct) == (5, 20.0)
+        assert app.scheduler.config.price_alert_seconds == 30
+    finally:
+        await close_app(app)

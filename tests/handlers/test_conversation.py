@@ -480,5 +480,7 @@ async def test_market_data_requests_are_understood_and_said_to_be_not_yet_availa
 ) -> None:
     assert "K线图" in only(await world.say("黄金1小时图")).text
     assert "还不能提供" in only(await world.say("欧美MACD")).text
+    # price alerts are served now (tests/handlers/test_alerts.py)
     en = only(await world.say("alert me when gold hits 2700")).text
-    assert en == "Understood: a price alert. This version cannot provide it yet."
+    assert en.startswith("⏰ Alert #1 set: I'll tell you when XAUUSD ")
+    assert " to 2700.00 (now " in en

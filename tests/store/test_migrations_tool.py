@@ -28,7 +28,7 @@ def scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def new_table() -> Iterator[Table]:
     """A table the models gained and no script creates yet."""
     table = Table(
-        "price_alerts",
+        "watch_lists",
         Base.metadata,
         Column("id", Integer, primary_key=True),
         Column("symbol", String(16), nullable=False),
@@ -41,6 +41,7 @@ def test_revision_ids_are_four_digits_after_the_newest() -> None:
     assert next_revision_id(None) == "0001"
     assert next_revision_id("0001") == "0002"
     assert next_revision_id("0041") == "0042"
+    assert next_revision_id("0004_price_alerts") == "0005"
 
 
 def test_check_passes_while_models_and_scripts_agree(
@@ -54,21 +55,21 @@ def test_check_fails_naming_the_change_when_a_table_has_no_migration(
     scripts: Path, new_table: Table, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["check"]) == 1
-    assert "price_alerts" in capsys.readouterr().err
+    assert "watch_lists" in capsys.readouterr().err
 
 
 def test_revision_writes_the_next_script_with_the_models_change(
     scripts: Path, new_table: Table
 ) -> None:
     before = head_revision()
-    assert main(["revision", "-m", "price alerts"]) == 0
+    assert main(["revision", "-m", "watch lists"]) == 0
     expected = next_revision_id(before)
     assert head_revision() == expected
-    written = scripts / "versions" / f"{expected}_price_alerts.py"
+    written = scripts / "versions" / f"{expected}_watch_lists.py"
     body = written.read_text(encoding="utf-8")
     assert f"revision: str = '{expected}'" in body
     assert f"down_revision: str | None = {before!r}" in body
-    assert "op.create_table('price_alerts'" in body
+    assert "op.create_table('watch_lists'" in body
     # the next check runs the new script on a scratch database: models and scripts agree again
     assert main(["check"]) == 0
 
