@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import sys
 import tempfile
 from pathlib import Path
@@ -23,8 +24,10 @@ from store.migrations.runner import alembic_config, head_revision, upgrade_to_he
 
 
 def next_revision_id(head: str | None) -> str:
-    """Four digits, one more than the newest: the scripts sort in the order they run."""
-    return f"{int(head or '0') + 1:04d}"
+    """Four digits, one more than the newest: the scripts sort in the order they run. A head
+    named after its change ("0005_trailing_stops") counts by its leading digits."""
+    digits = "".join(itertools.takewhile(str.isdigit, head or "")) or "0"
+    return f"{int(digits) + 1:04d}"
 
 
 async def _upgrade(url: str) -> None:
