@@ -57,6 +57,7 @@ class SchedulerConfig:
     drawdown_pct: float = 5.0  # 0 = never
     push_new_deals: bool = False
     deals_min_interval_s: int = 60
+    trailing_interval_s: float = 5.0  # trailing stops kept by the bot
     retry_attempts: int = 4  # attempts per push (1 = no retry)
     retry_base_delay_s: float = 5.0  # 5, 10, 20 … capped below
     retry_max_delay_s: float = 120.0
@@ -187,6 +188,14 @@ class ReportScheduler:
                 IntervalTrigger(seconds=c.deals_min_interval_s, timezone=self._zone),
                 id="deals",
                 name="new deals",
+                replace_existing=True,
+            )
+        if self.pushes.trailing is not None:
+            sched.add_job(
+                self.pushes.trailing.tick,
+                IntervalTrigger(seconds=c.trailing_interval_s, timezone=self._zone),
+                id="trailing",
+                name="trailing stops",
                 replace_existing=True,
             )
         sched.start()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,7 +37,7 @@ from broker.mt5.loader import load_api_module, mt5linux_connector
 from broker.mt5.supervisor import Supervisor
 from broker.paper import PaperTerminal
 from handlers.auth import UserRule
-from handlers.config import ConversationConfig, RiskLimits, TradingConfig
+from handlers.config import ConversationConfig, RiskLimits, TradingConfig, TrailingConfig
 from handlers.conversation import Conversation, LogReader, build_conversation
 from handlers.exposure import AccountGuard
 from handlers.messages import Pusher
@@ -44,6 +45,7 @@ from handlers.pushes import Pushes
 from handlers.recovery import Reconciler, build_reconciler
 from handlers.report_service import ReportConfig, ReportService
 from handlers.subscriptions import Audience, Member, NotificationPolicy
+from handlers.trailing import TrailingKeeper
 from nlp.parser import IntentParser
 from nlp.rules import RuleParser
 from reports.hedge import HedgeRules
@@ -53,6 +55,7 @@ from store.db import Database
 from store.prefs import PrefsStore
 from store.snapshots import SnapshotStore
 from store.subscriptions import KINDS, SubscriptionStore
+from store.trailing import TrailingStore
 
 log = logging.getLogger("tradechat")
 
@@ -342,6 +345,7 @@ def scheduler_config(settings: Settings) -> SchedulerConfig:
         drawdown_pct=a.drawdown_pct,
         push_new_deals=a.push_new_deals,
         deals_min_interval_s=a.deals_min_interval_s,
+        trailing_interval_s=settings.trailing.interval_s,
     )
 
 
@@ -382,6 +386,7 @@ def make_pushes(
         sleep=sleep,
         on_terminal_up=on_terminal_up,
         audience=audience if audience is not None else make_audience(settings, db),
+        trailing=TrailingKeeper(broker, TrailingStore(db), clock=time.monotonic),
     )
 
 
@@ -464,6 +469,17 @@ def conversation_config(settings: Settings) -> ConversationConfig:
             read_only=rk.read_only,
         ),
         trading_rooms=frozenset(settings.groups.trading_rooms),
+        trailing=trailing_config(settings),
+    )
+
+
+def trailing_config(settings: Settings) -> TrailingConfig:
+    """[trailing]: trailing stops kept by the bot (handlers/trailing.py)."""
+    tr = settings.trailing
+    return TrailingConfig(
+        step_pips=tr.step_pips,
+        activation_pips=tr.activation_pips or None,
+        interval_s=tr.interval_s,
     )
 
 

@@ -82,6 +82,7 @@ from handlers.slots import (
 )
 from handlers.subscriptions import Audience, answer_subscription, help_line, notice_line
 from handlers.text_hygiene import MAX_TEXT_CHARS, without_surrogates
+from handlers.trailing import TrailingPlanner
 from nlp.aliases import SymbolAliases
 from nlp.commands import (
     BareReply,
@@ -102,6 +103,7 @@ from store.confirmations import ConfirmationStore, looks_like_code
 from store.db import Database
 from store.prefs import PrefsStore
 from store.subscriptions import SubscriptionStore
+from store.trailing import TrailingStore
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +224,11 @@ def build_conversation(
     prefs = PrefsStore(db)
     read_only = ReadOnlySwitch(prefs, config.risk.read_only)
     planner = Planner(broker)
+    executor = Executor(broker, magic=config.trading.magic, clock=clock)
+    # trailing stops kept by the bot: planned, executed and listed on this database
+    planner.trailing = executor.trailing = TrailingPlanner(
+        broker, TrailingStore(db), ConfirmationStore(db), config.trailing, clock
+    )
     risk = RiskGate(
         broker,
         config.risk,
@@ -233,7 +240,7 @@ def build_conversation(
         store=ConfirmationStore(db),
         planner=planner,
         risk=risk,
-        executor=Executor(broker, magic=config.trading.magic, clock=clock),
+        executor=executor,
         audit=trail,
         trading=config.trading,
         clock=clock,
@@ -645,7 +652,11 @@ class Conversation:
         name = intent.intent
         b = self.broker
         if name == "positions":
-            text = await queries.positions_text(b, lang, intent.symbol, intent.magic, intent.side)
+            trailing = self.flow.planner.trailing
+            trailed = await trailing.pips_by_ticket() if trailing is not None else None
+            text = await queries.positions_text(
+                b, lang, intent.symbol, intent.magic, intent.side, trailed
+            )
         elif name == "orders":
             text = await queries.orders_text(b, lang, intent.symbol)
         elif name == "account":

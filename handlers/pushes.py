@@ -39,6 +39,7 @@ from handlers.messages import (
 )
 from handlers.report_service import ReportAnswer, ReportService
 from handlers.subscriptions import Audience
+from handlers.trailing import TrailingKeeper
 from reports.numbers import money
 from reports.periods import TradingCalendar
 from store.audit import AuditLog
@@ -94,6 +95,7 @@ class Pushes:
         sleep: Sleep = asyncio.sleep,
         on_terminal_up: Callable[[], Awaitable[object]] | None = None,
         audience: Audience | None = None,
+        trailing: TrailingKeeper | None = None,
     ) -> None:
         self.reports = reports
         self.subs = subscriptions
@@ -116,6 +118,10 @@ class Pushes:
         self._deals_since: datetime | None = None
         self._deals_seen: set[int] = set()
         self._last_prune: date | None = None
+        # trailing stops kept by the bot: the scheduler ticks it, it tells owners through us
+        self.trailing = trailing
+        if trailing is not None:
+            trailing.notify = self.tell
 
     # -- which period a scheduled time reports on -------------------------------------------
     def calendar(self) -> TradingCalendar:
@@ -257,6 +263,13 @@ class Pushes:
             attempt + 1,
         )
         return False
+
+    async def tell(self, platform: str, chat_id: str, out: Outgoing) -> bool:
+        """One message to one chat that is no subscription (the owner of a trailing stop),
+        retried and audited like every push."""
+        return await self.deliver(
+            Subscription(platform, chat_id, "trailing", out.lang), out, "trailing"
+        )
 
     async def fan_out(
         self, kind: str, make: Callable[[Lang], str], images: Sequence[Image] = ()
