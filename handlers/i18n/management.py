@@ -81,6 +81,16 @@ STRINGS.update(
         "tr_result_position_gone": ("持仓已不存在", "the position is gone"),
         "tr_result_bad_leg": ("计划不完整", "the plan is incomplete"),
         "tr_result_not_kept": ("本进程不管理移动止损", "this process keeps no trailing stops"),
+        # why a position closed, in the new-deal notice (handlers/pushes.py: close_reason)
+        "tr_reason_sl": ("止损触发", "stop loss hit"),
+        "tr_reason_tp": ("止盈触发", "take profit hit"),
+        "tr_reason_so": ("保证金不足被强平", "stop-out (margin too low)"),
+        "tr_reason_bot": ("本机器人平仓", "closed by this bot"),
+        "tr_reason_ea": ("EA 平仓（magic {magic}）", "closed by the EA (magic {magic})"),
+        "tr_reason_program": ("程序平仓", "closed by a program"),
+        "tr_reason_hand": ("手动平仓（电脑端）", "closed by hand (desktop)"),
+        "tr_reason_hand_mobile": ("手动平仓（手机端）", "closed by hand (mobile)"),
+        "tr_reason_hand_web": ("手动平仓（网页端）", "closed by hand (web)"),
         # the positions answer and the job's notice
         "tr_positions_note": (
             "📈 #{ticket} {symbol} 追踪止损 {pips} 点",

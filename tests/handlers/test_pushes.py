@@ -367,7 +367,8 @@ def test_deals_text_lists_up_to_the_limit_then_sums_the_rest() -> None:
     lines = text.split("\n")
     assert lines[0] == "🔔 13 笔新成交："
     assert lines[1] == "  XAUUSD 多 0.10 开仓 @ 2900"
-    assert lines[2] == "  XAUUSD 空 0.10 平仓 @ 2920 +10.00"
+    # reason 0 is DEAL_REASON_CLIENT: closed by hand in the desktop terminal
+    assert lines[2] == "  XAUUSD 空 0.10 平仓 @ 2920 +10.00 · 手动平仓（电脑端）"
     assert lines[-2] == "  …另有 3 笔，合计 +30.00"
     assert lines[-1] == "合计已实现：+120.00"
     en = deals_text(deals, "en").split("\n")
