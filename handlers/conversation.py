@@ -64,6 +64,7 @@ from handlers.confirm import ConfirmFlow, parse_button
 from handlers.execute import Executor
 from handlers.exposure import AccountGuard
 from handlers.format import UserClock
+from handlers.hedge_actions import Closes, read_action_button
 from handlers.help import help_text
 from handlers.i18n import t
 from handlers.messages import Button, Image, Incoming, Lang, Outgoing
@@ -93,6 +94,7 @@ from nlp.commands import (
     LogsCommand,
     ReadOnlyCommand,
     SubscriptionCommand,
+    SuggestionReply,
     is_slash_command,
     read_command,
     written_lang,
@@ -445,6 +447,9 @@ class Conversation:
         choice = read_question_button(data)
         if choice is not None:
             return await self._answer_button(inc, role, lang, *choice)
+        closes = read_action_button(data)
+        if closes is not None:  # a hedge suggestion's one-tap plan: a preview, not a trade
+            return await self._suggestion(inc, role, lang, closes)
         parsed = parse_button(data)
         if parsed is None:
             return [Outgoing(t(lang, "confirm_not_found"), lang=lang, kind="error")], "bad_button"
@@ -453,6 +458,13 @@ class Conversation:
         cid, yes = parsed
         out = await self.flow.press(inc, cid, yes, lang)
         return out, "confirm" if yes else "cancel"
+
+    async def _suggestion(self, inc: Incoming, role: Role, lang: Lang, closes: Closes) -> Answer:
+        if not allows(role, "trade"):
+            return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
+        await self._audit(inc, "suggestion", {"closes": [list(c) for c in closes]})
+        out = await self.flow.preview_closes(closes, inc, lang)
+        return [out], "preview" if out.buttons else "no_preview"
 
     async def _answer_button(
         self, inc: Incoming, role: Role, lang: Lang, slot: str, value: str
@@ -503,6 +515,8 @@ class Conversation:
             if not allows(role, "trade"):
                 return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
             return await self.flow.check_code(inc, command.code, lang), "check"
+        if isinstance(command, SuggestionReply):
+            return await self._suggestion(inc, role, lang, command.closes)
         if isinstance(command, BareReply):
             self._questions.pop((inc.platform, inc.chat_id, inc.user_id), None)
             return [Outgoing(t(lang, "confirm_bare"), lang=lang)], "bare_confirmation"
@@ -683,7 +697,8 @@ class Conversation:
                 kind=intent.kind or "daily", period=intent.period, lang=lang, now=now
             )
         images: list[Image] = list(getattr(ans, "images", []) or [])
-        return [Outgoing(str(ans.text), images=images, lang=lang)]
+        buttons: list[Button] = list(getattr(ans, "buttons", []) or [])  # hedge suggestions
+        return [Outgoing(str(ans.text), buttons=buttons, images=images, lang=lang)]
 
     # ------------------------------------------------------------------ admin commands
 

@@ -100,6 +100,9 @@ class Plan:
     # The terminal's state the plan was built from (one `Broker.market_view` hop), so the risk
     # gate does not fetch account and positions again. Never stored: a confirmation re-reads.
     view: MarketView | None = field(default=None, repr=False, compare=False)
+    # What the plan was built from when it is no intent: a hedge suggestion's exact closes
+    # ("123x0.01+124x0.01", handlers/hedge_actions.py); a fresh preview is rebuilt from it.
+    origin: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -171,7 +171,13 @@ class Pushes:
                 # tell the chat, but leave it unmarked: the next start catches up
                 await self.deliver(sub, Outgoing(ans.text, lang=lang, kind="push"), kind, key)
                 continue
-            out = Outgoing(ans.text, images=list(ans.images), lang=lang, kind="push")
+            out = Outgoing(
+                ans.text,
+                buttons=list(ans.buttons),  # the hedge summary's one-tap suggestions
+                images=list(ans.images),
+                lang=lang,
+                kind="push",
+            )
             if await self.deliver(sub, out, kind, key, reason=reason):
                 await self.subs.mark_sent(kind, key, sub.platform, sub.chat_id)
                 delivered += 1

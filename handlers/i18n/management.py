@@ -91,6 +91,16 @@ STRINGS.update(
         "tr_reason_hand": ("手动平仓（电脑端）", "closed by hand (desktop)"),
         "tr_reason_hand_mobile": ("手动平仓（手机端）", "closed by hand (mobile)"),
         "tr_reason_hand_web": ("手动平仓（网页端）", "closed by hand (web)"),
+        # hedge suggestions as one-tap plans (handlers/hedge_actions.py)
+        "tr_btn_suggestion": ("▶ {symbol} 平 {what}", "▶ {symbol} close {what}"),
+        "tr_btn_close": ("#{ticket} {lots}手", "#{ticket} {lots}"),
+        "tr_btn_sep": (" + ", " + "),
+        "tr_code_suggestion": ("执行建议 {closes}", "apply {closes}"),
+        "tr_suggestion_stale": (
+            "这条建议已过时：{tickets} 已平仓或手数已变。请重新查看对冲汇报（发送「对冲报告」）。",
+            "This suggestion is out of date: {tickets} was closed or changed since. Ask for a "
+            "fresh hedge summary (“hedge report”).",
+        ),
         # the positions answer and the job's notice
         "tr_positions_note": (
             "📈 #{ticket} {symbol} 追踪止损 {pips} 点",
