@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from broker.models import Deal
+from handlers.messages import Outgoing
 from handlers.pushes import (
     DEAL_REASON_CLIENT,
     DEAL_REASON_EXPERT,
@@ -18,7 +19,6 @@ from handlers.pushes import (
     close_reason,
     deals_text,
 )
-from handlers.messages import Outgoing
 from tests.conftest import CONV_MAGIC, ChatWorld
 from tests.fakes.report_fixtures import deal, utc
 
