@@ -207,3 +207,25 @@ async def test_a_late_daily_job_pushes_the_period_of_its_scheduled_time_once(tmp
     assert pusher.calls == 1
     assert "2025-03-11" in pusher.sent[0][2].text
     await db.close()
+
+
+async def test_the_trailing_job_runs_on_its_interval_when_the_bot_keeps_trailing_stops(
+    tmp_path,
+) -> None:
+    from handlers.trailing import TrailingKeeper
+    from store.trailing import TrailingStore
+
+    db = await _open(tmp_path / "t.sqlite")
+    broker = one_trade_broker()
+    sched = _make(db, broker, RecordingPusher(), Clock(utc(2025, 3, 11, 1)), trailing_interval_s=7)
+    sched.pushes.trailing = TrailingKeeper(broker, TrailingStore(db))
+    sched.start()
+    try:
+        assert sched.scheduler is not None
+        job = sched.scheduler.get_job("trailing")
+        assert job is not None
+        assert job.trigger.interval == timedelta(seconds=7)
+        await sched.catchup_task
+    finally:
+        await sched.shutdown()
+    await db.close()

@@ -125,3 +125,29 @@ async def test_log_reader_reads_the_end_of_runs_log_file_and_nothing_when_absent
         "".join(f"l{i}\n" for i in range(10)), encoding="utf-8"
     )
     assert await read(2) == ["l8", "l9"]
+
+
+async def test_trailing_stops_are_kept_on_the_apps_database_and_broker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRADECHAT_TELEGRAM_TOKEN", raising=False)
+    settings = Settings(
+        app={"data_dir": tmp_path},
+        broker={"paper": {"demo_history_days": 0}},
+        trailing={"step_pips": 2.5, "activation_pips": 0, "interval_s": 3},
+    )
+    app = await build_app(settings)
+    try:
+        planner = app.conversation.flow.planner.trailing
+        assert planner is not None
+        assert app.conversation.flow.executor.trailing is planner
+        assert planner.config.step_pips == 2.5
+        assert planner.config.activation_pips is None  # 0: the stop follows at once
+        keeper = app.scheduler.pushes.trailing
+        assert keeper is not None
+        assert keeper.broker is app.broker
+        assert keeper.store.db is app.db
+        assert keeper.notify == app.scheduler.pushes.tell  # the owner is told through pushes
+        assert app.scheduler.config.trailing_interval_s == 3
+    finally:
+        await close_app(app)
