@@ -86,6 +86,7 @@ from handlers.text_hygiene import MAX_TEXT_CHARS, without_surrogates
 from handlers.trailing import TrailingPlanner
 from nlp.aliases import SymbolAliases
 from nlp.commands import (
+    BadTrailingDistance,
     BareReply,
     CheckReply,
     CodeReply,
@@ -515,8 +516,8 @@ class Conversation:
             if not allows(role, "trade"):
                 return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
             return await self.flow.check_code(inc, command.code, lang), "check"
-        if isinstance(command, SuggestionReply):
-            return await self._suggestion(inc, role, lang, command.closes)
+        if isinstance(command, SuggestionReply | BadTrailingDistance):
+            return await self._management_command(inc, role, lang, command)
         if isinstance(command, BareReply):
             self._questions.pop((inc.platform, inc.chat_id, inc.user_id), None)
             return [Outgoing(t(lang, "confirm_bare"), lang=lang)], "bare_confirmation"
@@ -527,6 +528,14 @@ class Conversation:
         if isinstance(command, LogsCommand):
             return await self._cmd_logs(inc, role, lang, command), "logs"
         return await self._subscription(inc, lang, command)
+
+    async def _management_command(
+        self, inc: Incoming, role: Role, lang: Lang, command: SuggestionReply | BadTrailingDistance
+    ) -> Answer:
+        """A hedge suggestion taken up by its typed code, or a trailing distance ≤ 0."""
+        if isinstance(command, BadTrailingDistance):
+            return [Outgoing(t(lang, "tr_bad_distance"), lang=lang)], "bad_trailing"
+        return await self._suggestion(inc, role, lang, command.closes)
 
     async def _subscription(
         self, inc: Incoming, lang: Lang, command: SubscriptionCommand

@@ -111,6 +111,28 @@ def read_suggestion_reply(text: str) -> SuggestionReply | None:
     return None if closes is None else SuggestionReply(closes)
 
 
+# "移动止损-5点", "trailing stop 0 pips": a trailing distance that is no distance. The intent
+# contract cannot carry it (trailing_pips > 0), so it is read here to be answered as what it is
+# rather than as a message that was not understood.
+_BAD_TRAIL = re.compile(
+    r"(移动止损|追踪止损|跟踪止损|trailing stop|trailing|trail)[^\d\-−]*?"
+    r"([-−] ?\d+(?:\.\d+)?|(?<![\d.])0+(?:\.0+)?(?![\d.])|零)"
+    r" ?(点|pips?|points?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BadTrailingDistance:
+    """A trailing stop asked for at a distance ≤ 0; `said` is the distance as typed."""
+
+    said: str
+
+
+def read_bad_trailing(text: str) -> BadTrailingDistance | None:
+    m = _BAD_TRAIL.search(normalize(text))
+    return None if m is None else BadTrailingDistance(m.group(2).replace(" ", ""))
+
+
 def read_bare_reply(text: str) -> BareReply | None:
     word = normalize(text).rstrip(_TRAILING)
     return BareReply(word) if word in _BARE else None
@@ -323,6 +345,7 @@ Command = (
     CodeReply
     | CheckReply
     | SuggestionReply
+    | BadTrailingDistance
     | BareReply
     | ReadOnlyCommand
     | LangCommand
@@ -347,6 +370,7 @@ _COMMAND_READERS: tuple[Callable[[str], Command | None], ...] = (
     read_check_reply,
     read_suggestion_reply,
     read_bare_reply,
+    read_bad_trailing,
     read_readonly_command,
     read_lang_command,
     read_logs_command,

@@ -42,8 +42,9 @@ STRINGS.update(
         "tr_then_off": ("停止 {n} 单的移动止损", "stop trailing {n} position(s)"),
         # what cannot become a trailing plan
         "tr_bad_distance": (
-            "移动止损的距离要大于 0 点，例如「黄金移动止损30点」。",
-            "A trailing distance must be more than 0 pips, e.g. “trailing stop 30 pips on gold”.",
+            "移动止损的距离要大于 0 点（止损与现价之间的点数），例如「黄金移动止损30点」。",
+            "A trailing distance must be more than 0 pips (the distance between the stop and the "
+            "price), e.g. “trailing stop 30 pips on gold”.",
         ),
         "tr_inside_stops_level": (
             "{symbol} 的追踪距离 {distance} 小于平台的最小止损距离 {level}（约 {level_pips} 点），"

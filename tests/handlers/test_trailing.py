@@ -109,12 +109,21 @@ async def test_a_distance_inside_the_stops_level_is_refused_with_the_level(
     assert "约 5 点" in out.text
 
 
-@pytest.mark.parametrize("text", ["黄金移动止损-5点", "黄金移动止损0点"])
-async def test_a_distance_that_is_not_positive_is_not_a_plan(world: ChatWorld, text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("黄金移动止损-5点", "移动止损的距离要大于 0 点"),
+        ("黄金移动止损0点", "移动止损的距离要大于 0 点"),
+        ("trailing stop 0 pips on gold", "A trailing distance must be more than 0 pips"),
+    ],
+)
+async def test_a_distance_that_is_not_positive_is_told_so(
+    world: ChatWorld, text: str, said: str
+) -> None:
     await open_gold_buy(world)
     out = only(await world.say(text))
     assert not out.buttons
-    assert "移动止损" in out.text  # pointed at a working phrasing, not at a trade
+    assert said in out.text
     assert len(world.orders_sent()) == 1  # the opening buy only
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from nlp.commands import BadTrailingDistance, read_command
 from nlp.intent import Intent
 from nlp.rules import RuleParser
 
@@ -37,3 +38,24 @@ def test_cancelling_gold_orders_is_still_a_cancel() -> None:
 )
 def test_a_distance_that_is_no_distance_is_not_understood(text: str) -> None:
     assert RULES.parse(text).intent == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("移动止损-5点", "-5"),
+        ("黄金移动止损0点", "0"),
+        ("trailing stop 0 pips on gold", "0"),
+        ("trail gold by -20 pips", "-20"),
+    ],
+)
+def test_a_trailing_distance_of_no_distance_is_read_to_be_answered(text: str, said: str) -> None:
+    assert read_command(text) == BadTrailingDistance(said)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["黄金移动止损30点", "黄金移动止损0.5点", "止损上移-5点", "trailing stop 20 pips on eurusd"],
+)
+def test_real_distances_and_shifts_are_no_bad_trailing(text: str) -> None:
+    assert not isinstance(read_command(text), BadTrailingDistance)
