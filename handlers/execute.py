@@ -165,10 +165,10 @@ class Executor:
 
         t0 = time.perf_counter()
         if self.trailing is None:
-            ok, key = False, "tr_result_not_kept"
+            ok, key, sl = False, "tr_result_not_kept", None
         else:
-            ok, key = await self.trailing.apply(leg, cid)
-        zh, en = (trail_result_line(leg, key, lang) for lang in ("zh", "en"))
+            ok, key, sl = await self.trailing.apply(leg, cid)
+        zh, en = (trail_result_line(leg, key, lang, sl) for lang in ("zh", "en"))
         ms = (time.perf_counter() - t0) * 1000
         return LegOutcome(
             i, leg.action, ok=ok, ticket=leg.ticket, message=en, message_zh=zh, elapsed_ms=ms

@@ -202,34 +202,45 @@ class TrailingPlanner:
 
     # ------------------------------------------------------------------ execution (✅)
 
-    async def apply(self, leg: Leg, cid: str) -> tuple[bool, str]:
+    async def apply(self, leg: Leg, cid: str) -> tuple[bool, str, float | None]:
         """Carry out one confirmed "trail" leg: write (or remove) the ticket's row and, for a
         new trailing stop, make the first move at once when the price allows it — at most one
-        SLTP request. Returns (done, the i18n key of what happened)."""
+        SLTP request. Returns (done, the i18n key of what happened, the stop it has now)."""
         ticket = leg.ticket
         if ticket is None or leg.trail_pips is None:
-            return False, "tr_result_bad_leg"
+            return False, "tr_result_bad_leg", None
         if leg.trail_pips <= 0:
             removed = await self.store.remove(ticket)
-            return True, "tr_result_removed" if removed else "tr_result_was_not_trailed"
+            key = "tr_result_removed" if removed else "tr_result_was_not_trailed"
+            return True, key, leg.old_sl
         pos = [p for p in await self.broker.positions(symbol=leg.symbol) if p.ticket == ticket]
         if not pos:
-            return False, "tr_result_position_gone"
+            return False, "tr_result_position_gone", None
         conf = await self.confirmations.get(cid)
         owner = (conf.platform, conf.chat_id, conf.user_id, conf.lang) if conf else None
         row = _row_of(leg, cid, owner, self.clock)
         await self.store.put(row)
-        spec = await self.broker.symbol_spec(leg.symbol)
-        q = await self.broker.quote(leg.symbol)
-        new = next_stop(row, pos[0], q, spec.stops_level)
-        if new is None:
-            return True, "tr_result_set"
-        res = await self.broker.modify_position(ticket, sl=new)
-        if res.state == "done":
-            await self.store.moved(ticket, new)
-            return True, "tr_result_set_moved"
-        await self.store.failed(ticket, 1)  # the keeper tries again on its next tick
-        return True, "tr_result_set_move_later"
+        return await self._first_move(row, pos[0])
+
+    async def _first_move(self, row: Trailing, pos: Position) -> tuple[bool, str, float | None]:
+        """The move ✅ makes at once; one the terminal refuses (or cannot be asked for now) is
+        left to the keeper's next tick — the trailing stop is set either way."""
+        new: float | None = None
+        try:
+            spec = await self.broker.symbol_spec(row.symbol)
+            q = await self.broker.quote(row.symbol)
+            new = next_stop(row, pos, q, spec.stops_level)
+            if new is None:
+                return True, "tr_result_set", pos.sl
+            res = await self.broker.modify_position(row.ticket, sl=new)
+        except BrokerError as exc:
+            log.info("first move of the trailing stop of #%s left to the job: %s", row.ticket, exc)
+            res = None
+        if res is not None and res.state == "done" and new is not None:
+            await self.store.moved(row.ticket, new)
+            return True, "tr_result_set_moved", new
+        await self.store.failed(row.ticket, 1)  # the keeper tries again on its next tick
+        return True, "tr_result_set_move_later", pos.sl
 
     async def found(self, leg: Leg) -> bool:
         """Did this leg happen (recovery after a crash)? The ticket's row says it."""

@@ -63,13 +63,13 @@ STRINGS.update(
             "✅ {what}: trailing stop of {pips} pips on, SL {sl}",
         ),
         "tr_result_set_moved": (
-            "✅ {what}：移动止损 {pips} 点已开启，止损已移到新位置",
-            "✅ {what}: trailing stop of {pips} pips on; SL moved",
+            "✅ {what}：移动止损 {pips} 点已开启，止损已移到 {sl}",
+            "✅ {what}: trailing stop of {pips} pips on; SL moved to {sl}",
         ),
         "tr_result_set_move_later": (
-            "✅ {what}：移动止损 {pips} 点已开启；这次移动被平台拒绝，下次价格更新时再试",
-            "✅ {what}: trailing stop of {pips} pips on; the terminal refused this move, it is "
-            "tried again on the next price update",
+            "✅ {what}：移动止损 {pips} 点已开启（止损 {sl}）；这次移动未被平台接受，下次价格更新时再试",
+            "✅ {what}: trailing stop of {pips} pips on (SL {sl}); the terminal did not take this "
+            "move, it is tried again on the next price update",
         ),
         "tr_result_removed": (
             "✅ {what}：已停止移动止损，止损保持原位",

@@ -151,6 +151,23 @@ async def test_a_double_confirm_writes_one_row_and_at_most_one_sltp(world: ChatW
     assert len(sltp_requests(world)) <= 1
     # the first move happened at ✅: bid 2650.00 − 3.00
     assert await sl_of(world, pos.ticket) == pytest.approx(2647.00)
+    assert any("止损已移到 2647.00" in t for t in texts), texts
+
+
+async def test_a_first_move_the_terminal_refuses_still_sets_the_trailing_stop(
+    world: ChatWorld,
+) -> None:
+    pos = await open_gold_buy(world)
+    world.terminal.set_market_closed("XAUUSD")
+    done = await trail(world)
+    assert "移动止损 30 点已开启（止损 无）" in done.text
+    assert "下次价格更新时再试" in done.text
+    row = await TrailingStore(world.db).get(pos.ticket)
+    assert row is not None
+    assert row.failures == 1
+    world.terminal.set_market_closed("XAUUSD", False)
+    assert await keeper(world).tick() == 1
+    assert await sl_of(world, pos.ticket) == pytest.approx(2647.00)
 
 
 async def test_the_positions_answer_names_the_trailing_stop(world: ChatWorld) -> None:
