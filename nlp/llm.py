@@ -245,6 +245,7 @@ EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("黄金保本", {"intent": "modify", "symbol": "XAUUSD", "breakeven": True}),
     ("黄金止损上移20点", {"intent": "modify", "symbol": "XAUUSD", "sl_shift_pips": 20}),
     ("黄金移动止损50点", {"intent": "modify", "symbol": "XAUUSD", "trailing_pips": 50}),
+    ("取消黄金移动止损", {"intent": "modify", "symbol": "XAUUSD", "trailing_off": True}),
     ("撤销黄金的空单挂单", {"intent": "cancel", "symbol": "XAUUSD", "side": "sell"}),
     ("看看黄金多单", {"intent": "positions", "symbol": "XAUUSD", "side": "buy"}),
     ("挂了哪些单", {"intent": "orders"}),
