@@ -464,6 +464,12 @@ class Conversation:
         if not allows(role, "trade"):
             return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
         await self._audit(inc, "suggestion", {"closes": [list(c) for c in closes]})
+        if self.groups.keeps_private(inc, Intent(intent="close")):  # a preview is account data
+            private = in_private(inc)
+            if private is None:
+                return [ask_privately(inc, lang)], "ask_privately"
+            out = await self.flow.preview_closes(closes, private, lang)
+            return sent_privately([out], inc, lang), "preview_private"
         out = await self.flow.preview_closes(closes, inc, lang)
         return [out], "preview" if out.buttons else "no_preview"
 

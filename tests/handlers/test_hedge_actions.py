@@ -8,9 +8,9 @@ import pytest
 
 from broker.models import Position
 from handlers.hedge_actions import BUTTON_PREFIX, action_button, read_action_button
-from handlers.messages import Outgoing
+from handlers.messages import Incoming, Outgoing
 from reports.hedge import CloseStep, HedgeAction
-from tests.conftest import VIEWER, ChatWorld
+from tests.conftest import TRADER, VIEWER, ChatWorld
 
 
 def only(out: list[Outgoing]) -> Outgoing:
@@ -114,3 +114,28 @@ async def test_the_hedge_summary_offers_its_closing_suggestions_as_buttons(
     ids = [b.id for b in out.buttons]
     assert f"{BUTTON_PREFIX}{buy.ticket}x0.5" in ids, (out.text, ids)
     assert f"#{buy.ticket}" in out.text  # the text names what the button closes
+
+
+async def test_a_press_in_a_group_that_is_no_trading_room_previews_privately(
+    world: ChatWorld,
+) -> None:
+    world.terminal.set_price("XAUUSD", 2650.00, 2650.15)
+    buy = await open_gold(world, "buy 0.02 gold")
+    action = HedgeAction("XAUUSD", (CloseStep(buy.ticket, 0.01, "buy", whole=False),))
+    b = action_button(action, "zh")
+    assert b is not None
+    out = await world.conv.handle(
+        Incoming(
+            platform="telegram",
+            chat_id="group-1",
+            user_id=TRADER,
+            button_id=b.id,
+            is_group=True,
+            message_id="hedge-push",
+            private_chat=TRADER,
+        )
+    )
+    (preview,) = out
+    assert preview.to_chat == TRADER
+    assert preview.buttons
+    assert "0.01/0.02" in preview.text
