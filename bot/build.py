@@ -158,6 +158,8 @@ async def build_app(settings: Settings) -> App:
         audience=audience,
         on_terminal_up=reconciler.terminal_up,
     )
+    if pushes.trailing is not None:  # read-only stops the trailing job's moves too
+        pushes.trailing.paused = conversation.read_only
     scheduler = make_scheduler(settings, pushes)
     supervisor = Supervisor(
         broker, on_disconnect=pushes.terminal_down, on_reconnect=pushes.terminal_up

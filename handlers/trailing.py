@@ -17,7 +17,8 @@ The rules of a move (`next_stop`), each with a test:
 - the position gone (closed by its stop, by hand, by the EA) → the row is removed and the owner
   told once (`TrailingStore.remove` says which call removed it);
 - a move the terminal refuses is retried on the next tick, never in a loop, and logged when a
-  refusal streak starts (and at 10, 100 … in a row); nobody is pushed about it.
+  refusal streak starts (and at 10, 100 … in a row); nobody is pushed about it;
+- while the bot is read-only (`/readonly on`) no stop is moved.
 """
 
 from __future__ import annotations
@@ -420,6 +421,9 @@ class TrailingKeeper:
         self.store = store
         # how the owner is told that a trailing stop ended (set by handlers/pushes.py)
         self.notify: Notify | None = None
+        # the read-only switch (bot/build.py): while on, no stop is moved (closed positions
+        # still end their rows — that sends nothing to the terminal)
+        self.paused: Callable[[], Awaitable[bool]] | None = None
         self._spec_ttl_s = spec_ttl_s
         self._clock = clock
         self._specs: dict[str, tuple[float, SymbolSpec]] = {}
@@ -449,6 +453,8 @@ class TrailingKeeper:
         for r in rows:
             if r.ticket not in positions:
                 await self._ended(r)
+        if not live or (self.paused is not None and await self.paused()):
+            return 0
         quotes: dict[str, Quote] = {}
         moved = 0
         for r in live:

@@ -148,6 +148,7 @@ async def test_trailing_stops_are_kept_on_the_apps_database_and_broker(
         assert keeper.broker is app.broker
         assert keeper.store.db is app.db
         assert keeper.notify == app.scheduler.pushes.tell  # the owner is told through pushes
+        assert keeper.paused == app.conversation.read_only  # read-only stops the moves
         assert app.scheduler.config.trailing_interval_s == 3
     finally:
         await close_app(app)

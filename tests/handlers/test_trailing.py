@@ -293,6 +293,21 @@ async def test_a_refused_move_is_retried_on_the_next_tick_and_logged_once(
     assert row.failures == 0
 
 
+async def test_read_only_pauses_the_moves(world: ChatWorld) -> None:
+    pos = await open_gold_buy(world)
+    await trail(world)
+    k = keeper(world)
+    k.paused = world.conv.read_only
+    await world.conv.set_read_only(True)
+    before = len(sltp_requests(world))
+    world.terminal.set_price("XAUUSD", 2656.00, 2656.15)
+    assert await k.tick() == 0
+    assert len(sltp_requests(world)) == before
+    await world.conv.set_read_only(False)
+    assert await k.tick() == 1
+    assert await sl_of(world, pos.ticket) == pytest.approx(2653.00)
+
+
 # --------------------------------------------------------------------------- removal
 
 
