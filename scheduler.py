@@ -16,7 +16,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -24,15 +24,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from broker.base import Broker
 from handlers.alerts import PriceAlerts
-from handlers.messages import Pusher
 from handlers.pushes import PushConfig, Pushes
-from handlers.report_service import ReportService
 from reports.periods import parse_hhmm
-from store.audit import AuditLog
-from store.snapshots import SnapshotStore
-from store.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +52,7 @@ class SchedulerConfig:
     drawdown_pct: float = 5.0  # 0 = never
     push_new_deals: bool = False
     deals_min_interval_s: int = 60
+    trailing_interval_s: float = 5.0  # trailing stops kept by the bot
     retry_attempts: int = 4  # attempts per push (1 = no retry)
     retry_base_delay_s: float = 5.0  # 5, 10, 20 … capped below
     retry_max_delay_s: float = 120.0
@@ -91,34 +86,6 @@ class ReportScheduler:
         self.scheduler: AsyncIOScheduler | None = None
         self.catchup_task: asyncio.Task[dict[str, str]] | None = None
         self._zone: tzinfo | None = None
-
-    @classmethod
-    def build(
-        cls,
-        report_service: ReportService,
-        subscriptions: SubscriptionStore,
-        snapshots: SnapshotStore,
-        broker: Broker,
-        pusher: Pusher,
-        audit: AuditLog,
-        config: SchedulerConfig,
-        clock: Callable[[], datetime] | None = None,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> ReportScheduler:
-        """The pushes and the scheduler over them, from the parts the old constructor took."""
-        clock = clock or (lambda: datetime.now(UTC))
-        pushes = Pushes(
-            report_service,
-            subscriptions,
-            snapshots,
-            broker,
-            pusher,
-            audit,
-            config.push_config(),
-            clock=clock,
-            sleep=sleep,
-        )
-        return cls(pushes, config, clock=clock)
 
     # -- triggers ----------------------------------------------------------------------------
     @property
@@ -177,33 +144,42 @@ class ReportScheduler:
                 name=f"{kind} report",
                 replace_existing=True,
             )
-        sched.add_job(
-            self.pushes.snapshot,
-            IntervalTrigger(minutes=c.snapshot_minutes, timezone=self._zone),
-            id="snapshot",
-            name="equity snapshot and alerts",
-            replace_existing=True,
-        )
         if c.push_new_deals:
             self.pushes.watch_deals_from(self.clock())
+        for fn, seconds, job_id, name in self.every():
             sched.add_job(
-                self.pushes.new_deals,
-                IntervalTrigger(seconds=c.deals_min_interval_s, timezone=self._zone),
-                id="deals",
-                name="new deals",
-                replace_existing=True,
-            )
-        if self.price_alerts is not None:
-            sched.add_job(
-                self.check_price_alerts,
-                IntervalTrigger(seconds=c.price_alert_seconds, timezone=self._zone),
-                id="price_alerts",
-                name="price alerts",
+                fn,
+                IntervalTrigger(seconds=seconds, timezone=self._zone),
+                id=job_id,
+                name=name,
                 replace_existing=True,
             )
         sched.start()
         self.scheduler = sched
         self.catchup_task = asyncio.get_running_loop().create_task(self.catch_up())
+
+    def every(self) -> list[tuple[Callable[[], Awaitable[Any]], float, str, str]]:
+        """The jobs that run every so many seconds: (call, seconds, id, name)."""
+        c = self.config
+        jobs: list[tuple[Callable[[], Awaitable[Any]], float, str, str]] = [
+            (
+                self.pushes.snapshot,
+                c.snapshot_minutes * 60.0,
+                "snapshot",
+                "equity snapshot and alerts",
+            )
+        ]
+        if c.push_new_deals:
+            jobs.append((self.pushes.new_deals, c.deals_min_interval_s, "deals", "new deals"))
+        if self.price_alerts is not None:
+            jobs.append(
+                (self.check_price_alerts, c.price_alert_seconds, "price_alerts", "price alerts")
+            )
+        if self.pushes.trailing is not None:
+            jobs.append(
+                (self.pushes.trailing.tick, c.trailing_interval_s, "trailing", "trailing stops")
+            )
+        return jobs
 
     async def shutdown(self) -> None:
         if self.catchup_task is not None and not self.catchup_task.done():

@@ -18,6 +18,7 @@ MODULES = [
     "bench_broker",
     "bench_conversation",
     "bench_reports",
+    "bench_trailing",
 ]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 

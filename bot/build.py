@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ from broker.mt5.supervisor import Supervisor
 from broker.paper import PaperTerminal
 from handlers.alerts import AlertConfig, PriceAlerts
 from handlers.auth import UserRule
-from handlers.config import ConversationConfig, RiskLimits, TradingConfig
+from handlers.config import ConversationConfig, RiskLimits, TradingConfig, TrailingConfig
 from handlers.conversation import Conversation, LogReader, build_conversation
 from handlers.exposure import AccountGuard
 from handlers.messages import Pusher
@@ -45,6 +46,7 @@ from handlers.pushes import Pushes
 from handlers.recovery import Reconciler, build_reconciler
 from handlers.report_service import ReportConfig, ReportService
 from handlers.subscriptions import Audience, Member, NotificationPolicy
+from handlers.trailing import TrailingKeeper
 from nlp.parser import IntentParser
 from nlp.rules import RuleParser
 from reports.hedge import HedgeRules
@@ -55,6 +57,7 @@ from store.db import Database
 from store.prefs import PrefsStore
 from store.snapshots import SnapshotStore
 from store.subscriptions import KINDS, SubscriptionStore
+from store.trailing import TrailingStore
 
 log = logging.getLogger("tradechat")
 
@@ -159,6 +162,8 @@ async def build_app(settings: Settings) -> App:
         audience=audience,
         on_terminal_up=reconciler.terminal_up,
     )
+    if pushes.trailing is not None:  # read-only stops the trailing job's moves too
+        pushes.trailing.paused = conversation.read_only
     scheduler = make_scheduler(settings, pushes, price_alerts=price_alerts)
     supervisor = Supervisor(
         broker, on_disconnect=pushes.terminal_down, on_reconnect=pushes.terminal_up
@@ -347,6 +352,7 @@ def scheduler_config(settings: Settings) -> SchedulerConfig:
         push_new_deals=a.push_new_deals,
         deals_min_interval_s=a.deals_min_interval_s,
         price_alert_seconds=settings.price_alerts.check_seconds,
+        trailing_interval_s=settings.trailing.interval_s,
     )
 
 
@@ -387,6 +393,7 @@ def make_pushes(
         sleep=sleep,
         on_terminal_up=on_terminal_up,
         audience=audience if audience is not None else make_audience(settings, db),
+        trailing=TrailingKeeper(broker, TrailingStore(db), clock=time.monotonic),
     )
 
 
@@ -498,6 +505,17 @@ def conversation_config(settings: Settings) -> ConversationConfig:
             read_only=rk.read_only,
         ),
         trading_rooms=frozenset(settings.groups.trading_rooms),
+        trailing=trailing_config(settings),
+    )
+
+
+def trailing_config(settings: Settings) -> TrailingConfig:
+    """[trailing]: trailing stops kept by the bot (handlers/trailing.py)."""
+    tr = settings.trailing
+    return TrailingConfig(
+        step_pips=tr.step_pips,
+        activation_pips=tr.activation_pips or None,
+        interval_s=tr.interval_s,
     )
 
 

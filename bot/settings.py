@@ -120,6 +120,14 @@ class RiskSettings(Section):
 PLATFORMS = ("console", "telegram", "qq", "wecom")
 
 
+class TrailingSettings(Section):
+    """[trailing]: trailing stops kept by the bot (handlers/trailing.py)."""
+
+    step_pips: float = Field(1.0, ge=0, le=10_000)
+    activation_pips: float = Field(0.0, ge=0, le=100_000)  # 0: the stop follows at once
+    interval_s: float = Field(5.0, ge=1, le=3600)
+
+
 class GroupsSettings(Section):
     # Groups where account data may be answered in the group, as "platform:group id".
     trading_rooms: list[str] = Field(default_factory=list)
@@ -246,6 +254,7 @@ class Settings(BaseSettings):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     trading: TradingSettings = Field(default_factory=TradingSettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
+    trailing: TrailingSettings = Field(default_factory=TrailingSettings)
     groups: GroupsSettings = Field(default_factory=GroupsSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)

@@ -29,6 +29,15 @@ class TradingConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TrailingConfig:
+    """[trailing] (handlers/trailing.py)."""
+
+    step_pips: float = 1.0  # the stop moves only when it gains at least this much
+    activation_pips: float | None = None  # profit before the stop follows; None: at once
+    interval_s: float = 5.0  # seconds between ticks of the trailing job
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationConfig:
     users: tuple[UserRule, ...] = ()
     messages_per_minute: int | None = 20  # None = no rate limit
@@ -37,6 +46,7 @@ class ConversationConfig:
     default_lang: Lang = "zh"
     trading: TradingConfig = field(default_factory=TradingConfig)
     risk: RiskLimits = field(default_factory=RiskLimits)
+    trailing: TrailingConfig = field(default_factory=TrailingConfig)
     # An unknown user gets one short refusal per this many seconds; the rest is only logged.
     refusal_interval_s: float = 3600.0
     # A follow-up question ("多少手？") waits this long for its answer.

@@ -44,10 +44,12 @@ from handlers.broker_text import note_text
 from handlers.config import TradingConfig
 from handlers.execute import Executor, order_comment, render_outcome
 from handlers.exposure import AccountGuard
+from handlers.hedge_actions import Closes, plan_closes
 from handlers.i18n import t
 from handlers.messages import Button, Incoming, Lang, Outgoing
 from handlers.plans import Plan, Planner, Problem, market_price, render_plan
 from handlers.risk import RiskGate
+from nlp.commands import read_closes
 from nlp.intent import Intent
 from store.confirmations import Confirmation, ConfirmationStore
 
@@ -113,7 +115,26 @@ class ConfirmFlow:
 
     async def preview(self, intent: Intent, inc: Incoming, lang: Lang) -> Outgoing:
         t0 = time.perf_counter()
-        built = await self.planner.build(intent)
+        return await self.show(await self.planner.build(intent), inc, lang, t0)
+
+    async def preview_closes(self, closes: Closes, inc: Incoming, lang: Lang) -> Outgoing:
+        """The preview of exactly these closes (a hedge suggestion's one-tap plan)."""
+        t0 = time.perf_counter()
+        return await self.show(await plan_closes(self.broker, closes), inc, lang, t0)
+
+    async def _rebuild(self, plan: Plan, inc: Incoming, lang: Lang) -> Outgoing:
+        """A fresh preview of what `plan` was built from: its exact closes, or its intent."""
+        closes = read_closes(plan.origin) if plan.origin else None
+        if closes is not None:
+            return await self.preview_closes(closes, inc, lang)
+        return await self.preview(plan.intent, inc, lang)
+
+    async def show(
+        self, built: Plan | Problem, inc: Incoming, lang: Lang, t0: float | None = None
+    ) -> Outgoing:
+        """The risk checks on a built plan, stored as a pending confirmation and shown with
+        ✅/❌; a `Problem` is told as it is."""
+        t0 = time.perf_counter() if t0 is None else t0
         if isinstance(built, Problem):
             # why no plan; the conversation writes the message's one "decision" row
             await self._audit("no_plan", inc, {"reason": built.key})
@@ -290,7 +311,7 @@ class ConfirmFlow:
             await self._audit(
                 "decision", inc, {"cid": conf.id, "decision": "drifted", "points": drift}
             )
-            fresh = await self.preview(plan.intent, inc, lang)
+            fresh = await self._rebuild(plan, inc, lang)
             note = Outgoing(
                 t(lang, "drifted", points=drift, max=limit), edit_of=edit, lang=lang, kind="result"
             )

@@ -65,6 +65,7 @@ from handlers.confirm import ConfirmFlow, parse_button
 from handlers.execute import Executor
 from handlers.exposure import AccountGuard
 from handlers.format import UserClock
+from handlers.hedge_actions import Closes, read_action_button
 from handlers.help import help_text
 from handlers.i18n import t
 from handlers.market_info import closed_trades, contract_info, contract_text, history_text
@@ -84,9 +85,11 @@ from handlers.slots import (
 )
 from handlers.subscriptions import Audience, answer_subscription, help_line, notice_line
 from handlers.text_hygiene import MAX_TEXT_CHARS, without_surrogates
+from handlers.trailing import TrailingPlanner
 from nlp.aliases import SymbolAliases
 from nlp.commands import (
     AlertsCommand,
+    BadTrailingDistance,
     BareReply,
     CheckReply,
     CodeReply,
@@ -95,6 +98,7 @@ from nlp.commands import (
     LogsCommand,
     ReadOnlyCommand,
     SubscriptionCommand,
+    SuggestionReply,
     alert_price_not_positive,
     is_slash_command,
     read_command,
@@ -107,6 +111,7 @@ from store.confirmations import ConfirmationStore, looks_like_code
 from store.db import Database
 from store.prefs import PrefsStore
 from store.subscriptions import SubscriptionStore
+from store.trailing import TrailingStore
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +236,11 @@ def build_conversation(
     prefs = PrefsStore(db)
     read_only = ReadOnlySwitch(prefs, config.risk.read_only)
     planner = Planner(broker)
+    executor = Executor(broker, magic=config.trading.magic, clock=clock)
+    # trailing stops kept by the bot: planned, executed and listed on this database
+    planner.trailing = executor.trailing = TrailingPlanner(
+        broker, TrailingStore(db), ConfirmationStore(db), config.trailing, clock
+    )
     risk = RiskGate(
         broker,
         config.risk,
@@ -242,7 +252,7 @@ def build_conversation(
         store=ConfirmationStore(db),
         planner=planner,
         risk=risk,
-        executor=Executor(broker, magic=config.trading.magic, clock=clock),
+        executor=executor,
         audit=trail,
         trading=config.trading,
         clock=clock,
@@ -451,6 +461,9 @@ class Conversation:
         alert_id = read_alert_button(data)
         if alert_id is not None:
             return await self._alert_button(inc, lang, alert_id), "alert_deleted"
+        closes = read_action_button(data)
+        if closes is not None:  # a hedge suggestion's one-tap plan: a preview, not a trade
+            return await self._suggestion(inc, role, lang, closes)
         parsed = parse_button(data)
         if parsed is None:
             return [Outgoing(t(lang, "confirm_not_found"), lang=lang, kind="error")], "bad_button"
@@ -459,6 +472,19 @@ class Conversation:
         cid, yes = parsed
         out = await self.flow.press(inc, cid, yes, lang)
         return out, "confirm" if yes else "cancel"
+
+    async def _suggestion(self, inc: Incoming, role: Role, lang: Lang, closes: Closes) -> Answer:
+        if not allows(role, "trade"):
+            return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
+        await self._audit(inc, "suggestion", {"closes": [list(c) for c in closes]})
+        if self.groups.keeps_private(inc, Intent(intent="close")):  # a preview is account data
+            private = in_private(inc)
+            if private is None:
+                return [ask_privately(inc, lang)], "ask_privately"
+            out = await self.flow.preview_closes(closes, private, lang)
+            return sent_privately([out], inc, lang), "preview_private"
+        out = await self.flow.preview_closes(closes, inc, lang)
+        return [out], "preview" if out.buttons else "no_preview"
 
     async def _answer_button(
         self, inc: Incoming, role: Role, lang: Lang, slot: str, value: str
@@ -497,18 +523,10 @@ class Conversation:
     ) -> Answer | None:
         """The answer to a command; None when this conversation does not take it (a code
         that is none of ours, subscriptions not served here): the text goes on."""
-        if isinstance(command, CodeReply):
-            if not looks_like_code(command.code):
-                return None
-            if not allows(role, "trade"):
-                return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
-            return await self.flow.press_code(inc, command.yes, command.code, lang), "code"
-        if isinstance(command, CheckReply):
-            if not looks_like_code(command.code):
-                return None
-            if not allows(role, "trade"):
-                return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
-            return await self.flow.check_code(inc, command.code, lang), "check"
+        if isinstance(command, CodeReply | CheckReply):
+            return await self._code_command(inc, role, lang, command)
+        if isinstance(command, SuggestionReply | BadTrailingDistance):
+            return await self._management_command(inc, role, lang, command)
         if isinstance(command, BareReply):
             self._questions.pop((inc.platform, inc.chat_id, inc.user_id), None)
             return [Outgoing(t(lang, "confirm_bare"), lang=lang)], "bare_confirmation"
@@ -521,6 +539,26 @@ class Conversation:
         if isinstance(command, AlertsCommand):
             return await self._cmd_alerts(inc, lang, command), "alerts"
         return await self._subscription(inc, lang, command)
+
+    async def _code_command(
+        self, inc: Incoming, role: Role, lang: Lang, command: CodeReply | CheckReply
+    ) -> Answer | None:
+        """A typed confirmation code ("确认 7F3K") or a "check 7F3K"; None: not one of ours."""
+        if not looks_like_code(command.code):
+            return None
+        if not allows(role, "trade"):
+            return [Outgoing(t(lang, "need_trader"), lang=lang, kind="error")], "need_trader"
+        if isinstance(command, CheckReply):
+            return await self.flow.check_code(inc, command.code, lang), "check"
+        return await self.flow.press_code(inc, command.yes, command.code, lang), "code"
+
+    async def _management_command(
+        self, inc: Incoming, role: Role, lang: Lang, command: SuggestionReply | BadTrailingDistance
+    ) -> Answer:
+        """A hedge suggestion taken up by its typed code, or a trailing distance ≤ 0."""
+        if isinstance(command, BadTrailingDistance):
+            return [Outgoing(t(lang, "tr_bad_distance"), lang=lang)], "bad_trailing"
+        return await self._suggestion(inc, role, lang, command.closes)
 
     async def _subscription(
         self, inc: Incoming, lang: Lang, command: SubscriptionCommand
@@ -664,7 +702,11 @@ class Conversation:
         name = intent.intent
         b = self.broker
         if name == "positions":
-            text = await queries.positions_text(b, lang, intent.symbol, intent.magic, intent.side)
+            trailing = self.flow.planner.trailing
+            trailed = await trailing.pips_by_ticket() if trailing is not None else None
+            text = await queries.positions_text(
+                b, lang, intent.symbol, intent.magic, intent.side, trailed
+            )
         elif name == "orders":
             text = await queries.orders_text(b, lang, intent.symbol)
         elif name == "account":
@@ -693,7 +735,8 @@ class Conversation:
                 kind=intent.kind or "daily", period=intent.period, lang=lang, now=now
             )
         images: list[Image] = list(getattr(ans, "images", []) or [])
-        return [Outgoing(str(ans.text), images=images, lang=lang)]
+        buttons: list[Button] = list(getattr(ans, "buttons", []) or [])  # hedge suggestions
+        return [Outgoing(str(ans.text), buttons=buttons, images=images, lang=lang)]
 
     # ------------------------------------------------------------------ contract info, history, alerts
 

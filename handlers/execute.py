@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from broker.base import Broker
 from broker.errors import BrokerError
@@ -38,6 +38,9 @@ from handlers.format import price as fmt_price
 from handlers.i18n import t
 from handlers.messages import Lang
 from handlers.plans import Leg, Plan, leg_label, opt_price
+
+if TYPE_CHECKING:
+    from handlers.trailing import TrailingPlanner
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +95,9 @@ class Executor:
         # Called when an error escaped an execution and may have left its row `executing`
         # (the reconciler then looks it up); set by handlers/recovery.py.
         self.on_interrupted: Callable[[], object] | None = None
+        # Trailing stops kept by the bot ("trail" legs write its rows); set by
+        # build_conversation. Without it a "trail" leg is refused, never guessed at.
+        self.trailing: TrailingPlanner | None = None
 
     @contextmanager
     def working_on(self, cid: str) -> Iterator[None]:
@@ -153,7 +159,24 @@ class Executor:
             return await b.modify_order(ticket, sl=leg.sl, tp=leg.tp)
         return await b.cancel_order(ticket)
 
+    async def _trail_leg(self, leg: Leg, i: int, cid: str) -> LegOutcome:
+        """A trailing stop set or removed: a row of the bot's own (and at most one SLTP)."""
+        from handlers.trailing import trail_result_line
+
+        t0 = time.perf_counter()
+        if self.trailing is None:
+            ok, key, sl = False, "tr_result_not_kept", None
+        else:
+            ok, key, sl = await self.trailing.apply(leg, cid)
+        zh, en = (trail_result_line(leg, key, lang, sl) for lang in ("zh", "en"))
+        ms = (time.perf_counter() - t0) * 1000
+        return LegOutcome(
+            i, leg.action, ok=ok, ticket=leg.ticket, message=en, message_zh=zh, elapsed_ms=ms
+        )
+
     async def _leg(self, leg: Leg, i: int, cid: str) -> LegOutcome:
+        if leg.action == "trail":
+            return await self._trail_leg(leg, i, cid)
         comment = order_comment(cid, i)
         t0 = time.perf_counter()
         try:
@@ -247,6 +270,9 @@ class Executor:
             return await self._find_sent(leg, comment, since)
         if leg.action in ("modify", "modify_order"):
             return await self._find_modified(leg)
+        if leg.action == "trail":
+            done = self.trailing is not None and await self.trailing.found(leg)
+            return (leg.ticket, None, None) if done else None
         # cancel: gone from the pending list
         orders = await self.broker.pending_orders(symbol=leg.symbol)
         if all(o.ticket != leg.ticket for o in orders):
@@ -340,12 +366,14 @@ def _at(leg: Leg, lang: Lang) -> str:
         if not leg.ref_price:
             return ""
         return t(lang, "result_at_market", price=fmt_price(leg.ref_price, leg.digits))
-    if leg.action in ("close", "modify"):
+    if leg.action in ("close", "modify", "trail"):
         return t(lang, "result_at_open", price=fmt_price(leg.price, leg.digits))
     return t(lang, "result_at_order", price=fmt_price(leg.price, leg.digits))
 
 
 def ok_line(leg: Leg, o: LegOutcome, lang: Lang) -> str:
+    if leg.action == "trail":  # worded when it was carried out (handlers/trailing.py)
+        return o.message_zh if lang == "zh" else o.message
     px = fmt_price(o.price, leg.digits) if o.price else "-"
     vol = fmt_lots(o.volume if o.volume is not None else leg.volume)
     side = t(lang, "buy_long" if leg.side == "buy" else "sell_short")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from broker.base import Broker
 from broker.models import (
@@ -37,8 +37,12 @@ from handlers.i18n import t
 from handlers.messages import Lang
 from nlp.intent import Intent
 
+if TYPE_CHECKING:  # handlers.trailing builds on this module
+    from handlers.trailing import TrailingPlanner
+
 PlanAction = Literal["open", "close", "modify", "cancel"]
-LegAction = Literal["open", "pending", "close", "modify", "modify_order", "cancel"]
+# "trail": a trailing stop kept by the bot (handlers/trailing.py), set or removed at ✅
+LegAction = Literal["open", "pending", "close", "modify", "modify_order", "cancel", "trail"]
 
 
 @dataclass(slots=True)
@@ -73,6 +77,12 @@ class Leg:
     point: float = 0.0
     digits: int = 5
     stops_level: int = 0  # minimal SL/TP distance in points (preview check)
+    # "trail" legs (handlers/trailing.py): distance, step and activation in pips (distance 0
+    # removes the ticket's trailing stop; its step then holds the distance it trailed at)
+    trail_pips: float | None = None
+    trail_step_pips: float | None = None
+    trail_activation_pips: float | None = None
+    pip: float = 0.0  # the pip size the distances are in
 
 
 @dataclass(slots=True)
@@ -90,6 +100,9 @@ class Plan:
     # The terminal's state the plan was built from (one `Broker.market_view` hop), so the risk
     # gate does not fetch account and positions again. Never stored: a confirmation re-reads.
     view: MarketView | None = field(default=None, repr=False, compare=False)
+    # What the plan was built from when it is no intent: a hedge suggestion's exact closes
+    # ("123x0.01+124x0.01", handlers/hedge_actions.py); a fresh preview is rebuilt from it.
+    origin: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -210,8 +223,11 @@ def select_orders(orders: list[PendingOrder], intent: Intent) -> list[PendingOrd
 class Planner:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
+        self.trailing: TrailingPlanner | None = None  # set by build_conversation
 
     async def build(self, intent: Intent) -> Plan | Problem:
+        if self.trailing is not None and self.trailing.wants(intent):
+            return await self.trailing.build(intent)
         if intent.intent == "open":
             return await self.open(intent)
         if intent.intent == "close":
@@ -687,7 +703,10 @@ _ACTION_LINES: dict[PlanAction, Callable[[Plan, Lang], list[str]]] = {
 def render_plan(plan: Plan, lang: Lang, ttl_s: float | None = None, code: str | None = None) -> str:
     """The preview text: what will be done to which tickets, the price, margin, and every
     check's line."""
-    lines = _ACTION_LINES[plan.action](plan, lang)
+    from handlers import trailing  # lazily: handlers.trailing builds on this module
+
+    trail = trailing.is_trail_plan(plan)
+    lines = trailing.trail_lines(plan, lang) if trail else _ACTION_LINES[plan.action](plan, lang)
     if plan.bid is not None and plan.ask is not None:
         lines.append(
             t(
@@ -701,7 +720,8 @@ def render_plan(plan: Plan, lang: Lang, ttl_s: float | None = None, code: str | 
         lines.append(t(lang, "preview_margin", margin=f"{plan.margin:,.2f}", ccy=plan.currency))
     lines.extend(check_lines(plan.checks, lang))
     if plan.ok and ttl_s is not None and code is not None:
-        lines.append(then_line(plan, lang, ttl_s))
+        what = trailing.trail_then(plan, lang) if trail else None
+        lines.append(then_line(plan, lang, ttl_s) if what is None else _then(lang, what, ttl_s))
     return "\n".join(lines)
 
 
@@ -722,6 +742,10 @@ def check_lines(checks: list[Check], lang: Lang) -> list[str]:
 def then_line(plan: Plan, lang: Lang, ttl_s: float) -> str:
     """The preview's last line: what ✅ will do, and how long it may be pressed."""
     return t(lang, "preview_then", what=_what_happens(plan, lang), ttl=int(ttl_s))
+
+
+def _then(lang: Lang, what: str, ttl_s: float) -> str:
+    return t(lang, "preview_then", what=what, ttl=int(ttl_s))
 
 
 def _what_happens(plan: Plan, lang: Lang) -> str:

@@ -39,6 +39,7 @@ from handlers.messages import (
 )
 from handlers.report_service import ReportAnswer, ReportService
 from handlers.subscriptions import Audience
+from handlers.trailing import TrailingKeeper
 from reports.numbers import money
 from reports.periods import TradingCalendar
 from store.audit import AuditLog
@@ -94,6 +95,7 @@ class Pushes:
         sleep: Sleep = asyncio.sleep,
         on_terminal_up: Callable[[], Awaitable[object]] | None = None,
         audience: Audience | None = None,
+        trailing: TrailingKeeper | None = None,
     ) -> None:
         self.reports = reports
         self.subs = subscriptions
@@ -116,6 +118,10 @@ class Pushes:
         self._deals_since: datetime | None = None
         self._deals_seen: set[int] = set()
         self._last_prune: date | None = None
+        # trailing stops kept by the bot: the scheduler ticks it, it tells owners through us
+        self.trailing = trailing
+        if trailing is not None:
+            trailing.notify = self.tell
 
     # -- which period a scheduled time reports on -------------------------------------------
     def calendar(self) -> TradingCalendar:
@@ -165,7 +171,13 @@ class Pushes:
                 # tell the chat, but leave it unmarked: the next start catches up
                 await self.deliver(sub, Outgoing(ans.text, lang=lang, kind="push"), kind, key)
                 continue
-            out = Outgoing(ans.text, images=list(ans.images), lang=lang, kind="push")
+            out = Outgoing(
+                ans.text,
+                buttons=list(ans.buttons),  # the hedge summary's one-tap suggestions
+                images=list(ans.images),
+                lang=lang,
+                kind="push",
+            )
             if await self.deliver(sub, out, kind, key, reason=reason):
                 await self.subs.mark_sent(kind, key, sub.platform, sub.chat_id)
                 delivered += 1
@@ -257,6 +269,13 @@ class Pushes:
             attempt + 1,
         )
         return False
+
+    async def tell(self, platform: str, chat_id: str, out: Outgoing) -> bool:
+        """One message to one chat that is no subscription (the owner of a trailing stop),
+        retried and audited like every push."""
+        return await self.deliver(
+            Subscription(platform, chat_id, "trailing", out.lang), out, "trailing"
+        )
 
     async def fan_out(
         self, kind: str, make: Callable[[Lang], str], images: Sequence[Image] = ()
@@ -394,7 +413,8 @@ class Pushes:
         if not new:
             return 0
         new.sort(key=lambda d: d.time)
-        return await self.fan_out("deals", lambda lang: deals_text(new, lang))
+        own = self.reports.config.own_magic
+        return await self.fan_out("deals", lambda lang: deals_text(new, lang, own_magic=own))
 
 
 def _terminal_down_text(lang: Lang, reason: dict[str, str]) -> str:
@@ -402,20 +422,56 @@ def _terminal_down_text(lang: Lang, reason: dict[str, str]) -> str:
     return t(lang, "alert_terminal_down", why=why)
 
 
-def _deal_line(d: Deal, lang: Lang) -> str:
+# ENUM_DEAL_REASON of the MetaTrader 5 documentation (MQL5 reference, "Deal Properties"):
+# why the terminal booked a deal. The paper terminal books the same values
+# (broker/paper/constants.py).
+DEAL_REASON_CLIENT = 0  # from the desktop terminal, by hand
+DEAL_REASON_MOBILE = 1  # from a mobile app, by hand
+DEAL_REASON_WEB = 2  # from the web terminal, by hand
+DEAL_REASON_EXPERT = 3  # by an MQL5 program (an EA, a script) or the Python API
+DEAL_REASON_SL = 4  # the stop loss triggered
+DEAL_REASON_TP = 5  # the take profit triggered
+DEAL_REASON_SO = 6  # the stop-out (margin call liquidation)
+_BY_HAND = {DEAL_REASON_CLIENT: "", DEAL_REASON_MOBILE: "_mobile", DEAL_REASON_WEB: "_web"}
+_TRIGGERED = {DEAL_REASON_SL: "sl", DEAL_REASON_TP: "tp", DEAL_REASON_SO: "so"}
+
+
+def close_reason(d: Deal, lang: Lang, own_magic: int | None = None) -> str:
+    """Why a closing deal closed its position: its stop loss, take profit or a stop-out; this
+    bot (its idempotency comment `tc:…` or its magic on a programmatic deal); an EA (with its
+    magic); by hand (desktop, mobile, web). Empty when the deal says nothing we can word."""
+    if d.reason in _TRIGGERED:
+        return t(lang, f"tr_reason_{_TRIGGERED[d.reason]}")
+    if d.comment.startswith("tc:"):  # our idempotency comment (handlers/execute.py)
+        return t(lang, "tr_reason_bot")
+    if d.reason == DEAL_REASON_EXPERT:
+        if own_magic is not None and d.magic == own_magic:
+            return t(lang, "tr_reason_bot")
+        return t(lang, "tr_reason_ea", magic=d.magic) if d.magic else t(lang, "tr_reason_program")
+    if d.reason in _BY_HAND:
+        return t(lang, f"tr_reason_hand{_BY_HAND[d.reason]}")
+    return ""
+
+
+def _deal_line(d: Deal, lang: Lang, own_magic: int | None = None) -> str:
     if d.type not in ("buy", "sell"):
         return f"  {d.type} {money(d.profit, signed=True)} {d.comment}".rstrip()
     key = f"deals_entry_{d.entry}"
     what = t(lang, key) if key in STRINGS else d.entry
     pnl = f" {money(d.net, signed=True)}" if d.entry != "in" else ""
     side = t(lang, f"deals_side_{d.type}")
-    return f"  {d.symbol or d.broker_symbol} {side} {d.volume:.2f} {what} @ {d.price:g}{pnl}"
+    line = f"  {d.symbol or d.broker_symbol} {side} {d.volume:.2f} {what} @ {d.price:g}{pnl}"
+    why = close_reason(d, lang, own_magic) if d.entry != "in" else ""
+    return f"{line} · {why}" if why else line
 
 
-def deals_text(deals: Sequence[Deal], lang: Lang, limit: int = 10) -> str:
-    """The new-deal notice: up to `limit` deals, then one line for the rest, then the total."""
+def deals_text(
+    deals: Sequence[Deal], lang: Lang, limit: int = 10, *, own_magic: int | None = None
+) -> str:
+    """The new-deal notice: up to `limit` deals, each closing one with why it closed
+    (`close_reason`), then one line for the rest, then the total."""
     lines = [t(lang, "deals_head", n=len(deals))]
-    lines.extend(_deal_line(d, lang) for d in deals[:limit])
+    lines.extend(_deal_line(d, lang, own_magic) for d in deals[:limit])
     if len(deals) > limit:
         rest = sum(d.net for d in deals[limit:])
         lines.append(t(lang, "deals_more", n=len(deals) - limit, net=money(rest, signed=True)))

@@ -4,6 +4,7 @@ quote. (Help: handlers/help.py; P&L and reports come from the report service.)""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 from broker.base import Broker
 from broker.models import Position
@@ -26,7 +27,9 @@ async def positions_text(
     symbol: str | None = None,
     magic: int | None = None,
     side: str | None = None,
+    trailing: Mapping[int, float] | None = None,
 ) -> str:
+    """`trailing`: pips by ticket of the trailing stops the bot keeps, named under the list."""
     ps = await broker.positions(symbol=symbol, magic=magic)
     if side is not None:  # contract v2: "黄金多单" lists the buys only
         ps = [p for p in ps if p.side == side]
@@ -69,6 +72,10 @@ async def positions_text(
         parts.append(table(detail, "lllrrr"))
         if len(shown) > MAX_TICKET_ROWS:
             parts.append(t(lang, "more_rows", n=len(shown) - MAX_TICKET_ROWS))
+    trailed = [p for p in sorted(ps, key=lambda p: p.ticket) if p.ticket in (trailing or {})]
+    for p in trailed:
+        pips = f"{(trailing or {})[p.ticket]:g}"
+        parts.append(t(lang, "tr_positions_note", ticket=p.ticket, symbol=p.symbol, pips=pips))
     return "\n".join(parts)
 
 

@@ -18,8 +18,9 @@ from broker.base import Broker
 from broker.errors import BrokerError
 from broker.models import Account, Deal, Position, SymbolSpec
 from handlers.broker_text import note_text
+from handlers.hedge_actions import suggestion_buttons
 from handlers.i18n import t
-from handlers.messages import Image, Lang
+from handlers.messages import Button, Image, Lang
 from reports import charts as chartlib
 from reports import render
 from reports.clock import UserClock
@@ -55,6 +56,8 @@ class ReportAnswer:
     markdown: str = ""
     ok: bool = True  # False: the text explains why there is no report
     period_key: str = ""
+    # one-tap plans of the hedge summary's suggestions (handlers/hedge_actions.py)
+    buttons: list[Button] = field(default_factory=list)
 
 
 class ReportService:
@@ -367,7 +370,8 @@ class ReportService:
                 ]
             )
         key = self.calendar().trading_day(now).isoformat()
-        return ReportAnswer(text, images, md, period_key=key)
+        buttons = suggestion_buttons(s, lang)
+        return ReportAnswer(text, images, md, period_key=key, buttons=buttons)
 
     async def day_pnl(self, now: datetime | None = None) -> float:
         """What the trading day has made or lost so far (for the max-daily-loss limit):

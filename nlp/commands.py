@@ -74,6 +74,65 @@ def read_check_reply(text: str) -> CheckReply | None:
     return None if m is None else CheckReply(code=m.group(2).upper())
 
 
+# "执行建议 123x0.01+124x0.01": the typed form of a hedge suggestion's one-tap button — the
+# exact closes (ticket x lots), at most three, as the button's own callback data carries them.
+_CLOSES = r"\d{1,20}x\d+(?:\.\d+)?(?:\+\d{1,20}x\d+(?:\.\d+)?){0,2}"
+_SUGGESTION_REPLY = re.compile(rf"^(执行建议|apply) ?({_CLOSES})$")
+_CLOSES_ONLY = re.compile(rf"^{_CLOSES}$")
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionReply:
+    """A hedge suggestion taken up: close these (ticket, lots). It only builds a preview; the
+    ✅ under it is still needed."""
+
+    closes: tuple[tuple[int, float], ...]
+
+
+def read_closes(payload: str) -> tuple[tuple[int, float], ...] | None:
+    """ "123x0.01+124x0.01" → ((123, 0.01), (124, 0.01)); None when it is not that shape or a
+    volume is not positive."""
+    s = normalize(payload)
+    if _CLOSES_ONLY.match(s) is None:
+        return None
+    out: list[tuple[int, float]] = []
+    for part in s.split("+"):
+        ticket, _, lots = part.partition("x")
+        volume = float(lots)
+        if volume <= 0:
+            return None
+        out.append((int(ticket), volume))
+    return tuple(out)
+
+
+def read_suggestion_reply(text: str) -> SuggestionReply | None:
+    m = _SUGGESTION_REPLY.match(normalize(text))
+    closes = None if m is None else read_closes(m.group(2))
+    return None if closes is None else SuggestionReply(closes)
+
+
+# "移动止损-5点", "trailing stop 0 pips": a trailing distance that is no distance. The intent
+# contract cannot carry it (trailing_pips > 0), so it is read here to be answered as what it is
+# rather than as a message that was not understood.
+_BAD_TRAIL = re.compile(
+    r"(移动止损|追踪止损|跟踪止损|trailing stop|trailing|trail)[^\d\-−]*?"
+    r"([-−] ?\d+(?:\.\d+)?|(?<![\d.])0+(?:\.0+)?(?![\d.])|零)"
+    r" ?(点|pips?|points?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BadTrailingDistance:
+    """A trailing stop asked for at a distance ≤ 0; `said` is the distance as typed."""
+
+    said: str
+
+
+def read_bad_trailing(text: str) -> BadTrailingDistance | None:
+    m = _BAD_TRAIL.search(normalize(text))
+    return None if m is None else BadTrailingDistance(m.group(2).replace(" ", ""))
+
+
 def read_bare_reply(text: str) -> BareReply | None:
     word = normalize(text).rstrip(_TRAILING)
     return BareReply(word) if word in _BARE else None
@@ -329,6 +388,8 @@ def alert_price_not_positive(text: str) -> bool:
 Command = (
     CodeReply
     | CheckReply
+    | SuggestionReply
+    | BadTrailingDistance
     | BareReply
     | ReadOnlyCommand
     | LangCommand
@@ -352,7 +413,9 @@ def read_command(text: str) -> Command | None:
 _COMMAND_READERS: tuple[Callable[[str], Command | None], ...] = (
     read_code_reply,
     read_check_reply,
+    read_suggestion_reply,
     read_bare_reply,
+    read_bad_trailing,
     read_readonly_command,
     read_lang_command,
     read_logs_command,

@@ -41,7 +41,7 @@ QUERY_INTENTS = frozenset(
     {"chart", "indicator", "symbol_info", "history", "alert", "subscribe", "unsubscribe"}
 )
 _MODIFY_CHANGES = frozenset(
-    {"sl", "tp", "breakeven", "sl_shift_pips", "tp_shift_pips", "trailing_pips"}
+    {"sl", "tp", "breakeven", "sl_shift_pips", "tp_shift_pips", "trailing_pips", "trailing_off"}
 )
 _ORDER_TYPE_RANK = {"limit": 2, "stop": 2, "pending": 1}
 
@@ -111,6 +111,8 @@ class Grammar:
             return query
         if self._manages() and not self.has("SL", "TP"):
             return "modify"  # "黄金保本", "欧美移动止损30点"
+        if self._stops_trailing():
+            return "modify"  # "取消黄金移动止损": the bot's trailing stop, not an order
         strong_open = any(tk.has("OPEN") and not tk.has("OPENWEAK") for tk in self.toks)
         trade_verbs = strong_open or self.has("CLOSE", "CANCEL") or bool(self.sides_action)
         for step in (self._decide_report, self._decide_trade, self._decide_lookup):
@@ -184,6 +186,10 @@ class Grammar:
             return False
         strong_open = any(tk.has("OPEN") and not tk.has("OPENWEAK") for tk in self.toks)
         return not (strong_open or self.sides_action or self.has("CLOSE", "CANCEL"))
+
+    def _stops_trailing(self) -> bool:
+        """A cancel of a trailing stop ("取消黄金移动止损", "cancel trailing stop on gold")."""
+        return self.has("TRAIL") and self.has("CANCEL") and not self.has("CLOSE", "SL", "TP")
 
     def _weak_side_with_volume(self) -> bool:
         """A bare 多/空 beside a symbol and a number that can only be a volume (not after a
@@ -430,9 +436,13 @@ class Grammar:
                 raise Unknown("a percentage that sizes nothing")
         elif intent == "modify":
             pips = read_pips(self.toks)
-            if h("RELMOVE") and not pips:
+            if h("RELMOVE") and not pips and not self._stops_trailing():
                 raise Unknown("a move without a readable distance")
             s.update(pips)
+            if self._stops_trailing():
+                if pips:
+                    raise Unknown("a trailing stop set and cancelled at once")
+                s["trailing_off"] = True
             if h("BREAKEVEN"):
                 s["breakeven"] = True
 

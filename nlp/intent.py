@@ -78,6 +78,7 @@ ALLOWED_KEYS: dict[str, frozenset[str]] = {
             "sl_shift_pips",
             "tp_shift_pips",
             "trailing_pips",
+            "trailing_off",
         }
     ),
     "cancel": frozenset({"symbol", "side", "ticket", "magic", "selector"}),
@@ -122,6 +123,7 @@ class Intent(BaseModel):
     sl_shift_pips: float | None = None
     tp_shift_pips: float | None = None
     trailing_pips: float | None = None
+    trailing_off: Literal[True] | None = None  # stop the bot's trailing stop ("取消移动止损")
     risk_percent: float | None = None
     timeframe: Timeframe | None = None
     indicator: IndicatorName | None = None

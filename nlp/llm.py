@@ -181,6 +181,7 @@ KEY_NOTES: dict[str, str] = {
     "sl_shift_pips": "signed pips to move SL: up/上移 = +, down/下移 = − (止损上移20点 → 20)",
     "tp_shift_pips": "signed pips to move TP: up/上移 = +, down/下移 = −",
     "trailing_pips": "> 0, a trailing stop at this distance in pips (移动止损50点 → 50)",
+    "trailing_off": "true: stop the bot's trailing stop (取消黄金移动止损, stop trailing gold)",
     "risk_percent": "0 < r ≤ 100, size a new order so that its SL loses this share of equity "
     "(按1%风险 → 1), instead of volume",
     "timeframe": '"M1"/"M5"/"M15"/"M30"/"H1"/"H4"/"D1"/"W1"/"MN1" (1小时/h1 → H1, 日线 → D1, '
@@ -244,6 +245,7 @@ EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("黄金保本", {"intent": "modify", "symbol": "XAUUSD", "breakeven": True}),
     ("黄金止损上移20点", {"intent": "modify", "symbol": "XAUUSD", "sl_shift_pips": 20}),
     ("黄金移动止损50点", {"intent": "modify", "symbol": "XAUUSD", "trailing_pips": 50}),
+    ("取消黄金移动止损", {"intent": "modify", "symbol": "XAUUSD", "trailing_off": True}),
     ("撤销黄金的空单挂单", {"intent": "cancel", "symbol": "XAUUSD", "side": "sell"}),
     ("看看黄金多单", {"intent": "positions", "symbol": "XAUUSD", "side": "buy"}),
     ("挂了哪些单", {"intent": "orders"}),

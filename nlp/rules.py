@@ -44,6 +44,7 @@ SLASH_COMMANDS: dict[str, tuple[str, str | None]] = {
     "modify": ("modify", None),
     "edit": ("modify", None),
     "cancel": ("cancel", None),
+    "trail": ("modify", None),
     "positions": ("positions", None),
     "position": ("positions", None),
     "pos": ("positions", None),
@@ -99,6 +100,8 @@ def _indicator_body(cmd: str, body: str) -> str:
     return f"{cmd} {lengths[0]} {_INDICATOR_LENGTH.sub(' ', body, count=1)}"
 
 
+# a number that is no ticket (#123), no part of another number and has no unit after it
+_BARE_DISTANCE = re.compile(r"(?<![#\d.])(\d+(?:\.\d+)?)(?![\d.]|\s*(?:pips?|点|points?))")
 _SLASH = re.compile(r"^/([a-z_]+)(?:@[\w.]+)?(?=\s|$)(.*)$", re.ASCII | re.DOTALL)
 # JSON or chat-template markup inside a message is data, never an intent
 _DATA = re.compile(r"[{\[]\s*\"?[a-z_]+\"?\s*:|\[/?inst\]|<\|?(?:system|im_start|im_end)")
@@ -215,6 +218,8 @@ class RuleParser:
                 body = f"{cmd} {body}"
             elif cmd in INDICATOR_COMMANDS:
                 body = _indicator_body(cmd, body)
+            elif cmd == "trail":  # "/trail xauusd 30": a bare number is the distance in pips
+                body = "trailing " + _BARE_DISTANCE.sub(r"\1 pips", body)
             toks = self.tokenize(body)
         elif t.startswith("/"):
             raise Unknown("an unknown slash command")

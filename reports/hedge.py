@@ -1,13 +1,17 @@
 """The hedging-EA summary: open exposure per symbol (and per EA), locked hedges, break-even,
-and rule-based suggestions. Suggestions are text for a person; nothing here trades."""
+and rule-based suggestions. A suggestion is text for a person and, where it proposes closing
+something, the exact closes it means (`HedgeAction`: these tickets, these volumes) — which the
+handlers offer as a one-tap plan that still goes through the preview and ✅. Nothing here
+trades."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from broker.models import Account, Deal, Position, SymbolSpec
-from reports.labels import label
+from broker.models import Account, Deal, Position, Side, SymbolSpec
+from reports.labels import label, side_name
 from reports.numbers import money
 from reports.pnl import CLOSING
 
@@ -89,12 +93,40 @@ class HedgeRow:
         return abs(be - self.price) / self.price * 100.0
 
 
+# At most this many closes in one suggested action: its one-tap button carries them in its
+# callback data, which chat apps cap at 64 bytes.
+MAX_ACTION_CLOSES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class CloseStep:
+    """Close `volume` lots of position `ticket` (all of it when volume is its whole volume)."""
+
+    ticket: int
+    volume: float
+    side: Side
+    whole: bool  # the whole position
+
+
+@dataclass(frozen=True, slots=True)
+class HedgeAction:
+    """What a suggestion proposes, exactly: close these tickets by these volumes."""
+
+    symbol: str
+    closes: tuple[CloseStep, ...]
+
+    @property
+    def lots(self) -> float:
+        return round(sum(c.volume for c in self.closes), 8)
+
+
 @dataclass(frozen=True, slots=True)
 class Suggestion:
     code: str  # net_exposure, locked_swap, margin, far_from_break_even
     symbol: str
     text_en: str
     text_zh: str
+    action: HedgeAction | None = None  # the closes it proposes; None: advice only
 
     def text(self, lang: str) -> str:
         return self.text_zh if lang == "zh" else self.text_en
@@ -226,7 +258,8 @@ def compute_hedge(
         summary.equity = account.equity
         summary.margin_level = account.margin_level
         summary.margin_so_so = account.margin_so_so
-    summary.suggestions = suggest(summary, rules)
+    step = {sym: spec.volume_step for sym, spec in specs.items() if spec.volume_step > 0}
+    summary.suggestions = suggest(summary, rules, by_symbol_positions, step)
     return summary
 
 
@@ -237,19 +270,65 @@ def _is_locked(row: HedgeRow, rules: HedgeRules) -> bool:
     )
 
 
-def _suggestion(code: str, symbol: str, key: str, **values: object) -> Suggestion:
+def _suggestion(
+    code: str,
+    symbol: str,
+    key: str,
+    action: HedgeAction | None = None,
+    do: str | None = None,
+    **values: object,
+) -> Suggestion:
     """A suggestion about `symbol` in both languages from label `key` (which may use
-    `{symbol}`); a `side` value is itself a label key and is translated too."""
+    `{symbol}`); a `side` value is itself a label key and is translated too. With an `action`,
+    label `do` says in the same text exactly what its one-tap plan closes."""
 
     def text(lang: str) -> str:
         side = values.get("side")
         extra = {"side": label(lang, str(side))} if side else {}
-        return label(lang, key, symbol=symbol, **{**values, **extra})
+        said = label(lang, key, symbol=symbol, **{**values, **extra})
+        if action is None or do is None:
+            return said
+        return f"{said}{label(lang, do, closes=_closes_text(lang, action), lots=action.lots)}"
 
-    return Suggestion(code, symbol, text("en"), text("zh"))
+    return Suggestion(code, symbol, text("en"), text("zh"), action)
 
 
-def _margin_suggestion(summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
+def _closes_text(lang: str, action: HedgeAction) -> str:
+    """ "最早的多单 #123 0.01 手、最早的空单 #124 0.01 手"."""
+    parts = [
+        label(
+            lang, "suggest_close_step", side=side_name(c.side, lang), ticket=c.ticket, lots=c.volume
+        )
+        for c in action.closes
+    ]
+    return label(lang, "suggest_close_sep").join(parts)
+
+
+def _oldest(positions: Sequence[Position], side: Side) -> list[Position]:
+    return sorted((p for p in positions if p.side == side), key=lambda p: (p.time, p.ticket))
+
+
+def _step_down(volume: float, step: float) -> float:
+    """`volume` rounded down to the lot step (a close of a part must be a valid volume)."""
+    return round(math.floor(volume / step + 1e-9) * step, 8) if step > 0 else volume
+
+
+def _close(p: Position, volume: float) -> CloseStep:
+    return CloseStep(p.ticket, volume, p.side, whole=volume >= p.volume - 1e-9)
+
+
+def _margin_action(positions: dict[str, list[Position]]) -> HedgeAction | None:
+    """Free margin where it costs most to keep: the position with the largest floating loss."""
+    every = [p for ps in positions.values() for p in ps if p.profit + p.swap < 0]
+    if not every:
+        return None
+    worst = min(every, key=lambda p: (p.profit + p.swap, p.time, p.ticket))
+    return HedgeAction(worst.symbol, (_close(worst, worst.volume),))
+
+
+def _margin_suggestion(
+    summary: HedgeSummary, rules: HedgeRules, positions: dict[str, list[Position]]
+) -> list[Suggestion]:
     ml = summary.margin_level
     if ml is None:
         return []
@@ -257,10 +336,37 @@ def _margin_suggestion(summary: HedgeSummary, rules: HedgeRules) -> list[Suggest
     if not (ml < rules.margin_warn_level or near_so):
         return []
     so = f"{summary.margin_so_so:.0f}%" if summary.margin_so_so else "?"
-    return [_suggestion("margin", "", "suggest_margin", level=ml, stop_out=so)]
+    action = _margin_action(positions)
+    return [
+        _suggestion(
+            "margin", "", "suggest_margin", action, "suggest_do_margin", level=ml, stop_out=so
+        )
+    ]
 
 
-def _exposure_suggestion(r: HedgeRow, summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
+def _exposure_action(r: HedgeRow, positions: Sequence[Position], step: float) -> HedgeAction | None:
+    """Reduce the net exposure: the oldest positions on the net side, up to the net lots."""
+    net = round(r.net_lots, 8)
+    left = abs(net)
+    closes: list[CloseStep] = []
+    for p in _oldest(positions, "buy" if net > 0 else "sell"):
+        if left <= 1e-9 or len(closes) == MAX_ACTION_CLOSES:
+            break
+        take = _step_down(min(left, p.volume), step)
+        if take <= 0:
+            break
+        closes.append(_close(p, take))
+        left = round(left - take, 8)
+    return HedgeAction(r.symbol, tuple(closes)) if closes else None
+
+
+def _exposure_suggestion(
+    r: HedgeRow,
+    summary: HedgeSummary,
+    rules: HedgeRules,
+    positions: Sequence[Position],
+    step: float,
+) -> list[Suggestion]:
     net = round(r.net_lots, 8)
     eq = summary.equity
     if not (net and eq and eq > 0 and r.value_per_price and r.price):
@@ -274,6 +380,8 @@ def _exposure_suggestion(r: HedgeRow, summary: HedgeSummary, rules: HedgeRules) 
             "net_exposure",
             r.symbol,
             "suggest_net_exposure",
+            _exposure_action(r, positions, step),
+            "suggest_do_reduce",
             side="suggest_net_long" if net > 0 else "suggest_net_short",
             lots=abs(net),
             move=rules.exposure_move_pct,
@@ -283,7 +391,20 @@ def _exposure_suggestion(r: HedgeRow, summary: HedgeSummary, rules: HedgeRules) 
     ]
 
 
-def _locked_swap_suggestion(r: HedgeRow, currency: str, rules: HedgeRules) -> list[Suggestion]:
+def _unlock_action(r: HedgeRow, positions: Sequence[Position]) -> HedgeAction | None:
+    """Unlock one step: the oldest buy and the oldest sell, by the smaller of their volumes —
+    the net exposure stays as it is and that part of the lock stops paying swap."""
+    buys, sells = _oldest(positions, "buy"), _oldest(positions, "sell")
+    if not buys or not sells:
+        return None
+    b, s = buys[0], sells[0]
+    v = min(b.volume, s.volume)
+    return HedgeAction(r.symbol, (_close(b, v), _close(s, v)))
+
+
+def _locked_swap_suggestion(
+    r: HedgeRow, currency: str, rules: HedgeRules, positions: Sequence[Position]
+) -> list[Suggestion]:
     swap = r.buy.swap + r.sell.swap
     if not (r.locked and swap <= -rules.swap_bleed_min):
         return []
@@ -292,6 +413,8 @@ def _locked_swap_suggestion(r: HedgeRow, currency: str, rules: HedgeRules) -> li
             "locked_swap",
             r.symbol,
             "suggest_locked_swap",
+            _unlock_action(r, positions),
+            "suggest_do_unlock",
             locked=r.locked_lots,
             buy=r.buy.lots,
             sell=r.sell.lots,
@@ -320,10 +443,20 @@ def _break_even_suggestion(r: HedgeRow, currency: str, rules: HedgeRules) -> lis
     ]
 
 
-def suggest(summary: HedgeSummary, rules: HedgeRules) -> list[Suggestion]:
-    out = _margin_suggestion(summary, rules)
+def suggest(
+    summary: HedgeSummary,
+    rules: HedgeRules,
+    positions: dict[str, list[Position]] | None = None,
+    lot_steps: dict[str, float] | None = None,
+) -> list[Suggestion]:
+    """Every suggestion the summary calls for; `positions` (by symbol) give the closing ones
+    their exact tickets, `lot_steps` the lot step a partial close rounds down to."""
+    positions = positions or {}
+    steps = lot_steps or {}
+    out = _margin_suggestion(summary, rules, positions)
     for r in summary.rows:
-        out += _exposure_suggestion(r, summary, rules)
-        out += _locked_swap_suggestion(r, summary.currency, rules)
+        held = positions.get(r.symbol, [])
+        out += _exposure_suggestion(r, summary, rules, held, steps.get(r.symbol, 0.01))
+        out += _locked_swap_suggestion(r, summary.currency, rules, held)
         out += _break_even_suggestion(r, summary.currency, rules)
     return out

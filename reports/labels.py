@@ -206,6 +206,21 @@ LABELS: dict[str, tuple[str, str]] = {
         "{symbol}: break-even at {break_even}, {distance:.1f}% away from {price} (floating "
         "{floating}). Consider whether to keep averaging in.",
     ),
+    # --- what a suggestion's one-tap plan closes (reports/hedge.py: HedgeAction) ------------
+    "suggest_do_unlock": (
+        " 一键解锁：平掉{closes}（净敞口不变）。",
+        " One tap unlocks it: close {closes} (the net exposure stays).",
+    ),
+    "suggest_do_reduce": (
+        " 一键减仓：平掉{closes}（共 {lots:.2f} 手）。",
+        " One tap reduces it: close {closes} ({lots:.2f} lots in all).",
+    ),
+    "suggest_do_margin": (
+        " 一键平掉浮亏最大的单：{closes}。",
+        " One tap closes the largest loser: {closes}.",
+    ),
+    "suggest_close_step": ("{side}单 #{ticket} {lots:.2f} 手", "{side} #{ticket} {lots:.2f} lots"),
+    "suggest_close_sep": ("、", ", "),
     # --- charts -----------------------------------------------------------------------------
     "chart_balance": ("余额", "Balance"),
     "chart_equity": ("净值", "Equity"),

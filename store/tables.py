@@ -6,4 +6,5 @@ import store.confirmations
 import store.prefs
 import store.replay
 import store.snapshots
-import store.subscriptions  # noqa: F401
+import store.subscriptions
+import store.trailing  # noqa: F401

@@ -4,9 +4,10 @@ and how it is retried is in tests/handlers/test_pushes.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.pushes import Pushes
 from handlers.report_service import ReportConfig, ReportService
 from scheduler import ReportScheduler, SchedulerConfig
 from store.audit import AuditLog
@@ -28,10 +29,22 @@ async def _open(path) -> Database:
     return await Database.open(sqlite_url(path))
 
 
+def _scheduler(
+    svc, subscriptions, snapshots, broker, pusher, audit, config, clock=None, sleep=no_sleep
+) -> ReportScheduler:
+    """The pushes and the scheduler over them, from their parts."""
+    clock = clock or (lambda: datetime.now(UTC))
+    pushes = Pushes(
+        svc, subscriptions, snapshots, broker, pusher, audit, config.push_config(),
+        clock=clock, sleep=sleep,
+    )  # fmt: skip
+    return ReportScheduler(pushes, config, clock=clock)
+
+
 def _make(db: Database, broker, pusher, clock, **cfg) -> ReportScheduler:
     svc = ReportService(broker, db, ReportConfig(timezone="Asia/Shanghai", charts=False))
     conf = SchedulerConfig(charts=False, retry_base_delay_s=0, **cfg)
-    return ReportScheduler.build(
+    return _scheduler(
         svc,
         SubscriptionStore(db),
         SnapshotStore(db),
@@ -58,7 +71,7 @@ def test_daily_job_fires_once_per_day_at_the_report_zone_time(tmp_path) -> None:
 def test_daily_job_keeps_local_time_across_a_dst_change() -> None:
     broker = one_trade_broker()
     svc = ReportService(broker, None, ReportConfig(timezone="Europe/Berlin"))  # type: ignore[arg-type]
-    sched = ReportScheduler.build(
+    sched = _scheduler(
         svc,
         None,  # type: ignore[arg-type]
         None,  # type: ignore[arg-type]
@@ -206,4 +219,26 @@ async def test_a_late_daily_job_pushes_the_period_of_its_scheduled_time_once(tmp
     assert len(pusher.sent) == 1
     assert pusher.calls == 1
     assert "2025-03-11" in pusher.sent[0][2].text
+    await db.close()
+
+
+async def test_the_trailing_job_runs_on_its_interval_when_the_bot_keeps_trailing_stops(
+    tmp_path,
+) -> None:
+    from handlers.trailing import TrailingKeeper
+    from store.trailing import TrailingStore
+
+    db = await _open(tmp_path / "t.sqlite")
+    broker = one_trade_broker()
+    sched = _make(db, broker, RecordingPusher(), Clock(utc(2025, 3, 11, 1)), trailing_interval_s=7)
+    sched.pushes.trailing = TrailingKeeper(broker, TrailingStore(db))
+    sched.start()
+    try:
+        assert sched.scheduler is not None
+        job = sched.scheduler.get_job("trailing")
+        assert job is not None
+        assert job.trigger.interval == timedelta(seconds=7)
+        await sched.catchup_task
+    finally:
+        await sched.shutdown()
     await db.close()

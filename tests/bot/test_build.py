@@ -147,3 +147,30 @@ async def test_the_conversation_and_the_scheduler_share_one_price_alert_service(
         assert app.scheduler.config.price_alert_seconds == 30
     finally:
         await close_app(app)
+
+
+async def test_trailing_stops_are_kept_on_the_apps_database_and_broker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRADECHAT_TELEGRAM_TOKEN", raising=False)
+    settings = Settings(
+        app={"data_dir": tmp_path},
+        broker={"paper": {"demo_history_days": 0}},
+        trailing={"step_pips": 2.5, "activation_pips": 0, "interval_s": 3},
+    )
+    app = await build_app(settings)
+    try:
+        planner = app.conversation.flow.planner.trailing
+        assert planner is not None
+        assert app.conversation.flow.executor.trailing is planner
+        assert planner.config.step_pips == 2.5
+        assert planner.config.activation_pips is None  # 0: the stop follows at once
+        keeper = app.scheduler.pushes.trailing
+        assert keeper is not None
+        assert keeper.broker is app.broker
+        assert keeper.store.db is app.db
+        assert keeper.notify == app.scheduler.pushes.tell  # the owner is told through pushes
+        assert keeper.paused == app.conversation.read_only  # read-only stops the moves
+        assert app.scheduler.config.trailing_interval_s == 3
+    finally:
+        await close_app(app)

@@ -367,9 +367,33 @@ def test_deals_text_lists_up_to_the_limit_then_sums_the_rest() -> None:
     lines = text.split("\n")
     assert lines[0] == "🔔 13 笔新成交："
     assert lines[1] == "  XAUUSD 多 0.10 开仓 @ 2900"
-    assert lines[2] == "  XAUUSD 空 0.10 平仓 @ 2920 +10.00"
+    # reason 0 is DEAL_REASON_CLIENT: closed by hand in the desktop terminal
+    assert lines[2] == "  XAUUSD 空 0.10 平仓 @ 2920 +10.00 · 手动平仓（电脑端）"
     assert lines[-2] == "  …另有 3 笔，合计 +30.00"
     assert lines[-1] == "合计已实现：+120.00"
     en = deals_text(deals, "en").split("\n")
     assert en[1] == "  XAUUSD buy 0.10 open @ 2900"
     assert en[-2] == "  …and 3 more, net +30.00"
+
+
+async def test_the_hedge_push_carries_its_one_tap_suggestions(tmp_path) -> None:
+    from tests.fakes.report_fixtures import FakeTerminalBroker, position, spec
+
+    gold = spec("XAUUSD", 2, 100.0, tick_value=1.0, tick_size=0.01)
+    broker = FakeTerminalBroker(
+        positions=[position(41, "XAUUSD", "buy", 0.5, 2650.0, 2640.0, -500.0)],
+        acct=account(balance=10_000.0, equity=9_500.0),
+        specs=[gold],
+    )
+    db = await _open(tmp_path / "t.sqlite")
+    await SubscriptionStore(db).add("telegram", "7", "hedge", "zh")
+    pusher = RecordingPusher()
+    pushes = _make(db, broker, pusher, Clock(utc(2025, 3, 11, 15)))
+    assert await pushes.report("hedge", utc(2025, 3, 11, 15)) == 1
+    (_, _, out) = pusher.sent[0]
+    assert isinstance(out, Outgoing)
+    # 0.5 lot net long: 1% of 2640 × 100 × 0.5 = 1320, 14% of equity → reduce, one tap
+    assert [b.id for b in out.buttons] == ["hs:41x0.5"]
+    assert out.buttons[0].reply_code == "执行建议 41x0.5"
+    assert "#41" in out.text
+    await db.close()

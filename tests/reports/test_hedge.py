@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reports.hedge import HedgeRules, compute_hedge
+from reports.hedge import HedgeAction, HedgeRules, HedgeSummary, Suggestion, compute_hedge
 from tests.fakes.report_fixtures import account, deal, position, spec, utc
 
 GOLD = spec("XAUUSD", 2, 100.0, tick_value=1.0, tick_size=0.01)  # 100 USD per 1.0 per lot
@@ -144,3 +144,47 @@ def test_no_positions_and_no_deals_is_empty() -> None:
     s = compute_hedge([], [], account(), {})
     assert s.empty
     assert s.suggestions == []
+
+
+def _by_code(s: HedgeSummary) -> dict[tuple[str, str], Suggestion]:
+    return {(x.code, x.symbol): x for x in s.suggestions}
+
+
+def _action(s: HedgeSummary, code: str, symbol: str) -> HedgeAction:
+    action = _by_code(s)[(code, symbol)].action
+    assert action is not None
+    return action
+
+
+def test_closing_suggestions_name_their_exact_tickets_and_volumes() -> None:
+    acc = account(balance=3_000.0, equity=1_150.0, margin=1_000.0, margin_level=115.0)
+    s = compute_hedge(_book(), [], acc, {"XAUUSD": GOLD, "EURUSD": EUR})
+    got = _by_code(s)
+    # the lock unlocks by its oldest pair, by the smaller volume: net exposure unchanged
+    unlock = _action(s, "locked_swap", "EURUSD")
+    assert [(c.ticket, c.volume, c.side) for c in unlock.closes] == [
+        (6, 1.0, "buy"),
+        (7, 1.0, "sell"),
+    ]
+    # 0.2 net long gold: the oldest buys up to 0.2, the second one in part
+    reduce = _action(s, "net_exposure", "XAUUSD")
+    assert [(c.ticket, c.volume, c.whole) for c in reduce.closes] == [
+        (1, 0.1, True),
+        (2, 0.1, False),
+    ]
+    assert reduce.lots == pytest.approx(0.2)
+    # near the stop-out: the largest floating loss, whole
+    margin = _action(s, "margin", "")
+    assert [(c.ticket, c.volume, c.whole) for c in margin.closes] == [(5, 0.3, True)]
+    assert margin.symbol == "XAUUSD"
+    # the text says the same closes the one-tap plan makes
+    text = got[("locked_swap", "EURUSD")].text("zh")
+    assert "一键解锁：平掉多单 #6 1.00 手、空单 #7 1.00 手（净敞口不变）" in text
+    en = got[("net_exposure", "XAUUSD")].text("en")
+    assert "close buy #1 0.10 lots, buy #2 0.10 lots (0.20 lots in all)" in en
+
+
+def test_advice_without_a_close_has_no_action() -> None:
+    acc = account(balance=3_000.0, equity=1_150.0, margin=1_000.0, margin_level=115.0)
+    strict = compute_hedge(_book(), [], acc, {"XAUUSD": GOLD}, rules=HedgeRules(far_from_be_pct=1))
+    assert _by_code(strict)[("far_from_break_even", "XAUUSD")].action is None
