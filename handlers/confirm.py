@@ -46,7 +46,8 @@ from handlers.execute import Executor, order_comment, render_outcome
 from handlers.exposure import AccountGuard
 from handlers.i18n import t
 from handlers.messages import Button, Incoming, Lang, Outgoing
-from handlers.plans import Plan, Planner, Problem, market_price, render_plan
+from handlers.plan_text import render_plan
+from handlers.plans import Plan, Planner, Problem, market_price
 from handlers.risk import RiskGate
 from nlp.intent import Intent
 from store.confirmations import Confirmation, ConfirmationStore
