@@ -36,7 +36,7 @@ from broker.mt5.loader import load_api_module, mt5linux_connector
 from broker.mt5.supervisor import Supervisor
 from broker.paper import PaperTerminal
 from handlers.auth import UserRule
-from handlers.config import ConversationConfig, RiskLimits, TradingConfig
+from handlers.config import ConversationConfig, RiskLimits, TradeManagement, TradingConfig
 from handlers.conversation import Conversation, LogReader, build_conversation
 from handlers.exposure import AccountGuard
 from handlers.messages import Pusher
@@ -462,6 +462,11 @@ def conversation_config(settings: Settings) -> ConversationConfig:
             allowed_symbols=frozenset(rk.allowed_symbols),
             max_daily_loss=rk.max_daily_loss,
             read_only=rk.read_only,
+        ),
+        trade=TradeManagement(
+            breakeven_buffer_pips=settings.trade.breakeven_buffer_pips,
+            max_risk_percent=settings.trade.max_risk_percent,
+            pip_sizes=dict(settings.trade.pip_size),
         ),
         trading_rooms=frozenset(settings.groups.trading_rooms),
     )

@@ -112,9 +112,14 @@ class ConfirmFlow:
 
     # ------------------------------------------------------------------ preview
 
-    async def preview(self, intent: Intent, inc: Incoming, lang: Lang) -> Outgoing:
+    async def preview(
+        self, intent: Intent, inc: Incoming, lang: Lang, built: Plan | Problem | None = None
+    ) -> Outgoing:
+        """`built`: the plan the caller already built from `intent` (the conversation does, to
+        ask a hedged book's side first), so the terminal is read once."""
         t0 = time.perf_counter()
-        built = await self.planner.build(intent)
+        if built is None:
+            built = await self.planner.build(intent)
         if isinstance(built, Problem):
             # why no plan; the conversation writes the message's one "decision" row
             await self._audit("no_plan", inc, {"reason": built.key})

@@ -67,7 +67,7 @@ from handlers.format import UserClock
 from handlers.help import help_text
 from handlers.i18n import t
 from handlers.messages import Button, Image, Incoming, Lang, Outgoing
-from handlers.plans import Planner
+from handlers.plans import Planner, Problem, SideQuestion
 from handlers.risk import DayPnl, ReadOnlySwitch, RiskGate
 from handlers.rooms import GroupPolicy, ask_privately, in_private, sent_privately
 from handlers.slots import (
@@ -221,7 +221,7 @@ def build_conversation(
     trail = AuditTrail(audit)
     prefs = PrefsStore(db)
     read_only = ReadOnlySwitch(prefs, config.risk.read_only)
-    planner = Planner(broker)
+    planner = Planner(broker, config.trade)
     risk = RiskGate(
         broker,
         config.risk,
@@ -611,12 +611,22 @@ class Conversation:
         slot = missing_slot(intent, use_default_volume=trading.use_default_volume)
         if slot is not None:
             return self._ask(inc, lang, intent, slot), f"ask_{slot}"
-        if intent.intent == "open" and intent.volume is None:
+        if intent.intent == "open" and intent.volume is None and intent.risk_percent is None:
             intent = updated(intent, volume=trading.default_volume)
-        out = await self.flow.preview(intent, inc, lang)
+        built = await self.flow.planner.build(intent)
+        if isinstance(built, SideQuestion):  # a hedged book: which side is asked, not guessed
+            return self._ask(inc, lang, intent, "side", built), "ask_held_side"
+        out = await self.flow.preview(intent, inc, lang, built=built)
         return [out], "preview" if out.buttons else "no_preview"
 
-    def _ask(self, inc: Incoming, lang: Lang, intent: Intent, slot: Slot) -> list[Outgoing]:
+    def _ask(
+        self,
+        inc: Incoming,
+        lang: Lang,
+        intent: Intent,
+        slot: Slot,
+        question: Problem | None = None,
+    ) -> list[Outgoing]:
         self._questions[(inc.platform, inc.chat_id, inc.user_id)] = PendingQuestion(
             slot=slot,
             intent=intent,
@@ -626,11 +636,13 @@ class Conversation:
         buttons: list[Button] = []
         text = t(lang, QUESTION_KEY[slot])
         if slot == "side":
+            # a new order: buy or sell; held positions (`question`): the buys or the sells
+            labels = ("tm_btn_longs", "tm_btn_shorts") if question else ("buy_long", "sell_short")
             buttons = [
                 Button(question_button("side", side), t(lang, label), reply_code=t(lang, side))
-                for side, label in (("buy", "buy_long"), ("sell", "sell_short"))
+                for side, label in zip(("buy", "sell"), labels, strict=True)
             ]
-            text = self._side_question(lang, intent)
+            text = question.text(lang) if question else self._side_question(lang, intent)
         return [Outgoing(text, buttons=buttons, lang=lang)]
 
     def _side_question(self, lang: Lang, intent: Intent) -> str:

@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 from broker.models import Side
 from handlers.format import lots as fmt_lots
+from handlers.format import money, signed, table
 from handlers.format import price as fmt_price
-from handlers.format import signed, table
 from handlers.i18n import t
 from handlers.messages import Lang
-from handlers.plans import Check, Leg, Plan, PlanAction
+from handlers.plans import Check, Leg, Plan, PlanAction, skip_lines
+from nlp.intent import Intent
 
 # --- rendering -------------------------------------------------------------------------------
 # A preview names everything it touches: each ticket with its symbol, side, volume, entry price
@@ -132,6 +133,19 @@ def _open_lines(plan: Plan, lang: Lang) -> list[str]:
         lines.append(
             t(lang, "preview_open", side=side, symbol=leg.symbol, lots=fmt_lots(leg.volume))
         )
+    if plan.sizing is not None:
+        z = plan.sizing
+        lines.append(
+            t(
+                lang,
+                "tm_risk_line",
+                pct=f"{z['percent']:g}",
+                dist=fmt_price(z["distance"], leg.digits),
+                money=money(z["money"]),
+                ccy=plan.currency,
+                share=f"{z['share']:.2f}",
+            )
+        )
     if leg.sl or leg.tp:
         lines.append(
             t(
@@ -165,17 +179,45 @@ def _close_lines(plan: Plan, lang: Lang) -> list[str]:
         count=_count(lang, len(plan.legs), "positions"),
         lots=fmt_lots(plan.total_volume),
     )
-    lines = [head, *_totals(plan, lang, count="positions", with_pnl=True)]
+    lines = [head]
+    if plan.intent.fraction is not None:
+        pct = f"{plan.intent.fraction * 100:.4g}"
+        lines.append(t(lang, "tm_fraction_line", pct=pct))
+    lines.extend(_totals(plan, lang, count="positions", with_pnl=True))
     for leg in plan.legs:
         lines.extend(_close_leg_lines(lang, leg))
+    lines.extend(skip_lines(lang, plan.skipped))
     return [*lines, ""]
 
 
-def _modify_leg_lines(lang: Lang, leg: Leg) -> list[str]:
+def _moved(lang: Lang, old: float | None, new: float | None, pips: float | None, leg: Leg) -> str:
+    """ "（+20 点 = 2.00）": what a move in pips was, next to the price it gives."""
+    if pips is None or not old or new is None or not leg.pip:
+        return ""
+    dist = fmt_price(abs(new - old), leg.digits)
+    return t(lang, "tm_moved_pips", pips=f"{pips:+g}", dist=dist)
+
+
+def _stop_lines(lang: Lang, leg: Leg, intent: Intent) -> list[str]:
+    """The SL and TP lines of a modify leg: old → new, always the absolute price, with the
+    pips a shift meant and the entry a break-even is measured from."""
     old_sl = opt_price(lang, leg.old_sl, leg.digits)
     old_tp = opt_price(lang, leg.old_tp, leg.digits)
     sl = opt_price(lang, leg.old_sl if leg.sl is None else leg.sl, leg.digits)
     tp = opt_price(lang, leg.old_tp if leg.tp is None else leg.tp, leg.digits)
+    sl_line = t(lang, "pv_sl_change", old=old_sl, new=sl)
+    sl_line += _moved(lang, leg.old_sl, leg.sl, intent.sl_shift_pips, leg)
+    if intent.breakeven and leg.sl is not None and leg.price is not None:
+        buffer = round(abs(leg.sl - leg.price) / leg.pip, 1) if leg.pip else 0.0
+        sl_line += t(
+            lang, "tm_breakeven_note", entry=fmt_price(leg.price, leg.digits), pips=f"{buffer:g}"
+        )
+    tp_line = t(lang, "pv_tp_change", old=old_tp, new=tp)
+    tp_line += _moved(lang, leg.old_tp, leg.tp, intent.tp_shift_pips, leg)
+    return [sl_line, tp_line]
+
+
+def _modify_leg_lines(lang: Lang, leg: Leg, intent: Intent) -> list[str]:
     lots = fmt_lots(leg.total_volume or 0.0)
     if leg.action == "modify_order":  # a pending order: its price, no P&L yet
         head = t(
@@ -189,12 +231,7 @@ def _modify_leg_lines(lang: Lang, leg: Leg) -> list[str]:
         held = t(lang, "pv_order_price", price=fmt_price(leg.price, leg.digits))
     else:
         head, held = _ticket_line(lang, leg, lots), _held_line(lang, leg)
-    return [
-        head,
-        held,
-        t(lang, "pv_sl_change", old=old_sl, new=sl),
-        t(lang, "pv_tp_change", old=old_tp, new=tp),
-    ]
+    return [head, held, *_stop_lines(lang, leg, intent)]
 
 
 def _modify_lines(plan: Plan, lang: Lang) -> list[str]:
@@ -202,7 +239,8 @@ def _modify_lines(plan: Plan, lang: Lang) -> list[str]:
     with_pnl = all(leg.action == "modify" for leg in plan.legs)
     lines = [head, *_totals(plan, lang, count="positions", with_pnl=with_pnl)]
     for leg in plan.legs:
-        lines.extend(_modify_leg_lines(lang, leg))
+        lines.extend(_modify_leg_lines(lang, leg, plan.intent))
+    lines.extend(skip_lines(lang, plan.skipped))
     return [*lines, ""]
 
 

@@ -21,6 +21,7 @@ from broker.models import (
     MarketView,
     Note,
     PendingKind,
+    PendingOrder,
     Position,
     Quote,
     Side,
@@ -28,10 +29,14 @@ from broker.models import (
 )
 from broker.symbols import normalize_volume
 from handlers.broker_text import words
+from handlers.config import TradeManagement
 from handlers.format import lots as fmt_lots
 from handlers.i18n import t
 from handlers.messages import Lang
+from handlers.pips import pip_size
+from handlers.plan_manage import Refused, fraction_share, has_stop_work, new_stops
 from handlers.plan_select import select_orders, select_positions
+from handlers.sizing import SizingRefusal, risk_volume
 from nlp.intent import Intent
 
 PlanAction = Literal["open", "close", "modify", "cancel"]
@@ -70,6 +75,20 @@ class Leg:
     point: float = 0.0
     digits: int = 5
     stops_level: int = 0  # minimal SL/TP distance in points (preview check)
+    pip: float = 0.0  # the pip size a break-even or a shift in pips was computed with
+
+
+@dataclass(slots=True)
+class Skip:
+    """A position the request matched but this plan leaves alone, and why (an i18n key of
+    handlers/i18n/management.py): the preview names it, nothing is skipped silently."""
+
+    ticket: int
+    symbol: str
+    side: Side
+    volume: float
+    key: str
+    values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -84,6 +103,9 @@ class Plan:
     margin: float | None = None
     currency: str = ""
     checks: list[Check] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    # a volume sized from a risk in percent: {"percent", "money", "share", "distance", "equity"}
+    sizing: dict[str, float] | None = None
     # The terminal's state the plan was built from (one `Broker.market_view` hop), so the risk
     # gate does not fetch account and positions again. Never stored: a confirmation re-reads.
     view: MarketView | None = field(default=None, repr=False, compare=False)
@@ -102,6 +124,7 @@ class Plan:
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "view"}
         d["legs"] = [asdict(leg) for leg in self.legs]
         d["checks"] = [asdict(c) for c in self.checks]
+        d["skipped"] = [asdict(s) for s in self.skipped]
         d["intent"] = self.intent.model_dump(mode="json", exclude_none=True)
         return d
 
@@ -110,9 +133,11 @@ class Plan:
         """The inverse of `to_dict`: the stored intent is validated into an `Intent` again."""
         legs = [Leg(**leg) for leg in d.get("legs", [])]
         checks = [Check(**c) for c in d.get("checks", [])]
+        skipped = [Skip(**s) for s in d.get("skipped", [])]
         intent = Intent.model_validate(d["intent"])
-        rest = {k: v for k, v in d.items() if k not in ("legs", "checks", "intent", "view")}
-        return cls(legs=legs, checks=checks, intent=intent, **rest)
+        own = ("legs", "checks", "skipped", "intent", "view")
+        rest = {k: v for k, v in d.items() if k not in own}
+        return cls(legs=legs, checks=checks, skipped=skipped, intent=intent, **rest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +152,31 @@ class Problem:
         en = values.pop("reason_en", None)
         if lang == "en" and en is not None:
             values["reason"] = en
+        return t(lang, self.key, **values)
+
+
+@dataclass(frozen=True, slots=True)
+class NothingToDo(Problem):
+    """Every position the request matched is refused (each share below the lot step, each in
+    loss for a break-even …): the answer names every one of them and why."""
+
+    skipped: tuple[Skip, ...] = ()
+
+    def text(self, lang: Lang) -> str:
+        return "\n".join([t(lang, self.key, **self.values), *skip_lines(lang, self.skipped)])
+
+
+@dataclass(frozen=True, slots=True)
+class SideQuestion(Problem):
+    """The request fits positions on both sides (a hedged book) and the side decides what it
+    does: the conversation asks "多单还是空单？" with buttons and the answer continues the
+    request with its `side` (handlers/slots.py). Shown as a plain answer where nobody can ask
+    (a fresh preview after a price drift)."""
+
+    def text(self, lang: Lang) -> str:
+        values = dict(self.values)
+        symbols = list(values.pop("symbols", []))
+        values["symbol"] = t(lang, "pv_symbol_sep").join(symbols)
         return t(lang, self.key, **values)
 
 
@@ -172,57 +222,137 @@ def _pending_kind_of(order_type: str | None, side: Side, at: float, q: Quote) ->
 # --- builders --------------------------------------------------------------------------------
 
 
+def _held_both_ways(held: list[Position]) -> bool:
+    return len({p.side for p in held}) > 1
+
+
+def _side_question(intent: Intent, held: list[Position]) -> SideQuestion:
+    """ "XAUUSD 多单还是空单？" with what each side holds, so the answer is an informed one."""
+    buys = [p for p in held if p.side == "buy"]
+    sells = [p for p in held if p.side == "sell"]
+    return SideQuestion(
+        "tm_ask_held_side",
+        {
+            "symbols": list(dict.fromkeys(p.symbol for p in held)),
+            "buys": len(buys),
+            "buy_lots": fmt_lots(sum(p.volume for p in buys)),
+            "sells": len(sells),
+            "sell_lots": fmt_lots(sum(p.volume for p in sells)),
+        },
+    )
+
+
+def _asks_side(intent: Intent, held: list[Position]) -> bool:
+    """A close by volume or a modify on positions held both ways, with no side or ticket said:
+    which side is meant decides the result (0.02 lots of which; an SL above or below the
+    price), so it is asked, never guessed. A modify of everything said as such ("黄金全部止损
+    改到2650", "全部保本") acts on both sides as asked: each leg is checked on its own."""
+    if intent.side is not None or intent.ticket is not None or not _held_both_ways(held):
+        return False
+    if intent.intent == "close":
+        return intent.volume is not None
+    return intent.selector != "all"
+
+
 class Planner:
-    def __init__(self, broker: Broker) -> None:
+    """Builds a plan from an intent and ONE `Broker.market_view` (account, positions, the
+    symbols' specs and ticks, orders when needed): one worker hop per preview, and the plan
+    carries the view for the risk gate."""
+
+    def __init__(self, broker: Broker, manage: TradeManagement | None = None) -> None:
         self.broker = broker
+        self.manage = manage if manage is not None else TradeManagement()
 
     async def build(self, intent: Intent) -> Plan | Problem:
+        if intent.intent not in ("open", "close", "modify", "cancel"):
+            raise ValueError(f"not a trade intent: {intent.intent}")
+        view = await self._view(intent)
+        built: Plan | Problem
         if intent.intent == "open":
-            return await self.open(intent)
-        if intent.intent == "close":
-            return await self.close(intent)
-        if intent.intent == "modify":
-            return await self.modify(intent)
-        if intent.intent == "cancel":
-            return await self.cancel(intent)
-        raise ValueError(f"not a trade intent: {intent.intent}")
+            built = self.open(intent, view)
+        elif intent.intent == "close":
+            built = self.close(intent, view)
+        elif intent.intent == "modify":
+            built = self.modify(intent, view)
+        else:
+            built = self.cancel(intent, view)
+        if isinstance(built, Plan):
+            built.view = view
+        return built
 
-    async def open(self, intent: Intent) -> Plan | Problem:
-        symbol, side, volume = intent.symbol, intent.side, intent.volume
-        if symbol is None or side is None or volume is None:
-            # the conversation asks for every missing slot before it plans
-            raise ValueError("an open needs a symbol, a side and a volume")
-        spec = await self.broker.symbol_spec(symbol)
-        q = await self.broker.quote(symbol)
-        acct = await self.broker.account()
-        vc = normalize_volume(
-            spec.symbol, volume, spec.volume_min, spec.volume_max, spec.volume_step
+    async def _view(self, intent: Intent) -> MarketView:
+        """What the plan needs, in one hop: the named symbol's spec and tick; for a request
+        that names none (a ticket, "全部平仓"), those of every symbol held; pending orders
+        for a cancel or a modify by ticket (the ticket may be an order's)."""
+        symbols = (intent.symbol,) if intent.symbol is not None else ()
+        orders = intent.intent == "cancel" or (
+            intent.intent == "modify" and intent.ticket is not None
         )
-        if vc.note is not None:
-            return _volume_problem(vc.note)
+        held = intent.intent != "open" and (intent.symbol is None or intent.ticket is not None)
+        return await self.broker.market_view(symbols, orders=orders, held=held)
+
+    # ---------------------------------------------------------------- open
+
+    def open(self, intent: Intent, view: MarketView) -> Plan | Problem:
+        symbol, side = intent.symbol, intent.side
+        if symbol is None or side is None or (intent.volume is None and not intent.risk_percent):
+            # the conversation asks for every missing slot before it plans
+            raise ValueError("an open needs a symbol, a side and a volume or a risk")
+        spec, q, acct = view.specs[symbol], view.quotes[symbol], view.account
         pending = intent.order_type in ("limit", "stop", "pending") or (
             intent.price is not None and intent.order_type != "market"
         )
         if pending and intent.price is None:
             return Problem("price_needed")
+        at = intent.price if pending and intent.price is not None else market_price(q, side)
+        sizing: dict[str, float] | None = None
+        if intent.risk_percent is not None:
+            if intent.volume is not None:
+                return Problem("tm_risk_and_volume")
+            sized = risk_volume(
+                spec,
+                side=side,
+                percent=intent.risk_percent,
+                max_percent=self.manage.max_risk_percent,
+                equity=acct.equity,
+                entry=at,
+                sl=intent.sl,
+            )
+            if isinstance(sized, SizingRefusal):
+                return Problem(sized.key, sized.values)
+            volume = sized.volume
+            sizing = {
+                "percent": intent.risk_percent,
+                "money": sized.money,
+                "share": sized.share,
+                "distance": sized.distance,
+                "equity": acct.equity,
+            }
+        else:
+            assert intent.volume is not None  # checked above  # noqa: S101
+            vc = normalize_volume(
+                spec.symbol, intent.volume, spec.volume_min, spec.volume_max, spec.volume_step
+            )
+            if vc.note is not None:
+                return _volume_problem(vc.note)
+            volume = vc.volume
         leg = Leg(
             action="open",
             symbol=spec.symbol,
             broker_symbol=spec.broker_symbol,
             side=side,
-            volume=vc.volume,
+            volume=volume,
             sl=intent.sl,
             tp=intent.tp,
             point=spec.point,
             digits=spec.digits,
             stops_level=spec.stops_level,
         )
-        if pending and intent.price is not None:
-            at = intent.price
+        if pending:
             leg.action, leg.price = "pending", at
             leg.kind = _pending_kind_of(intent.order_type, side, at, q)
         else:
-            at = leg.ref_price = market_price(q, side)
+            leg.ref_price = at
         return Plan(
             action="open",
             legs=[leg],
@@ -230,15 +360,17 @@ class Planner:
             bid=q.bid,
             ask=q.ask,
             digits=spec.digits,
-            margin=estimate_margin(spec, vc.volume, at, acct.leverage),
+            margin=estimate_margin(spec, volume, at, acct.leverage),
             currency=acct.currency,
             intent=intent,
+            sizing=sizing,
         )
 
-    async def _close_leg(self, p: Position, volume: float, quotes: dict[str, Quote]) -> Leg:
-        q = quotes.get(p.symbol)
-        if q is None:
-            q = quotes[p.symbol] = await self.broker.quote(p.symbol)
+    # ---------------------------------------------------------------- close
+
+    @staticmethod
+    def _close_leg(p: Position, volume: float, view: MarketView) -> Leg:
+        q = view.quotes[p.symbol]
         share = volume / p.volume if p.volume else 1.0
         return Leg(
             action="close",
@@ -255,146 +387,169 @@ class Planner:
             digits=q.digits,
         )
 
-    async def close(self, intent: Intent) -> Plan | Problem:
-        quotes: dict[str, Quote] = {}
-        if intent.ticket is not None:
-            found = [p for p in await self.broker.positions() if p.ticket == intent.ticket]
-            if not found:
-                return Problem("ticket_not_found", {"ticket": intent.ticket})
-            chosen = found
+    def close(self, intent: Intent, view: MarketView) -> Plan | Problem:
+        chosen = _targets(intent, view)
+        if isinstance(chosen, Problem):
+            return chosen
+        if _asks_side(intent, chosen):
+            return _side_question(intent, chosen)
+        skipped: list[Skip] = []
+        built: list[Leg] | Problem
+        if intent.fraction is not None:
+            built = self._fraction_legs(chosen, intent.fraction, view, skipped)
+        elif intent.volume is not None:
+            built = self._volume_legs(chosen, intent.volume, view)
         else:
-            chosen = select_positions(
-                await self.broker.positions(symbol=intent.symbol, magic=intent.magic), intent
-            )
-            if not chosen:
-                return Problem("no_match_positions")
-        legs: list[Leg] = []
-        if intent.volume is None:
-            for p in chosen:
-                legs.append(await self._close_leg(p, p.volume, quotes))
-        else:
-            have = round(sum(p.volume for p in chosen), 8)
-            if intent.volume > have + 1e-9:
-                return Problem(
-                    "volume_exceeds", {"want": fmt_lots(intent.volume), "have": fmt_lots(have)}
-                )
-            remaining = intent.volume
-            for p in chosen:  # oldest first
-                if remaining <= 1e-9:
-                    break
-                take = min(remaining, p.volume)
-                spec = await self.broker.symbol_spec(p.symbol)
-                vc = normalize_volume(
-                    spec.symbol, take, spec.volume_min, spec.volume_max, spec.volume_step
-                )
-                if vc.note is not None:
-                    return _volume_problem(vc.note)
-                legs.append(await self._close_leg(p, vc.volume, quotes))
-                remaining = round(remaining - vc.volume, 8)
-        symbols = {leg.symbol for leg in legs}
+            built = [self._close_leg(p, p.volume, view) for p in chosen]
+        if isinstance(built, Problem):
+            return built
+        if not built:
+            return _nothing_left(skipped)
+        symbols = {leg.symbol for leg in built}
         one = next(iter(symbols)) if len(symbols) == 1 else None
-        q1 = quotes.get(one) if one else None
+        q1 = view.quotes.get(one) if one else None
         return Plan(
             action="close",
-            legs=legs,
+            legs=built,
             symbol=one,
             bid=q1.bid if q1 else None,
             ask=q1.ask if q1 else None,
             digits=q1.digits if q1 else 5,
             intent=intent,
+            skipped=skipped,
         )
 
-    async def modify(self, intent: Intent) -> Plan | Problem:
-        if intent.sl is None and intent.tp is None:
-            return Problem("modify_nothing")
+    def _fraction_legs(
+        self, chosen: list[Position], fraction: float, view: MarketView, skipped: list[Skip]
+    ) -> list[Leg]:
+        """Each ticket's `fraction`, rounded down to its step; a share below the smallest
+        volume is named as skipped."""
         legs: list[Leg] = []
-        if intent.ticket is not None:
-            pos = [p for p in await self.broker.positions() if p.ticket == intent.ticket]
-            if pos:
-                targets = pos
+        for p in chosen:
+            share = fraction_share(p, view.specs[p.symbol], fraction)
+            if isinstance(share, Refused):
+                skipped.append(_skip(p, share))
             else:
-                orders = [
-                    o for o in await self.broker.pending_orders() if o.ticket == intent.ticket
-                ]
-                if not orders:
-                    return Problem("ticket_not_found", {"ticket": intent.ticket})
-                o = orders[0]
-                spec = await self.broker.symbol_spec(o.symbol)
-                legs.append(
-                    Leg(
-                        action="modify_order",
-                        symbol=o.symbol,
-                        broker_symbol=o.broker_symbol,
-                        side=o.side,
-                        volume=0.0,
-                        price=o.price,
-                        kind=o.kind,
-                        ticket=o.ticket,
-                        total_volume=o.volume,  # named in the preview; nothing is sent
-                        sl=intent.sl,
-                        tp=intent.tp,
-                        old_sl=o.sl,
-                        old_tp=o.tp,
-                        point=spec.point,
-                        digits=spec.digits,
-                        stops_level=spec.stops_level,
-                    )
-                )
-                targets = []
+                legs.append(self._close_leg(p, share, view))
+        return legs
+
+    def _volume_legs(
+        self, chosen: list[Position], volume: float, view: MarketView
+    ) -> list[Leg] | Problem:
+        """`volume` lots taken oldest first, the last ticket partially."""
+        have = round(sum(p.volume for p in chosen), 8)
+        if volume > have + 1e-9:
+            return Problem("volume_exceeds", {"want": fmt_lots(volume), "have": fmt_lots(have)})
+        legs: list[Leg] = []
+        remaining = volume
+        for p in chosen:  # oldest first
+            if remaining <= 1e-9:
+                break
+            spec = view.specs[p.symbol]
+            vc = normalize_volume(
+                spec.symbol, min(remaining, p.volume), spec.volume_min, spec.volume_max,
+                spec.volume_step,
+            )  # fmt: skip
+            if vc.note is not None:
+                return _volume_problem(vc.note)
+            legs.append(self._close_leg(p, vc.volume, view))
+            remaining = round(remaining - vc.volume, 8)
+        return legs
+
+    # ---------------------------------------------------------------- modify
+
+    def modify(self, intent: Intent, view: MarketView) -> Plan | Problem:
+        if not has_stop_work(intent):
+            return Problem("modify_nothing")
+        order = _order_by_ticket(intent, view)
+        if order is not None:
+            targets: list[Position | PendingOrder] = [order]
         else:
-            targets = select_positions(
-                await self.broker.positions(symbol=intent.symbol, magic=intent.magic), intent
-            )
-            if not targets:
-                return Problem("no_match_positions")
-        digits: dict[str, tuple[float, int, int]] = {}
-        for p in targets:
-            if p.symbol not in digits:
-                spec = await self.broker.symbol_spec(p.symbol)
-                digits[p.symbol] = (spec.point, spec.digits, spec.stops_level)
-            point, dg, level = digits[p.symbol]
-            legs.append(
-                Leg(
-                    action="modify",
-                    symbol=p.symbol,
-                    broker_symbol=p.broker_symbol,
-                    side=p.side,
-                    volume=0.0,
-                    price=p.price_open,
-                    ticket=p.ticket,
-                    total_volume=p.volume,  # named in the preview with its P&L
-                    pnl=round(p.profit + p.swap, 2),
-                    sl=intent.sl,
-                    tp=intent.tp,
-                    old_sl=p.sl,
-                    old_tp=p.tp,
-                    point=point,
-                    digits=dg,
-                    stops_level=level,
-                )
-            )
+            chosen = _targets(intent, view)
+            if isinstance(chosen, Problem):
+                return chosen
+            if _asks_side(intent, chosen):
+                return _side_question(intent, chosen)
+            targets = list(chosen)
+        legs: list[Leg] = []
+        skipped: list[Skip] = []
+        for held in targets:
+            leg = self._modify_leg(held, intent, view)
+            if isinstance(leg, Refused):
+                skipped.append(_skip(held, leg))
+            else:
+                legs.append(leg)
+        if not legs:
+            return _nothing_left(skipped)
         symbols = {leg.symbol for leg in legs}
         return Plan(
             action="modify",
             legs=legs,
             symbol=next(iter(symbols)) if len(symbols) == 1 else None,
-            digits=legs[0].digits if legs else 5,
+            digits=legs[0].digits,
             intent=intent,
+            skipped=skipped,
         )
 
-    async def cancel(self, intent: Intent) -> Plan | Problem:
-        orders = await self.broker.pending_orders(symbol=intent.symbol, magic=intent.magic)
+    def _modify_leg(
+        self, held: Position | PendingOrder, intent: Intent, view: MarketView
+    ) -> Leg | Refused:
+        spec = view.specs[held.symbol]
+        pip = pip_size(spec, self.manage.pip_sizes)
+        stops = new_stops(
+            held,
+            intent,
+            quote=view.quotes[held.symbol],
+            pip=pip,
+            buffer_pips=self.manage.breakeven_buffer_pips,
+            digits=spec.digits,
+        )
+        if isinstance(stops, Refused):
+            return stops
+        leg = Leg(
+            action="modify",
+            symbol=held.symbol,
+            broker_symbol=held.broker_symbol,
+            side=held.side,
+            volume=0.0,
+            ticket=held.ticket,
+            total_volume=held.volume,  # named in the preview (with its P&L for a position)
+            sl=stops.sl,
+            tp=stops.tp,
+            old_sl=held.sl,
+            old_tp=held.tp,
+            point=spec.point,
+            digits=spec.digits,
+            stops_level=spec.stops_level,
+            pip=pip,
+        )
+        if isinstance(held, PendingOrder):
+            leg.action, leg.price, leg.kind = "modify_order", held.price, held.kind
+        else:
+            leg.price, leg.pnl = held.price_open, round(held.profit + held.swap, 2)
+        return leg
+
+    # ---------------------------------------------------------------- cancel
+
+    def cancel(self, intent: Intent, view: MarketView) -> Plan | Problem:
+        orders = list(view.orders or ())
         if intent.ticket is not None:
-            chosen = [o for o in await self.broker.pending_orders() if o.ticket == intent.ticket]
+            chosen = [o for o in orders if o.ticket == intent.ticket]
             if not chosen:
                 return Problem("ticket_not_found", {"ticket": intent.ticket})
         else:
-            chosen = select_orders(orders, intent)
+            mine = [
+                o
+                for o in orders
+                if (intent.symbol is None or o.symbol == intent.symbol)
+                and (intent.magic is None or o.magic == intent.magic)
+            ]
+            chosen = select_orders(mine, intent)
             if not chosen:
                 return Problem("no_match_orders")
         legs: list[Leg] = []
         for o in chosen:
-            spec = await self.broker.symbol_spec(o.symbol)
+            spec = view.specs[o.symbol]
             legs.append(
                 Leg(
                     action="cancel",
@@ -417,3 +572,49 @@ class Planner:
             digits=legs[0].digits,
             intent=intent,
         )
+
+
+def _targets(intent: Intent, view: MarketView) -> list[Position] | Problem:
+    """The positions a close or modify acts on: the ticket's, or those of the symbol and magic
+    through side/selector/count, oldest first."""
+    if intent.ticket is not None:
+        found = [p for p in view.positions if p.ticket == intent.ticket]
+        return found or Problem("ticket_not_found", {"ticket": intent.ticket})
+    held = [
+        p
+        for p in view.positions
+        if (intent.symbol is None or p.symbol == intent.symbol)
+        and (intent.magic is None or p.magic == intent.magic)
+    ]
+    chosen = select_positions(held, intent)
+    return chosen or Problem("no_match_positions")
+
+
+def _order_by_ticket(intent: Intent, view: MarketView) -> PendingOrder | None:
+    """The pending order a modify by ticket names, when the ticket is no position's."""
+    if intent.ticket is None or any(p.ticket == intent.ticket for p in view.positions):
+        return None
+    return next((o for o in view.orders or () if o.ticket == intent.ticket), None)
+
+
+def _skip(held: Position | PendingOrder, why: Refused) -> Skip:
+    values = {k: str(v) for k, v in why.values.items()}
+    return Skip(held.ticket, held.symbol, held.side, held.volume, why.key, values)
+
+
+def _nothing_left(skipped: list[Skip]) -> Problem:
+    """Every matched position was refused: the answer names each and why."""
+    return NothingToDo("tm_nothing_to_do", {"n": len(skipped)}, tuple(skipped))
+
+
+def skip_lines(lang: Lang, skipped: list[Skip] | tuple[Skip, ...]) -> list[str]:
+    """Each position a plan leaves alone, with why: "⚠️ #123 XAUUSD 买 0.01 手 不动：…"."""
+    lines: list[str] = []
+    for s in skipped:
+        why = t(lang, s.key, **s.values)
+        side = t(lang, s.side)
+        lots = fmt_lots(s.volume)
+        lines.append(
+            t(lang, "tm_skip", ticket=s.ticket, symbol=s.symbol, side=side, lots=lots, why=why)
+        )
+    return lines

@@ -1,4 +1,6 @@
-"""Follow-up questions for missing slots ("下单黄金" → "买还是卖？" → "买" → "多少手？" → "0.02").
+"""Follow-up questions for missing slots ("下单黄金" → "买还是卖？" → "买" → "多少手？" → "0.02"),
+and the side of held positions on a hedged book ("平仓0.02手黄金" → "多单还是空单？" → [多单]:
+the same request with `side`, asked by the planner's `SideQuestion`).
 
 A pending question is kept per (platform, chat, user) with an expiry. The answer is read
 strictly by `nlp.commands` (a side word, a number of lots, a symbol, a ticket); anything else is
@@ -33,8 +35,8 @@ def missing_slot(intent: Intent, *, use_default_volume: bool) -> Slot | None:
             return "symbol"
         if intent.side is None:
             return "side"
-        if intent.volume is None and not use_default_volume:
-            return "volume"
+        if intent.volume is None and intent.risk_percent is None and not use_default_volume:
+            return "volume"  # "按1%风险" sizes the volume itself
         return None
     if intent.intent == "close":
         if all(

@@ -1,5 +1,107 @@
-"""User-facing strings of the management area, (zh, en) per key."""
+"""User-facing strings of the management area, (zh, en) per key: partial closes by fraction,
+break-even and moves in pips, risk sizing, the hedged-book side question, EA baskets."""
 
 from __future__ import annotations
 
-STRINGS: dict[str, tuple[str, str]] = {}
+STRINGS: dict[str, tuple[str, str]] = {
+    # --- the hedged-book side question (handlers/plans.py SideQuestion) -------------------
+    # {symbol}: the symbols; {buys}/{sells}: how many positions, {buy_lots}/{sell_lots}: lots
+    "tm_ask_held_side": (
+        "{symbol} 多空都有持仓（多 {buys} 单 {buy_lots} 手，空 {sells} 单 {sell_lots} 手）："
+        "多单还是空单？",
+        "{symbol} is held both ways ({buys} buy, {buy_lots} lots; {sells} sell, {sell_lots} "
+        "lots): the buys or the sells?",
+    ),
+    "tm_btn_longs": ("多单", "Buys"),
+    "tm_btn_shorts": ("空单", "Sells"),
+    # --- positions a plan leaves alone -----------------------------------------------------
+    "tm_skip": (
+        "⚠️ #{ticket} {symbol} {side} {lots} 手 不动：{why}",
+        "⚠️ #{ticket} {symbol} {side} {lots} lots untouched: {why}",
+    ),
+    "tm_skip_fraction_small": (
+        "这一份 {share} 手不足最小手数 {min}",
+        "its share, {share} lots, is below the minimum of {min}",
+    ),
+    "tm_skip_be_loss_buy": (
+        "尚未盈利，保本止损 {level} 会在买价 {market} 之上",
+        "not in profit: a break-even SL at {level} would be above the bid {market}",
+    ),
+    "tm_skip_be_loss_sell": (
+        "尚未盈利，保本止损 {level} 会在卖价 {market} 之下",
+        "not in profit: a break-even SL at {level} would be below the ask {market}",
+    ),
+    "tm_skip_be_order": ("挂单还没有开仓价可保本", "a pending order has no entry to break even at"),
+    "tm_skip_no_sl": ("没有止损可移动", "it has no SL to move"),
+    "tm_skip_no_tp": ("没有止盈可移动", "it has no TP to move"),
+    "tm_nothing_to_do": (
+        "符合条件的 {n} 单都做不了，没有生成预览：",
+        "None of the {n} matching positions can be changed; no preview:",
+    ),
+    # --- what a preview adds ---------------------------------------------------------------
+    "tm_fraction_line": (
+        "每单平 {pct}%（按手数步长向下取整）",
+        "{pct}% of each position (rounded down to the lot step)",
+    ),
+    # appended to "  止损 2645.00 → 2647.00"
+    "tm_moved_pips": ("（{pips} 点 = {dist}）", " ({pips} pips = {dist})"),
+    "tm_breakeven_note": (
+        "（保本：开仓价 {entry} ± {pips} 点）",
+        " (break-even: entry {entry} ± {pips} pips)",
+    ),
+    "tm_risk_line": (
+        "按 {pct}% 风险：止损距离 {dist}，打到止损亏 {money} {ccy}（权益的 {share}%）",
+        "Risk {pct}%: SL distance {dist}, loss at the SL {money} {ccy} ({share}% of equity)",
+    ),
+    # --- risk sizing refused ---------------------------------------------------------------
+    "tm_risk_and_volume": (
+        "手数和风险百分比只能给一个：要按风险算手数就别写手数。",
+        "Give either lots or a risk percentage, not both.",
+    ),
+    "tm_risk_over_cap": (
+        "按 {pct}% 风险下单超过了上限 {cap}%（设置 [trade] max_risk_percent），没有生成预览。",
+        "A {pct}% risk is above the cap of {cap}% ([trade] max_risk_percent); no preview.",
+    ),
+    "tm_risk_needs_sl": (
+        "按风险算手数需要止损价：请连止损一起说，例如「按{pct}%风险买 {symbol} 止损 <价格>」。",
+        "Sizing by risk needs a stop-loss: say it with the SL, e.g. "
+        '"buy {symbol} risk {pct}% sl <price>".',
+    ),
+    "tm_risk_sl_side_buy": (
+        "买单的止损 {sl} 必须低于开仓价 {price}，没有生成预览。",
+        "A buy's SL {sl} must be below the entry {price}; no preview.",
+    ),
+    "tm_risk_sl_side_sell": (
+        "卖单的止损 {sl} 必须高于开仓价 {price}，没有生成预览。",
+        "A sell's SL {sl} must be above the entry {price}; no preview.",
+    ),
+    "tm_risk_no_value": (
+        "{symbol} 的每手价值未知，不能按风险算手数。",
+        "The value per lot of {symbol} is unknown; cannot size by risk.",
+    ),
+    "tm_risk_below_min": (
+        "按 {pct}% 风险只能亏 {budget}，而最小手数 {min} 打到止损就亏 {per_min}："
+        "算出 {raw} 手，向下取整为 0，没有生成预览。",
+        "A {pct}% risk allows a loss of {budget}, but the minimum {min} lots lose {per_min} at "
+        "the SL: {raw} lots round down to 0; no preview.",
+    ),
+    "tm_risk_above_max": (
+        "按 {pct}% 风险算出 {raw} 手，超过了该品种的最大手数 {max}，没有生成预览。",
+        "A {pct}% risk gives {raw} lots, above the symbol's maximum of {max}; no preview.",
+    ),
+    # --- requests read but out of range (nlp: the management slots) -------------------------
+    "tm_bad_fraction": (
+        "平仓比例要在 0% 和 100% 之间（不含）：「平一半」「平掉30%」；全部平仓请说「平仓」。",
+        'A part to close is between 0% and 100% (exclusive): "close half", "close 30%"; '
+        'to close it all, say "close".',
+    ),
+    "tm_bad_risk": (
+        "风险百分比要大于 0，例如「按1%风险买黄金 止损2630」。",
+        'A risk percentage must be above 0, e.g. "buy gold risk 1% sl 2630".',
+    ),
+    "tm_bad_shift": (
+        "读到了要移动{level} {pips} 点，但没读懂方向：请说「{level}上移{pips}点」或「{level}下移{pips}点」。",
+        "I read a move of the {level_en} by {pips} pips but not its direction: say "
+        '"move {level_en} up {pips} pips" or "move {level_en} down {pips} pips".',
+    ),
+}

@@ -143,8 +143,8 @@ async def test_refused_at_the_send_because_not_connected_returns_to_pending(
     """The terminal drops between the re-check and the send: the broker refuses the order
     with "not_connected" before sending it, and the row goes back to pending too."""
     # A twin preview that executes normally counts the quotes up to the send: the drift
-    # check's quote (its last call, the day's bar) is the re-check's last lookup.
-    last = "copy_rates_from_pos"
+    # check's quote (its last call, the tick) is the re-check's last lookup.
+    last = "symbol_info_tick"
     twin = only(await world.say("买入0.01手黄金"))
     start = len(world.api.calls)
     only(await world.press(twin.buttons[0].id))
