@@ -67,6 +67,7 @@ from handlers.format import UserClock
 from handlers.help import help_text
 from handlers.i18n import t
 from handlers.messages import Button, Image, Incoming, Lang, Outgoing
+from handlers.plan_text import out_of_range_text
 from handlers.plans import Planner, Problem, SideQuestion
 from handlers.risk import DayPnl, ReadOnlySwitch, RiskGate
 from handlers.rooms import GroupPolicy, ask_privately, in_private, sent_privately
@@ -97,6 +98,7 @@ from nlp.commands import (
     written_lang,
 )
 from nlp.intent import Intent
+from nlp.management import OutOfRange
 from store.audit import AuditLog
 from store.confirmations import ConfirmationStore, looks_like_code
 from store.db import Database
@@ -118,6 +120,7 @@ class ParseResultLike(Protocol):
 class ParserLike(Protocol):
     async def parse(self, text: str, context: Any = None) -> Any: ...
     def suggest(self, text: str, lang: str) -> str | None: ...
+    def trouble(self, text: str) -> OutOfRange | None: ...
 
 
 class ReportsLike(Protocol):
@@ -183,6 +186,9 @@ NOT_YET = frozenset({"chart", "indicator", "symbol_info", "history", "alert"})
 def _not_understood(parser: ParserLike, text: str | None, lang: Lang) -> str:
     """ "Not understood", with the closest phrasing the bot does understand when there is one
     (a fixed table of working examples, never the user's own words; none for talk)."""
+    trouble = parser.trouble(text or "")
+    if trouble is not None:  # read, but out of range: say what is allowed
+        return out_of_range_text(trouble, lang)
     example = parser.suggest(text or "", lang)
     return t(lang, "unknown_suggest", example=example) if example else t(lang, "unknown")
 

@@ -13,6 +13,7 @@ from handlers.i18n import t
 from handlers.messages import Lang
 from handlers.plans import Check, Leg, Plan, PlanAction, skip_lines
 from nlp.intent import Intent
+from nlp.management import OutOfRange
 
 # --- rendering -------------------------------------------------------------------------------
 # A preview names everything it touches: each ticket with its symbol, side, volume, entry price
@@ -341,3 +342,17 @@ def _what_happens(plan: Plan, lang: Lang) -> str:
             price=fmt_price(leg.price, leg.digits),
         )
     return t(lang, "then_open", side=side, symbol=leg.symbol, lots=fmt_lots(leg.volume))
+
+
+def out_of_range_text(trouble: OutOfRange, lang: Lang) -> str:
+    """The answer to a management request read exactly but out of range: what was understood
+    and what is allowed ("平掉150%", "按0%风险", "止损上移-5点")."""
+    if trouble.what == "fraction":
+        return t(lang, "tm_bad_fraction", pct=f"{trouble.facts.get('pct', 0):g}")
+    if trouble.what == "risk":
+        return t(lang, "tm_bad_risk", pct=f"{trouble.facts.get('pct', 0):g}")
+    pips = f"{trouble.facts.get('pips', 0):g}"
+    if trouble.what == "trailing":
+        return t(lang, "tm_bad_trailing", pips=pips)
+    level = "tp" if trouble.facts.get("level") == "tp" else "sl"
+    return t(lang, "tm_bad_shift", pips=pips, level=t(lang, f"tm_level_{level}"))

@@ -89,19 +89,33 @@ STRINGS: dict[str, tuple[str, str]] = {
         "按 {pct}% 风险算出 {raw} 手，超过了该品种的最大手数 {max}，没有生成预览。",
         "A {pct}% risk gives {raw} lots, above the symbol's maximum of {max}; no preview.",
     ),
-    # --- requests read but out of range (nlp: the management slots) -------------------------
+    # --- requests read but out of range (nlp.management.OutOfRange) ------------------------
     "tm_bad_fraction": (
-        "平仓比例要在 0% 和 100% 之间（不含）：「平一半」「平掉30%」；全部平仓请说「平仓」。",
-        'A part to close is between 0% and 100% (exclusive): "close half", "close 30%"; '
-        'to close it all, say "close".',
+        "读到了平掉 {pct}%，但平仓比例要在 0% 和 100% 之间（不含）：「平一半」「平掉30%」；"
+        "全部平仓请说「平仓」。",
+        "I read {pct}%, but a part to close is between 0% and 100% (exclusive): "
+        '"close half", "close 30%"; to close it all, say "close".',
     ),
     "tm_bad_risk": (
-        "风险百分比要大于 0，例如「按1%风险买黄金 止损2630」。",
-        'A risk percentage must be above 0, e.g. "buy gold risk 1% sl 2630".',
+        "读到了按 {pct}% 风险，但风险百分比要大于 0%、不超过 100%，"
+        "例如「按1%风险买黄金 止损2630」。",
+        "I read a risk of {pct}%, but it must be above 0% and at most 100%, e.g. "
+        '"buy gold risk 1% sl 2630".',
     ),
     "tm_bad_shift": (
-        "读到了要移动{level} {pips} 点，但没读懂方向：请说「{level}上移{pips}点」或「{level}下移{pips}点」。",
-        "I read a move of the {level_en} by {pips} pips but not its direction: say "
-        '"move {level_en} up {pips} pips" or "move {level_en} down {pips} pips".',
+        "读到了把{level}移动 -{pips} 点：方向请用上/下说，不用负号——"
+        "「{level}上移{pips}点」或「{level}下移{pips}点」。没有生成预览。",
+        "I read a move of the {level} by -{pips} pips: say the direction with up or down, "
+        'not a minus — "move {level} up {pips} pips" or "move {level} down {pips} pips". '
+        "No preview.",
     ),
+    "tm_bad_trailing": (
+        "读到了「移动止损 -{pips} 点」，方向不清楚：要设 {pips} 点的跟踪止损，请说「移动止损{pips}点」；"
+        "要把止损挪动 {pips} 点，请说「止损上移{pips}点」或「止损下移{pips}点」。没有生成预览。",
+        'I read "trail/move the SL by -{pips} pips", but not its direction: for a trailing stop '
+        'of {pips} pips say "trail {pips} pips"; to move the SL say "move sl up {pips} pips" or '
+        '"move sl down {pips} pips". No preview.',
+    ),
+    "tm_level_sl": ("止损", "SL"),
+    "tm_level_tp": ("止盈", "TP"),
 }

@@ -374,11 +374,13 @@ async def test_a_quote_reads_the_day_bar_only_when_the_day_change_is_wanted(
     broker: MT5Broker, rec: Recorder
 ) -> None:
     plain = await broker.quote("XAUUSD")
-    assert plain.day_open is None and plain.day_change is None
+    assert plain.day_open is None
+    assert plain.day_change is None
     assert rec.called("copy_rates_from_pos") == []
     with_day = await broker.quote("XAUUSD", with_day_open=True)
     assert len(rec.called("copy_rates_from_pos")) == 1
-    assert with_day.day_open is not None and with_day.day_change is not None
+    assert with_day.day_open is not None
+    assert with_day.day_change is not None
 
 
 async def test_position_and_deal_times_are_utc(broker: MT5Broker, clock: Clock) -> None:
