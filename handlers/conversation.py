@@ -61,6 +61,7 @@ from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
 from handlers.broker_text import note_text
 from handlers.config import ConversationConfig
 from handlers.confirm import ConfirmFlow, parse_button
+from handlers.ea_view import ea_view_text
 from handlers.execute import Executor
 from handlers.exposure import AccountGuard
 from handlers.format import UserClock
@@ -143,6 +144,9 @@ class ReportsLike(Protocol):
         charts: bool = True,
     ) -> Any: ...
     async def day_pnl(self, now: datetime | None = None) -> float: ...
+    async def ea_today(
+        self, magic: int, symbol: str | None = None, now: datetime | None = None
+    ) -> Any: ...
     def user_clock(self) -> UserClock: ...
 
 
@@ -662,7 +666,17 @@ class Conversation:
     async def _query(self, lang: Lang, intent: Intent) -> list[Outgoing]:
         name = intent.intent
         b = self.broker
-        if name == "positions":
+        if name == "positions" and intent.magic is not None:  # one EA's basket and its day
+            text = await ea_view_text(
+                b,
+                lang,
+                intent.magic,
+                symbol=intent.symbol,
+                side=intent.side,
+                reports=self.reports,
+                now=self.clock(),
+            )
+        elif name == "positions":
             text = await queries.positions_text(b, lang, intent.symbol, intent.magic, intent.side)
         elif name == "orders":
             text = await queries.orders_text(b, lang, intent.symbol)

@@ -89,6 +89,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "按 {pct}% 风险算出 {raw} 手，超过了该品种的最大手数 {max}，没有生成预览。",
         "A {pct}% risk gives {raw} lots, above the symbol's maximum of {max}; no preview.",
     ),
+    # --- the per-EA view (handlers/ea_view.py) ---------------------------------------------
+    "tm_ea_head": (
+        "🤖 EA {magic}：{n} 单持仓，浮动 {pnl}",
+        "🤖 EA {magic}: {n} open position(s), floating {pnl}",
+    ),
+    "tm_ea_today": (
+        "今日已实现 {realised} {ccy}（{trades} 笔平仓）",
+        "Realised today {realised} {ccy} ({trades} closed trade(s))",
+    ),
     # --- requests read but out of range (nlp.management.OutOfRange) ------------------------
     "tm_bad_fraction": (
         "读到了平掉 {pct}%，但平仓比例要在 0% 和 100% 之间（不含）：「平一半」「平掉30%」；"
