@@ -2,9 +2,21 @@
 estimated margin. A plan is what the preview shows and what ✅ executes — nothing is decided
 after the user has seen it except the safety re-checks (risk and price drift).
 
+Everything a plan needs from the terminal comes from ONE `Broker.market_view` worker job
+(account, positions, the symbols' specs and ticks, orders when needed), kept on `Plan.view`.
+
 Rules:
 - volumes are rounded DOWN to the symbol's step (`broker.symbols.normalize_volume`);
 - a close with a volume and no ticket takes positions oldest first, the last one partially;
+- a close by `fraction` takes that share of each ticket, rounded down to its step; a ticket
+  whose share is below the minimum is named as skipped (`Plan.skipped`), never dropped
+  silently (handlers/plan_manage.py);
+- break-even puts the SL at the entry ± `[trade] breakeven_buffer_pips`, refused on a position
+  the market has not passed that level for; `sl_shift_pips`/`tp_shift_pips` move the current
+  level by the symbol's pip (handlers/pips.py) and the preview shows the absolute price;
+- `risk_percent` sizes an open from equity and the SL distance (handlers/sizing.py);
+- a close by volume or a modify on positions held both ways, with no side or ticket, is a
+  `SideQuestion`: the conversation asks "多单还是空单？" instead of guessing;
 - a close/modify without a selector acts on every matching position (INTENTS.md ruling);
 - `earliest` / `latest` take `count` positions (one when no count);
 - a price without an order kind becomes a limit or a stop order depending on which side of
@@ -305,37 +317,10 @@ class Planner:
         if pending and intent.price is None:
             return Problem("price_needed")
         at = intent.price if pending and intent.price is not None else market_price(q, side)
-        sizing: dict[str, float] | None = None
-        if intent.risk_percent is not None:
-            if intent.volume is not None:
-                return Problem("tm_risk_and_volume")
-            sized = risk_volume(
-                spec,
-                side=side,
-                percent=intent.risk_percent,
-                max_percent=self.manage.max_risk_percent,
-                equity=acct.equity,
-                entry=at,
-                sl=intent.sl,
-            )
-            if isinstance(sized, SizingRefusal):
-                return Problem(sized.key, sized.values)
-            volume = sized.volume
-            sizing = {
-                "percent": intent.risk_percent,
-                "money": sized.money,
-                "share": sized.share,
-                "distance": sized.distance,
-                "equity": acct.equity,
-            }
-        else:
-            assert intent.volume is not None  # checked above  # noqa: S101
-            vc = normalize_volume(
-                spec.symbol, intent.volume, spec.volume_min, spec.volume_max, spec.volume_step
-            )
-            if vc.note is not None:
-                return _volume_problem(vc.note)
-            volume = vc.volume
+        sized = self._open_volume(intent, spec, side, at, view.account.equity)
+        if isinstance(sized, Problem):
+            return sized
+        volume, sizing = sized
         leg = Leg(
             action="open",
             symbol=spec.symbol,
@@ -365,6 +350,39 @@ class Planner:
             intent=intent,
             sizing=sizing,
         )
+
+    def _open_volume(
+        self, intent: Intent, spec: SymbolSpec, side: Side, at: float, equity: float
+    ) -> tuple[float, dict[str, float] | None] | Problem:
+        """The lots said, rounded down to the step; or those a risk in percent of equity
+        gives between `at` and the SL (with the figures the preview shows)."""
+        if intent.risk_percent is None:
+            vc = normalize_volume(
+                spec.symbol, intent.volume or 0.0, spec.volume_min, spec.volume_max,
+                spec.volume_step,
+            )  # fmt: skip
+            return _volume_problem(vc.note) if vc.note is not None else (vc.volume, None)
+        if intent.volume is not None:
+            return Problem("tm_risk_and_volume")
+        sized = risk_volume(
+            spec,
+            side=side,
+            percent=intent.risk_percent,
+            max_percent=self.manage.max_risk_percent,
+            equity=equity,
+            entry=at,
+            sl=intent.sl,
+        )
+        if isinstance(sized, SizingRefusal):
+            return Problem(sized.key, sized.values)
+        figures = {
+            "percent": intent.risk_percent,
+            "money": sized.money,
+            "share": sized.share,
+            "distance": sized.distance,
+            "equity": equity,
+        }
+        return sized.volume, figures
 
     # ---------------------------------------------------------------- close
 
