@@ -13,6 +13,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "lots): the buys or the sells?",
     ),
     "tm_btn_longs": ("多单", "Buys"),
+    # an open sized by risk without a stop-loss (handlers/slots.py slot "sl")
+    "tm_ask_sl": (
+        "按风险算手数要知道止损：止损放在哪个价格？（例如 2630）",
+        "Sizing by risk needs the stop-loss: at what price? (e.g. 2630)",
+    ),
     "tm_btn_shorts": ("空单", "Sells"),
     # --- positions a plan leaves alone -----------------------------------------------------
     "tm_skip": (

@@ -98,10 +98,17 @@ async def test_a_risk_beyond_the_cap_is_refused(world: ChatWorld) -> None:
     assert world.orders_sent() == []
 
 
-async def test_a_risk_without_a_stop_loss_asks_for_it(world: ChatWorld) -> None:
-    answer = only(await world.say("按1%风险买黄金"))
-    assert answer.text.startswith("按风险算手数需要止损价")
+async def test_a_risk_without_a_stop_loss_asks_for_it_and_the_answer_continues(
+    world: ChatWorld,
+) -> None:
+    world.terminal.set_price("XAUUSD", 2650.0, 2650.2)
+    question = only(await world.say("按1%风险买黄金"))
+    assert question.text == "按风险算手数要知道止损：止损放在哪个价格？（例如 2630）"
     assert world.orders_sent() == []
+    preview = only(await world.say("止损2630"))
+    assert "按 1% 风险：止损距离 20.20" in preview.text
+    assert "买入 XAUUSD 0.04 手" in preview.text
+    assert preview.buttons
 
 
 async def test_a_stop_loss_on_the_wrong_side_is_refused(world: ChatWorld) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from nlp.commands import read_stop_price
 from nlp.intent import Intent
 from nlp.rules import RuleParser
 
@@ -57,3 +58,12 @@ def test_out_of_range_management_slots_are_unknown_with_what_was_read(
 @pytest.mark.parametrize("text", ["平一半", "平掉一部分", "今天天气不错", "止损上移20点"])
 def test_no_trouble_for_what_is_in_range_or_not_a_management_slot(text: str) -> None:
     assert RULES.trouble(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "price"),
+    [("2630", 2630.0), ("止损2630", 2630.0), ("sl 1.0750", 1.075), ("止损 在 2630.5", 2630.5),
+     ("0", None), ("两千", None), ("买", None), ("止盈2700", None)],
+)  # fmt: skip
+def test_the_answer_to_where_the_stop_goes_is_a_price(text: str, price: float | None) -> None:
+    assert read_stop_price(text) == price
