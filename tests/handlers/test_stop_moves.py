@@ -145,3 +145,16 @@ async def test_a_negative_shift_says_what_was_read_and_asks_for_the_direction(
     en = only(await world.say("move sl up -5 pips"))
     assert en.text.startswith("I read a move of the SL by -5 pips")
     assert world.orders_sent() == []
+
+
+async def test_break_even_inside_the_stops_level_is_blocked_before_confirming(
+    world: ChatWorld,
+) -> None:
+    world.terminal.set_price("XAUUSD", 2650.0, 2650.2)
+    await hold(world, "XAUUSD", "buy")  # entry 2650.20
+    world.terminal.set_price("XAUUSD", 2650.4, 2650.6)  # 0.20 past the entry: gold needs 0.50
+    preview = only(await world.say("黄金保本"))
+    assert "止损 无 → 2650.20" in preview.text
+    assert not preview.buttons
+    assert "❌ XAUUSD 止损 2650.20 离当前 Bid 价 2650.40 太近，至少要 50 个点" in preview.text
+    assert world.orders_sent() == []
