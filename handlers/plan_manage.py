@@ -59,6 +59,14 @@ def has_stop_work(intent: Intent) -> bool:
     )
 
 
+def conflicting_levels(intent: Intent) -> bool:
+    """Two ways of saying one level ("止损改到2650 并上移20点", break-even and a shift): the
+    request is refused rather than one of them picked."""
+    sl_ways = sum(v is not None for v in (intent.sl, intent.breakeven, intent.sl_shift_pips))
+    tp_ways = sum(v is not None for v in (intent.tp, intent.tp_shift_pips))
+    return sl_ways > 1 or tp_ways > 1
+
+
 def _breakeven(
     p: Position, q: Quote, pip: float, buffer_pips: float, digits: int
 ) -> float | Refused:

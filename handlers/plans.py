@@ -46,7 +46,13 @@ from handlers.format import lots as fmt_lots
 from handlers.i18n import t
 from handlers.messages import Lang
 from handlers.pips import pip_size
-from handlers.plan_manage import Refused, fraction_share, has_stop_work, new_stops
+from handlers.plan_manage import (
+    Refused,
+    conflicting_levels,
+    fraction_share,
+    has_stop_work,
+    new_stops,
+)
 from handlers.plan_select import select_orders, select_positions
 from handlers.sizing import SizingRefusal, risk_volume
 from nlp.intent import Intent
@@ -406,6 +412,8 @@ class Planner:
         )
 
     def close(self, intent: Intent, view: MarketView) -> Plan | Problem:
+        if intent.fraction is not None and intent.volume is not None:
+            return Problem("tm_fraction_and_volume")  # which one was meant is not guessed
         chosen = _targets(intent, view)
         if isinstance(chosen, Problem):
             return chosen
@@ -479,6 +487,8 @@ class Planner:
     def modify(self, intent: Intent, view: MarketView) -> Plan | Problem:
         if not has_stop_work(intent):
             return Problem("modify_nothing")
+        if conflicting_levels(intent):
+            return Problem("tm_conflicting_levels")
         order = _order_by_ticket(intent, view)
         if order is not None:
             targets: list[Position | PendingOrder] = [order]

@@ -94,6 +94,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "按 {pct}% 风险算出 {raw} 手，超过了该品种的最大手数 {max}，没有生成预览。",
         "A {pct}% risk gives {raw} lots, above the symbol's maximum of {max}; no preview.",
     ),
+    "tm_fraction_and_volume": (
+        "手数和比例只能给一个：「平仓0.02手黄金」或「黄金平一半」。没有生成预览。",
+        'Give either lots or a part to close: "close 0.02 lots of gold" or "close half of gold". '
+        "No preview.",
+    ),
+    "tm_conflicting_levels": (
+        "同一个止损/止盈给了两种改法（价格、保本、移动点数只能选一种）。没有生成预览。",
+        "One SL/TP was given two ways (a price, break-even or a move in pips: pick one). "
+        "No preview.",
+    ),
     # --- the per-EA view (handlers/ea_view.py) ---------------------------------------------
     "tm_ea_head": (
         "🤖 EA {magic}：{n} 单持仓，浮动 {pnl}",

@@ -158,3 +158,22 @@ async def test_break_even_inside_the_stops_level_is_blocked_before_confirming(
     assert not preview.buttons
     assert "❌ XAUUSD 止损 2650.20 离当前 Bid 价 2650.40 太近，至少要 50 个点" in preview.text
     assert world.orders_sent() == []
+
+
+async def test_two_ways_of_moving_one_level_are_refused_not_picked(world: ChatWorld) -> None:
+    from handlers.plans import Planner, Problem
+    from nlp.intent import Intent
+
+    await hold(world, "XAUUSD", "buy", sl=2600.0)
+    planner = Planner(world.broker)
+    for intent in (
+        Intent(intent="modify", symbol="XAUUSD", sl=2610.0, sl_shift_pips=20),
+        Intent(intent="modify", symbol="XAUUSD", breakeven=True, sl_shift_pips=20),
+        Intent(intent="modify", symbol="XAUUSD", tp=2800.0, tp_shift_pips=-5),
+    ):
+        built = await planner.build(intent)
+        assert isinstance(built, Problem)
+        assert built.key == "tm_conflicting_levels"
+    both = await planner.build(Intent(intent="close", symbol="XAUUSD", volume=0.01, fraction=0.5))
+    assert isinstance(both, Problem)
+    assert both.text("zh").startswith("手数和比例只能给一个")
