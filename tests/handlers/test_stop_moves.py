@@ -8,6 +8,8 @@ from __future__ import annotations
 from broker.models import Side
 from handlers.config import TradeManagement
 from handlers.messages import Outgoing
+from handlers.plans import Planner, Problem
+from nlp.intent import Intent
 from tests.conftest import ChatWorld, conv_config
 
 
@@ -161,9 +163,6 @@ async def test_break_even_inside_the_stops_level_is_blocked_before_confirming(
 
 
 async def test_two_ways_of_moving_one_level_are_refused_not_picked(world: ChatWorld) -> None:
-    from handlers.plans import Planner, Problem
-    from nlp.intent import Intent
-
     await hold(world, "XAUUSD", "buy", sl=2600.0)
     planner = Planner(world.broker)
     for intent in (
