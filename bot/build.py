@@ -38,7 +38,13 @@ from broker.mt5.supervisor import Supervisor
 from broker.paper import PaperTerminal
 from handlers.alerts import AlertConfig, PriceAlerts
 from handlers.auth import UserRule
-from handlers.config import ConversationConfig, RiskLimits, TradingConfig, TrailingConfig
+from handlers.config import (
+    ConversationConfig,
+    RiskLimits,
+    TradeManagement,
+    TradingConfig,
+    TrailingConfig,
+)
 from handlers.conversation import Conversation, LogReader, build_conversation
 from handlers.exposure import AccountGuard
 from handlers.messages import Pusher
@@ -504,6 +510,11 @@ def conversation_config(settings: Settings) -> ConversationConfig:
             max_daily_loss=rk.max_daily_loss,
             read_only=rk.read_only,
         ),
+        trade=TradeManagement(
+            breakeven_buffer_pips=settings.trade.breakeven_buffer_pips,
+            max_risk_percent=settings.trade.max_risk_percent,
+            pip_sizes=dict(settings.trade.pip_size),
+        ),
         trading_rooms=frozenset(settings.groups.trading_rooms),
         trailing=trailing_config(settings),
     )
@@ -516,6 +527,7 @@ def trailing_config(settings: Settings) -> TrailingConfig:
         step_pips=tr.step_pips,
         activation_pips=tr.activation_pips or None,
         interval_s=tr.interval_s,
+        pip_sizes=dict(settings.trade.pip_size),
     )
 
 

@@ -20,6 +20,8 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from handlers.config import DEFAULT_PIP_SIZES
+
 DEFAULT_CONFIG = Path("settings.toml")
 
 
@@ -106,6 +108,22 @@ class TradingSettings(Section):
     use_default_volume: bool = False
     default_volume: float = Field(0.01, gt=0)
     max_price_drift_points: int = Field(50, ge=0)
+
+
+class TradeSettings(Section):
+    """[trade]: break-even, moves in pips, risk sizing (handlers.config.TradeManagement)."""
+
+    breakeven_buffer_pips: float = Field(0.0, ge=0)
+    max_risk_percent: float = Field(5.0, gt=0, le=100)
+    pip_size: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_PIP_SIZES))
+
+    @field_validator("pip_size")
+    @classmethod
+    def _pip_sizes(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = sorted(k for k, size in v.items() if not size > 0)
+        if bad:
+            raise ValueError(f"pip sizes must be > 0: {', '.join(bad)}")
+        return {k.upper(): float(size) for k, size in v.items()}
 
 
 class RiskSettings(Section):
@@ -255,6 +273,7 @@ class Settings(BaseSettings):
     trading: TradingSettings = Field(default_factory=TradingSettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     trailing: TrailingSettings = Field(default_factory=TrailingSettings)
+    trade: TradeSettings = Field(default_factory=TradeSettings)
     groups: GroupsSettings = Field(default_factory=GroupsSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)

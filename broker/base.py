@@ -7,6 +7,7 @@ raise `BrokerError` subclasses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -16,6 +17,7 @@ from broker.models import (
     ContractInfo,
     Deal,
     Health,
+    MarketView,
     PendingKind,
     PendingOrder,
     Position,
@@ -36,7 +38,10 @@ class Broker(Protocol):
     async def account(self) -> Account: ...
     async def symbols(self) -> list[SymbolSpec]: ...
     async def symbol_spec(self, symbol: str) -> SymbolSpec: ...
-    async def quote(self, symbol: str) -> Quote: ...
+    async def quote(self, symbol: str, *, with_day_open: bool = False) -> Quote: ...
+    async def market_view(
+        self, symbols: Iterable[str] = (), *, orders: bool = False, held: bool = False
+    ) -> MarketView: ...
     async def rates(self, symbol: str, timeframe: Timeframe, count: int) -> list[Bar]: ...
     async def rates_range(
         self, symbol: str, timeframe: Timeframe, start: datetime, end: datetime

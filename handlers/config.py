@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from handlers.auth import UserRule
@@ -28,6 +29,29 @@ class TradingConfig:
     magic: int = 20260001  # put on the bot's own orders
 
 
+# Pip sizes by canonical symbol ([trade.pip_size]); symbols not listed go by the rules of their
+# class in handlers/pips.py (FX 0.0001, JPY-quoted pairs 0.01 …).
+DEFAULT_PIP_SIZES: Mapping[str, float] = {
+    "XAUUSD": 0.1,
+    "XAGUSD": 0.001,
+    "USOIL": 0.01,
+    "BTCUSD": 1.0,
+    "ETHUSD": 1.0,
+    "US30": 1.0,
+    "NAS100": 1.0,
+    "SPX500": 1.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TradeManagement:
+    """[trade]: break-even, pip shifts and risk sizing."""
+
+    breakeven_buffer_pips: float = 0.0  # break-even SL = entry ± this many pips (buy +, sell −)
+    max_risk_percent: float = 5.0  # the largest "risk N%" an order may be sized for
+    pip_sizes: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PIP_SIZES))
+
+
 @dataclass(frozen=True, slots=True)
 class TrailingConfig:
     """[trailing] (handlers/trailing.py)."""
@@ -35,6 +59,8 @@ class TrailingConfig:
     step_pips: float = 1.0  # the stop moves only when it gains at least this much
     activation_pips: float | None = None  # profit before the stop follows; None: at once
     interval_s: float = 5.0  # seconds between ticks of the trailing job
+    # what a pip is per symbol ([trade.pip_size]), the same table break-even and shifts use
+    pip_sizes: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PIP_SIZES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +73,7 @@ class ConversationConfig:
     trading: TradingConfig = field(default_factory=TradingConfig)
     risk: RiskLimits = field(default_factory=RiskLimits)
     trailing: TrailingConfig = field(default_factory=TrailingConfig)
+    trade: TradeManagement = field(default_factory=TradeManagement)
     # An unknown user gets one short refusal per this many seconds; the rest is only logged.
     refusal_interval_s: float = 3600.0
     # A follow-up question ("多少手？") waits this long for its answer.

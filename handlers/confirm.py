@@ -47,7 +47,8 @@ from handlers.exposure import AccountGuard
 from handlers.hedge_actions import Closes, plan_closes
 from handlers.i18n import t
 from handlers.messages import Button, Incoming, Lang, Outgoing
-from handlers.plans import Plan, Planner, Problem, market_price, render_plan
+from handlers.plan_text import render_plan
+from handlers.plans import Plan, Planner, Problem, market_price
 from handlers.risk import RiskGate
 from nlp.commands import read_closes
 from nlp.intent import Intent
@@ -113,9 +114,15 @@ class ConfirmFlow:
 
     # ------------------------------------------------------------------ preview
 
-    async def preview(self, intent: Intent, inc: Incoming, lang: Lang) -> Outgoing:
+    async def preview(
+        self, intent: Intent, inc: Incoming, lang: Lang, built: Plan | Problem | None = None
+    ) -> Outgoing:
+        """`built`: the plan the caller already built from `intent` (the conversation does, to
+        ask a hedged book's side first), so the terminal is read once."""
         t0 = time.perf_counter()
-        return await self.show(await self.planner.build(intent), inc, lang, t0)
+        if built is None:
+            built = await self.planner.build(intent)
+        return await self.show(built, inc, lang, t0)
 
     async def preview_closes(self, closes: Closes, inc: Incoming, lang: Lang) -> Outgoing:
         """The preview of exactly these closes (a hedge suggestion's one-tap plan)."""

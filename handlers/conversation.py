@@ -62,6 +62,7 @@ from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
 from handlers.broker_text import note_text
 from handlers.config import ConversationConfig
 from handlers.confirm import ConfirmFlow, parse_button
+from handlers.ea_view import ea_view_text
 from handlers.execute import Executor
 from handlers.exposure import AccountGuard
 from handlers.format import UserClock
@@ -70,7 +71,8 @@ from handlers.help import help_text
 from handlers.i18n import t
 from handlers.market_info import closed_trades, contract_info, contract_text, history_text
 from handlers.messages import Button, Image, Incoming, Lang, Outgoing
-from handlers.plans import Planner
+from handlers.plan_text import out_of_range_text
+from handlers.plans import Planner, Problem, SideQuestion
 from handlers.risk import DayPnl, ReadOnlySwitch, RiskGate
 from handlers.rooms import GroupPolicy, ask_privately, in_private, sent_privately
 from handlers.slots import (
@@ -105,6 +107,7 @@ from nlp.commands import (
     written_lang,
 )
 from nlp.intent import Intent
+from nlp.management import OutOfRange
 from reports.periods import PeriodError, TradingCalendar
 from store.audit import AuditLog
 from store.confirmations import ConfirmationStore, looks_like_code
@@ -128,6 +131,7 @@ class ParseResultLike(Protocol):
 class ParserLike(Protocol):
     async def parse(self, text: str, context: Any = None) -> Any: ...
     def suggest(self, text: str, lang: str) -> str | None: ...
+    def trouble(self, text: str) -> OutOfRange | None: ...
 
 
 class ReportsLike(Protocol):
@@ -150,6 +154,9 @@ class ReportsLike(Protocol):
         charts: bool = True,
     ) -> Any: ...
     async def day_pnl(self, now: datetime | None = None) -> float: ...
+    async def ea_today(
+        self, magic: int, symbol: str | None = None, now: datetime | None = None
+    ) -> Any: ...
     def user_clock(self) -> UserClock: ...
     def calendar(self) -> TradingCalendar: ...
 
@@ -196,6 +203,9 @@ NOT_YET = frozenset({"chart", "indicator"})
 def _not_understood(parser: ParserLike, text: str | None, lang: Lang) -> str:
     """ "Not understood", with the closest phrasing the bot does understand when there is one
     (a fixed table of working examples, never the user's own words; none for talk)."""
+    trouble = parser.trouble(text or "")
+    if trouble is not None:  # read, but out of range: say what is allowed
+        return out_of_range_text(trouble, lang)
     example = parser.suggest(text or "", lang)
     return t(lang, "unknown_suggest", example=example) if example else t(lang, "unknown")
 
@@ -235,7 +245,7 @@ def build_conversation(
     trail = AuditTrail(audit)
     prefs = PrefsStore(db)
     read_only = ReadOnlySwitch(prefs, config.risk.read_only)
-    planner = Planner(broker)
+    planner = Planner(broker, config.trade)
     executor = Executor(broker, magic=config.trading.magic, clock=clock)
     # trailing stops kept by the bot: planned, executed and listed on this database
     planner.trailing = executor.trailing = TrailingPlanner(
@@ -668,12 +678,22 @@ class Conversation:
         slot = missing_slot(intent, use_default_volume=trading.use_default_volume)
         if slot is not None:
             return self._ask(inc, lang, intent, slot), f"ask_{slot}"
-        if intent.intent == "open" and intent.volume is None:
+        if intent.intent == "open" and intent.volume is None and intent.risk_percent is None:
             intent = updated(intent, volume=trading.default_volume)
-        out = await self.flow.preview(intent, inc, lang)
+        built = await self.flow.planner.build(intent)
+        if isinstance(built, SideQuestion):  # a hedged book: which side is asked, not guessed
+            return self._ask(inc, lang, intent, "side", built), "ask_held_side"
+        out = await self.flow.preview(intent, inc, lang, built=built)
         return [out], "preview" if out.buttons else "no_preview"
 
-    def _ask(self, inc: Incoming, lang: Lang, intent: Intent, slot: Slot) -> list[Outgoing]:
+    def _ask(
+        self,
+        inc: Incoming,
+        lang: Lang,
+        intent: Intent,
+        slot: Slot,
+        question: Problem | None = None,
+    ) -> list[Outgoing]:
         self._questions[(inc.platform, inc.chat_id, inc.user_id)] = PendingQuestion(
             slot=slot,
             intent=intent,
@@ -683,11 +703,13 @@ class Conversation:
         buttons: list[Button] = []
         text = t(lang, QUESTION_KEY[slot])
         if slot == "side":
+            # a new order: buy or sell; held positions (`question`): the buys or the sells
+            labels = ("tm_btn_longs", "tm_btn_shorts") if question else ("buy_long", "sell_short")
             buttons = [
                 Button(question_button("side", side), t(lang, label), reply_code=t(lang, side))
-                for side, label in (("buy", "buy_long"), ("sell", "sell_short"))
+                for side, label in zip(("buy", "sell"), labels, strict=True)
             ]
-            text = self._side_question(lang, intent)
+            text = question.text(lang) if question else self._side_question(lang, intent)
         return [Outgoing(text, buttons=buttons, lang=lang)]
 
     def _side_question(self, lang: Lang, intent: Intent) -> str:
@@ -701,7 +723,17 @@ class Conversation:
     async def _query(self, lang: Lang, intent: Intent) -> list[Outgoing]:
         name = intent.intent
         b = self.broker
-        if name == "positions":
+        if name == "positions" and intent.magic is not None:  # one EA's basket and its day
+            text = await ea_view_text(
+                b,
+                lang,
+                intent.magic,
+                symbol=intent.symbol,
+                side=intent.side,
+                reports=self.reports,
+                now=self.clock(),
+            )
+        elif name == "positions":
             trailing = self.flow.planner.trailing
             trailed = await trailing.pips_by_ticket() if trailing is not None else None
             text = await queries.positions_text(

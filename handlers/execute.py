@@ -37,7 +37,8 @@ from handlers.format import lots as fmt_lots
 from handlers.format import price as fmt_price
 from handlers.i18n import t
 from handlers.messages import Lang
-from handlers.plans import Leg, Plan, leg_label, opt_price
+from handlers.plan_text import leg_label, opt_price
+from handlers.plans import Leg, Plan
 
 if TYPE_CHECKING:
     from handlers.trailing import TrailingPlanner

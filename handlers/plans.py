@@ -2,9 +2,21 @@
 estimated margin. A plan is what the preview shows and what ✅ executes — nothing is decided
 after the user has seen it except the safety re-checks (risk and price drift).
 
+Everything a plan needs from the terminal comes from ONE `Broker.market_view` worker job
+(account, positions, the symbols' specs and ticks, orders when needed), kept on `Plan.view`.
+
 Rules:
 - volumes are rounded DOWN to the symbol's step (`broker.symbols.normalize_volume`);
 - a close with a volume and no ticket takes positions oldest first, the last one partially;
+- a close by `fraction` takes that share of each ticket, rounded down to its step; a ticket
+  whose share is below the minimum is named as skipped (`Plan.skipped`), never dropped
+  silently (handlers/plan_manage.py);
+- break-even puts the SL at the entry ± `[trade] breakeven_buffer_pips`, refused on a position
+  the market has not passed that level for; `sl_shift_pips`/`tp_shift_pips` move the current
+  level by the symbol's pip (handlers/pips.py) and the preview shows the absolute price;
+- `risk_percent` sizes an open from equity and the SL distance (handlers/sizing.py);
+- a close by volume or a modify on positions held both ways, with no side or ticket, is a
+  `SideQuestion`: the conversation asks "多单还是空单？" instead of guessing;
 - a close/modify without a selector acts on every matching position (INTENTS.md ruling);
 - `earliest` / `latest` take `count` positions (one when no count);
 - a price without an order kind becomes a limit or a stop order depending on which side of
@@ -13,7 +25,6 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -30,11 +41,20 @@ from broker.models import (
 )
 from broker.symbols import normalize_volume
 from handlers.broker_text import words
+from handlers.config import TradeManagement
 from handlers.format import lots as fmt_lots
-from handlers.format import price as fmt_price
-from handlers.format import signed, table
 from handlers.i18n import t
 from handlers.messages import Lang
+from handlers.pips import pip_size
+from handlers.plan_manage import (
+    Refused,
+    conflicting_levels,
+    fraction_share,
+    has_stop_work,
+    new_stops,
+)
+from handlers.plan_select import select_orders, select_positions
+from handlers.sizing import SizingRefusal, risk_volume
 from nlp.intent import Intent
 
 if TYPE_CHECKING:  # handlers.trailing builds on this module
@@ -82,7 +102,22 @@ class Leg:
     trail_pips: float | None = None
     trail_step_pips: float | None = None
     trail_activation_pips: float | None = None
-    pip: float = 0.0  # the pip size the distances are in
+    # the pip size the distances of a trail leg, a break-even buffer or a shift in pips
+    # were computed with
+    pip: float = 0.0
+
+
+@dataclass(slots=True)
+class Skip:
+    """A position the request matched but this plan leaves alone, and why (an i18n key of
+    handlers/i18n/management.py): the preview names it, nothing is skipped silently."""
+
+    ticket: int
+    symbol: str
+    side: Side
+    volume: float
+    key: str
+    values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -97,6 +132,9 @@ class Plan:
     margin: float | None = None
     currency: str = ""
     checks: list[Check] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    # a volume sized from a risk in percent: {"percent", "money", "share", "distance", "equity"}
+    sizing: dict[str, float] | None = None
     # The terminal's state the plan was built from (one `Broker.market_view` hop), so the risk
     # gate does not fetch account and positions again. Never stored: a confirmation re-reads.
     view: MarketView | None = field(default=None, repr=False, compare=False)
@@ -118,6 +156,7 @@ class Plan:
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "view"}
         d["legs"] = [asdict(leg) for leg in self.legs]
         d["checks"] = [asdict(c) for c in self.checks]
+        d["skipped"] = [asdict(s) for s in self.skipped]
         d["intent"] = self.intent.model_dump(mode="json", exclude_none=True)
         return d
 
@@ -126,9 +165,11 @@ class Plan:
         """The inverse of `to_dict`: the stored intent is validated into an `Intent` again."""
         legs = [Leg(**leg) for leg in d.get("legs", [])]
         checks = [Check(**c) for c in d.get("checks", [])]
+        skipped = [Skip(**s) for s in d.get("skipped", [])]
         intent = Intent.model_validate(d["intent"])
-        rest = {k: v for k, v in d.items() if k not in ("legs", "checks", "intent", "view")}
-        return cls(legs=legs, checks=checks, intent=intent, **rest)
+        own = ("legs", "checks", "skipped", "intent", "view")
+        rest = {k: v for k, v in d.items() if k not in own}
+        return cls(legs=legs, checks=checks, skipped=skipped, intent=intent, **rest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +184,31 @@ class Problem:
         en = values.pop("reason_en", None)
         if lang == "en" and en is not None:
             values["reason"] = en
+        return t(lang, self.key, **values)
+
+
+@dataclass(frozen=True, slots=True)
+class NothingToDo(Problem):
+    """Every position the request matched is refused (each share below the lot step, each in
+    loss for a break-even …): the answer names every one of them and why."""
+
+    skipped: tuple[Skip, ...] = ()
+
+    def text(self, lang: Lang) -> str:
+        return "\n".join([t(lang, self.key, **self.values), *skip_lines(lang, self.skipped)])
+
+
+@dataclass(frozen=True, slots=True)
+class SideQuestion(Problem):
+    """The request fits positions on both sides (a hedged book) and the side decides what it
+    does: the conversation asks "多单还是空单？" with buttons and the answer continues the
+    request with its `side` (handlers/slots.py). Shown as a plain answer where nobody can ask
+    (a fresh preview after a price drift)."""
+
+    def text(self, lang: Lang) -> str:
+        values = dict(self.values)
+        symbols = list(values.pop("symbols", []))
+        values["symbol"] = t(lang, "pv_symbol_sep").join(symbols)
         return t(lang, self.key, **values)
 
 
@@ -185,95 +251,116 @@ def _pending_kind_of(order_type: str | None, side: Side, at: float, q: Quote) ->
     return pending_kind(side, at, q)
 
 
-def select_positions(positions: list[Position], intent: Intent) -> list[Position]:
-    """Apply side/selector/count; the result is sorted oldest first."""
-    ps = sorted(positions, key=lambda p: (p.time, p.ticket))
-    if intent.side is not None:
-        ps = [p for p in ps if p.side == intent.side]
-    sel = intent.selector
-    if sel == "profitable":
-        ps = [p for p in ps if p.profit + p.swap > 0]
-    elif sel == "losing":
-        ps = [p for p in ps if p.profit + p.swap < 0]
-    if sel == "earliest":
-        ps = ps[: intent.count or 1]
-    elif sel == "latest":
-        ps = ps[-(intent.count or 1) :]
-    elif intent.count:
-        ps = ps[: intent.count]
-    return ps
-
-
-def select_orders(orders: list[PendingOrder], intent: Intent) -> list[PendingOrder]:
-    # contract v2: a side on cancel narrows it ("撤销黄金买单" never touches sell orders)
-    os_ = sorted(
-        (o for o in orders if intent.side is None or o.side == intent.side),
-        key=lambda o: (o.time, o.ticket),
-    )
-    if intent.selector == "earliest":
-        os_ = os_[:1]
-    elif intent.selector == "latest":
-        os_ = os_[-1:]
-    return os_
-
-
 # --- builders --------------------------------------------------------------------------------
 
 
+def _held_both_ways(held: list[Position]) -> bool:
+    return len({p.side for p in held}) > 1
+
+
+def _side_question(intent: Intent, held: list[Position]) -> SideQuestion:
+    """ "XAUUSD 多单还是空单？" with what each side holds, so the answer is an informed one."""
+    buys = [p for p in held if p.side == "buy"]
+    sells = [p for p in held if p.side == "sell"]
+    return SideQuestion(
+        "tm_ask_held_side",
+        {
+            "symbols": list(dict.fromkeys(p.symbol for p in held)),
+            "buys": len(buys),
+            "buy_lots": fmt_lots(sum(p.volume for p in buys)),
+            "sells": len(sells),
+            "sell_lots": fmt_lots(sum(p.volume for p in sells)),
+        },
+    )
+
+
+def _asks_side(intent: Intent, held: list[Position]) -> bool:
+    """A close by volume or a modify on positions held both ways, with no side or ticket said:
+    which side is meant decides the result (0.02 lots of which; an SL above or below the
+    price), so it is asked, never guessed. A modify of everything said as such ("黄金全部止损
+    改到2650", "全部保本") acts on both sides as asked: each leg is checked on its own."""
+    if intent.side is not None or intent.ticket is not None or not _held_both_ways(held):
+        return False
+    if intent.intent == "close":
+        return intent.volume is not None
+    return intent.selector != "all"
+
+
 class Planner:
-    def __init__(self, broker: Broker) -> None:
+    """Builds a plan from an intent and ONE `Broker.market_view` (account, positions, the
+    symbols' specs and ticks, orders when needed): one worker hop per preview, and the plan
+    carries the view for the risk gate."""
+
+    def __init__(self, broker: Broker, manage: TradeManagement | None = None) -> None:
         self.broker = broker
+        self.manage = manage if manage is not None else TradeManagement()
         self.trailing: TrailingPlanner | None = None  # set by build_conversation
 
     async def build(self, intent: Intent) -> Plan | Problem:
         if self.trailing is not None and self.trailing.wants(intent):
             return await self.trailing.build(intent)
+        if intent.intent not in ("open", "close", "modify", "cancel"):
+            raise ValueError(f"not a trade intent: {intent.intent}")
+        view = await self._view(intent)
+        built: Plan | Problem
         if intent.intent == "open":
-            return await self.open(intent)
-        if intent.intent == "close":
-            return await self.close(intent)
-        if intent.intent == "modify":
-            return await self.modify(intent)
-        if intent.intent == "cancel":
-            return await self.cancel(intent)
-        raise ValueError(f"not a trade intent: {intent.intent}")
+            built = self.open(intent, view)
+        elif intent.intent == "close":
+            built = self.close(intent, view)
+        elif intent.intent == "modify":
+            built = self.modify(intent, view)
+        else:
+            built = self.cancel(intent, view)
+        if isinstance(built, Plan):
+            built.view = view
+        return built
 
-    async def open(self, intent: Intent) -> Plan | Problem:
-        symbol, side, volume = intent.symbol, intent.side, intent.volume
-        if symbol is None or side is None or volume is None:
-            # the conversation asks for every missing slot before it plans
-            raise ValueError("an open needs a symbol, a side and a volume")
-        spec = await self.broker.symbol_spec(symbol)
-        q = await self.broker.quote(symbol)
-        acct = await self.broker.account()
-        vc = normalize_volume(
-            spec.symbol, volume, spec.volume_min, spec.volume_max, spec.volume_step
+    async def _view(self, intent: Intent) -> MarketView:
+        """What the plan needs, in one hop: the named symbol's spec and tick; for a request
+        that names none (a ticket, "全部平仓"), those of every symbol held; pending orders
+        for a cancel or a modify by ticket (the ticket may be an order's)."""
+        symbols = (intent.symbol,) if intent.symbol is not None else ()
+        orders = intent.intent == "cancel" or (
+            intent.intent == "modify" and intent.ticket is not None
         )
-        if vc.note is not None:
-            return _volume_problem(vc.note)
+        held = intent.intent != "open" and (intent.symbol is None or intent.ticket is not None)
+        return await self.broker.market_view(symbols, orders=orders, held=held)
+
+    # ---------------------------------------------------------------- open
+
+    def open(self, intent: Intent, view: MarketView) -> Plan | Problem:
+        symbol, side = intent.symbol, intent.side
+        if symbol is None or side is None or (intent.volume is None and not intent.risk_percent):
+            # the conversation asks for every missing slot before it plans
+            raise ValueError("an open needs a symbol, a side and a volume or a risk")
+        spec, q, acct = view.specs[symbol], view.quotes[symbol], view.account
         pending = intent.order_type in ("limit", "stop", "pending") or (
             intent.price is not None and intent.order_type != "market"
         )
         if pending and intent.price is None:
             return Problem("price_needed")
+        at = intent.price if pending and intent.price is not None else market_price(q, side)
+        sized = self._open_volume(intent, spec, side, at, view.account.equity)
+        if isinstance(sized, Problem):
+            return sized
+        volume, sizing = sized
         leg = Leg(
             action="open",
             symbol=spec.symbol,
             broker_symbol=spec.broker_symbol,
             side=side,
-            volume=vc.volume,
+            volume=volume,
             sl=intent.sl,
             tp=intent.tp,
             point=spec.point,
             digits=spec.digits,
             stops_level=spec.stops_level,
         )
-        if pending and intent.price is not None:
-            at = intent.price
+        if pending:
             leg.action, leg.price = "pending", at
             leg.kind = _pending_kind_of(intent.order_type, side, at, q)
         else:
-            at = leg.ref_price = market_price(q, side)
+            leg.ref_price = at
         return Plan(
             action="open",
             legs=[leg],
@@ -281,15 +368,50 @@ class Planner:
             bid=q.bid,
             ask=q.ask,
             digits=spec.digits,
-            margin=estimate_margin(spec, vc.volume, at, acct.leverage),
+            margin=estimate_margin(spec, volume, at, acct.leverage),
             currency=acct.currency,
             intent=intent,
+            sizing=sizing,
         )
 
-    async def _close_leg(self, p: Position, volume: float, quotes: dict[str, Quote]) -> Leg:
-        q = quotes.get(p.symbol)
-        if q is None:
-            q = quotes[p.symbol] = await self.broker.quote(p.symbol)
+    def _open_volume(
+        self, intent: Intent, spec: SymbolSpec, side: Side, at: float, equity: float
+    ) -> tuple[float, dict[str, float] | None] | Problem:
+        """The lots said, rounded down to the step; or those a risk in percent of equity
+        gives between `at` and the SL (with the figures the preview shows)."""
+        if intent.risk_percent is None:
+            vc = normalize_volume(
+                spec.symbol, intent.volume or 0.0, spec.volume_min, spec.volume_max,
+                spec.volume_step,
+            )  # fmt: skip
+            return _volume_problem(vc.note) if vc.note is not None else (vc.volume, None)
+        if intent.volume is not None:
+            return Problem("tm_risk_and_volume")
+        sized = risk_volume(
+            spec,
+            side=side,
+            percent=intent.risk_percent,
+            max_percent=self.manage.max_risk_percent,
+            equity=equity,
+            entry=at,
+            sl=intent.sl,
+        )
+        if isinstance(sized, SizingRefusal):
+            return Problem(sized.key, sized.values)
+        figures = {
+            "percent": intent.risk_percent,
+            "money": sized.money,
+            "share": sized.share,
+            "distance": sized.distance,
+            "equity": equity,
+        }
+        return sized.volume, figures
+
+    # ---------------------------------------------------------------- close
+
+    @staticmethod
+    def _close_leg(p: Position, volume: float, view: MarketView) -> Leg:
+        q = view.quotes[p.symbol]
         share = volume / p.volume if p.volume else 1.0
         return Leg(
             action="close",
@@ -306,146 +428,173 @@ class Planner:
             digits=q.digits,
         )
 
-    async def close(self, intent: Intent) -> Plan | Problem:
-        quotes: dict[str, Quote] = {}
-        if intent.ticket is not None:
-            found = [p for p in await self.broker.positions() if p.ticket == intent.ticket]
-            if not found:
-                return Problem("ticket_not_found", {"ticket": intent.ticket})
-            chosen = found
+    def close(self, intent: Intent, view: MarketView) -> Plan | Problem:
+        if intent.fraction is not None and intent.volume is not None:
+            return Problem("tm_fraction_and_volume")  # which one was meant is not guessed
+        chosen = _targets(intent, view)
+        if isinstance(chosen, Problem):
+            return chosen
+        if _asks_side(intent, chosen):
+            return _side_question(intent, chosen)
+        skipped: list[Skip] = []
+        built: list[Leg] | Problem
+        if intent.fraction is not None:
+            built = self._fraction_legs(chosen, intent.fraction, view, skipped)
+        elif intent.volume is not None:
+            built = self._volume_legs(chosen, intent.volume, view)
         else:
-            chosen = select_positions(
-                await self.broker.positions(symbol=intent.symbol, magic=intent.magic), intent
-            )
-            if not chosen:
-                return Problem("no_match_positions")
-        legs: list[Leg] = []
-        if intent.volume is None:
-            for p in chosen:
-                legs.append(await self._close_leg(p, p.volume, quotes))
-        else:
-            have = round(sum(p.volume for p in chosen), 8)
-            if intent.volume > have + 1e-9:
-                return Problem(
-                    "volume_exceeds", {"want": fmt_lots(intent.volume), "have": fmt_lots(have)}
-                )
-            remaining = intent.volume
-            for p in chosen:  # oldest first
-                if remaining <= 1e-9:
-                    break
-                take = min(remaining, p.volume)
-                spec = await self.broker.symbol_spec(p.symbol)
-                vc = normalize_volume(
-                    spec.symbol, take, spec.volume_min, spec.volume_max, spec.volume_step
-                )
-                if vc.note is not None:
-                    return _volume_problem(vc.note)
-                legs.append(await self._close_leg(p, vc.volume, quotes))
-                remaining = round(remaining - vc.volume, 8)
-        symbols = {leg.symbol for leg in legs}
+            built = [self._close_leg(p, p.volume, view) for p in chosen]
+        if isinstance(built, Problem):
+            return built
+        if not built:
+            return _nothing_left(skipped)
+        symbols = {leg.symbol for leg in built}
         one = next(iter(symbols)) if len(symbols) == 1 else None
-        q1 = quotes.get(one) if one else None
+        q1 = view.quotes.get(one) if one else None
         return Plan(
             action="close",
-            legs=legs,
+            legs=built,
             symbol=one,
             bid=q1.bid if q1 else None,
             ask=q1.ask if q1 else None,
             digits=q1.digits if q1 else 5,
             intent=intent,
+            skipped=skipped,
         )
 
-    async def modify(self, intent: Intent) -> Plan | Problem:
-        if intent.sl is None and intent.tp is None:
-            return Problem("modify_nothing")
+    def _fraction_legs(
+        self, chosen: list[Position], fraction: float, view: MarketView, skipped: list[Skip]
+    ) -> list[Leg]:
+        """Each ticket's `fraction`, rounded down to its step; a share below the smallest
+        volume is named as skipped."""
         legs: list[Leg] = []
-        if intent.ticket is not None:
-            pos = [p for p in await self.broker.positions() if p.ticket == intent.ticket]
-            if pos:
-                targets = pos
+        for p in chosen:
+            share = fraction_share(p, view.specs[p.symbol], fraction)
+            if isinstance(share, Refused):
+                skipped.append(_skip(p, share))
             else:
-                orders = [
-                    o for o in await self.broker.pending_orders() if o.ticket == intent.ticket
-                ]
-                if not orders:
-                    return Problem("ticket_not_found", {"ticket": intent.ticket})
-                o = orders[0]
-                spec = await self.broker.symbol_spec(o.symbol)
-                legs.append(
-                    Leg(
-                        action="modify_order",
-                        symbol=o.symbol,
-                        broker_symbol=o.broker_symbol,
-                        side=o.side,
-                        volume=0.0,
-                        price=o.price,
-                        kind=o.kind,
-                        ticket=o.ticket,
-                        total_volume=o.volume,  # named in the preview; nothing is sent
-                        sl=intent.sl,
-                        tp=intent.tp,
-                        old_sl=o.sl,
-                        old_tp=o.tp,
-                        point=spec.point,
-                        digits=spec.digits,
-                        stops_level=spec.stops_level,
-                    )
-                )
-                targets = []
+                legs.append(self._close_leg(p, share, view))
+        return legs
+
+    def _volume_legs(
+        self, chosen: list[Position], volume: float, view: MarketView
+    ) -> list[Leg] | Problem:
+        """`volume` lots taken oldest first, the last ticket partially."""
+        have = round(sum(p.volume for p in chosen), 8)
+        if volume > have + 1e-9:
+            return Problem("volume_exceeds", {"want": fmt_lots(volume), "have": fmt_lots(have)})
+        legs: list[Leg] = []
+        remaining = volume
+        for p in chosen:  # oldest first
+            if remaining <= 1e-9:
+                break
+            spec = view.specs[p.symbol]
+            vc = normalize_volume(
+                spec.symbol, min(remaining, p.volume), spec.volume_min, spec.volume_max,
+                spec.volume_step,
+            )  # fmt: skip
+            if vc.note is not None:
+                return _volume_problem(vc.note)
+            legs.append(self._close_leg(p, vc.volume, view))
+            remaining = round(remaining - vc.volume, 8)
+        return legs
+
+    # ---------------------------------------------------------------- modify
+
+    def modify(self, intent: Intent, view: MarketView) -> Plan | Problem:
+        if not has_stop_work(intent):
+            return Problem("modify_nothing")
+        if conflicting_levels(intent):
+            return Problem("tm_conflicting_levels")
+        order = _order_by_ticket(intent, view)
+        if order is not None:
+            targets: list[Position | PendingOrder] = [order]
         else:
-            targets = select_positions(
-                await self.broker.positions(symbol=intent.symbol, magic=intent.magic), intent
-            )
-            if not targets:
-                return Problem("no_match_positions")
-        digits: dict[str, tuple[float, int, int]] = {}
-        for p in targets:
-            if p.symbol not in digits:
-                spec = await self.broker.symbol_spec(p.symbol)
-                digits[p.symbol] = (spec.point, spec.digits, spec.stops_level)
-            point, dg, level = digits[p.symbol]
-            legs.append(
-                Leg(
-                    action="modify",
-                    symbol=p.symbol,
-                    broker_symbol=p.broker_symbol,
-                    side=p.side,
-                    volume=0.0,
-                    price=p.price_open,
-                    ticket=p.ticket,
-                    total_volume=p.volume,  # named in the preview with its P&L
-                    pnl=round(p.profit + p.swap, 2),
-                    sl=intent.sl,
-                    tp=intent.tp,
-                    old_sl=p.sl,
-                    old_tp=p.tp,
-                    point=point,
-                    digits=dg,
-                    stops_level=level,
-                )
-            )
+            chosen = _targets(intent, view)
+            if isinstance(chosen, Problem):
+                return chosen
+            if _asks_side(intent, chosen):
+                return _side_question(intent, chosen)
+            targets = list(chosen)
+        legs: list[Leg] = []
+        skipped: list[Skip] = []
+        for held in targets:
+            leg = self._modify_leg(held, intent, view)
+            if isinstance(leg, Refused):
+                skipped.append(_skip(held, leg))
+            else:
+                legs.append(leg)
+        if not legs:
+            return _nothing_left(skipped)
         symbols = {leg.symbol for leg in legs}
         return Plan(
             action="modify",
             legs=legs,
             symbol=next(iter(symbols)) if len(symbols) == 1 else None,
-            digits=legs[0].digits if legs else 5,
+            digits=legs[0].digits,
             intent=intent,
+            skipped=skipped,
         )
 
-    async def cancel(self, intent: Intent) -> Plan | Problem:
-        orders = await self.broker.pending_orders(symbol=intent.symbol, magic=intent.magic)
+    def _modify_leg(
+        self, held: Position | PendingOrder, intent: Intent, view: MarketView
+    ) -> Leg | Refused:
+        spec = view.specs[held.symbol]
+        pip = pip_size(spec, self.manage.pip_sizes)
+        stops = new_stops(
+            held,
+            intent,
+            quote=view.quotes[held.symbol],
+            pip=pip,
+            buffer_pips=self.manage.breakeven_buffer_pips,
+            digits=spec.digits,
+        )
+        if isinstance(stops, Refused):
+            return stops
+        leg = Leg(
+            action="modify",
+            symbol=held.symbol,
+            broker_symbol=held.broker_symbol,
+            side=held.side,
+            volume=0.0,
+            ticket=held.ticket,
+            total_volume=held.volume,  # named in the preview (with its P&L for a position)
+            sl=stops.sl,
+            tp=stops.tp,
+            old_sl=held.sl,
+            old_tp=held.tp,
+            point=spec.point,
+            digits=spec.digits,
+            stops_level=spec.stops_level,
+            pip=pip,
+        )
+        if isinstance(held, PendingOrder):
+            leg.action, leg.price, leg.kind = "modify_order", held.price, held.kind
+        else:
+            leg.price, leg.pnl = held.price_open, round(held.profit + held.swap, 2)
+        return leg
+
+    # ---------------------------------------------------------------- cancel
+
+    def cancel(self, intent: Intent, view: MarketView) -> Plan | Problem:
+        orders = list(view.orders or ())
         if intent.ticket is not None:
-            chosen = [o for o in await self.broker.pending_orders() if o.ticket == intent.ticket]
+            chosen = [o for o in orders if o.ticket == intent.ticket]
             if not chosen:
                 return Problem("ticket_not_found", {"ticket": intent.ticket})
         else:
-            chosen = select_orders(orders, intent)
+            mine = [
+                o
+                for o in orders
+                if (intent.symbol is None or o.symbol == intent.symbol)
+                and (intent.magic is None or o.magic == intent.magic)
+            ]
+            chosen = select_orders(mine, intent)
             if not chosen:
                 return Problem("no_match_orders")
         legs: list[Leg] = []
         for o in chosen:
-            spec = await self.broker.symbol_spec(o.symbol)
+            spec = view.specs[o.symbol]
             legs.append(
                 Leg(
                     action="cancel",
@@ -470,301 +619,47 @@ class Planner:
         )
 
 
-# --- rendering -------------------------------------------------------------------------------
-# A preview names everything it touches: each ticket with its symbol, side, volume, entry price
-# and floating P&L, and the totals per symbol when it touches more than one ticket. Every line
-# about a ticket fits a phone (`TICKET_WIDTH` display cells, CJK counting double): a ticket's
-# head line starts with "#", its details follow on indented lines, and the platform renderer
-# never splits a message between a head line and its indented lines (bot/platforms/render.py).
-
-TICKET_WIDTH = 32  # monospace columns a phone shows on one line
-MAX_NAMED_SYMBOLS = 3  # more symbols than this: the head line counts them, the totals name them
-
-
-def _side(lang: Lang, side: Side | None) -> str:
-    return t(lang, side) if side else ""
-
-
-def opt_price(lang: Lang, v: float | None, digits: int) -> str:
-    """A stop or limit price, or the word for "none" when it is unset or removed (0)."""
-    return t(lang, "none_value") if not v else fmt_price(v, digits)
+def _targets(intent: Intent, view: MarketView) -> list[Position] | Problem:
+    """The positions a close or modify acts on: the ticket's, or those of the symbol and magic
+    through side/selector/count, oldest first."""
+    if intent.ticket is not None:
+        found = [p for p in view.positions if p.ticket == intent.ticket]
+        return found or Problem("ticket_not_found", {"ticket": intent.ticket})
+    held = [
+        p
+        for p in view.positions
+        if (intent.symbol is None or p.symbol == intent.symbol)
+        and (intent.magic is None or p.magic == intent.magic)
+    ]
+    chosen = select_positions(held, intent)
+    return chosen or Problem("no_match_positions")
 
 
-def _count(lang: Lang, n: int, what: str) -> str:
-    """ "3 单" / "3 positions", "1 position" (English has a singular)."""
-    return t(lang, f"pv_{what}_one" if n == 1 else f"pv_{what}_many", n=n)
+def _order_by_ticket(intent: Intent, view: MarketView) -> PendingOrder | None:
+    """The pending order a modify by ticket names, when the ticket is no position's."""
+    if intent.ticket is None or any(p.ticket == intent.ticket for p in view.positions):
+        return None
+    return next((o for o in view.orders or () if o.ticket == intent.ticket), None)
 
 
-def _symbols(lang: Lang, legs: list[Leg]) -> str:
-    """The symbols a plan touches, in the order of its legs, for the head line."""
-    names = list(dict.fromkeys(leg.symbol for leg in legs))
-    if len(names) > MAX_NAMED_SYMBOLS:
-        return t(lang, "pv_n_symbols", n=len(names))
-    return t(lang, "pv_symbol_sep").join(names)
+def _skip(held: Position | PendingOrder, why: Refused) -> Skip:
+    values = {k: str(v) for k, v in why.values.items()}
+    return Skip(held.ticket, held.symbol, held.side, held.volume, why.key, values)
 
 
-def _ticket_line(lang: Lang, leg: Leg, lots: str, key: str = "pv_ticket") -> str:
-    return t(lang, key, ticket=leg.ticket, symbol=leg.symbol, side=_side(lang, leg.side), lots=lots)
+def _nothing_left(skipped: list[Skip]) -> Problem:
+    """Every matched position was refused: the answer names each and why."""
+    return NothingToDo("tm_nothing_to_do", {"n": len(skipped)}, tuple(skipped))
 
 
-def leg_label(lang: Lang, leg: Leg, lots: float | None = None) -> str:
-    """A leg named as its preview names it — `#123 XAUUSD 买 0.05 手`, a pending order's
-    `#124 EURUSD 买限价 0.10 手`, a new order's `买入 XAUUSD 0.01 手` — for the result that
-    replaces the preview (handlers/execute.py). `lots`: what was done, when it differs."""
-    vol = fmt_lots(_leg_lots(leg) if lots is None else lots)
-    if leg.ticket is None:
-        side = t(lang, "buy_long" if leg.side == "buy" else "sell_short")
-        if leg.action == "pending":
-            side = _order_kind(lang, leg)
-        return t(lang, "pv_new_order", side=side, symbol=leg.symbol, lots=vol)
-    if leg.action in ("modify_order", "cancel"):
-        kind = _order_kind(lang, leg)
-        return t(lang, "pv_order", ticket=leg.ticket, symbol=leg.symbol, kind=kind, lots=vol)
-    return _ticket_line(lang, leg, vol)
-
-
-def _held_line(lang: Lang, leg: Leg) -> str:
-    """The entry price and floating P&L of the position a leg acts on."""
-    return t(
-        lang, "pv_entry_pnl", price=fmt_price(leg.price, leg.digits), pnl=signed(leg.pnl or 0.0)
-    )
-
-
-def _leg_lots(leg: Leg) -> float:
-    """The lots a leg touches: what it closes or cancels, the whole position it modifies."""
-    return leg.volume if leg.volume else leg.total_volume or 0.0
-
-
-def _totals(plan: Plan, lang: Lang, *, count: str, with_pnl: bool) -> list[str]:
-    """The totals of a plan over several legs, between blank lines: a small aligned table of
-    tickets, lots and floating P&L per symbol when it touches several symbols, then the overall
-    total. Nothing for a single leg (its ticket lines say it all)."""
-    if len(plan.legs) < 2:
-        return []
-    groups: dict[str, list[Leg]] = {}
-    for leg in plan.legs:
-        groups.setdefault(leg.symbol, []).append(leg)
-    lines = [""]
-    if len(groups) > 1:
-        header = [t(lang, "col_symbol"), t(lang, f"pv_col_{count}"), t(lang, "col_lots")]
-        rows = [[symbol, str(len(legs)), _lots_of(legs)] for symbol, legs in groups.items()]
-        if with_pnl:
-            header.append(t(lang, "col_pnl"))
-            for row, legs in zip(rows, groups.values(), strict=True):
-                row.append(_pnl_of(legs))
-        lines.append(table(rows, "lrrr", header=header))
-    n, lots = len(plan.legs), _lots_of(plan.legs)
-    if with_pnl:
-        lines.append(t(lang, "pv_total_pnl", n=n, lots=lots, pnl=_pnl_of(plan.legs)))
-    else:
-        lines.append(t(lang, "pv_total", n=n, lots=lots))
-    return [*lines, ""]
-
-
-def _lots_of(legs: list[Leg]) -> str:
-    return fmt_lots(sum(_leg_lots(leg) for leg in legs))
-
-
-def _pnl_of(legs: list[Leg]) -> str:
-    return signed(sum(leg.pnl or 0.0 for leg in legs))
-
-
-def _open_lines(plan: Plan, lang: Lang) -> list[str]:
+def skip_lines(lang: Lang, skipped: list[Skip] | tuple[Skip, ...]) -> list[str]:
+    """Each position a plan leaves alone, with why: "⚠️ #123 XAUUSD 买 0.01 手 不动：…"."""
     lines: list[str] = []
-    leg = plan.legs[0]
-    side = t(lang, "buy_long" if leg.side == "buy" else "sell_short")
-    if leg.action == "pending":
+    for s in skipped:
+        why = t(lang, s.key, **s.values)
+        side = t(lang, s.side)
+        lots = fmt_lots(s.volume)
         lines.append(
-            t(
-                lang,
-                "preview_pending",
-                side=side,
-                kind=t(lang, leg.kind or "limit"),
-                symbol=leg.symbol,
-                lots=fmt_lots(leg.volume),
-                price=fmt_price(leg.price, leg.digits),
-            )
-        )
-    else:
-        lines.append(
-            t(lang, "preview_open", side=side, symbol=leg.symbol, lots=fmt_lots(leg.volume))
-        )
-    if leg.sl or leg.tp:
-        lines.append(
-            t(
-                lang,
-                "preview_sltp",
-                sl=opt_price(lang, leg.sl, leg.digits),
-                tp=opt_price(lang, leg.tp, leg.digits),
-            )
+            t(lang, "tm_skip", ticket=s.ticket, symbol=s.symbol, side=side, lots=lots, why=why)
         )
     return lines
-
-
-def _close_leg_lines(lang: Lang, leg: Leg) -> list[str]:
-    total = leg.total_volume
-    if total is None or leg.volume >= total - 1e-9:
-        return [_ticket_line(lang, leg, fmt_lots(leg.volume)), _held_line(lang, leg)]
-    part = f"{fmt_lots(leg.volume)}/{fmt_lots(total)}"
-    keep = fmt_lots(round(total - leg.volume, 8))
-    return [
-        _ticket_line(lang, leg, part, "pv_ticket_part"),
-        t(lang, "pv_partial", lots=fmt_lots(leg.volume), keep=keep),
-        _held_line(lang, leg),
-    ]
-
-
-def _close_lines(plan: Plan, lang: Lang) -> list[str]:
-    head = t(
-        lang,
-        "pv_close",
-        symbols=_symbols(lang, plan.legs),
-        count=_count(lang, len(plan.legs), "positions"),
-        lots=fmt_lots(plan.total_volume),
-    )
-    lines = [head, *_totals(plan, lang, count="positions", with_pnl=True)]
-    for leg in plan.legs:
-        lines.extend(_close_leg_lines(lang, leg))
-    return [*lines, ""]
-
-
-def _modify_leg_lines(lang: Lang, leg: Leg) -> list[str]:
-    old_sl = opt_price(lang, leg.old_sl, leg.digits)
-    old_tp = opt_price(lang, leg.old_tp, leg.digits)
-    sl = opt_price(lang, leg.old_sl if leg.sl is None else leg.sl, leg.digits)
-    tp = opt_price(lang, leg.old_tp if leg.tp is None else leg.tp, leg.digits)
-    lots = fmt_lots(leg.total_volume or 0.0)
-    if leg.action == "modify_order":  # a pending order: its price, no P&L yet
-        head = t(
-            lang,
-            "pv_order",
-            ticket=leg.ticket,
-            symbol=leg.symbol,
-            kind=_order_kind(lang, leg),
-            lots=lots,
-        )
-        held = t(lang, "pv_order_price", price=fmt_price(leg.price, leg.digits))
-    else:
-        head, held = _ticket_line(lang, leg, lots), _held_line(lang, leg)
-    return [
-        head,
-        held,
-        t(lang, "pv_sl_change", old=old_sl, new=sl),
-        t(lang, "pv_tp_change", old=old_tp, new=tp),
-    ]
-
-
-def _modify_lines(plan: Plan, lang: Lang) -> list[str]:
-    head = t(lang, "pv_modify", n=len(plan.legs), symbols=_symbols(lang, plan.legs))
-    with_pnl = all(leg.action == "modify" for leg in plan.legs)
-    lines = [head, *_totals(plan, lang, count="positions", with_pnl=with_pnl)]
-    for leg in plan.legs:
-        lines.extend(_modify_leg_lines(lang, leg))
-    return [*lines, ""]
-
-
-def _order_kind(lang: Lang, leg: Leg) -> str:
-    """ "买限价" / "buy limit": the side and kind of a pending order."""
-    return t(lang, "pv_order_kind", side=_side(lang, leg.side), kind=t(lang, leg.kind or "limit"))
-
-
-def _cancel_lines(plan: Plan, lang: Lang) -> list[str]:
-    head = t(
-        lang,
-        "pv_cancel",
-        n=len(plan.legs),
-        symbols=_symbols(lang, plan.legs),
-        lots=fmt_lots(plan.total_volume),
-    )
-    lines = [head, *_totals(plan, lang, count="orders", with_pnl=False)]
-    for leg in plan.legs:
-        lines.append(
-            t(
-                lang,
-                "pv_order",
-                ticket=leg.ticket,
-                symbol=leg.symbol,
-                kind=_order_kind(lang, leg),
-                lots=fmt_lots(leg.volume),
-            )
-        )
-        lines.append(t(lang, "pv_order_price", price=fmt_price(leg.price, leg.digits)))
-    return [*lines, ""]
-
-
-_ACTION_LINES: dict[PlanAction, Callable[[Plan, Lang], list[str]]] = {
-    "open": _open_lines,
-    "close": _close_lines,
-    "modify": _modify_lines,
-    "cancel": _cancel_lines,
-}
-
-
-def render_plan(plan: Plan, lang: Lang, ttl_s: float | None = None, code: str | None = None) -> str:
-    """The preview text: what will be done to which tickets, the price, margin, and every
-    check's line."""
-    from handlers import trailing  # lazily: handlers.trailing builds on this module
-
-    trail = trailing.is_trail_plan(plan)
-    lines = trailing.trail_lines(plan, lang) if trail else _ACTION_LINES[plan.action](plan, lang)
-    if plan.bid is not None and plan.ask is not None:
-        lines.append(
-            t(
-                lang,
-                "preview_price",
-                bid=fmt_price(plan.bid, plan.digits),
-                ask=fmt_price(plan.ask, plan.digits),
-            )
-        )
-    if plan.margin is not None:
-        lines.append(t(lang, "preview_margin", margin=f"{plan.margin:,.2f}", ccy=plan.currency))
-    lines.extend(check_lines(plan.checks, lang))
-    if plan.ok and ttl_s is not None and code is not None:
-        what = trailing.trail_then(plan, lang) if trail else None
-        lines.append(then_line(plan, lang, ttl_s) if what is None else _then(lang, what, ttl_s))
-    return "\n".join(lines)
-
-
-def check_lines(checks: list[Check], lang: Lang) -> list[str]:
-    """Every check's line when all passed. When some failed, the ⛔ header counts them and
-    only they follow it (a ⛔ above ✅ lines would say the wrong thing); the passed ones
-    are one summary line."""
-    failed = [c for c in checks if not c.ok]
-    if not failed:
-        return [c.line(lang) for c in checks]
-    lines = [t(lang, "preview_blocked_n", n=len(failed))]
-    lines.extend(c.line(lang) for c in failed)
-    if len(checks) > len(failed):
-        lines.append(t(lang, "preview_checks_passed", n=len(checks) - len(failed)))
-    return lines
-
-
-def then_line(plan: Plan, lang: Lang, ttl_s: float) -> str:
-    """The preview's last line: what ✅ will do, and how long it may be pressed."""
-    return t(lang, "preview_then", what=_what_happens(plan, lang), ttl=int(ttl_s))
-
-
-def _then(lang: Lang, what: str, ttl_s: float) -> str:
-    return t(lang, "preview_then", what=what, ttl=int(ttl_s))
-
-
-def _what_happens(plan: Plan, lang: Lang) -> str:
-    n = len(plan.legs)
-    if plan.action != "open" or not plan.legs:
-        if plan.action == "close":
-            return t(lang, "then_close", n=n, lots=fmt_lots(plan.total_volume))
-        return t(lang, f"then_{plan.action}", n=n)
-    leg = plan.legs[0]
-    side = t(lang, "buy_long" if leg.side == "buy" else "sell_short")
-    side = side if lang == "zh" else side.lower()
-    if leg.action == "pending":
-        return t(
-            lang,
-            "then_pending",
-            side=side,
-            kind=t(lang, leg.kind or "limit"),
-            symbol=leg.symbol,
-            lots=fmt_lots(leg.volume),
-            price=fmt_price(leg.price, leg.digits),
-        )
-    return t(lang, "then_open", side=side, symbol=leg.symbol, lots=fmt_lots(leg.volume))

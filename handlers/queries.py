@@ -123,7 +123,7 @@ async def quote_text(
 ) -> str:
     """Bid, ask, spread, the day's change and the tick's time in the user clock (the report
     time zone; UTC, said as such, without one)."""
-    q = await broker.quote(symbol)
+    q = await broker.quote(symbol, with_day_open=True)
     rows = [
         [t(lang, "q_bid"), price(q.bid, q.digits)],
         [t(lang, "q_ask"), price(q.ask, q.digits)],

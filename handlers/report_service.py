@@ -267,6 +267,17 @@ class ReportService:
             images = await self._charts(self._pnl_chart_jobs(rep, lang, full=False, now=now))
         return ReportAnswer(text, images, md, period_key=p.key)
 
+    async def ea_today(
+        self, magic: int, symbol: str | None = None, now: datetime | None = None
+    ) -> PnLReport:
+        """Today's figures of one EA (magic, optionally one symbol): realised since the trading
+        day began, trades, and the floating of its open positions — the per-magic view
+        ("1001号EA持仓", handlers/ea_view.py)."""
+        now = now or datetime.now(UTC)
+        return await self._compute(
+            self.calendar().named(None, now), now, symbol=symbol, magic=magic
+        )
+
     async def report(
         self,
         *,

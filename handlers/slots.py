@@ -1,4 +1,6 @@
-"""Follow-up questions for missing slots ("下单黄金" → "买还是卖？" → "买" → "多少手？" → "0.02").
+"""Follow-up questions for missing slots ("下单黄金" → "买还是卖？" → "买" → "多少手？" → "0.02"),
+and the side of held positions on a hedged book ("平仓0.02手黄金" → "多单还是空单？" → [多单]:
+the same request with `side`, asked by the planner's `SideQuestion`).
 
 A pending question is kept per (platform, chat, user) with an expiry. The answer is read
 strictly by `nlp.commands` (a side word, a number of lots, a symbol, a ticket); anything else is
@@ -12,10 +14,10 @@ from typing import Literal
 
 from handlers.messages import Lang
 from nlp.aliases import SymbolAliases
-from nlp.commands import read_side, read_symbol, read_target, read_volume
+from nlp.commands import read_side, read_stop_price, read_symbol, read_target, read_volume
 from nlp.intent import Intent
 
-Slot = Literal["symbol", "side", "volume", "close_target", "cancel_target"]
+Slot = Literal["symbol", "side", "volume", "sl", "close_target", "cancel_target"]
 
 
 @dataclass(slots=True)
@@ -33,8 +35,10 @@ def missing_slot(intent: Intent, *, use_default_volume: bool) -> Slot | None:
             return "symbol"
         if intent.side is None:
             return "side"
-        if intent.volume is None and not use_default_volume:
-            return "volume"
+        if intent.volume is None and intent.risk_percent is None and not use_default_volume:
+            return "volume"  # "按1%风险" sizes the volume itself
+        if intent.risk_percent is not None and intent.sl is None:
+            return "sl"  # a risk is measured to the stop-loss: no SL, no volume
         return None
     if intent.intent == "close":
         if all(
@@ -67,6 +71,9 @@ def _answer(q: PendingQuestion, text: str, aliases: SymbolAliases) -> dict[str, 
     if q.slot == "symbol":
         symbol = read_symbol(text, aliases)
         return None if symbol is None else {"symbol": symbol}
+    if q.slot == "sl":
+        sl = read_stop_price(text)
+        return None if sl is None else {"sl": sl}
     target = read_target(text, aliases)
     if target is None:
         return None
@@ -103,6 +110,7 @@ QUESTION_KEY: dict[Slot, str] = {
     "symbol": "ask_symbol",
     "side": "ask_side",
     "volume": "ask_volume",
+    "sl": "tm_ask_sl",
     "close_target": "ask_close_target",
     "cancel_target": "ask_cancel_target",
 }

@@ -25,19 +25,22 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from broker.base import Broker
 from broker.errors import BrokerError
 from broker.models import Position, Quote, SymbolSpec
-from handlers.config import TrailingConfig
+from handlers import pips
+from handlers.config import DEFAULT_PIP_SIZES, TrailingConfig
 from handlers.format import price as fmt_price
 from handlers.format import signed
 from handlers.i18n import t
 from handlers.messages import Lang, Outgoing
-from handlers.plans import Leg, Plan, Problem, leg_label, opt_price, select_positions
+from handlers.plan_select import select_positions
+from handlers.plan_text import leg_label, opt_price
+from handlers.plans import Leg, Plan, Problem
 from nlp.intent import Intent
 from store.confirmations import ConfirmationStore
 from store.trailing import Trailing, TrailingStore
@@ -46,31 +49,11 @@ log = logging.getLogger(__name__)
 
 _EPS = 1e-9
 
-# Pip sizes of the symbols whose pip is not the FX convention (a pip is 10 points on a 5- or
-# 3-digit quote). The trade helper's `[trade.pip_size]` settings replace this lookup; until
-# then `pip_size` is the one place that says what "30点" means for a symbol.
-_PIPS: dict[str, float] = {
-    "XAUUSD": 0.1,
-    "XAGUSD": 0.001,
-    "USOIL": 0.01,
-    "BTCUSD": 1.0,
-    "US30": 1.0,
-    "NAS100": 1.0,
-    "SPX500": 1.0,
-}
 
-
-def pip_size(symbol: str, spec: SymbolSpec) -> float:
-    """The price distance of one pip ("点") of `symbol`: 0.0001 for FX, 0.01 for JPY-quoted
-    pairs, 0.1 gold, 0.001 silver, 0.01 oil, 1 for indices and BTC; otherwise 10 points on a
-    5- or 3-digit quote and one point on any other."""
-    if symbol in _PIPS:
-        return _PIPS[symbol]
-    if spec.currency_profit == "JPY" or symbol.endswith("JPY"):
-        return 0.01
-    if spec.digits in (3, 5):
-        return round(spec.point * 10, 10)
-    return spec.point
+def pip_size(symbol: str, spec: SymbolSpec, table: Mapping[str, float] | None = None) -> float:
+    """The price distance of one pip ("点") of `symbol`: `[trade.pip_size]` first, then the
+    symbol's class (handlers/pips.py, the one place that says what "30点" means)."""
+    return pips.pip_size(spec, DEFAULT_PIP_SIZES if table is None else table)
 
 
 # ---------------------------------------------------------------------- the rule of one move
@@ -168,7 +151,7 @@ class TrailingPlanner:
                 specs[p.symbol] = await self.broker.symbol_spec(p.symbol)
                 quotes[p.symbol] = await self.broker.quote(p.symbol)
             spec, q = specs[p.symbol], quotes[p.symbol]
-            pip = pip_size(p.symbol, spec)
+            pip = pip_size(p.symbol, spec, self.config.pip_sizes)
             inside = _inside_stops_level(pips * pip, spec)
             if inside is not None:
                 return inside

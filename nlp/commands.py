@@ -453,6 +453,8 @@ _ALL_WORDS = frozenset({"all", "全部", "所有", "全部平仓", "全平", "�
 _VOLUME = re.compile(r"^(\d+(?:\.\d+)?|\.\d+) ?(?:手|lots?|lot)?$")
 _CN_VOLUME = re.compile(r"^([零〇一二两三四五六七八九十百点半]+) ?手?$")
 _TICKET = re.compile(r"^#?(\d{3,20})$")
+# the answer to "止损放在哪？": a price, optionally after the word for it ("止损2630", "sl 1.075")
+_STOP_PRICE = re.compile(r"^(?:止损|止损价|sl|stop loss|stop)? ?(?:在|at|=)? ?(\d+(?:\.\d+)?)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,6 +477,13 @@ def read_volume(text: str) -> float | None:
         m2 = _CN_VOLUME.match(s)
         if m2:
             v = parse_chinese(m2.group(1))
+    return v if v is not None and v > 0 else None
+
+
+def read_stop_price(text: str) -> float | None:
+    """ "2630", "止损2630", "sl 1.0750" → the price (> 0); None for anything else."""
+    m = _STOP_PRICE.match(normalize(text).strip())
+    v = parse_arabic(m.group(1)) if m else None
     return v if v is not None and v > 0 else None
 
 

@@ -148,7 +148,7 @@ class Grammar:
             if (h("KIND") or (h("AT") and self.sides_noun)) and not h("MODIFY"):
                 return self._open_or_unknown()
             return "modify"
-        if self._looks_like_open():
+        if self._looks_like_open() or h("RISK"):
             return self._open_or_unknown()
         return None
 
@@ -158,7 +158,8 @@ class Grammar:
         if not h("SL", "TP") or (self.sides_action and self.has_volume_word):
             return False
         loose_open = self._weak_side_with_volume()
-        opens = self.sides_action or h("OPEN") or self.has_volume_word or loose_open
+        # "risk 1% on eurusd sl 1.0750": a risk to size by is a new order's, with its SL
+        opens = self.sides_action or h("OPEN", "RISK") or self.has_volume_word or loose_open
         return h("MODIFY") or not opens
 
     def _decide_lookup(self, trade_verbs: bool) -> str | None:

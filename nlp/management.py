@@ -15,6 +15,17 @@ from collections.abc import Sequence
 from nlp.tokens import Tok, Unknown
 
 
+class OutOfRange(Unknown):
+    """A management slot read exactly but outside what it may be ("平掉150%", "按0%风险",
+    "止损上移-5点"): still `unknown` — nothing is guessed — but `what` and `facts` let the
+    answer say what was understood and what is allowed (`RuleParser.trouble`)."""
+
+    def __init__(self, rule: str, what: str, **facts: float | str) -> None:
+        super().__init__(rule)
+        self.what = what  # "fraction" | "risk" | "shift" | "trailing"
+        self.facts = facts
+
+
 def _num_after(toks: Sequence[Tok], i: int) -> Tok | None:
     j = i + 1
     if j < len(toks) and toks[j].kind == "NUM" and toks[j].role is None:
@@ -64,8 +75,10 @@ def read_fraction(toks: Sequence[Tok]) -> float | None:
             found.append(_parts_of(toks, i))
     if not found:
         return None
-    if len(set(found)) > 1 or not 0 < found[0] < 1:
+    if len(set(found)) > 1:
         raise Unknown("not a clean fraction")
+    if not 0 < found[0] < 1:
+        raise OutOfRange("a fraction outside 0..1", "fraction", pct=round(found[0] * 100, 6))
     return round(found[0], 10)
 
 
@@ -73,9 +86,13 @@ def read_risk(toks: Sequence[Tok]) -> float | None:
     """Risk sizing: a percentage beside a risk word ("风险2%", "按1%风险", "risk 2%")."""
     if not any(tk.has("RISK") for tk in toks):
         return None
-    found = [v for i, tk in enumerate(toks) if tk.has("PCT") and (v := _pct_value(toks, i))]
+    found = [
+        v for i, tk in enumerate(toks) if tk.has("PCT") and (v := _pct_value(toks, i)) is not None
+    ]
     if len(found) != 1:
         raise Unknown("unreadable risk")
+    if not 0 < found[0] <= 1:
+        raise OutOfRange("a risk outside 0..100%", "risk", pct=round(found[0] * 100, 6))
     return round(found[0] * 100, 10)
 
 
@@ -117,7 +134,10 @@ def read_pips(toks: Sequence[Tok]) -> dict[str, float]:
             value = tk.value * sign
         else:
             raise Unknown("a distance in pips that moves nothing")
-        if slot in out or tk.neg:
+        if tk.neg:  # "止损上移-5点": up and minus at once — the direction is the user's to say
+            what = "trailing" if slot == "trailing_pips" else "shift"
+            raise OutOfRange("a negative distance", what, level=key or "", pips=tk.value)
+        if slot in out:
             raise Unknown("two distances for one level")
         tk.role = slot
         out[slot] = value

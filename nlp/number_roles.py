@@ -146,6 +146,8 @@ class NumberBinder:
                 raise Unknown("a distance in points/pips is not a price")
             return ("dist", tk.value)
         counted = nxt is not None and nxt.has("CUNIT") and c.integer
+        if marker is not None and marker.has("MAGIC", "EA") and not tk.spoken:
+            counted = False  # "EA 1001 positions": the EA's number, not a count of positions
         if counted and c.pending is None and not ticket_marker:
             return ("count", tk.value)
         return None

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from nlp.aliases import SymbolAliases
 from nlp.intent import TRADE_INTENTS, UNKNOWN, Intent
+from nlp.management import OutOfRange
 from nlp.numbers import normalize
 from nlp.rules import RuleParser
 
@@ -180,6 +181,11 @@ class IntentParser:
         t0 = time.perf_counter()
         intent = self.rules.parse(text, context)
         return ParseResult(intent, "rules", None, (time.perf_counter() - t0) * 1000)
+
+    def trouble(self, text: str) -> OutOfRange | None:
+        """The management slot that made `text` unknown by being out of range (the rules
+        know); see `RuleParser.trouble`."""
+        return self.rules.trouble(text)
 
     def suggest(self, text: str, lang: str) -> str | None:
         """The closest supported phrasing for a message that was not understood (the rules

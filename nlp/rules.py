@@ -19,6 +19,7 @@ from nlp.explain import Explanation, Trace, rule_of, suggest, token_info
 from nlp.grammar import Grammar
 from nlp.intent import UNKNOWN, Intent, IntentName
 from nlp.lexicon import INJECTION, ROLLING
+from nlp.management import OutOfRange
 from nlp.numbers import normalize
 from nlp.scope import overrule
 from nlp.script import to_simplified
@@ -186,6 +187,18 @@ class RuleParser:
         if toks is None:
             return "negation"
         return not_a_request(toks, intent.intent) or overrule(toks, intent.intent, intent.symbol)
+
+    def trouble(self, text: str) -> OutOfRange | None:
+        """Why `parse(text)` is unknown when a management slot was read but is out of range
+        ("平掉150%", "按0%风险", "止损上移-5点"), so the answer can say what is allowed;
+        None otherwise."""
+        try:
+            self._parse(text, None)
+        except OutOfRange as exc:
+            return exc
+        except Exception:  # any other reason is answered as "not understood"
+            return None
+        return None
 
     def suggest(self, text: str, lang: str) -> str | None:
         """The closest supported phrasing for a message that was not understood — none for a

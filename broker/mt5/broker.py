@@ -63,7 +63,7 @@ import asyncio
 import contextlib
 import logging
 import time as _time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
@@ -74,6 +74,7 @@ from broker.models import (
     ContractInfo,
     Deal,
     Health,
+    MarketView,
     Note,
     PendingKind,
     PendingOrder,
@@ -154,6 +155,9 @@ class MT5Broker:
         self._returned: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._away_stuck = False  # away because a call is (or was) stuck past its deadline
+        # Jobs handed to the worker thread so far: each is a hop off the event loop and back,
+        # the cost `market_view` exists to save (read by tests and `make bench`).
+        self.worker_jobs = 0
 
     # ---------------------------------------------------------------- connection state
 
@@ -303,8 +307,24 @@ class MT5Broker:
         """(canonical, broker name) for a symbol in either spelling; raises SymbolNotFound."""
         return await self._lookup(("resolve_symbol", symbol), self.session.resolve_symbol, symbol)
 
-    async def quote(self, symbol: str) -> Quote:
-        return await self._lookup(("quote", symbol), self.session.quote, symbol)
+    async def quote(self, symbol: str, *, with_day_open: bool = False) -> Quote:
+        """The current tick; `with_day_open` adds the day's first price (one more terminal
+        call), for an answer that shows the day change."""
+        key = ("quote", symbol, with_day_open)
+        return await self._lookup(key, self.session.quote, symbol, with_day_open)
+
+    async def market_view(
+        self, symbols: Iterable[str] = (), *, orders: bool = False, held: bool = False
+    ) -> MarketView:
+        """Everything a preview needs (account, positions, the symbols' specs and ticks, pending
+        orders when asked) in ONE worker job; see `TerminalSession.market_view`. The account
+        and positions it read also become their snapshots."""
+        view = await self._lookup(
+            None, self.session.market_view, tuple(symbols), bool(orders), bool(held)
+        )
+        self.snapshots.put(("account",), view.account)
+        self.snapshots.put(("positions", None, None, None), list(view.positions))
+        return view
 
     async def rates(self, symbol: str, timeframe: Timeframe, count: int) -> list[Bar]:
         """The newest `count` bars, oldest first (the last one is the current bar)."""
@@ -400,6 +420,7 @@ class MT5Broker:
         """`fn(*args)` on the worker thread; a call abandoned past its deadline makes the
         terminal "away" (and wakes the supervisor). Raises the worker's `WorkerBusy`."""
         self._loop = asyncio.get_running_loop()
+        self.worker_jobs += 1
         was_connected = self.session.connected
         try:
             return await self._worker.call(

@@ -24,6 +24,7 @@ from broker.models import (
     ContractInfo,
     Deal,
     Health,
+    MarketView,
     Note,
     PendingOrder,
     Position,
@@ -328,21 +329,26 @@ class TerminalSession:
         name = self.resolve(symbol)
         return self.canonical(name), name
 
-    def quote(self, symbol: str) -> Quote:
-        info = self.info(symbol)
+    def quote(self, symbol: str, with_day_open: bool = False) -> Quote:
+        """The current tick; `with_day_open` also reads today's D1 bar for the day change (an
+        extra terminal call a preview never needs)."""
+        return self._quote_of(self.info(symbol), with_day_open)
+
+    def _quote_of(self, info: Any, with_day_open: bool) -> Quote:
         name = str(info.name)
         tick = self.tick(name)
         if tick is None or (not field(tick, "bid", 0) and not field(tick, "ask", 0)):
             code, _ = self.last_error()
             if code in CONNECTION_LOST:
-                raise self.error("no_quote", symbol=symbol)
+                raise self.error("no_quote", symbol=self.canonical(name))
             raise TemporaryBrokerError(
                 Note("quote_missing", {"symbol": self.canonical(name)}), 10021
             )
         day_open: float | None = None
-        bars = self.call("copy_rates_from_pos", name, TIMEFRAMES["D1"], 0, 1)
-        if bars is not None and len(bars):
-            day_open = float(row_field(bars[-1], "open", 1)) or None
+        if with_day_open:
+            bars = self.call("copy_rates_from_pos", name, TIMEFRAMES["D1"], 0, 1)
+            if bars is not None and len(bars):
+                day_open = float(row_field(bars[-1], "open", 1)) or None
         return Quote(
             symbol=self.canonical(name),
             bid=float(tick.bid),
@@ -352,6 +358,29 @@ class TerminalSession:
             digits=int(field(info, "digits", 5)),
             day_open=day_open,
         )
+
+    def market_view(self, symbols: tuple[str, ...], orders: bool, held: bool) -> MarketView:
+        """Account, every position, each symbol's spec and tick (from one `symbol_info` per
+        symbol) and, when asked, every pending order — what a preview needs, read in one
+        worker job. `held`: also the specs and ticks of every symbol held (positions, and
+        orders when read), for a request that names no symbol (close everything, a ticket)."""
+        account = self.account()
+        positions = tuple(self.positions(None, None, None))
+        pending = tuple(self.pending_orders(None, None)) if orders else None
+        wanted = list(dict.fromkeys(symbols))
+        if held:
+            wanted.extend(p.symbol for p in positions)
+            wanted.extend(o.symbol for o in pending or ())
+        quotes: dict[str, Quote] = {}
+        specs: dict[str, SymbolSpec] = {}
+        for symbol in dict.fromkeys(wanted):
+            if symbol in specs:
+                continue
+            info = self.info(symbol)
+            spec = spec_of(info, self.canonical)
+            specs[spec.symbol] = spec
+            quotes[spec.symbol] = self._quote_of(info, with_day_open=False)
+        return MarketView(account, positions, quotes, specs, pending)
 
     def _timeframe(self, timeframe: str) -> int:
         tf = TIMEFRAMES.get(timeframe)

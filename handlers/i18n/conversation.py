@@ -299,7 +299,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "✅ 挂单已下：{side}{kind} {symbol} {lots} 手 @ {price}，订单 #{ticket}",
         "✅ Order placed: {side} {kind} {lots} lots {symbol} @ {price}, ticket #{ticket}",
     ),
-    # {what}: the ticket as its preview names it (handlers.plans.leg_label)
+    # {what}: the ticket as its preview names it (handlers.plan_text.leg_label)
     "result_ok_close": ("✅ 已平仓 {what} @ {price}", "✅ Closed {what} @ {price}"),
     "result_ok_modify": (
         "✅ 已修改 {what} {at}：止损 {sl}，止盈 {tp}",

@@ -11,7 +11,7 @@ from bot.platforms.render import render, split_message
 from broker.models import Position
 from handlers.format import width
 from handlers.messages import Outgoing, PlatformCaps
-from handlers.plans import TICKET_WIDTH
+from handlers.plan_text import TICKET_WIDTH
 from tests.conftest import TRADER, ChatWorld
 
 TICKET = re.compile(r"^#(\d+) (\S+) ")

@@ -194,7 +194,7 @@ async def test_modifying_a_symbol_flags_the_position_whose_new_stop_is_invalid(
     world.terminal.set_price("XAUUSD", 2700.0, 2700.2)
     await world.broker.open_market("XAUUSD", "buy", 0.01)
     sell = await world.broker.open_market("XAUUSD", "sell", 0.01)
-    o = only(await world.say("黄金止损改到2650"))
+    o = only(await world.say("黄金全部止损改到2650"))  # "all": both sides, each leg checked
     # 2650 is a fine stop for the buy but below the ask for the sell
     assert f"#{sell.ticket}：XAUUSD 空单的止损 2650.00 必须高于当前 Ask 价 2700.20" in o.text
     assert not o.buttons

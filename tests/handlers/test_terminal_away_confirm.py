@@ -143,13 +143,16 @@ async def test_refused_at_the_send_because_not_connected_returns_to_pending(
     """The terminal drops between the re-check and the send: the broker refuses the order
     with "not_connected" before sending it, and the row goes back to pending too."""
     # A twin preview that executes normally counts the quotes up to the send: the drift
-    # check's quote (its last call, the day's bar) is the re-check's last lookup.
-    last = "copy_rates_from_pos"
+    # check's quote (its last call, the tick) is the re-check's last lookup; the order's own
+    # job (symbol → fresh tick → order_send) follows it and is not counted.
+    last = "symbol_info_tick"
     twin = only(await world.say("买入0.01手黄金"))
     start = len(world.api.calls)
     only(await world.press(twin.buttons[0].id))
     names = [n for n, _, _ in world.api.calls[start:]]
-    wanted = names[: names.index("order_send")].count(last)
+    before_send = names[: names.index("order_send")]
+    order_job = len(before_send) - 1 - before_send[::-1].index("symbol_info")
+    wanted = before_send[:order_job].count(last)
     assert wanted >= 1
     [held] = await world.broker.positions()
     await world.broker.close_position(held.ticket)

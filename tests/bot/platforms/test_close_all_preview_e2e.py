@@ -31,7 +31,7 @@ from broker.models import Position
 from handlers.auth import UserRule
 from handlers.conversation import Conversation
 from handlers.format import width
-from handlers.plans import TICKET_WIDTH
+from handlers.plan_text import TICKET_WIDTH
 from store.audit import AuditLog
 from store.replay import ReplayGuard
 from tests.conftest import TRADER, ChatWorld, conv_config

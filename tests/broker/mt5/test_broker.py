@@ -363,11 +363,24 @@ async def test_hidden_symbol_is_selected_before_quoting(broker: MT5Broker, rec: 
 
 
 async def test_quote_converts_server_time_to_utc(broker: MT5Broker) -> None:
-    q = await broker.quote("XAUUSD")
+    q = await broker.quote("XAUUSD", with_day_open=True)
     assert (q.symbol, q.bid, q.ask, q.digits, q.point) == ("XAUUSD", XAU_BID, XAU_ASK, 2, 0.01)
     assert q.time == T0
     assert q.spread_points == 15
     assert q.day_open is not None
+
+
+async def test_a_quote_reads_the_day_bar_only_when_the_day_change_is_wanted(
+    broker: MT5Broker, rec: Recorder
+) -> None:
+    plain = await broker.quote("XAUUSD")
+    assert plain.day_open is None
+    assert plain.day_change is None
+    assert rec.called("copy_rates_from_pos") == []
+    with_day = await broker.quote("XAUUSD", with_day_open=True)
+    assert len(rec.called("copy_rates_from_pos")) == 1
+    assert with_day.day_open is not None
+    assert with_day.day_change is not None
 
 
 async def test_position_and_deal_times_are_utc(broker: MT5Broker, clock: Clock) -> None:
