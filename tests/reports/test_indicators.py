@@ -4,6 +4,7 @@ them."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from datetime import UTC, datetime, timedelta
@@ -91,7 +92,7 @@ def ref_boll(x: list[float], n: int, w: float) -> tuple[list[float], ...]:
 def ref_atr(bars: list[Bar], n: int) -> list[float]:
     tr = [NAN] + [
         max(b.high - b.low, abs(b.high - p.close), abs(b.low - p.close))
-        for p, b in zip(bars, bars[1:], strict=False)
+        for p, b in itertools.pairwise(bars)
     ]
     out = [NAN] * len(bars)
     out[n] = sum(tr[1 : n + 1]) / n
