@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 from broker.models import (
     Account,
     Bar,
+    BookLevel,
     Deal,
     Health,
     PendingKind,
@@ -37,6 +38,8 @@ class Broker(Protocol):
     async def symbol_spec(self, symbol: str) -> SymbolSpec: ...
     async def quote(self, symbol: str) -> Quote: ...
     async def rates(self, symbol: str, timeframe: Timeframe, count: int) -> list[Bar]: ...
+    # the order book, highest price first; None when the broker offers no depth for it
+    async def market_book(self, symbol: str) -> list[BookLevel] | None: ...
 
     async def positions(
         self, symbol: str | None = None, magic: int | None = None, side: Side | None = None

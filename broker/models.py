@@ -206,3 +206,13 @@ class MarketView:
     quotes: dict[str, Quote]  # canonical symbol → quote, for the symbols asked for
     specs: dict[str, SymbolSpec]  # canonical symbol → spec, for the symbols asked for
     orders: tuple[PendingOrder, ...] | None = None  # only when asked for
+
+
+@dataclass(frozen=True, slots=True)
+class BookLevel:
+    """One price of the order book (`Broker.market_book`): `side` "sell" is an ask (offers
+    above the price), "buy" a bid; `volume` in lots."""
+
+    price: float
+    volume: float
+    side: Side

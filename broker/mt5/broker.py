@@ -71,6 +71,7 @@ from broker.errors import BrokerError, TemporaryBrokerError
 from broker.models import (
     Account,
     Bar,
+    BookLevel,
     Deal,
     Health,
     Note,
@@ -307,6 +308,10 @@ class MT5Broker:
 
     async def rates(self, symbol: str, timeframe: Timeframe, count: int) -> list[Bar]:
         return await self._lookup(None, self.session.rates, symbol, timeframe, count)
+
+    async def market_book(self, symbol: str) -> list[BookLevel] | None:
+        """The order book (highest price first), or None when the broker offers no depth."""
+        return await self._lookup(None, self.session.market_book, symbol)
 
     async def positions(
         self, symbol: str | None = None, magic: int | None = None, side: Side | None = None
