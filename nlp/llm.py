@@ -267,6 +267,7 @@ EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("黄金点差多少", {"intent": "symbol_info", "symbol": "XAUUSD"}),
     ("本周平仓记录", {"intent": "history", "period": "week"}),
     ("黄金到2700提醒我", {"intent": "alert", "symbol": "XAUUSD", "price": 2700}),
+    ("黄金4小时支撑阻力", {"intent": "levels", "symbol": "XAUUSD", "timeframe": "H4"}),
     ("订阅日报", {"intent": "subscribe", "kind": "daily"}),
     ("不要再推送月报", {"intent": "unsubscribe", "kind": "monthly"}),
     ("我朋友说做空原油很赚钱", {"intent": "unknown"}),
