@@ -66,6 +66,7 @@ from handlers.exposure import AccountGuard
 from handlers.format import UserClock
 from handlers.help import help_text
 from handlers.i18n import t
+from handlers.market import MarketData
 from handlers.messages import Button, Image, Incoming, Lang, Outgoing
 from handlers.plans import Planner
 from handlers.risk import DayPnl, ReadOnlySwitch, RiskGate
@@ -174,10 +175,14 @@ class ConversationParts:
     audience: Audience | None = None
     # the last N lines of the bot's log, for /logs (None: not served here)
     logs: LogReader | None = None
+    # charts, indicators, key levels (None: not served here)
+    market: MarketData | None = None
 
 
-# Intents of contract v2 that are read but not served yet (market data, history, alerts).
-NOT_YET = frozenset({"chart", "indicator", "symbol_info", "history", "alert"})
+# Intents of contract v2 that are read but not served yet (contract info, history, alerts).
+NOT_YET = frozenset({"symbol_info", "history", "alert"})
+# Answered by the market-data service (handlers/market.py): text and a K-line chart.
+MARKET_INTENTS = frozenset({"chart", "indicator", "levels"})
 
 
 def _not_understood(parser: ParserLike, text: str | None, lang: Lang) -> str:
@@ -208,6 +213,7 @@ def build_conversation(
     guard: AccountGuard | None = None,
     audience: Audience | None = None,
     logs: LogReader | None = None,
+    market: MarketData | None = None,
 ) -> Conversation:
     """The conversation and all its parts, on one database: the composition root's one call.
     `audit` is the process's one audit log when the caller has it (pushes write to it too);
@@ -258,6 +264,9 @@ def build_conversation(
             subscriptions=audience.store if subscriptions is None and audience else subscriptions,
             audience=audience,
             logs=logs,
+            market=market
+            if market is not None
+            else MarketData(broker, clock=reports.user_clock() if reports is not None else None),
         )
     )
 
@@ -575,6 +584,8 @@ class Conversation:
             command = SubscriptionCommand(name, intent.kind or "all")
             answer = await self._subscription(inc, lang, command)
             return answer or ([Outgoing(t(lang, "not_available"), lang=lang)], "no_subscriptions")
+        if name in MARKET_INTENTS:
+            return await self._market(inc, lang, intent), name
         if name in NOT_YET:
             # understood, but this build has no market-data service yet: say so plainly
             what = t(lang, f"intent_name_{name}")
@@ -593,6 +604,16 @@ class Conversation:
                 last, text=f"{last.text}\n\n{queries.snapshot_note(lang, snapshot.age_s)}"
             )
         return out, name
+
+    async def _market(self, inc: Incoming, lang: Lang, intent: Intent) -> list[Outgoing]:
+        """A chart, an indicator or key levels. Market data may be answered in any chat; the
+        account's positions and orders are drawn on the chart only where account data may be
+        shown (a private chat or a trading room)."""
+        market = self.parts.market
+        if market is None:
+            return [Outgoing(t(lang, "not_available"), lang=lang, kind="error")]
+        show = not inc.is_group or self.groups.is_trading_room(inc.platform, inc.chat_id)
+        return await market.answer(intent, lang, show_account=show)
 
     async def _privately(self, inc: Incoming, role: Role, lang: Lang, intent: Intent) -> Answer:
         """Account data asked in a group that is no trading room: answered as if asked in the

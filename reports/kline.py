@@ -342,17 +342,25 @@ def _panel(ax: Axes, r: IndicatorResult) -> None:
         names: tuple[str, ...] = ("macd", "signal")
     else:
         names = tuple(r.lines)
-    for name in names:
-        ax.plot(x, r.lines[name], color=next(colours), lw=2.0, gid=f"panel:{r.name}:{name}")
+    handles = [
+        ax.plot(x, r.lines[name], color=next(colours), lw=2.0, gid=f"panel:{r.name}:{name}",
+                label=f"{name.upper()} {_short(r.last(name))}")[0]
+        for name in names
+    ]  # fmt: skip
     bands = {"RSI": (70, 30), "KDJ": (80, 20)}.get(r.name, ())
     for level in bands:
         ax.axhline(level, color="#999999", ls="--", lw=1.2)
-    one = len(names) == 1
-    last = "  ".join(f"{'' if one else n.upper() + ' '}{_short(r.last(n))}" for n in names)
-    ax.text(0.01, 0.95, f"{r.label}  {last}", transform=ax.transAxes, va="top", fontsize=16,
+    # the name top left; several lines get a legend in their colours, one line its value
+    head = r.label if len(names) > 1 else f"{r.label}  {_short(r.last(names[0]))}"
+    ax.text(0.01, 0.95, head, transform=ax.transAxes, va="top", fontsize=16,
             bbox={"fc": "white", "ec": "none", "alpha": 0.8})  # fmt: skip
+    if len(names) > 1:
+        ax.legend(handles=handles, loc="upper right", ncols=len(handles), fontsize=15,
+                  frameon=True, framealpha=0.8, handlelength=1.2, columnspacing=1.0)  # fmt: skip
     ax.yaxis.tick_right()
     ax.grid(True, ls=":", color="#cccccc")
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + (hi - lo) * 0.3)  # headroom: the name and legend sit above the lines
     if r.name == "RSI":  # the whole 0–100 scale, ticks at the zones' edges
         ax.set_ylim(0, 100)
         ax.set_yticks([30, 50, 70])

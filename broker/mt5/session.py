@@ -378,7 +378,7 @@ class TerminalSession:
         if not self.call("market_book_add", name):
             code, _ = self.last_error()
             if code in CONNECTION_LOST:
-                raise self.error("read_book", symbol=symbol)
+                raise self.error("read_symbol", symbol=symbol)
             return None
         try:
             rows = self.call("market_book_get", name)
