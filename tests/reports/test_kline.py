@@ -53,7 +53,9 @@ def test_every_bar_is_a_candle_and_the_volume_has_its_own_panel() -> None:
     price_ax, vol_ax = fig.axes[0], fig.axes[1]
     bodies = [c for c in price_ax.collections if isinstance(c, PolyCollection)]
     assert max(len(c.get_paths()) for c in bodies) == len(BARS)
-    assert len(vol_ax.patches) == len(BARS)  # one volume bar per candle
+    (volume,) = by_gid(fig, "volume")
+    assert volume.axes is vol_ax
+    assert len(volume.get_paths()) == len(BARS)  # one volume bar per candle
     assert "Volume" in texts(fig)
     assert "XAUUSD · H1" in texts(fig)
 
