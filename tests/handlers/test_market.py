@@ -19,7 +19,6 @@ from tests.conftest import ChatWorld
 from tests.fakes.fake_openai import FakeOpenAI, Reply
 from tests.fakes.report_fixtures import png_size
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
 @pytest.fixture
