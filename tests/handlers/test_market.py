@@ -20,7 +20,6 @@ from tests.fakes.fake_openai import FakeOpenAI, Reply
 from tests.fakes.report_fixtures import png_size
 
 
-
 @pytest.fixture
 def market(world: ChatWorld) -> MarketData:
     return MarketData(world.broker, MarketConfig())
