@@ -269,6 +269,12 @@ def level_lines(lv: Levels, lang: Lang) -> list[ChartLine]:
     if lv.profile is not None:
         poc = lv.profile.poc
         out.append(ChartLine(poc, t(lang, "mk_line_poc", price=_num(poc, d)), "poc"))
+    if lv.book is not None:  # the order book's largest bid and ask, where the broker has one
+        bid, ask = lv.book.top_bid, lv.book.top_ask
+        if bid is not None:
+            out.append(ChartLine(bid.price, t(lang, "mk_line_bid", lots=lots(bid.volume)), "bid"))
+        if ask is not None:
+            out.append(ChartLine(ask.price, t(lang, "mk_line_ask", lots=lots(ask.volume)), "ask"))
     return out
 
 

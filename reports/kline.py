@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 WIDTH_IN, DPI = 10.0, 100  # 1000 px wide
 PRICE_IN, VOLUME_IN, PANEL_IN, HEAD_IN = 6.2, 1.5, 2.3, 1.1
 MAX_PANELS = 3
-LineKind = Literal["buy", "sell", "sl", "tp", "order", "support", "resistance", "poc"]
-LINE_STYLES: dict[str, tuple[str, str, float]] = {  # colour, dash, width
+LineKind = Literal["buy", "sell", "sl", "tp", "order", "support", "resistance", "poc", "bid", "ask"]
+LINE_STYLES: dict[str, tuple[str, Any, float]] = {  # colour, dash, width
     "buy": ("#1a9850", "-", 2.2),
     "sell": ("#d73027", "-", 2.2),
     "order": ("#2166ac", "-.", 1.8),
@@ -41,6 +41,8 @@ LINE_STYLES: dict[str, tuple[str, str, float]] = {  # colour, dash, width
     "support": ("#1a9850", ":", 2.0),
     "resistance": ("#d73027", ":", 2.0),
     "poc": ("#e67e00", "-", 2.0),
+    "bid": ("#1a9850", (0, (1, 3)), 3.0),  # the order book's largest bid and ask
+    "ask": ("#d73027", (0, (1, 3)), 3.0),
 }
 # line colours of the indicators, in drawing order
 _PALETTE = ("#2166ac", "#e67e00", "#7b3294", "#008080", "#8c510a")

@@ -138,6 +138,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mk_line_support": ("支撑 {price}", "Support {price}"),
     "mk_line_resistance": ("阻力 {price}", "Resistance {price}"),
     "mk_line_poc": ("POC {price}", "POC {price}"),
+    "mk_line_bid": ("最大买单 {lots} 手", "largest bid {lots} lots"),
+    "mk_line_ask": ("最大卖单 {lots} 手", "largest ask {lots} lots"),
     "mk_chart_text": (
         "📊 {symbol} {timeframe} K线图 · {count} 根 · 最新收盘 {close}",
         "📊 {symbol} {timeframe} candles · {count} bars · last close {close}",

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from handlers.format import UserClock
-from handlers.market import MarketConfig, MarketData, MarketError, position_lines
+from handlers.market import MarketConfig, MarketData, MarketError, level_lines, position_lines
 from nlp.intent import Intent
 from nlp.llm import LLMParser, TextCompletion
 from nlp.parser import CircuitBreaker
@@ -217,3 +217,33 @@ async def test_a_failing_endpoint_drops_only_the_paragraph(
         await llm.aclose()
     assert "Support (nearest first):" in out.text  # type: ignore[attr-defined]
     assert "🤖" not in out.text  # type: ignore[attr-defined]
+
+
+# -- a broker with depth -----------------------------------------------------------------------
+async def test_where_the_broker_offers_depth_the_book_is_summed_and_drawn(
+    world: ChatWorld,
+) -> None:
+    from broker.mt5 import MT5Broker
+    from tests.fakes.depth import ROWS, DepthTerminal
+
+    world.terminal.set_price("XAUUSD", 2650.0, 2650.15)
+    broker = MT5Broker(DepthTerminal(world.terminal, ROWS), magic=1, server_utc_offset_hours=2)
+    broker.session.book_sleep = lambda _s: None  # the pause between empty reads, not waited
+    await broker.connect()
+    try:
+        market = MarketData(broker)
+        lv = await market.levels("XAUUSD", "H1")
+        out = only(await market.answer(Intent(intent="levels", symbol="XAUUSD"), "zh",
+                                       show_account=False))  # fmt: skip
+    finally:
+        await broker.close()
+    assert lv.book is not None
+    assert (lv.book.bid_volume, lv.book.ask_volume) == (9.0, 4.5)
+    text = out.text  # type: ignore[attr-defined]
+    assert (
+        "订单簿：买盘 9 手 · 卖盘 4.5 手 · 最大买单 2,649.80（6.5 手） · 最大卖单 2,650.40（3 手）"
+        in text
+    )
+    lines = level_lines(lv, "zh")
+    assert ("最大买单 6.5 手", "bid", 2649.8) in [(x.label, x.kind, x.price) for x in lines]
+    assert ("最大卖单 3 手", "ask", 2650.4) in [(x.label, x.kind, x.price) for x in lines]
