@@ -140,11 +140,8 @@ def levels_text(lv: Levels, lang: Lang, clock: UserClock, commentary: str | None
         ),
         t(lang, "mk_levels_price", price=_num(lv.price, d)),
     ]
-    for head, levels in (
-        ("mk_levels_resistance", lv.resistances),
-        ("mk_levels_support", lv.supports),
-    ):
-        out.append(t(lang, head))
+    for kind, levels in (("resistance", lv.resistances), ("support", lv.supports)):
+        out.append(t(lang, f"mk_levels_{kind}"))
         out += [
             t(
                 lang,
@@ -154,7 +151,7 @@ def levels_text(lv: Levels, lang: Lang, clock: UserClock, commentary: str | None
                 dist=_dist(x.price, lv.price, d),
             )
             for x in levels
-        ] or [t(lang, "mk_levels_none")]
+        ] or [t(lang, f"mk_levels_none_{kind}")]
     p = lv.profile
     if p is None:
         out.append(t(lang, "mk_profile_none"))

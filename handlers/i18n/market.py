@@ -170,7 +170,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "  {price}  触及 {touches} 次 · 距现价 {dist}",
         "  {price}  {touches} touches · {dist} away",
     ),
-    "mk_levels_none": ("  没有（这段K线内没有摆动点）", "  none (no swing point in these bars)"),
+    "mk_levels_none_resistance": (
+        "  没有（这段K线里现价之上没有摆动高低点）",
+        "  none (no swing high or low above the price in these bars)",
+    ),
+    "mk_levels_none_support": (
+        "  没有（这段K线里现价之下没有摆动高低点）",
+        "  none (no swing high or low below the price in these bars)",
+    ),
     "mk_profile_line": (
         "成交量分布：POC {poc} · 价值区 {low} – {high}（{share}% 的成交量）",
         "Volume profile: POC {poc} · value area {low} – {high} ({share}% of the volume)",

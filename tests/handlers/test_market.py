@@ -10,7 +10,14 @@ from collections.abc import AsyncIterator
 import pytest
 
 from handlers.format import UserClock
-from handlers.market import MarketConfig, MarketData, MarketError, level_lines, position_lines
+from handlers.market import (
+    MarketConfig,
+    MarketData,
+    MarketError,
+    level_lines,
+    levels_text,
+    position_lines,
+)
 from nlp.intent import Intent
 from nlp.llm import LLMParser, TextCompletion
 from nlp.parser import CircuitBreaker
@@ -247,3 +254,16 @@ async def test_where_the_broker_offers_depth_the_book_is_summed_and_drawn(
     lines = level_lines(lv, "zh")
     assert ("最大买单 6.5 手", "bid", 2649.8) in [(x.label, x.kind, x.price) for x in lines]
     assert ("最大卖单 3 手", "ask", 2650.4) in [(x.label, x.kind, x.price) for x in lines]
+
+
+def test_a_side_without_levels_says_there_is_no_swing_point_on_that_side() -> None:
+    from reports.levels import Level, Levels
+    from tests.fakes.mt5_fakes import T0
+
+    lv = Levels("XAUUSD", "H1", 2700.0, (Level(2650.0, "support", 2, 2649.0, 2651.0, T0),), (),
+                None, None, 50, T0, T0, 2)  # fmt: skip
+    text = levels_text(lv, "en", UserClock())
+    assert "Resistance (nearest first):\n  none (no swing high or low above the price" in text
+    assert "Support (nearest first):\n  2,650.00  2 touches · 50.00 away" in text
+    assert "Volume profile: these bars carry no volume" in text
+    assert "Order book: the broker offers no market depth for XAUUSD" in text
