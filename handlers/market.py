@@ -314,7 +314,9 @@ class MarketData:
             raise MarketError("mk_unknown_symbol", symbol=symbol, close=list(close)) from None
 
     # ------------------------------------------------------------------ data
-    async def bars(self, symbol: str, timeframe: str = "H1", count: int | None = None) -> list[Bar]:
+    async def bars(
+        self, symbol: str, timeframe: str | None = None, count: int | None = None
+    ) -> list[Bar]:
         """The last `count` bars (oldest first, the current one last)."""
         tf, n = self.timeframe(timeframe), self.count(count)
         spec = await self.spec(symbol)
@@ -330,7 +332,7 @@ class MarketData:
         self,
         symbol: str,
         name: str,
-        timeframe: str = "H1",
+        timeframe: str | None = None,
         period: int | None = None,
         count: int | None = None,
         **params: float,
@@ -356,7 +358,9 @@ class MarketData:
             raise _indicator_error(exc, symbol=spec.symbol, timeframe=tf) from None
         return IndicatorReading(spec.symbol, tf, result, tuple(bars), spec.digits)
 
-    async def levels(self, symbol: str, timeframe: str = "H1", count: int | None = None) -> Levels:
+    async def levels(
+        self, symbol: str, timeframe: str | None = None, count: int | None = None
+    ) -> Levels:
         """Support/resistance, the volume profile and the order book (where offered)."""
         tf = self.timeframe(timeframe)
         n = self.count(count) if count is not None else self.config.levels_bars
@@ -394,7 +398,7 @@ class MarketData:
     async def chart(
         self,
         symbol: str,
-        timeframe: str = "H1",
+        timeframe: str | None = None,
         count: int | None = None,
         indicators: Sequence[str] = (),
         lang: Lang = "zh",

@@ -72,6 +72,13 @@ async def test_bars_default_to_100_of_h1(market: MarketData) -> None:
     assert (bars[1].time - bars[0].time).total_seconds() == 3600
 
 
+async def test_the_configured_timeframe_and_count_are_the_defaults(world: ChatWorld) -> None:
+    market = MarketData(world.broker, MarketConfig(default_timeframe="H4", default_bars=30))
+    bars = await market.bars("XAUUSD")
+    assert len(bars) == 30
+    assert (bars[1].time - bars[0].time).total_seconds() == 4 * 3600
+
+
 async def test_an_indicator_reading_is_talib_over_the_brokers_own_bars(
     market: MarketData, world: ChatWorld
 ) -> None:
