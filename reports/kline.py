@@ -84,12 +84,13 @@ class KlineSpec:
 
 
 def kline_chart(spec: KlineSpec) -> bytes:
-    """The chart as PNG bytes."""
+    """The chart as PNG bytes. The report charts' lock, rc and PNG writer are shared: rc
+    contexts are process-wide, so every chart in the process draws under the one lock."""
+    from matplotlib import rc_context
+
     from reports.charts import _LOCK, _png, _rc, chart_lang
 
     lang = chart_lang(spec.lang)
-    from matplotlib import rc_context
-
     with _LOCK, rc_context(_rc(lang) | _RC):
         return _png(_figure(spec))
 
