@@ -434,7 +434,12 @@ class MarketData:
         return kline_chart(self._spec(d, done))
 
     def _spec(self, d: Drawing, results: Sequence[IndicatorResult]) -> KlineSpec:
-        c, lang, bars = self.clock, d.lang, d.bars
+        """What the chart draws, worded in the language it can be drawn in (English where no
+        CJK font is installed: words, not boxes)."""
+        from reports.charts import chart_lang
+
+        lang: Lang = "zh" if chart_lang(d.lang) == "zh" else "en"
+        c, bars = self.clock, d.bars
         span = t(
             lang,
             "mk_chart_span",

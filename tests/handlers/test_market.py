@@ -274,3 +274,18 @@ def test_a_side_without_levels_says_there_is_no_swing_point_on_that_side() -> No
     assert "Support (nearest first):\n  2,650.00  2 touches · 50.00 away" in text
     assert "Volume profile: these bars carry no volume" in text
     assert "Order book: the broker offers no market depth for XAUUSD" in text
+
+
+async def test_without_a_cjk_font_a_chinese_chart_is_worded_in_english(
+    market: MarketData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handlers.market import Drawing
+    from reports import charts
+
+    bars = await market.bars("XAUUSD")
+    drawing = Drawing("XAUUSD", 2, "H1", bars, "zh")
+    if charts.chart_lang("zh") == "zh":
+        assert market._spec(drawing, []).text.volume == "成交量"
+    monkeypatch.setattr(charts, "cjk_font_family", lambda: None)  # a machine without one
+    spec = market._spec(drawing, [])
+    assert (spec.lang, spec.text.volume) == ("en", "Volume")
