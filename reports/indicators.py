@@ -139,13 +139,6 @@ def compute(
     return IndicatorResult(key, p, lines, tuple(_FACTS[key](lines, close, p)), close, digits)
 
 
-def compute_many(
-    names: Sequence[str], bars: Sequence[Bar], digits: int = 5
-) -> list[IndicatorResult]:
-    """Each named indicator with its defaults (for a chart's panels and overlays)."""
-    return [compute(n, bars, digits=digits) for n in names]
-
-
 # -- TA-Lib ------------------------------------------------------------------------------------
 def _arrays(bars: Sequence[Bar]) -> tuple[Any, Any, Any]:
     import numpy as np
