@@ -19,6 +19,7 @@ MODULES = [
     "bench_conversation",
     "bench_reports",
     "bench_trailing",
+    "bench_market",
 ]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 

@@ -47,6 +47,7 @@ from handlers.config import (
 )
 from handlers.conversation import Conversation, LogReader, build_conversation
 from handlers.exposure import AccountGuard
+from handlers.market import MarketConfig, MarketData
 from handlers.messages import Pusher
 from handlers.pushes import Pushes
 from handlers.recovery import Reconciler, build_reconciler
@@ -546,6 +547,7 @@ def make_conversation(
     price_alerts: PriceAlerts | None = None,
 ) -> Conversation:
     extra = {} if clock is None else {"clock": clock}
+    market = make_market(settings, broker, parser, reports)
     return build_conversation(
         broker=broker,
         parser=parser,
@@ -559,8 +561,39 @@ def make_conversation(
         audience=audience if audience is not None else make_audience(settings, db),
         logs=logs,
         price_alerts=price_alerts,
+        market=market,
         **extra,
     )
+
+
+# ---- market data (the only reader of [market]) -------------------------------------------------
+
+
+def market_config(settings: Settings) -> MarketConfig:
+    m = settings.market
+    return MarketConfig(
+        default_timeframe=m.default_timeframe,
+        default_bars=m.chart_bars,
+        levels_bars=m.levels_bars,
+        max_bars=max(m.max_bars, m.chart_bars, m.levels_bars),
+    )
+
+
+def make_market(
+    settings: Settings,
+    broker: MT5Broker,
+    parser: IntentParser | None = None,
+    reports: ReportService | None = None,
+) -> MarketData:
+    """Charts, indicators and key levels; the AI paragraph through the parser's LLM and its
+    circuit breaker when one is in use and `[market] ai_commentary` is on."""
+    commentary = None
+    if settings.market.ai_commentary and parser is not None and parser.uses_llm and parser.llm:
+        from nlp.llm import TextCompletion
+
+        commentary = TextCompletion(parser.llm, parser.breaker)
+    clock = reports.user_clock() if reports is not None else None
+    return MarketData(broker, market_config(settings), commentary=commentary, clock=clock)
 
 
 def log_reader(settings: Settings, file_name: str = "tradechat.log") -> LogReader:

@@ -185,6 +185,15 @@ class ReportsSettings(Section):
         return v
 
 
+class MarketSettings(Section):
+    # charts, indicators and key levels (handlers/market.py)
+    default_timeframe: Literal["M1", "M5", "M15", "M30", "H1", "H4", "D1", "W1", "MN1"] = "H1"
+    chart_bars: int = Field(100, ge=10, le=1000)
+    levels_bars: int = Field(200, ge=10, le=1000)
+    max_bars: int = Field(1000, ge=10, le=5000)
+    ai_commentary: bool = True
+
+
 class AlertsSettings(Section):
     snapshot_minutes: int = Field(5, ge=1, le=1440)
     margin_level_below: float = Field(150.0, ge=0)
@@ -278,6 +287,7 @@ class Settings(BaseSettings):
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     price_alerts: PriceAlertsSettings = Field(default_factory=PriceAlertsSettings)
+    market: MarketSettings = Field(default_factory=MarketSettings)
     notifications: NotificationsSettings = Field(default_factory=NotificationsSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     qq: QQSettings = Field(default_factory=QQSettings)

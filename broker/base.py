@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 from broker.models import (
     Account,
     Bar,
+    BookLevel,
     ContractInfo,
     Deal,
     Health,
@@ -47,6 +48,8 @@ class Broker(Protocol):
         self, symbol: str, timeframe: Timeframe, start: datetime, end: datetime
     ) -> list[Bar]: ...
     async def contract_info(self, symbol: str) -> ContractInfo: ...
+    # the order book, highest price first; None when the broker offers no depth for it
+    async def market_book(self, symbol: str) -> list[BookLevel] | None: ...
 
     async def positions(
         self, symbol: str | None = None, magic: int | None = None, side: Side | None = None

@@ -236,3 +236,13 @@ class ContractInfo:
     margin_1lot: float | None  # margin to buy one lot at the ask, account currency
     account_currency: str
     last_tick: datetime | None  # UTC; None when the symbol has no quote
+
+
+@dataclass(frozen=True, slots=True)
+class BookLevel:
+    """One price of the order book (`Broker.market_book`): `side` "sell" is an ask (offers
+    above the price), "buy" a bid; `volume` in lots."""
+
+    price: float
+    volume: float
+    side: Side

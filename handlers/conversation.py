@@ -69,6 +69,7 @@ from handlers.format import UserClock
 from handlers.hedge_actions import Closes, read_action_button
 from handlers.help import help_text
 from handlers.i18n import t
+from handlers.market import MarketData
 from handlers.market_info import closed_trades, contract_info, contract_text, history_text
 from handlers.messages import Button, Image, Incoming, Lang, Outgoing
 from handlers.plan_text import out_of_range_text
@@ -194,10 +195,15 @@ class ConversationParts:
     logs: LogReader | None = None
     # price alerts (None: "alert" and /alerts are answered as not enabled)
     price_alerts: PriceAlerts | None = None
+    # charts, indicators, key levels (None: not served here)
+    market: MarketData | None = None
 
 
-# Intents of contract v2 that are read but not served yet (charts and indicators).
-NOT_YET = frozenset({"chart", "indicator"})
+# Intents of the contract that are read but not served yet: none since market data landed;
+# an intent added to the contract before its service goes here and is answered plainly.
+NOT_YET: frozenset[str] = frozenset()
+# Answered by the market-data service (handlers/market.py): text and a K-line chart.
+MARKET_INTENTS = frozenset({"chart", "indicator", "levels"})
 
 
 def _not_understood(parser: ParserLike, text: str | None, lang: Lang) -> str:
@@ -232,6 +238,7 @@ def build_conversation(
     audience: Audience | None = None,
     logs: LogReader | None = None,
     price_alerts: PriceAlerts | None = None,
+    market: MarketData | None = None,
 ) -> Conversation:
     """The conversation and all its parts, on one database: the composition root's one call.
     `audit` is the process's one audit log when the caller has it (pushes write to it too);
@@ -288,6 +295,9 @@ def build_conversation(
             audience=audience,
             logs=logs,
             price_alerts=price_alerts,
+            market=market
+            if market is not None
+            else MarketData(broker, clock=reports.user_clock() if reports is not None else None),
         )
     )
 
@@ -625,21 +635,15 @@ class Conversation:
         if self.groups.keeps_private(inc, intent):
             return await self._privately(inc, role, lang, intent)
         name = intent.intent
-        if name == "help":
-            notify = help_line(self.audience, inc.platform, inc.user_id, lang)
-            text = await help_text(lang, role, broker=self.broker, notify=notify)
-            return [Outgoing(text, lang=lang)], "help"
-        if name == "unknown":
-            if inc.is_group and self.config.quiet_in_groups and not inc.mentioned:
-                return [], "unknown_silent"
-            if alert_price_not_positive(inc.text or ""):
-                return [Outgoing(t(lang, "mk_alert_not_positive"), lang=lang)], "alert_refused"
-            return [Outgoing(_not_understood(self.parser, inc.text, lang), lang=lang)], "unknown"
+        if name in ("help", "unknown"):
+            return await self._help_or_unknown(inc, role, lang, name)
         if name in ("subscribe", "unsubscribe"):
             # the contract's subscribe with no kind means every kind
             command = SubscriptionCommand(name, intent.kind or "all")
             answer = await self._subscription(inc, lang, command)
             return answer or ([Outgoing(t(lang, "not_available"), lang=lang)], "no_subscriptions")
+        if name in MARKET_INTENTS:
+            return await self._market(inc, lang, intent), name
         if name in NOT_YET:
             # understood, but this build has no market-data service yet: say so plainly
             what = t(lang, f"intent_name_{name}")
@@ -660,6 +664,27 @@ class Conversation:
                 last, text=f"{last.text}\n\n{queries.snapshot_note(lang, snapshot.age_s)}"
             )
         return out, name
+
+    async def _help_or_unknown(self, inc: Incoming, role: Role, lang: Lang, name: str) -> Answer:
+        if name == "help":
+            notify = help_line(self.audience, inc.platform, inc.user_id, lang)
+            text = await help_text(lang, role, broker=self.broker, notify=notify)
+            return [Outgoing(text, lang=lang)], "help"
+        if inc.is_group and self.config.quiet_in_groups and not inc.mentioned:
+            return [], "unknown_silent"
+        if alert_price_not_positive(inc.text or ""):
+            return [Outgoing(t(lang, "mk_alert_not_positive"), lang=lang)], "alert_refused"
+        return [Outgoing(_not_understood(self.parser, inc.text, lang), lang=lang)], "unknown"
+
+    async def _market(self, inc: Incoming, lang: Lang, intent: Intent) -> list[Outgoing]:
+        """A chart, an indicator or key levels. Market data may be answered in any chat; the
+        account's positions and orders are drawn on the chart only where account data may be
+        shown (a private chat or a trading room)."""
+        market = self.parts.market
+        if market is None:
+            return [Outgoing(t(lang, "not_available"), lang=lang, kind="error")]
+        show = not inc.is_group or self.groups.is_trading_room(inc.platform, inc.chat_id)
+        return await market.answer(intent, lang, show_account=show)
 
     async def _privately(self, inc: Incoming, role: Role, lang: Lang, intent: Intent) -> Answer:
         """Account data asked in a group that is no trading room: answered as if asked in the

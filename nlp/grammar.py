@@ -39,6 +39,7 @@ _PERIOD_KIND = {
 }
 QUERY_INTENTS = frozenset(
     {"chart", "indicator", "symbol_info", "history", "alert", "subscribe", "unsubscribe"}
+    | {"levels"}
 )
 _MODIFY_CHANGES = frozenset(
     {"sl", "tp", "breakeven", "sl_shift_pips", "tp_shift_pips", "trailing_pips", "trailing_off"}

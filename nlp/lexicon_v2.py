@@ -158,6 +158,15 @@ for _ind, _words in _INDICATORS.items():
     add(_words, "IND", ind=_ind)
 add("指标|indicator|indicators", "INDWORD")
 
+# ---------------------------------------------------------------- key levels (market structure)
+# Traditional forms (支撐, 壓力位, 關鍵位) arrive simplified (nlp/script.py)
+add(
+    "支撑|阻力|支撑位|阻力位|压力|压力位|支撑阻力|支撑和阻力|支撑与阻力|支撑压力|关键位|关键价位|"
+    "关键点位|支撑阻力位|支阻|key levels|key level|support|resistance|support and resistance|"
+    "support resistance|support/resistance|s/r|price levels",
+    "LEVELS",
+)
+
 # ---------------------------------------------------------------- symbol info
 add(
     "合约信息|合约规格|合约资料|合约详情|合约|点差|隔夜利息|隔夜费|过夜费|库存费|掉期|利息|交易时间|"

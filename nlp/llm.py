@@ -42,7 +42,7 @@ from nlp.numbers import (
 )
 
 if TYPE_CHECKING:
-    from nlp.parser import ParseContext
+    from nlp.parser import CircuitBreaker, ParseContext
 
 log = logging.getLogger(__name__)
 
@@ -269,6 +269,7 @@ EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("黄金点差多少", {"intent": "symbol_info", "symbol": "XAUUSD"}),
     ("本周平仓记录", {"intent": "history", "period": "week"}),
     ("黄金到2700提醒我", {"intent": "alert", "symbol": "XAUUSD", "price": 2700}),
+    ("黄金4小时支撑阻力", {"intent": "levels", "symbol": "XAUUSD", "timeframe": "H4"}),
     ("订阅日报", {"intent": "subscribe", "kind": "daily"}),
     ("不要再推送月报", {"intent": "unsubscribe", "kind": "monthly"}),
     ("我朋友说做空原油很赚钱", {"intent": "unknown"}),
@@ -558,6 +559,88 @@ class LLMParser:
         if why is not None:
             raise LLMFailure("ungrounded", why)
         return intent
+
+
+# ---------------------------------------------------------------------- free text
+
+# What every generated paragraph is held to, whatever the caller's prompt says.
+TEXT_SYSTEM = (
+    "You describe trading data for a trader, briefly and in plain text (no Markdown, no "
+    "lists of more than four lines). State only what the numbers you are given show. Never "
+    "recommend or suggest buying, selling, holding, entering or exiting, never predict "
+    "prices, and never invent a number that is not in the data. Answer in the language the "
+    "user's prompt is written in."
+)
+TEXT_MAX_TOKENS = 400
+
+
+async def complete_text(
+    llm: LLMParser, prompt: str, *, system: str = TEXT_SYSTEM, max_tokens: int = TEXT_MAX_TOKENS
+) -> str:
+    """One free-text answer from the parser's endpoint (same client, model and timeout).
+    Raises `LLMFailure` (timeout, transport, http_*, refusal, empty) like `parse`."""
+
+    async def ask() -> Any:
+        return await llm._client.chat.completions.create(
+            model=llm.model,
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": prompt}],
+            temperature=0.2,
+            max_tokens=max_tokens,
+        )
+
+    try:
+        resp = await asyncio.wait_for(ask(), timeout=llm.timeout_s)
+    except TimeoutError:
+        raise LLMFailure("timeout", f"no answer within {llm.timeout_s:g} s") from None
+    except openai.APIError as exc:
+        raise _failure(exc) from None
+    except Exception as exc:  # a body the SDK cannot read, a broken proxy …
+        raise LLMFailure("bad_response", f"{type(exc).__name__}: {exc}"[:200]) from None
+    return _content_text(resp)
+
+
+def _content_text(resp: Any) -> str:
+    try:
+        choice = resp.choices[0]
+        message = choice.message
+    except (AttributeError, IndexError, TypeError):
+        raise LLMFailure("malformed", "no choices in the answer") from None
+    if getattr(message, "refusal", None) or choice.finish_reason == "content_filter":
+        raise LLMFailure("refusal", str(getattr(message, "refusal", "") or "")[:200])
+    text = _THINK.sub("", message.content or "").strip()
+    if not text:
+        raise LLMFailure("empty", "no content")
+    return text
+
+
+class TextCompletion:
+    """`await completion(prompt)` → a short generated paragraph, or None when the endpoint
+    is unwell: the intent parser's endpoint behind the parser's own circuit breaker, so an
+    endpoint that is down costs neither the parsing nor the answer the paragraph belongs
+    to more than one timeout (and none while the breaker is open)."""
+
+    def __init__(self, llm: LLMParser, breaker: CircuitBreaker, *, system: str = TEXT_SYSTEM):
+        self.llm = llm
+        self.breaker = breaker
+        self.system = system
+
+    async def __call__(self, prompt: str) -> str | None:
+        if not self.breaker.allow():
+            return None
+        try:
+            text = await complete_text(self.llm, prompt, system=self.system)
+        except LLMFailure as exc:
+            if exc.endpoint_fault:
+                self.breaker.record_failure(exc.retry_after_s)
+            else:
+                self.breaker.record_success()  # it answered; this answer was unusable
+            log.warning("LLM text failed: %s", exc.reason)
+            return None
+        except asyncio.CancelledError:
+            self.breaker.release()
+            raise
+        self.breaker.record_success()
+        return text
 
 
 def _content_json(resp: Any) -> dict[str, Any]:

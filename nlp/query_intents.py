@@ -1,5 +1,5 @@
 """The query intents contract v2 added — chart, indicator, symbol_info, history, alert,
-subscribe, unsubscribe — decided and filled from a message's tokens.
+subscribe, unsubscribe, and levels (support/resistance) — decided and filled from a message's tokens.
 
 `decide_query(g)` names one of them when its words are present and no trade verb is
 (a trade verb beside an alert word, "到2400提醒我平仓", is two things: not for this module);
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 MIN_LENGTH = 2
 MAX_LENGTH = 1000
-NEEDS_SYMBOL = frozenset({"chart", "indicator", "symbol_info", "alert"})
+NEEDS_SYMBOL = frozenset({"chart", "indicator", "symbol_info", "alert", "levels"})
 _NOT_CHART = ("PNL", "ACCOUNT", "ORDERS", "POSNOUN", "REPORT", "QUOTE", "SYMINFO", "HISTORY")
 
 
@@ -48,6 +48,8 @@ def decide_query(g: Grammar) -> str | None:
         return "alert"
     if g.has("HISTORY") or (g.has("CLOSEDADJ") and g.has("POSNOUN")):
         return "history"
+    if g.has("LEVELS"):
+        return "levels"  # "黄金支撑阻力", "key levels for gold" (beside a chart word too)
     if g.has("IND"):
         return "indicator"
     if g.has("CHART") or (g.has("TF") and g.symbols and not g.has(*_NOT_CHART)):
@@ -89,7 +91,7 @@ def _alert_slots(g: Grammar, s: dict[str, Any]) -> None:
 
 def bind_query(g: Grammar, intent: str, s: dict[str, Any]) -> None:
     """Fill the slots of a v2 query intent (symbol and side are already in `s`)."""
-    if intent in ("chart", "indicator"):
+    if intent in ("chart", "indicator", "levels"):
         s["timeframe"] = _one([tk.vals["tf"] for tk in g.toks if tk.has("TF")], "timeframe")
         if intent == "indicator":
             _indicator_slots(g, s)

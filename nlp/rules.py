@@ -75,6 +75,7 @@ SLASH_COMMANDS: dict[str, tuple[str, str | None]] = {
     "specs": ("symbol_info", None),
     "history": ("history", None),
     "alert": ("alert", None),
+    "levels": ("levels", None),
     "subscribe": ("subscribe", None),
     "unsubscribe": ("unsubscribe", None),
 }

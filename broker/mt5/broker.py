@@ -71,6 +71,7 @@ from broker.errors import BrokerError, TemporaryBrokerError
 from broker.models import (
     Account,
     Bar,
+    BookLevel,
     ContractInfo,
     Deal,
     Health,
@@ -339,6 +340,10 @@ class MT5Broker:
     async def contract_info(self, symbol: str) -> ContractInfo:
         """Spread now, swaps, lots, the margin of one lot, trade mode, last tick."""
         return await self._lookup(("contract_info", symbol), self.session.contract_info, symbol)
+
+    async def market_book(self, symbol: str) -> list[BookLevel] | None:
+        """The order book (highest price first), or None when the broker offers no depth."""
+        return await self._lookup(None, self.session.market_book, symbol)
 
     async def positions(
         self, symbol: str | None = None, magic: int | None = None, side: Side | None = None

@@ -38,6 +38,16 @@ SYMBOL_TRADE_MODE_CLOSEONLY = 3
 ACCOUNT_TRADE_MODE_DEMO = 0
 ACCOUNT_MARGIN_MODE_RETAIL_HEDGING = 2
 COMMENT_MAX = 29
+BOOK_TYPE_SELL = 1  # market_book_get rows: offers (asks) …
+BOOK_TYPE_BUY = 2  # … and bids; the *_MARKET kinds are market orders waiting in the book
+BOOK_TYPE_SELL_MARKET = 3
+BOOK_TYPE_BUY_MARKET = 4
+BOOK_SIDES: dict[int, Side] = {
+    BOOK_TYPE_SELL: "sell",
+    BOOK_TYPE_BUY: "buy",
+    BOOK_TYPE_SELL_MARKET: "sell",
+    BOOK_TYPE_BUY_MARKET: "buy",
+}
 
 TIMEFRAMES: dict[str, int] = {
     "M1": 1,

@@ -13,6 +13,7 @@ from typing import Any
 from broker.models import (
     Account,
     Bar,
+    BookLevel,
     ContractInfo,
     Deal,
     PendingOrder,
@@ -24,6 +25,7 @@ from broker.models import (
 from broker.mt5.constants import (
     ACCOUNT_MARGIN_MODE_RETAIL_HEDGING,
     ACCOUNT_TRADE_MODE_DEMO,
+    BOOK_SIDES,
     DEAL_ENTRIES,
     DEAL_TYPES,
     ORDER_TYPE_BUY,
@@ -106,6 +108,16 @@ def bar_of(r: Any, offset: int) -> Bar:
         close=float(row_field(r, "close", 4)),
         tick_volume=int(row_field(r, "tick_volume", 5)),
     )
+
+
+def book_level_of(r: Any) -> BookLevel | None:
+    """One market_book_get row (BookInfo: type, price, volume, volume_dbl); None for a type
+    that is no side of the book."""
+    side = BOOK_SIDES.get(int(field(r, "type", 0)))
+    if side is None:
+        return None
+    volume = float(field(r, "volume_dbl", 0.0)) or float(field(r, "volume", 0))
+    return BookLevel(price=float(field(r, "price", 0.0)), volume=volume, side=side)
 
 
 def position_of(p: Any, canonical: Canonical, offset: int) -> Position:

@@ -21,6 +21,7 @@ from broker.errors import BrokerError, SymbolNotFound, TemporaryBrokerError
 from broker.models import (
     Account,
     Bar,
+    BookLevel,
     ContractInfo,
     Deal,
     Health,
@@ -36,6 +37,7 @@ from broker.mt5.constants import ORDER_TYPE_BUY, TIMEFRAMES, field, row_field
 from broker.mt5.convert import (
     account_of,
     bar_of,
+    book_level_of,
     contract_of,
     deals_from_rows,
     obj_time,
@@ -53,6 +55,7 @@ _DEALS_MARGIN_S = 26 * 3600
 _OFFSET_RETRY_S = 600.0
 _OFFSET_RECHECK_S = 3600.0
 NOT_CONNECTED = Note("not_connected")
+_BOOK_POLLS, _BOOK_POLL_S = 3, 0.1  # reads of a freshly subscribed, still empty book
 _NOT_ON_SERVER = Note("not_on_server")
 
 
@@ -101,6 +104,7 @@ class TerminalSession:
         self._offset_tried_at: float | None = None
         self._newest_tick = 0
         self._clock = clock
+        self.book_sleep: Callable[[float], None] = _time.sleep  # between empty book reads
         self.connected = False
         self.disconnect_reason: Note = NOT_CONNECTED  # why the terminal is away
 
@@ -429,6 +433,32 @@ class TerminalSession:
         acc = self.call("account_info")
         currency = str(field(acc, "currency", "")) if acc is not None else ""
         return contract_of(info, tick, self.canonical, self.offset(), margin, currency)
+
+    def market_book(self, symbol: str) -> list[BookLevel] | None:
+        """The order book now (asks and bids, highest price first), or None when the broker
+        offers no depth for the symbol (market_book_add refused, or the book stays empty).
+
+        The subscription lives for this one call: add, read, release. A terminal answers the
+        first read after a fresh subscription before the first depth snapshot has arrived, so
+        an empty read is tried again a few times (at most ~0.3 s, in the worker thread)."""
+        name = str(self.info(symbol).name)
+        if not self.call("market_book_add", name):
+            code, _ = self.last_error()
+            if code in CONNECTION_LOST:
+                raise self.error("read_symbol", symbol=symbol)
+            return None
+        try:
+            rows = self.call("market_book_get", name)
+            for _ in range(_BOOK_POLLS):
+                if rows:
+                    break
+                self.book_sleep(_BOOK_POLL_S)
+                rows = self.call("market_book_get", name)
+        finally:
+            with contextlib.suppress(BrokerError):
+                self.call("market_book_release", name)
+        levels = [lv for lv in (book_level_of(r) for r in rows or ()) if lv is not None]
+        return sorted(levels, key=lambda lv: -lv.price) or None
 
     def account(self) -> Account:
         a = self.call("account_info")

@@ -690,5 +690,27 @@ class PaperTerminal(SimulationControls):
         rows = self._bar_history.rows(name, timeframe, starts, now=self._server_s(), close=close)
         return as_array(rows, self._specs[name].spread_points)
 
+    # ------------------------------------------------------------------ market depth
+    # Like many retail brokers' servers, the paper terminal offers no order book: a
+    # subscription is refused with an error, as the real API refuses one for a symbol
+    # without depth, so the code above it learns to say "no depth here".
+    @_api
+    def market_book_add(self, symbol: str, /) -> bool:
+        if symbol not in self._specs:
+            self._error = (c.RES_E_NOT_FOUND, "Terminal: Not found")
+            return False
+        self._error = (c.RES_E_FAIL, "Market depth is not available for this symbol")
+        return False
+
+    @_api
+    def market_book_get(self, symbol: str, /) -> tuple[StructSeq, ...] | None:
+        self._error = (c.RES_E_FAIL, "Market depth is not subscribed")
+        return None
+
+    @_api
+    def market_book_release(self, symbol: str, /) -> bool:
+        self._error = (c.RES_E_FAIL, "Market depth is not subscribed")
+        return False
+
 
 __all__ = ["PaperTerminal", "group_matches"]

@@ -475,12 +475,14 @@ async def test_not_understood_suggests_the_closest_phrasing_in_the_users_languag
     )
 
 
-async def test_market_data_requests_are_understood_and_said_to_be_not_yet_available(
+async def test_market_data_requests_are_answered_with_data_not_a_refusal(
     world: ChatWorld,
 ) -> None:
-    assert "K线图" in only(await world.say("黄金1小时图")).text
-    assert "还不能提供" in only(await world.say("欧美MACD")).text
-    # price alerts are served now (tests/handlers/test_alerts.py)
+    # charts and indicators (tests/handlers/test_market.py), price alerts (test_alerts.py)
+    chart = await world.say("黄金1小时图")
+    assert any(out.images for out in chart)
+    assert "还不能提供" not in " ".join(out.text for out in chart)
+    assert "MACD" in " ".join(out.text for out in await world.say("欧美MACD"))
     en = only(await world.say("alert me when gold hits 2700")).text
     assert en.startswith("⏰ Alert #1 set: I'll tell you when XAUUSD ")
     assert " to 2700.00 (now " in en

@@ -78,6 +78,7 @@ def test_values_outside_the_contract_are_refused(data: dict[str, Any]) -> None:
         {"intent": "subscribe", "period": "today"},
         {"intent": "symbol_info", "timeframe": "H1"},
         {"intent": "history", "kind": "daily"},
+        {"intent": "levels", "indicator": "RSI"},
     ],
 )
 def test_a_key_outside_its_intents_row_is_refused(data: dict[str, Any]) -> None:
@@ -89,7 +90,7 @@ def test_every_intent_of_the_contract_has_a_row() -> None:
     assert set(ALLOWED_KEYS) == {
         "open", "close", "modify", "cancel", "positions", "orders", "pnl", "account", "quote",
         "report", "help", "chart", "indicator", "symbol_info", "history", "alert", "subscribe",
-        "unsubscribe", "unknown",
+        "unsubscribe", "unknown", "levels",
     }  # fmt: skip
 
 
