@@ -832,7 +832,8 @@ def tiny_png(width: int = 2, height: int = 1) -> bytes:
 
 def fast_platform(fake: FakeTelegram, handle: Any, listed: set[str], **overrides: Any) -> Any:
     """A `TelegramPlatform` pointed at `fake`, with test-sized poll, pacing and back-off."""
-    from bot.platforms.telegram import Pacer, TelegramPlatform
+    from bot.platforms.flood import Pacer
+    from bot.platforms.telegram import TelegramPlatform
 
     kwargs: dict[str, Any] = {
         "token": fake.token,
@@ -841,7 +842,7 @@ def fast_platform(fake: FakeTelegram, handle: Any, listed: set[str], **overrides
         "api_base_url": fake.base_url,
         "api_file_url": fake.base_file_url,
         "poll_timeout_s": 0.5,
-        "pacer": Pacer(per_chat_s=0.0, group_s=0.0, global_per_s=0.0),
+        "pacer": Pacer.unlimited(),
         "backoff_s": 0.05,
         "action_delay_s": 0.05,
         "callback_wait_s": 5.0,
