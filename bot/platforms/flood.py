@@ -14,7 +14,8 @@ out a 429 pause (`Pacer.unpaused`).
   the published 20, burst included.
 - Buckets reserve the caller's send time without a lock (nothing is awaited between reading
   and writing a bucket); the caller then sleeps until it, so a chat waiting for its own turn
-  holds up nobody else.
+  holds up nobody else. The bot-wide token is taken only when the chat's turn has come, so
+  a chat queued far ahead never holds the bot's tokens meanwhile.
 - A 429's `retry_after` pauses the chat it came from (`hold(chat, s)`); a 429 on a call of no
   chat, or 429s in `BOT_WIDE_CHATS` different chats at once (the bot-wide limit was hit, not a
   chat's), pause every chat. After a pause the chat's bucket starts empty: no burst straight
@@ -134,6 +135,7 @@ class Pacer:
     ) -> None:
         self.private = private
         self.group = group
+        self.overall = overall
         self._clock = clock
         self._sleep = sleep
         self._overall = TokenBucket(overall, clock())
@@ -148,28 +150,35 @@ class Pacer:
 
     # ---- new messages --------------------------------------------------------------------
 
-    def reserve(self, chat_id: int | str) -> float:
-        """The delay before a new message to `chat_id` may go; its tokens are taken. The
-        chat's token is taken for its own turn, the bot's for the (same or later) moment the
-        message really leaves."""
-        now = self._clock()
-        key = str(chat_id)
-        start = max(now, self._pause_end(key))
+    def _bucket(self, key: str, now: float) -> TokenBucket:
         bucket = self._chats.get(key)
         if bucket is None:
             if len(self._chats) >= KEEP_BUCKETS:
                 self._chats = {k: b for k, b in self._chats.items() if not b.full(now)}
             bucket = TokenBucket(self.group if is_group(key) else self.private, now)
             self._chats[key] = bucket
-        start = bucket.reserve(start)
-        start = self._overall.reserve(start)
-        return start - now
+        return bucket
+
+    def reserve(self, chat_id: int | str) -> float:
+        """The delay before the chat's own turn for a new message (its pause, its bucket);
+        the chat's token is taken."""
+        now = self._clock()
+        key = str(chat_id)
+        return self._bucket(key, now).reserve(max(now, self._pause_end(key))) - now
+
+    def reserve_overall(self) -> float:
+        """The delay before the bot as a whole may send one more message; the token is
+        taken. Always reserved for *now*, when the chat's turn has come: a chat queued far
+        ahead must not hold the bot's tokens meanwhile (the other chats would wait for it)."""
+        now = self._clock()
+        return self._overall.reserve(now) - now
 
     async def wait(self, chat_id: int | str) -> None:
-        """Wait for the turn of a new message to `chat_id` (and out any pause that began
-        meanwhile)."""
-        delay = self.reserve(chat_id)
-        if delay > 0:
+        """Wait for the turn of a new message to `chat_id`: its chat's, then the bot's (and
+        out any pause that began meanwhile)."""
+        if (delay := self.reserve(chat_id)) > 0:
+            await self._sleep(delay)
+        if (delay := self.reserve_overall()) > 0:
             await self._sleep(delay)
         await self.unpaused(chat_id)
 
@@ -202,8 +211,6 @@ class Pacer:
         key = str(chat_id)
         self._held = {k: end for k, end in self._held.items() if end > now}
         self._held[key] = max(self._held.get(key, 0.0), until)
-        bucket = self._chats.get(key)
-        if bucket is not None:
-            bucket.empty_until(self._held[key])
+        self._bucket(key, now).empty_until(self._held[key])
         if len(self._held) >= BOT_WIDE_CHATS:
             self._held_all = max(self._held_all, max(self._held.values()))

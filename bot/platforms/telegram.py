@@ -879,7 +879,9 @@ class TelegramPlatform:
                 log.info("a late refusal of a press in %s was dropped", incoming.chat_id)
             return outs
         timer.cancel()
-        await self._toast(query, refusal.text if refusal is not None else None)
+        # on its own task: the result's edit need not wait for Telegram's answer to the toast
+        toast = refusal.text if refusal is not None else None
+        self.plumbing.spawn(self._toast(query, toast), "telegram-toast")
         return outs
 
     async def _toast(self, query: CallbackQuery, text: str | None) -> None:
