@@ -12,7 +12,9 @@
   `retry_after`), never on permanent ones. Ordering has two parts, so that a slow or paced
   send never holds up the next message's handling: `in_order` handles one chat's messages one
   at a time, and `queue` / `in_turn` deliver one chat's answers (and pushes) one at a time, in
-  the order they were queued. Different chats never wait for each other.
+  the order they were queued. Different chats never wait for each other. `close(within_s)`
+  is a bounded stop: the work in hand may finish until then, the rest is cancelled and the
+  deliveries dropped are returned and logged (`Dropped`: how many, which chats).
 - `once`: marks one app call inside a delivery, so that a retried delivery resumes at the call
   that failed instead of sending the parts that already arrived a second time.
 - `PlatformParts` + `PlatformFactory`: what the composition root hands each platform's

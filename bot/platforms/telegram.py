@@ -502,16 +502,16 @@ class TelegramPlatform:
         except TelegramError as exc:
             raise classify(exc) from exc
 
-    def _parts(self, out: Outgoing) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    def _parts(self, out: Outgoing) -> tuple[list[str], InlineKeyboardMarkup | None, list[Image]]:
+        """`out` rendered once: its texts within Telegram's length, its keyboard, its images."""
         rendered = render(out, self.caps)
         texts = [piece for text in rendered.texts for piece in fit_utf16(text)]
-        return texts, keyboard(rendered.buttons)
+        return texts, keyboard(rendered.buttons), rendered.images
 
     async def _deliver(self, chat_id: int | str, out: Outgoing, *, skip_first: bool) -> None:
         """Every part of `out`, each one Bot API call made once per delivery (`once`).
         `skip_first`: the first text was already shown by an edit (`_show_result`)."""
-        texts, markup = self._parts(out)
-        images = render(out, self.caps).images
+        texts, markup, images = self._parts(out)
         edit_id = int(out.edit_of) if out.edit_of and out.edit_of.isdigit() else None
         for i, text in enumerate(texts):
             if i == 0 and skip_first:
@@ -675,7 +675,7 @@ class TelegramPlatform:
         the user: the edit is retried like any answer; when it still fails (or the preview
         cannot be edited any more) the answer goes out as a new message and the preview's
         keyboard is removed, so that nothing stale is left to press."""
-        texts, markup = self._parts(out)
+        texts, markup, _ = self._parts(out)
         if not texts or out.edit_of is None or not out.edit_of.isdigit():
             self._reply(chat_id, replace(out, edit_of=None))
             return
@@ -718,7 +718,6 @@ class TelegramPlatform:
     async def _chat_action(self, chat_id: int, action: str) -> None:
         """Show "typing…" / "uploading photo…" while an answer takes longer than a moment; the
         action lasts ~5 s on Telegram, so it is repeated until cancelled."""
-        await asyncio.sleep(self._action_delay_s)
         while True:
             if not self.pacer.paused_for(chat_id):  # "typing…" is not worth a second 429
                 try:
@@ -731,11 +730,19 @@ class TelegramPlatform:
         """The conversation's answer, with a chat action showing while it takes a while.
         Callers hold the chat's lock."""
         action = ChatAction.UPLOAD_PHOTO if _REPORTISH.search(hint) else ChatAction.TYPING
-        indicator = self.plumbing.spawn(self._chat_action(chat_id, action), "telegram-action")
+        indicator: list[asyncio.Task[None]] = []
+
+        def begin() -> None:  # the answer takes a while: show it
+            indicator.append(self.plumbing.spawn(self._chat_action(chat_id, action), "tg-action"))
+
+        # a timer, not a task per message: most answers are out before it fires
+        timer = asyncio.get_running_loop().call_later(self._action_delay_s, begin)
         try:
             return await self.plumbing.answer(incoming)
         finally:
-            indicator.cancel()
+            timer.cancel()
+            for task in indicator:
+                task.cancel()
 
     def _normalise(self, message: Message) -> tuple[str, bool] | None:
         """Telegram syntax → plain text: "/pnl@ourbot month" → "/pnl month", "@ourbot 持仓" →
