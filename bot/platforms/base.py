@@ -350,8 +350,16 @@ class Plumbing:
 
     async def in_turn(self, chat_id: str, deliver: Callable[[], Awaitable[T]]) -> T:
         """`deliver` after everything queued earlier for `chat_id`; its result or error comes
-        back to the caller (a push through `Fanout`)."""
-        return await self._after_earlier(chat_id, deliver)
+        back to the caller (a push through `Fanout`). Dropped by a stop (`close`), it raises
+        `LookupError`, "not running", as a push to a stopped platform does (never retried)."""
+        task = self._after_earlier(chat_id, deliver)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the caller itself is being cancelled
+            raise LookupError(f"{self.platform} stopped before this delivery went out") from None
 
     # ---- answering ---------------------------------------------------------------------------
 

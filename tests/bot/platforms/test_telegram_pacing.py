@@ -248,14 +248,20 @@ async def test_stop_with_a_full_send_queue_ends_within_its_bound_and_says_what_i
     tg.send_text(alice, "5")
     tg.send_text(bob, "3")
     await tg.wait_until(lambda: tg.sent_to(ALICE) and tg.sent_to(BOB), GENEROUS)
+    fanout = Fanout()
+    fanout.add(platform)
+    push = asyncio.ensure_future(fanout.push("telegram", str(ALICE), Outgoing("日报")))
+    await asyncio.sleep(0)  # the push is queued behind Alice's answers
     caplog.set_level(logging.WARNING, logger="tradechat.platforms")
     await asyncio.wait_for(platform.stop(), 5.0)  # the bound the issue asks for
     assert len(tg.sent_to(ALICE)) == 1
     assert len(tg.sent_to(BOB)) == 1
-    assert platform.dropped.count == 4 + 2  # every answer queued and not sent is counted
+    assert platform.dropped.count == 4 + 1 + 2  # every delivery queued and not sent
     assert platform.dropped.chats == tuple(sorted((str(ALICE), str(BOB))))
     logged = [r.getMessage() for r in caplog.records if "not sent" in r.getMessage()]
-    assert logged == [f"telegram: stopped with 6 deliveries not sent, to 2 chats: {ALICE}, {BOB}"]
+    assert logged == [f"telegram: stopped with 7 deliveries not sent, to 2 chats: {ALICE}, {BOB}"]
+    with pytest.raises(LookupError):  # the pusher hears "not running": it does not retry
+        await push
     assert not platform.plumbing.tasks
 
 
