@@ -46,8 +46,8 @@ from store.db import Database, sqlite_url
 from tests.fakes.fake_telegram import BareEchoBot, FakeTelegram, tiny_png
 
 CHATS = (1, 20)
-BLOCKS = 6
-ROUNDS = {1: 6, 20: 2}  # rounds per block; a round is one message from every chat
+BLOCKS = 10
+ROUNDS = {1: 4, 20: 2}  # rounds per block; a round is one message from every chat
 POLL_S = 10.0
 FIRST_UID = 7001
 # A round trip is measured with the pacing budget refilled, as a user meets it: a chat gets a
@@ -71,7 +71,7 @@ class Rig:
         self.name, self.fake, self.stop = name, fake, stop
         self._turn = 0
         self._last: dict[int, float] = {}  # chat set → when it last sent
-        self._round_at = 0.0
+        self._round_end = 0.0
         # the full bot: how long the conversation itself took, per text / press (ms)
         self.spent: dict[str, list[float]] | None = None
         self.platform: TelegramPlatform | None = None  # our adapter, in the ours bots
@@ -81,10 +81,11 @@ class Rig:
         sets = max(1, POOL_CHATS // n)
         k = self._turn % sets
         self._turn += 1
-        ready = max(self._last.get(k, 0.0) + REST_S, self._round_at + n / OVERALL_PER_S)
+        # the bot-wide tokens of the last round were spent by its end
+        ready = max(self._last.get(k, 0.0) + REST_S, self._round_end + n / OVERALL_PER_S)
         if (wait := ready - time.monotonic()) > 0:
             await asyncio.sleep(wait)
-        self._last[k] = self._round_at = time.monotonic()
+        self._last[k] = time.monotonic()
         first = FIRST_UID + k * n
         return [self.fake.user(first + i, f"U{first + i}") for i in range(n)]
 
@@ -103,6 +104,7 @@ class Rig:
         await self.fake.wait_until(
             lambda: all(self._first_after(mark, u["id"], method) for u in users), 60
         )
+        self._round_end = time.monotonic()
         return [
             ((self._first_after(mark, u["id"], method) or 0.0) - started[u["id"]]) * 1000
             for u in users
