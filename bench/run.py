@@ -20,6 +20,7 @@ MODULES = [
     "bench_reports",
     "bench_trailing",
     "bench_market",
+    "bench_telegram",
 ]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 

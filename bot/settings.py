@@ -232,6 +232,14 @@ class TelegramSettings(Section):
     listen_host: str = "127.0.0.1"
     listen_port: int = Field(8443, ge=1, le=65535)
     secret_token_env: str = "TRADECHAT_TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
+    # flood pacing of new messages (bot/platforms/flood.py) and the bound of a stop
+    private_per_s: float = Field(1.0, ge=0)
+    private_burst: int = Field(4, ge=1, le=30)
+    group_per_minute: int = Field(20, ge=0, le=60)
+    group_burst: int = Field(3, ge=1, le=20)
+    overall_per_s: float = Field(30.0, ge=0)
+    overall_burst: int = Field(20, ge=1, le=100)
+    stop_within_s: float = Field(4.0, ge=0, le=5)
 
 
 class QQSettings(Section):

@@ -12,7 +12,9 @@
   `retry_after`), never on permanent ones. Ordering has two parts, so that a slow or paced
   send never holds up the next message's handling: `in_order` handles one chat's messages one
   at a time, and `queue` / `in_turn` deliver one chat's answers (and pushes) one at a time, in
-  the order they were queued. Different chats never wait for each other.
+  the order they were queued. Different chats never wait for each other. `close(within_s)`
+  is a bounded stop: the work in hand may finish until then, the rest is cancelled and the
+  deliveries dropped are returned and logged (`Dropped`: how many, which chats).
 - `once`: marks one app call inside a delivery, so that a retried delivery resumes at the call
   that failed instead of sending the parts that already arrived a second time.
 - `PlatformParts` + `PlatformFactory`: what the composition root hands each platform's
@@ -191,6 +193,15 @@ async def once(call: Callable[[], Awaitable[T]]) -> T:
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """What a bounded stop (`Plumbing.close`) did not deliver: how many queued deliveries
+    (answers and pushes) and to which chats."""
+
+    count: int = 0
+    chats: tuple[str, ...] = ()
+
+
 # ---- the shared plumbing ----------------------------------------------------------------------
 
 
@@ -214,6 +225,8 @@ class Plumbing:
         self.max_wait_s = max_wait_s
         self._sleep = sleep
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.closing = False  # `close` has begun: nothing new is queued
+        self._queued: dict[str, int] = {}  # deliveries queued per chat and not finished yet
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._tails: dict[str, asyncio.Task[Any]] = {}  # the last delivery queued per chat
 
@@ -238,13 +251,34 @@ class Plumbing:
         while self.tasks:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
-    async def close(self) -> None:
-        """Cancel every task and wait for them to end (platform `stop`)."""
+    async def close(self, within_s: float = 0.0) -> Dropped:
+        """End every task (platform `stop`): the work in hand — handling and the queued
+        deliveries — may finish for up to `within_s` seconds; what is left then is cancelled.
+        The deliveries that never went out are returned and logged (how many, which chats),
+        so a stop is bounded and says what it dropped."""
+        self.closing = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, within_s)
+        # tasks start tasks (a handled message queues its answers): wait for the newcomers too
+        while self.tasks and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(list(self.tasks), timeout=left)
+        dropped = Dropped(
+            sum(self._queued.values()), tuple(sorted(c for c, n in self._queued.items() if n))
+        )
         tasks = list(self.tasks)
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        if dropped.count:
+            log.warning(
+                "%s: stopped with %d deliveries not sent, to %d chats: %s",
+                self.platform,
+                dropped.count,
+                len(dropped.chats),
+                ", ".join(dropped.chats),
+            )
+        return dropped
 
     # ---- ordering ----------------------------------------------------------------------------
 
@@ -272,6 +306,7 @@ class Plumbing:
 
     def _after_earlier(self, chat_id: str, deliver: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:
         previous = self._tails.get(chat_id)
+        self._queued[chat_id] = self._queued.get(chat_id, 0) + 1
 
         async def in_line() -> T:
             if previous is not None and not previous.done():
@@ -284,12 +319,21 @@ class Plumbing:
         self._tails[chat_id] = task
 
         def forget(done: asyncio.Task[Any]) -> None:
+            # `close` counts what is still queued before it cancels anything
             self.tasks.discard(done)
+            self._sent(chat_id)
             if self._tails.get(chat_id) is done:
                 del self._tails[chat_id]
 
         task.add_done_callback(forget)
         return task
+
+    def _sent(self, chat_id: str) -> None:
+        left = self._queued.get(chat_id, 0) - 1
+        if left > 0:
+            self._queued[chat_id] = left
+        else:
+            self._queued.pop(chat_id, None)
 
     def queue(self, chat_id: str, deliver: Callable[[], Awaitable[object]]) -> asyncio.Task[None]:
         """Deliver after everything queued earlier for `chat_id`, and return at once: a
@@ -306,8 +350,16 @@ class Plumbing:
 
     async def in_turn(self, chat_id: str, deliver: Callable[[], Awaitable[T]]) -> T:
         """`deliver` after everything queued earlier for `chat_id`; its result or error comes
-        back to the caller (a push through `Fanout`)."""
-        return await self._after_earlier(chat_id, deliver)
+        back to the caller (a push through `Fanout`). Dropped by a stop (`close`), it raises
+        `LookupError`, "not running", as a push to a stopped platform does (never retried)."""
+        task = self._after_earlier(chat_id, deliver)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the caller itself is being cancelled
+            raise LookupError(f"{self.platform} stopped before this delivery went out") from None
 
     # ---- answering ---------------------------------------------------------------------------
 

@@ -5,17 +5,21 @@
   price and P&L);
 - buttons stay buttons on apps that have them; elsewhere each button's `reply_code` becomes a
   line to type ("回复「确认 7F3K」✅ 确认 /「取消 7F3K」❌ 取消");
-- images are handed to the adapter when the app can show them, otherwise named in the text.
+- images are handed to the adapter when the app can show them, otherwise named in the text;
+- Telegram's HTML (`to_html`: everything escaped, aligned tables in `<pre>`) and its length in
+  UTF-16 code units (`fit_utf16`), pure text work kept out of the adapter.
 
 Nothing is dropped silently: whatever cannot be shown is said in words.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from handlers.messages import Button, Image, Lang, Outgoing, PlatformCaps
+from handlers.messages import Button, Image, Lang, Outgoing, PlatformCaps, split_text
 
 TextUnit = Literal["chars", "bytes"]
 
@@ -154,3 +158,52 @@ def render(out: Outgoing, caps: PlatformCaps) -> Rendered:
     chunks = split_message(full, caps.max_text, caps.text_unit) if full else []
     texts = [c for c in chunks if c.strip()]  # apps refuse empty messages
     return Rendered(texts=texts, images=images, buttons=buttons, reply_codes=codes)
+
+
+# ---- Telegram HTML -----------------------------------------------------------------------
+
+_TABLE_LINE = re.compile(r"\S {2,}\S|[│┃|─━┼]")
+
+
+def to_html(text: str) -> str:
+    """Plain text → Telegram HTML: everything escaped; each run of aligned table lines (two or
+    more lines with column padding) wrapped in <pre> so the columns line up in monospace."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        # a paragraph: consecutive non-empty lines
+        if not lines[i].strip():
+            out.append(html.escape(lines[i], quote=False))
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].strip():
+            j += 1
+        para = lines[i:j]
+        tabular = [k for k, line in enumerate(para) if _TABLE_LINE.search(line.strip())]
+        if len(tabular) >= 2 and len(tabular) * 2 >= len(para):
+            first, last = tabular[0], tabular[-1]
+            out.extend(html.escape(line, quote=False) for line in para[:first])
+            block = "\n".join(html.escape(line, quote=False) for line in para[first : last + 1])
+            out.append(f"<pre>{block}</pre>")
+            out.extend(html.escape(line, quote=False) for line in para[last + 1 :])
+        else:
+            out.extend(html.escape(line, quote=False) for line in para)
+        i = j
+    return "\n".join(out)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit_utf16(text: str, limit: int = 4096) -> list[str]:
+    """Telegram counts UTF-16 code units: re-split a chunk that fits in characters but not in
+    code units (emoji count twice)."""
+    if utf16_len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    for part in split_text(text, limit // 2):
+        pieces.extend(fit_utf16(part, limit) if utf16_len(part) > limit else [part])
+    return pieces

@@ -74,6 +74,11 @@ class SentLedger:
     def top(self, chat: str) -> int | None:
         return self._top.get(chat)
 
+    def uncertain(self, chat: str) -> int:
+        """How many sends to `chat` may have arrived without their answer (a lost answer, a
+        request cut off by a stop) and are still to be settled by their repeat."""
+        return len(self._unsure.get(chat, {}))
+
     def unsure(self, chat: str, key: str, floor: int | None) -> None:
         """A send of `key` may have arrived without its answer; `floor` is the chat's top
         before its first attempt (None: nothing known, so it cannot be checked)."""

@@ -22,8 +22,15 @@ undoes them; no `run_polling`.
 - The answer that replaces a preview (the result of a trade) always reaches the user: the
   edit is retried, and when it still fails a new message carries the result and the preview's
   keyboard is removed (`_show_result`).
-- Flood limits: every Bot API call that shows something waits for its turn (per chat and
-  globally, `Pacer`). `send()` makes one attempt and raises our classified error (`classify`):
+- Flood limits by Telegram's published rules (bot/platforms/flood.py): a new message waits
+  for a token of its chat's bucket (private chats and groups differ) and the bot's; edits,
+  callback answers and chat actions spend none. Every Bot API call passes PTB's rate-limiter
+  hook (`FloodLimiter`), which waits out a 429 pause and records each 429's `retry_after`
+  for the chat it came from (or for every chat, when Telegram refused the bot as a whole).
+- Stop is bounded (`stop_within_s`): updates stop coming, the work in hand may finish, then
+  what is left is cancelled; the deliveries dropped are logged with their chats, and a send
+  cut off mid-request is remembered as maybe delivered (`SentLedger.unsure`).
+- `send()` makes one attempt and raises our classified error (`classify`):
   a 429 is temporary with Telegram's `retry_after`, 5xx and network errors are temporary,
   `Forbidden` (the user blocked the bot), `BadRequest` and a bad token are permanent. Answers
   are retried by the shared plumbing (`bot.platforms.base`), resuming at the call that failed;
@@ -41,8 +48,8 @@ undoes them; no `run_polling`.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
+import contextvars
 import datetime as dt
 import html
 import logging
@@ -81,6 +88,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
+    BaseRateLimiter,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -88,10 +96,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.platforms.base import Audit, Handle, PlatformParts, Plumbing, no_audit, once
-from bot.platforms.render import render
+from bot.platforms.base import Audit, Dropped, Handle, PlatformParts, Plumbing, no_audit, once
+from bot.platforms.flood import NEW_MESSAGE_METHODS, Pacer, Rate
+from bot.platforms.render import fit_utf16, render, to_html
 from bot.platforms.sent_ledger import SentLedger
-from bot.settings import Settings, secret
+from bot.settings import Settings, TelegramSettings, secret
 from handlers.i18n import t
 from handlers.messages import (
     Button,
@@ -103,7 +112,6 @@ from handlers.messages import (
     PlatformCaps,
     PlatformError,
     TemporaryPlatformError,
-    split_text,
 )
 from store.replay import ReplayGuard
 
@@ -148,7 +156,6 @@ COMMANDS: dict[Lang, list[tuple[str, str]]] = {
 }
 
 _REPORTISH = re.compile(r"report|chart|报告|报表|图表|日报|周报|月报|汇报", re.IGNORECASE)
-_TABLE_LINE = re.compile(r"\S {2,}\S|[│┃|─━┼]")
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -159,50 +166,6 @@ def user_lang(user: User | None, default: Lang) -> Lang:
     if not code:
         return default
     return "zh" if code.lower().startswith("zh") else "en"
-
-
-def to_html(text: str) -> str:
-    """Plain text → Telegram HTML: everything escaped; each run of aligned table lines (two or
-    more lines with column padding) wrapped in <pre> so the columns line up in monospace."""
-    lines = text.split("\n")
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        # a paragraph: consecutive non-empty lines
-        if not lines[i].strip():
-            out.append(html.escape(lines[i], quote=False))
-            i += 1
-            continue
-        j = i
-        while j < len(lines) and lines[j].strip():
-            j += 1
-        para = lines[i:j]
-        tabular = [k for k, line in enumerate(para) if _TABLE_LINE.search(line.strip())]
-        if len(tabular) >= 2 and len(tabular) * 2 >= len(para):
-            first, last = tabular[0], tabular[-1]
-            out.extend(html.escape(line, quote=False) for line in para[:first])
-            block = "\n".join(html.escape(line, quote=False) for line in para[first : last + 1])
-            out.append(f"<pre>{block}</pre>")
-            out.extend(html.escape(line, quote=False) for line in para[last + 1 :])
-        else:
-            out.extend(html.escape(line, quote=False) for line in para)
-        i = j
-    return "\n".join(out)
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def fit_utf16(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Telegram counts UTF-16 code units: re-split a chunk that fits in characters but not in
-    code units (emoji count twice)."""
-    if utf16_len(text) <= limit:
-        return [text]
-    pieces: list[str] = []
-    for part in split_text(text, limit // 2):
-        pieces.extend(fit_utf16(part, limit) if utf16_len(part) > limit else [part])
-    return pieces
 
 
 def keyboard(buttons: list[Button]) -> InlineKeyboardMarkup | None:
@@ -264,58 +227,62 @@ def maybe_delivered(exc: TelegramError) -> bool:
     return isinstance(exc, TimedOut) or isinstance(cause, httpx.TransportError)
 
 
-class Pacer:
-    """Flood limits: at most one message per `per_chat_s` in a private chat, per `group_s` in a
-    group (Telegram: 20 a minute), and `global_per_s` overall. Each caller reserves the earliest
-    free slot without a lock (no await between reading and writing), then sleeps until it; a
-    chat waiting for its own turn does not hold up the others."""
-
-    def __init__(
-        self,
-        *,
-        per_chat_s: float = 1.0,
-        group_s: float = 3.0,
-        global_per_s: float = 25.0,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> None:
-        self.per_chat_s = per_chat_s
-        self.group_s = group_s
-        self.global_gap = 1.0 / global_per_s if global_per_s > 0 else 0.0
-        self._clock = clock
-        self._sleep = sleep
-        self._slots: list[float] = []  # reserved send times, ascending
-        self._next_chat: dict[str, float] = {}
-
-    def reserve(self, chat_id: int | str) -> float:
-        """The delay before this chat may send; the slot is taken."""
-        now = self._clock()
-        key = str(chat_id)
-        gap = self.global_gap
-        self._slots = [s for s in self._slots if s + gap > now]
-        t = max(now, self._next_chat.get(key, 0.0))
-        if gap > 0:
-            for s in self._slots:  # the first gap-wide hole at or after t
-                if s + gap <= t:
-                    continue
-                if s >= t + gap:
-                    break
-                t = s + gap
-            bisect.insort(self._slots, t)
-        self._next_chat[key] = t + (self.group_s if key.startswith("-") else self.per_chat_s)
-        if len(self._next_chat) > 1000:  # forget chats whose turn is long past
-            self._next_chat = {k: v for k, v in self._next_chat.items() if v > now}
-        return t - now
-
-    async def wait(self, chat_id: int | str) -> None:
-        delay = self.reserve(chat_id)
-        if delay > 0:
-            await self._sleep(delay)
-
-
 def _chat_key(chat_id: str | int) -> int | str:
     text = str(chat_id)
     return int(text) if text.lstrip("-").isdigit() else text
+
+
+# Set while a message's tokens were already taken by its caller (`_create`).
+_paced: contextvars.ContextVar[bool] = contextvars.ContextVar("tradechat_tg_paced", default=False)
+
+
+class FloodLimiter(BaseRateLimiter[None]):
+    """PTB's hook around every Bot API call (but getUpdates) over our `Pacer`: each call
+    waits out a 429 pause of its chat and the bot-wide one; a 429 is recorded for the chat it
+    came from (a call of no chat: for every chat) and raised as it came, so the plumbing's
+    retries and the pushes' back-off decide what happens next (PTB's limiter would retry it
+    itself). The tokens of a new message are taken before its call (`TelegramPlatform._create`),
+    so a stop cut off there can tell "not sent" from "maybe sent"; a new message made through
+    any other path is paced here."""
+
+    def __init__(self, pacer: Pacer) -> None:
+        self.pacer = pacer
+
+    async def initialize(self) -> None:
+        """Nothing to open: the buckets live in memory."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Awaitable[bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat = data.get("chat_id")
+        chat_id = chat if isinstance(chat, int | str) else None
+        if endpoint in NEW_MESSAGE_METHODS and chat_id is not None and not _paced.get():
+            await self.pacer.wait(chat_id)
+        else:
+            await self.pacer.unpaused(chat_id)
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as exc:
+            self.pacer.hold(chat_id, retry_after_seconds(exc))
+            raise
+
+
+def pacer_from(cfg: TelegramSettings) -> Pacer:
+    """The flood pacer of `[telegram]`'s pacing keys."""
+    return Pacer(
+        private=Rate(cfg.private_per_s, cfg.private_burst),
+        group=Rate.strict_per_minute(cfg.group_per_minute, cfg.group_burst),
+        overall=Rate(cfg.overall_per_s, cfg.overall_burst),
+    )
 
 
 # ---------------------------------------------------------------------------- platform
@@ -348,6 +315,7 @@ class TelegramPlatform:
         callback_wait_s: float = 1.0,
         reconnect_delays_s: tuple[float, ...] = (5, 10, 20, 30, 60),
         request_timeout_s: float | None = None,
+        stop_within_s: float = 4.0,
         replay: ReplayGuard | None = None,
         audit: Audit = no_audit,
     ) -> None:
@@ -362,6 +330,9 @@ class TelegramPlatform:
         self.default_lang: Lang = default_lang
         self._poll_timeout = dt.timedelta(seconds=poll_timeout_s)
         self.pacer = pacer or Pacer()
+        self._stop_within_s = stop_within_s
+        self.dropped = Dropped()  # what the last stop did not deliver
+        self._reconnecting: asyncio.Task[None] | None = None
         self._action_delay_s = action_delay_s
         self._callback_wait_s = callback_wait_s
         self._reconnect_delays = reconnect_delays_s
@@ -379,6 +350,7 @@ class TelegramPlatform:
             .base_url(api_base_url)
             .base_file_url(api_file_url)
             .concurrent_updates(64)  # one slow answer does not hold up other chats
+            .rate_limiter(FloodLimiter(self.pacer))
             .get_updates_read_timeout(poll_timeout_s + 10)
         )
         if request_timeout_s is not None:  # how long a Bot API call may wait for its answer
@@ -404,15 +376,20 @@ class TelegramPlatform:
             raise
         except TelegramError as exc:
             log.warning("Telegram not reachable (%s); retrying in the background", exc)
-            self.plumbing.spawn(self._reconnect(), "telegram-reconnect")
+            self._reconnecting = self.plumbing.spawn(self._reconnect(), "telegram-reconnect")
 
     async def stop(self) -> None:
+        """Stop within `stop_within_s` (plus PTB's own short goodbye): no new updates, no new
+        pushes; the messages being handled and the answers queued may still go out until
+        then; whatever is left is dropped and logged (`Plumbing.close`)."""
         self._running = False
-        await self.plumbing.close()
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
         app = self.app
         try:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
+            self.dropped = await self.plumbing.close(self._stop_within_s)
             if app.running:
                 await app.stop()
         finally:
@@ -521,6 +498,8 @@ class TelegramPlatform:
         network errors a temporary one, a blocked bot, a bad request or a gone chat a
         permanent one. Sending the same `Outgoing` again through `Fanout` resumes at the part
         that failed."""
+        if self.plumbing.closing:  # pushes treat this as "not running": no retry
+            raise LookupError("Telegram is stopping")
         key = _chat_key(chat_id)
         await self.plumbing.in_turn(str(key), lambda: self._attempt(key, out))
 
@@ -532,16 +511,16 @@ class TelegramPlatform:
         except TelegramError as exc:
             raise classify(exc) from exc
 
-    def _parts(self, out: Outgoing) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    def _parts(self, out: Outgoing) -> tuple[list[str], InlineKeyboardMarkup | None, list[Image]]:
+        """`out` rendered once: its texts within Telegram's length, its keyboard, its images."""
         rendered = render(out, self.caps)
         texts = [piece for text in rendered.texts for piece in fit_utf16(text)]
-        return texts, keyboard(rendered.buttons)
+        return texts, keyboard(rendered.buttons), rendered.images
 
     async def _deliver(self, chat_id: int | str, out: Outgoing, *, skip_first: bool) -> None:
         """Every part of `out`, each one Bot API call made once per delivery (`once`).
         `skip_first`: the first text was already shown by an edit (`_show_result`)."""
-        texts, markup = self._parts(out)
-        images = render(out, self.caps).images
+        texts, markup, images = self._parts(out)
         edit_id = int(out.edit_of) if out.edit_of and out.edit_of.isdigit() else None
         for i, text in enumerate(texts):
             if i == 0 and skip_first:
@@ -621,13 +600,21 @@ class TelegramPlatform:
         when the repeat arrives, the copy is found and deleted (`SentLedger`)."""
         chat = str(chat_id)
         floor = self.ledger.top(chat)
-        await self.pacer.wait(chat_id)
+        await self.pacer.wait(chat_id)  # cancelled here (a stop), nothing was sent
+        token = _paced.set(True)
         try:
             message = await send()
         except TelegramError as exc:
             if maybe_delivered(exc):
                 self.ledger.unsure(chat, key, floor)
             raise
+        except asyncio.CancelledError:
+            # a stop cut the request off: the message may exist, and a repeat of this send
+            # (a retried push) must look for the copy like after a lost answer
+            self.ledger.unsure(chat, key, floor)
+            raise
+        finally:
+            _paced.reset(token)
         self.ledger.saw(chat, message.message_id)
         since = self.ledger.settle(chat, key)
         if since is not None:
@@ -675,8 +662,8 @@ class TelegramPlatform:
     ) -> bool:
         """Edit a message in place (no markup = keyboard removed). False when it cannot be
         edited any more (deleted, too old), so the caller sends a new message instead. An
-        edit is safe to repeat: one that already arrived is "not modified"."""
-        await self.pacer.wait(chat_id)
+        edit is safe to repeat: one that already arrived is "not modified". Edits spend no
+        flood token (only new messages do); they wait out a 429 pause (`FloodLimiter`)."""
         try:
             await self.app.bot.edit_message_text(
                 body,
@@ -697,7 +684,7 @@ class TelegramPlatform:
         the user: the edit is retried like any answer; when it still fails (or the preview
         cannot be edited any more) the answer goes out as a new message and the preview's
         keyboard is removed, so that nothing stale is left to press."""
-        texts, markup = self._parts(out)
+        texts, markup, _ = self._parts(out)
         if not texts or out.edit_of is None or not out.edit_of.isdigit():
             self._reply(chat_id, replace(out, edit_of=None))
             return
@@ -724,7 +711,6 @@ class TelegramPlatform:
 
     async def _strip_keyboard(self, chat_id: int, message_id: int) -> None:
         async def attempt() -> None:
-            await self.pacer.wait(chat_id)
             try:
                 await self.app.bot.edit_message_reply_markup(
                     chat_id=chat_id, message_id=message_id, reply_markup=None
@@ -741,23 +727,31 @@ class TelegramPlatform:
     async def _chat_action(self, chat_id: int, action: str) -> None:
         """Show "typing…" / "uploading photo…" while an answer takes longer than a moment; the
         action lasts ~5 s on Telegram, so it is repeated until cancelled."""
-        await asyncio.sleep(self._action_delay_s)
         while True:
-            try:
-                await self.app.bot.send_chat_action(chat_id, action)
-            except TelegramError as exc:
-                log.debug("chat action failed: %s", exc)
+            if not self.pacer.paused_for(chat_id):  # "typing…" is not worth a second 429
+                try:
+                    await self.app.bot.send_chat_action(chat_id, action)
+                except TelegramError as exc:
+                    log.debug("chat action failed: %s", exc)
             await asyncio.sleep(4.5)
 
     async def _answer(self, incoming: Incoming, chat_id: int, hint: str) -> list[Outgoing]:
         """The conversation's answer, with a chat action showing while it takes a while.
         Callers hold the chat's lock."""
         action = ChatAction.UPLOAD_PHOTO if _REPORTISH.search(hint) else ChatAction.TYPING
-        indicator = self.plumbing.spawn(self._chat_action(chat_id, action), "telegram-action")
+        indicator: list[asyncio.Task[None]] = []
+
+        def begin() -> None:  # the answer takes a while: show it
+            indicator.append(self.plumbing.spawn(self._chat_action(chat_id, action), "tg-action"))
+
+        # a timer, not a task per message: most answers are out before it fires
+        timer = asyncio.get_running_loop().call_later(self._action_delay_s, begin)
         try:
             return await self.plumbing.answer(incoming)
         finally:
-            indicator.cancel()
+            timer.cancel()
+            for task in indicator:
+                task.cancel()
 
     def _normalise(self, message: Message) -> tuple[str, bool] | None:
         """Telegram syntax → plain text: "/pnl@ourbot month" → "/pnl month", "@ourbot 持仓" →
@@ -901,7 +895,9 @@ class TelegramPlatform:
                 log.info("a late refusal of a press in %s was dropped", incoming.chat_id)
             return outs
         timer.cancel()
-        await self._toast(query, refusal.text if refusal is not None else None)
+        # on its own task: the result's edit need not wait for Telegram's answer to the toast
+        toast = refusal.text if refusal is not None else None
+        self.plumbing.spawn(self._toast(query, toast), "telegram-toast")
         return outs
 
     async def _toast(self, query: CallbackQuery, text: str | None) -> None:
@@ -961,6 +957,8 @@ def create(parts: PlatformParts, settings: Settings) -> TelegramPlatform | None:
         listen_port=cfg.listen_port,
         secret_token=secret(cfg.secret_token_env),
         default_lang=settings.app.language,
+        pacer=pacer_from(cfg),
+        stop_within_s=cfg.stop_within_s,
         replay=replay,
         audit=parts.audit,
     )

@@ -832,7 +832,8 @@ def tiny_png(width: int = 2, height: int = 1) -> bytes:
 
 def fast_platform(fake: FakeTelegram, handle: Any, listed: set[str], **overrides: Any) -> Any:
     """A `TelegramPlatform` pointed at `fake`, with test-sized poll, pacing and back-off."""
-    from bot.platforms.telegram import Pacer, TelegramPlatform
+    from bot.platforms.flood import Pacer
+    from bot.platforms.telegram import TelegramPlatform
 
     kwargs: dict[str, Any] = {
         "token": fake.token,
@@ -841,7 +842,7 @@ def fast_platform(fake: FakeTelegram, handle: Any, listed: set[str], **overrides
         "api_base_url": fake.base_url,
         "api_file_url": fake.base_file_url,
         "poll_timeout_s": 0.5,
-        "pacer": Pacer(per_chat_s=0.0, group_s=0.0, global_per_s=0.0),
+        "pacer": Pacer.unlimited(),
         "backoff_s": 0.05,
         "action_delay_s": 0.05,
         "callback_wait_s": 5.0,
@@ -849,3 +850,68 @@ def fast_platform(fake: FakeTelegram, handle: Any, listed: set[str], **overrides
     }
     kwargs.update(overrides)
     return TelegramPlatform(**kwargs)
+
+
+class BareEchoBot:
+    """The baseline of bench/bench_telegram.py: python-telegram-bot as its echo example writes
+    it, nothing of ours, on the same fake server and with the same polling as the adapter. A
+    text is answered with itself (under ✅/❌ when it asks for a preview); a press is answered
+    and edits the message it was under."""
+
+    def __init__(self, fake: FakeTelegram, *, poll_timeout_s: float = 10.0) -> None:
+        from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+        self._poll_timeout_s = poll_timeout_s
+        self.app = (
+            Application.builder()
+            .token(fake.token)
+            .base_url(fake.base_url)
+            .base_file_url(fake.base_file_url)
+            .concurrent_updates(64)  # like the adapter: chats do not wait for each other
+            .get_updates_read_timeout(poll_timeout_s + 10)
+            .build()
+        )
+        self.app.add_handler(MessageHandler(filters.TEXT, self._echo))
+        self.app.add_handler(CallbackQueryHandler(self._press))
+
+    async def _echo(self, update: Any, context: Any) -> None:
+        from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+        text = update.message.text
+        markup = None
+        if text.startswith(PREVIEW_PREFIXES):
+            markup = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton("✅", callback_data="y"),
+                        InlineKeyboardButton("❌", callback_data="n"),
+                    ]
+                ]
+            )
+        await update.message.reply_text(text, reply_markup=markup)
+
+    async def _press(self, update: Any, context: Any) -> None:
+        query = update.callback_query
+        await query.answer()
+        await query.edit_message_text(f"done: {query.data}")
+
+    async def start(self) -> None:
+        import datetime as dt
+
+        await self.app.initialize()
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(
+            timeout=dt.timedelta(seconds=self._poll_timeout_s),
+            allowed_updates=["message", "callback_query"],
+        )
+
+    async def stop(self) -> None:
+        assert self.app.updater is not None
+        await self.app.updater.stop()
+        await self.app.stop()
+        await self.app.shutdown()
+
+
+# Texts the bare bot answers with ✅/❌, like the adapter's preview of an order.
+PREVIEW_PREFIXES = ("买", "卖", "buy", "sell")

@@ -5,7 +5,15 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.platforms.render import render, reply_code_line, split_message, text_size
+from bot.platforms.render import (
+    fit_utf16,
+    render,
+    reply_code_line,
+    split_message,
+    text_size,
+    to_html,
+    utf16_len,
+)
 from handlers.messages import Button, Image, Outgoing, PlatformCaps
 
 QQ = PlatformCaps(buttons="command", max_text=4500, image_mode="base64", push="always")
@@ -112,3 +120,20 @@ def test_blank_line_at_a_chunk_boundary_never_becomes_an_empty_message() -> None
     caps = PlatformCaps(buttons="command", max_text=10, image_mode="base64", push="always")
     r = render(Outgoing("abcdefghij\n\n0123456789"), caps)
     assert r.texts == ["abcdefghij", "0123456789"]
+
+
+# ---- Telegram HTML (to_html, fit_utf16)
+
+
+def test_to_html_escapes_everything_and_keeps_prose_out_of_pre() -> None:
+    assert to_html("a <b> & c") == "a &lt;b&gt; &amp; c"
+    assert to_html("one  two") == "one  two"  # a single padded line is not a table
+    text = "标题\nA   1\nBB  22\n\n说明 <x>"
+    assert to_html(text) == "标题\n<pre>A   1\nBB  22</pre>\n\n说明 &lt;x&gt;"
+
+
+def test_fit_utf16_resplits_emoji_heavy_chunks() -> None:
+    text = "\n".join(["😀" * 100] * 40)  # 4039 characters, 8039 UTF-16 units
+    pieces = fit_utf16(text)
+    assert all(utf16_len(p) <= 4096 for p in pieces)
+    assert "\n".join(pieces) == text

@@ -18,15 +18,11 @@ from bot.platforms.telegram import (  # the library's errors, as the adapter rai
     Forbidden,
     InvalidToken,
     NetworkError,
-    Pacer,
     RetryAfter,
     TelegramPlatform,
     TimedOut,
     create,
-    fit_utf16,
     maybe_delivered,
-    to_html,
-    utf16_len,
 )
 from bot.settings import Settings
 from handlers.messages import (
@@ -646,36 +642,6 @@ async def test_webhook_mode_without_configured_secret_still_uses_one(tg: FakeTel
 
 
 # ------------------------------------------------------------------ pure pieces
-
-
-def test_pacer_spaces_messages_per_chat_and_globally() -> None:
-    now = [100.0]
-    pacer = Pacer(per_chat_s=1.0, group_s=3.0, global_per_s=10.0, clock=lambda: now[0])
-    assert pacer.reserve(1) == 0.0
-    assert pacer.reserve(1) == pytest.approx(1.0)  # same private chat: 1 s apart
-    assert pacer.reserve(2) == pytest.approx(0.1)  # another chat: only the global gap
-    assert pacer.reserve(-100) == pytest.approx(0.2)
-    assert pacer.reserve(-100) == pytest.approx(3.2)  # groups: 20 a minute
-    assert pacer.reserve(3) == pytest.approx(0.3)  # the waiting chats hold up nobody
-    for _ in range(10):
-        pacer.reserve(4)  # chat 4 alone: one a second
-    assert pacer.reserve(5) == pytest.approx(0.5)  # chat 4 took 0.4, then 1.4, 2.4 …
-    now[0] = 200.0
-    assert pacer.reserve(1) == 0.0  # long after: no wait
-
-
-def test_to_html_escapes_everything_and_keeps_prose_out_of_pre() -> None:
-    assert to_html("a <b> & c") == "a &lt;b&gt; &amp; c"
-    assert to_html("one  two") == "one  two"  # a single padded line is not a table
-    text = "标题\nA   1\nBB  22\n\n说明 <x>"
-    assert to_html(text) == "标题\n<pre>A   1\nBB  22</pre>\n\n说明 &lt;x&gt;"
-
-
-def test_fit_utf16_resplits_emoji_heavy_chunks() -> None:
-    text = "\n".join(["😀" * 100] * 40)  # 4039 characters, 8039 UTF-16 units
-    pieces = fit_utf16(text)
-    assert all(utf16_len(p) <= 4096 for p in pieces)
-    assert "\n".join(pieces) == text
 
 
 def test_create_telegram_needs_the_token_variable(monkeypatch: pytest.MonkeyPatch) -> None:

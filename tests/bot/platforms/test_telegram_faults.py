@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.platforms.base import Fanout
-from bot.platforms.telegram import Pacer
+from bot.platforms.flood import Pacer
 from handlers.conversation import build_conversation
 from handlers.messages import Incoming, Outgoing
 from handlers.pushes import PushConfig, Pushes
