@@ -8,7 +8,7 @@ raise `BrokerError` subclasses.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from broker.models import (
     Account,
@@ -24,6 +24,9 @@ from broker.models import (
     Timeframe,
     TradeResult,
 )
+
+if TYPE_CHECKING:  # numpy-backed; imported when a report first builds columns
+    from broker.columns import DealColumns
 
 
 @runtime_checkable
@@ -47,6 +50,12 @@ class Broker(Protocol):
     async def deals(
         self, start: datetime, end: datetime, symbol: str | None = None
     ) -> list[Deal]: ...
+    async def deal_columns(
+        self, start: datetime, end: datetime, symbol: str | None = None
+    ) -> DealColumns:
+        """The deals of `deals()` as columns (`broker/columns.py`), oldest first: what
+        reports aggregate over, without a `Deal` per deal."""
+        ...
 
     async def open_market(
         self,

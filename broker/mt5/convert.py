@@ -197,3 +197,85 @@ def deals_from_rows(
         )  # fmt: skip
         append(deal)
     return out
+
+
+# TradeDeal field positions, for transposing struct sequences into columns
+_DEAL_INDEX = {
+    name: i
+    for i, name in enumerate(
+        [
+            "ticket",
+            "order",
+            "time",
+            "time_msc",
+            "type",
+            "entry",
+            "magic",
+            "position_id",
+            "reason",
+            "volume",
+            "price",
+            "commission",
+            "swap",
+            "profit",
+            "fee",
+            "symbol",
+            "comment",
+            "external_id",
+        ]
+    )
+}
+_COLUMN_FIELDS = ("ticket", "position_id", "volume", "profit", "commission", "swap", "fee", "magic")
+
+
+def _transpose(rows: Any) -> dict[str, Any]:
+    """Struct sequences in the documented field order → one tuple per field (fast path);
+    anything else is read by attribute name."""
+    if all(isinstance(d, tuple) and len(d) == _TRADE_DEAL_LEN for d in rows):
+        cols = list(zip(*rows, strict=True))
+        return {name: cols[i] for name, i in _DEAL_INDEX.items()}
+    names = (*_COLUMN_FIELDS, "time", "time_msc", "type", "entry", "symbol", "comment")
+    defaults = {"symbol": "", "comment": "", "volume": 0.0, "profit": 0.0, "commission": 0.0,
+                "swap": 0.0, "fee": 0.0}  # fmt: skip
+    return {n: tuple(field(d, n, defaults.get(n, 0)) for d in rows) for n in names}
+
+
+def deal_columns_into(
+    buffer: Any, rows: Any, name: str | None, canonical: Canonical, offset: int
+) -> None:
+    """Append `history_deals_get` rows (only `name`'s when given) to a
+    `broker.columns.ColumnBuffer` as columns: no `Deal` per row, server time → UTC as one
+    vectorised offset, MT5 type and entry codes mapped by table (as `deal_of` maps them)."""
+    import numpy as np
+
+    from broker import columns as dc
+
+    if not len(rows):
+        return
+    raw = _transpose(rows)
+    syms = raw["symbol"]
+    pair = {s: buffer.code(canonical(s) if s else "", s) for s in set(syms)}
+    keep = None if name is None else np.fromiter((s == name for s in syms), bool, len(syms))
+    t = np.asarray(raw["time"], dtype=np.int64)
+    t_msc = np.asarray(raw["time_msc"], dtype=np.int64)
+    millis = np.where(t_msc != 0, t_msc, t * 1000) - offset * 1000
+    mt5_type = np.asarray(raw["type"], dtype=np.int64)
+    mt5_entry = np.asarray(raw["entry"], dtype=np.int64)
+    type_of = np.full(len(mt5_type), dc.OTHER, dtype=np.int8)
+    for code, ours in DEAL_TYPES.items():
+        type_of[mt5_type == code] = dc.TYPES.index(ours)
+    entry_of = np.zeros(len(mt5_entry), dtype=np.int8)  # unknown entries read as "in"
+    for code, entry in DEAL_ENTRIES.items():
+        entry_of[mt5_entry == code] = dc.ENTRIES.index(entry)
+    chunk: dict[str, Any] = {n: np.asarray(raw[n]) for n in _COLUMN_FIELDS}
+    chunk["time_us"] = millis * 1000
+    chunk["type"] = type_of
+    chunk["entry"] = entry_of
+    chunk["symbol"] = np.fromiter((pair[s] for s in syms), np.int32, len(syms))
+    if keep is not None:
+        chunk = {k: v[keep] for k, v in chunk.items()}
+    buffer.add(chunk)
+    tickets, comments = raw["ticket"], raw["comment"]
+    for i in np.flatnonzero(type_of > dc.SELL).tolist():
+        if keep is None or keep[i]:
+            buffer.comments[int(tickets[i])] = str(comments[i])
