@@ -142,7 +142,8 @@ class ReportService:
         cal = self.calendar()
         # up to now, so that the balance curve can be walked back from today's balance
         end = max(p.end, now) + timedelta(minutes=1)
-        deals = await self._deals(p.start, end)
+        # columns, not a `Deal` per deal: a period can hold a million of them
+        deals = await self.broker.deal_columns(p.start, end)
         account, positions, snaps = await asyncio.gather(
             self._account(), self._positions(), self._snapshots(p)
         )
