@@ -455,7 +455,12 @@ class TerminalSession:
         """Server-time ranges (both ends included, whole seconds as deal times are) of at
         most about `deal_chunk` deals each, with their counts where known: a range over it is
         cut into equal parts, and a part still over it is cut again."""
-        if total is None or total <= self.deal_chunk or date_to <= date_from or depth >= _CHUNK_DEPTH:
+        if (
+            total is None
+            or total <= self.deal_chunk
+            or date_to <= date_from
+            or depth >= _CHUNK_DEPTH
+        ):
             return [(date_from, date_to, total)]
         parts = -(-total // self.deal_chunk)
         step = max(1, -(-(date_to - date_from + 1) // parts))
