@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from broker.models import Account, Bar, Deal, PendingOrder, Position, SymbolSpec
@@ -226,56 +227,62 @@ _DEAL_INDEX = {
     )
 }
 _COLUMN_FIELDS = ("ticket", "position_id", "volume", "profit", "commission", "swap", "fee", "magic")
+_FLOAT_FIELDS = frozenset({"volume", "profit", "commission", "swap", "fee"})
 
 
-def _transpose(rows: Any) -> dict[str, Any]:
-    """Struct sequences in the documented field order → one tuple per field (fast path);
-    anything else is read by attribute name."""
+def _field_reader(rows: Any) -> Callable[[str], Iterable[Any]]:
+    """`read(name)`: the values of one field over `rows`, in order. Struct sequences in the
+    documented field order are read by position (one C-level pass per field, no transposed
+    copy of the rows); anything else by attribute name."""
     if all(isinstance(d, tuple) and len(d) == _TRADE_DEAL_LEN for d in rows):
-        cols = list(zip(*rows, strict=True))
-        return {name: cols[i] for name, i in _DEAL_INDEX.items()}
-    names = (*_COLUMN_FIELDS, "time", "time_msc", "type", "entry", "symbol", "comment")
+        return lambda name: map(itemgetter(_DEAL_INDEX[name]), rows)
     defaults = {"symbol": "", "comment": "", "volume": 0.0, "profit": 0.0, "commission": 0.0,
                 "swap": 0.0, "fee": 0.0}  # fmt: skip
-    return {n: tuple(field(d, n, defaults.get(n, 0)) for d in rows) for n in names}
+    return lambda name: [field(d, name, defaults.get(name, 0)) for d in rows]
 
 
 def deal_columns_into(
-    buffer: Any, rows: Any, name: str | None, canonical: Canonical, offset: int
+    buffer: Any, rows: Any, name_filter: str | None, canonical: Canonical, offset: int
 ) -> None:
-    """Append `history_deals_get` rows (only `name`'s when given) to a
+    """Append `history_deals_get` rows (only `name_filter`'s when given) to a
     `broker.columns.ColumnBuffer` as columns: no `Deal` per row, server time → UTC as one
     vectorised offset, MT5 type and entry codes mapped by table (as `deal_of` maps them)."""
     import numpy as np
 
     from broker import columns as dc
 
-    if not len(rows):
+    n = len(rows)
+    if not n:
         return
-    raw = _transpose(rows)
-    syms = raw["symbol"]
-    pair = {s: buffer.code(canonical(s) if s else "", s) for s in set(syms)}
-    keep = None if name is None else np.fromiter((s == name for s in syms), bool, len(syms))
-    t = np.asarray(raw["time"], dtype=np.int64)
-    t_msc = np.asarray(raw["time_msc"], dtype=np.int64)
+    read = _field_reader(rows)
+
+    def column(name: str, dtype: Any) -> Any:
+        return np.fromiter(read(name), dtype, n)
+
+    pair = {s: buffer.code(canonical(s) if s else "", s) for s in set(read("symbol"))}
+    symbol = np.fromiter(map(pair.__getitem__, read("symbol")), np.int32, n)
+    t, t_msc = column("time", np.int64), column("time_msc", np.int64)
     millis = np.where(t_msc != 0, t_msc, t * 1000) - offset * 1000
-    mt5_type = np.asarray(raw["type"], dtype=np.int64)
-    mt5_entry = np.asarray(raw["entry"], dtype=np.int64)
-    type_of = np.full(len(mt5_type), dc.OTHER, dtype=np.int8)
+    mt5_type, mt5_entry = column("type", np.int64), column("entry", np.int64)
+    type_of = np.full(n, dc.OTHER, dtype=np.int8)
     for code, ours in DEAL_TYPES.items():
         type_of[mt5_type == code] = dc.TYPES.index(ours)
-    entry_of = np.zeros(len(mt5_entry), dtype=np.int8)  # unknown entries read as "in"
+    entry_of = np.zeros(n, dtype=np.int8)  # unknown entries read as "in"
     for code, entry in DEAL_ENTRIES.items():
         entry_of[mt5_entry == code] = dc.ENTRIES.index(entry)
-    chunk: dict[str, Any] = {n: np.asarray(raw[n]) for n in _COLUMN_FIELDS}
-    chunk["time_us"] = millis * 1000
-    chunk["type"] = type_of
-    chunk["entry"] = entry_of
-    chunk["symbol"] = np.fromiter((pair[s] for s in syms), np.int32, len(syms))
-    if keep is not None:
+    chunk: dict[str, Any] = {"time_us": millis * 1000, "type": type_of, "entry": entry_of,
+                             "symbol": symbol}  # fmt: skip
+    for fname in _COLUMN_FIELDS:
+        chunk[fname] = column(fname, np.float64 if fname in _FLOAT_FIELDS else np.int64)
+    keep = None
+    if name_filter is not None:
+        wanted = pair.get(name_filter)
+        keep = symbol == (-1 if wanted is None else wanted)
         chunk = {k: v[keep] for k, v in chunk.items()}
     buffer.add(chunk)
-    tickets, comments = raw["ticket"], raw["comment"]
-    for i in np.flatnonzero(type_of > dc.SELL).tolist():
-        if keep is None or keep[i]:
+    # comments of the non-trade deals only (a report lists those one by one)
+    listed = type_of > dc.SELL if keep is None else (type_of > dc.SELL) & keep
+    if bool(listed.any()):
+        comments, tickets = list(read("comment")), list(read("ticket"))
+        for i in np.flatnonzero(listed).tolist():
             buffer.comments[int(tickets[i])] = str(comments[i])
