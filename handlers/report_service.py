@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from types import ModuleType
 from typing import Any
 
 from broker.base import Broker
@@ -20,7 +21,6 @@ from broker.models import Account, Deal, Position, SymbolSpec
 from handlers.broker_text import note_text
 from handlers.i18n import t
 from handlers.messages import Image, Lang
-from reports import charts as chartlib
 from reports import render
 from reports.clock import UserClock
 from reports.hedge import HedgeRules, HedgeSummary, compute_hedge
@@ -30,6 +30,16 @@ from store.db import Database
 from store.snapshots import Snapshot, SnapshotStore
 
 log = logging.getLogger(__name__)
+
+
+def _charts() -> ModuleType:
+    """`reports.charts` — and with it matplotlib and numpy, most of a second — loaded when
+    the first chart is drawn, not when the bot starts (`tradechat chat` and `parse` never
+    draw one; tests/bot/cli/test_lazy_imports.py keeps it so)."""
+    from reports import charts
+
+    return charts
+
 
 Commentary = Callable[[str], Awaitable[str | None]]
 REPORT_KINDS: tuple[str, ...] = ("daily", "weekly", "monthly", "hedge")
@@ -202,14 +212,14 @@ class ReportService:
         zone = self.zone()
         suffix = rep.period.label(lang)
         # the balance chart's axis reads times of day: its heading names the clock
-        timed = suffix + self.user_clock().suffix(chartlib.chart_lang(lang), rep.period.start)
+        timed = suffix + self.user_clock().suffix(_charts().chart_lang(lang), rep.period.start)
         key = rep.period.key
         jobs: list[tuple[str, Callable[[], bytes], str]] = []
         if full and (len(rep.balance_curve) > 1 or rep.equity_curve):
             jobs.append(
                 (
                     f"balance-{key}.png",
-                    lambda: chartlib.balance_chart(rep, zone, lang, timed, as_of=now),
+                    lambda: _charts().balance_chart(rep, zone, lang, timed, as_of=now),
                     t(lang, "chart_caption_balance"),
                 )
             )
@@ -217,7 +227,7 @@ class ReportService:
             jobs.append(
                 (
                     f"daily-{key}.png",
-                    lambda: chartlib.daily_pnl_chart(rep, lang, suffix),
+                    lambda: _charts().daily_pnl_chart(rep, lang, suffix),
                     t(lang, "chart_caption_daily"),
                 )
             )
@@ -225,7 +235,7 @@ class ReportService:
             jobs.append(
                 (
                     f"symbols-{key}.png",
-                    lambda: chartlib.pnl_by_symbol_chart(rep, lang, suffix),
+                    lambda: _charts().pnl_by_symbol_chart(rep, lang, suffix),
                     t(lang, "chart_caption_symbols"),
                 )
             )
@@ -360,8 +370,8 @@ class ReportService:
                 [
                     (
                         f"hedge-{local:%Y%m%d-%H%M}.png",
-                        lambda: chartlib.hedge_chart(
-                            s, lang, title_suffix=clock.stamp(now, chartlib.chart_lang(lang))
+                        lambda: _charts().hedge_chart(
+                            s, lang, title_suffix=clock.stamp(now, _charts().chart_lang(lang))
                         ),
                         t(lang, "chart_caption_hedge"),
                     )
