@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -117,15 +117,15 @@ def _raw(path: Path) -> dict[str, Any]:
 
 
 async def _report_async(path: Path, columns: bool) -> dict[str, Any]:
+    # numpy is loaded before the clock starts: `tradechat report` has it loaded for its charts
+    # by then, and a one-off import is not a cost of the deals
+    import numpy  # noqa: F401
+
     from broker.mt5 import MT5Broker
     from broker.paper import open_paper_terminal
     from reports.periods import Period, TradingCalendar, make_zone
     from reports.pnl import compute_pnl
     from reports.render import pnl_text
-
-    # numpy is loaded before the clock starts: `tradechat report` has it loaded for its charts
-    # by then, and a one-off import is not a cost of the deals
-    import numpy  # noqa: F401
 
     start, end = _month()
     t0 = time.perf_counter()
@@ -174,7 +174,7 @@ def _child(role: str, path: str, deals: int) -> None:
 
 def measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[dict[str, Any], float]:
     """Run a child; its last stdout line as JSON (if any) and its own peak RSS in MB."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, env=env, text=True)  # noqa: S603
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, env=env, text=True)
     out = proc.stdout.read() if proc.stdout else ""
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -283,7 +283,7 @@ def _section(rows: list[dict[str, Any]]) -> str:
         "",
         f"Opening the paper terminal on {last['deals']:,} deals: {last['open_s'] * 1000:,.0f} ms "
         "(the history is read on demand, not loaded). `deal_columns` reads the terminal in "
-        "chunks of 50,000 deals, so the struct sequences of one chunk are alive at a time; "
+        "chunks of 20,000 deals, so the struct sequences of one chunk are alive at a time; "
         "the raw hand-over holds all of them at once, which is why its RSS is the higher one.",
     ]
     if "cli_s" in last:
@@ -296,7 +296,7 @@ def _section(rows: list[dict[str, Any]]) -> str:
     lines += [
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), Python "
-        f"{platform.python_version()}, {platform.system()}; {date.today().isoformat()}.",
+        f"{platform.python_version()}, {platform.system()}; {datetime.now(UTC):%Y-%m-%d}.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -126,7 +126,7 @@ class DealColumns:
         )
 
     def take(self, index: Any) -> DealColumns:
-        """The deals at `index` (a boolean mask or positions), in that order."""
+        """The deals at `index` (a boolean mask, positions or a slice), in that order."""
         arrays = [getattr(self, name)[index] for name, _dtype in FIELDS]
         kept = set(arrays[0].tolist()) if len(self.comments) else set()
         comments = {t: c for t, c in self.comments.items() if t in kept}
@@ -136,6 +136,11 @@ class DealColumns:
         """Deals with `start <= time < end` (a copy only when some fall outside)."""
         lo, hi = micros(start), micros(end)
         t = self.time_us
+        if len(t) < 2 or bool(np.all(t[1:] >= t[:-1])):
+            # in time order (as a terminal hands deals over): the window is one slice, and
+            # slices are views — no copy of a million deals
+            a, b = np.searchsorted(t, [lo, hi], side="left").tolist()
+            return self if (a, b) == (0, len(t)) else self.take(slice(a, b))
         inside = (t >= lo) & (t < hi)
         return self if bool(inside.all()) else self.take(inside)
 

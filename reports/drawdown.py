@@ -61,13 +61,14 @@ class BalanceEvents:
         self.flows = np.append(self.flows, bool(flow))
 
     def ordered(self) -> Any:
-        """Indices in time order (stable: changes at the same instant keep their order); the
-        terminal hands deals over in time order, so usually no sort."""
+        """Indices in time order (stable: changes at the same instant keep their order), or
+        a whole slice when they are in order already — the terminal hands deals over in time
+        order, so usually no sort and no copy."""
         import numpy as np
 
         t = self.times_us
         if len(t) < 2 or bool(np.all(t[1:] >= t[:-1])):
-            return np.arange(len(t))
+            return slice(None)
         return np.argsort(t, kind="stable")
 
     def __len__(self) -> int:
@@ -137,28 +138,28 @@ def curve_arrays(
     bal = np.cumsum(np.concatenate(([start_balance or 0.0], amounts)))[1:]
     flows_after = np.cumsum(np.concatenate(([0.0], np.where(is_flow, amounts, 0.0))))
     if start_balance is None:
-        shown = np.zeros(len(ev_t), dtype=bool)
+        ev_idx = np.empty(0, dtype=np.int64)
     else:
-        shown = ~is_flow & ~_covered(ev_t, snap_us, cover_us)
-    ev_idx = np.flatnonzero(shown)
-    # a reading waits for the readings before it, and goes before the first deal at or after it
-    r_us = np.asarray([_micros(r.time) for r in readings], dtype=np.int64)
-    r_at = np.searchsorted(ev_t, np.maximum.accumulate(r_us), side="left")
-    start_us = np.asarray([_micros(start)], dtype=np.int64)
-    lead = start_balance is not None and not bool(_covered(start_us, snap_us, cover_us)[0])
-    first = slice(None) if lead else slice(0, 0)
-    keys = np.concatenate((np.asarray([-1])[first], 2 * r_at, 2 * ev_idx + 1))
-    times = np.concatenate((start_us[first], r_us, ev_t[ev_idx]))
-    values = np.concatenate(
-        (
-            np.asarray([start_balance or 0.0])[first],
-            np.asarray([r.equity for r in readings], dtype=np.float64),
-            bal[ev_idx],
-        )
-    )
-    flows = np.concatenate((np.zeros(1)[first], flows_after[r_at], flows_after[ev_idx + 1]))
-    merged = np.argsort(keys, kind="stable")
-    return Curve(times[merged], values[merged], flows[merged])
+        ev_idx = np.flatnonzero(~is_flow & ~_covered(ev_t, snap_us, cover_us))
+    times, values, flows = ev_t[ev_idx], bal[ev_idx], flows_after[ev_idx + 1]
+    del bal
+    if readings:
+        # a reading waits for the readings before it and goes before the first deal at or
+        # after it: inserted, in their order, before the first shown deal from there on
+        r_us = np.asarray([_micros(r.time) for r in readings], dtype=np.int64)
+        r_at = np.searchsorted(ev_t, np.maximum.accumulate(r_us), side="left")
+        at = np.searchsorted(ev_idx, r_at, side="left")
+        times = np.insert(times, at, r_us)
+        values = np.insert(values, at, [r.equity for r in readings])
+        flows = np.insert(flows, at, flows_after[r_at])
+    start_us = _micros(start)
+    if start_balance is not None and not bool(
+        _covered(np.asarray([start_us], dtype=np.int64), snap_us, cover_us)[0]
+    ):
+        times = np.insert(times, 0, start_us)
+        values = np.insert(values, 0, start_balance)
+        flows = np.insert(flows, 0, 0.0)
+    return Curve(times, values, flows)
 
 
 def account_curve(
@@ -194,12 +195,15 @@ def max_drawdown(points: Curve | Iterable[_Point]) -> Drawdown:
     if n < 2:
         return Drawdown(None, None, n)
     net = values - flows
-    before = np.concatenate(([-np.inf], np.maximum.accumulate(net)[:-1]))
-    peak_at = np.maximum.accumulate(np.where(net > before, np.arange(n), 0))
-    peak_value = values[peak_at]
-    fall = net[peak_at] - net
-    falling = fall > 0
-    worst = float(fall[falling].max()) if bool(falling.any()) else 0.0
+    peak = np.maximum.accumulate(net)  # the net value at the running peak
+    # where each peak was set (a new peak only when strictly higher than all before)
+    new_peak = np.empty(n, dtype=bool)
+    new_peak[0] = True
+    np.greater(net[1:], peak[:-1], out=new_peak[1:])
+    peak_value = values[np.flatnonzero(new_peak)[np.cumsum(new_peak) - 1]]
+    fall = np.subtract(peak, net, out=peak)
+    del net
+    worst = float(fall.max()) if bool((fall > 0).any()) else 0.0
     worst_pct = _worst_pct(fall, peak_value)
     pct = worst_pct * 100.0 if float(peak_value[-1]) > 0 or worst == 0 else None
     return Drawdown(worst, pct, n)

@@ -230,8 +230,8 @@ class _Tally:
         t, typ = cols.time_us, cols.type
         self.net = net = cols.net()
         start, end = dc.micros(period.start), dc.micros(period.end)
-        later = (t >= end) & (typ != dc.CREDIT)  # credit is not balance
-        self.later_balance_delta = _in_order_sum(net[later])
+        # credit is not balance
+        self.later_balance_delta = _in_order_sum(net[(t >= end) & (typ != dc.CREDIT)])
         inside = (t >= start) & (t < end)
         self.pos_magic, self.side = self._positions(cols)
         trade = inside & ((typ == dc.BUY) | (typ == dc.SELL))
@@ -245,12 +245,13 @@ class _Tally:
         self.balance = none if self.filtered else inside & (typ == dc.BALANCE)
         self.credit = none if self.filtered else inside & (typ == dc.CREDIT)
         # what each booked deal moved the balance by: a balance deal its profit, others net
-        booked = trade | self.other | self.balance
-        amount = np.where(self.balance, cols.profit, net)
+        booked = np.flatnonzero(trade | self.other | self.balance)
+        del inside
+        amount = np.where(self.balance[booked], cols.profit[booked], net[booked])
         self._by_day(calendar, booked, amount)
         self.events: BalanceEvents | None = None
         if not self.filtered:
-            self.events = BalanceEvents(t[booked], amount[booked], self.balance[booked])
+            self.events = BalanceEvents(t[booked], amount, self.balance[booked])
 
     @staticmethod
     def _positions(cols: DealColumns) -> tuple[Any, Any]:
@@ -266,17 +267,21 @@ class _Tally:
         ids, first = np.unique(cols.position_id[opening][::-1], return_index=True)
         magics = cols.magic[opening][::-1][first]
         pos_magic = cols.magic
-        if len(ids):
-            at = np.minimum(np.searchsorted(ids, cols.position_id), len(ids) - 1)
-            found = ~opening & (ids[at] == cols.position_id)
-            pos_magic = np.where(found, magics[at], cols.magic)
+        closing = np.flatnonzero(~opening)
+        if len(ids) and len(closing):
+            pids = cols.position_id[closing]
+            at = np.minimum(np.searchsorted(ids, pids), len(ids) - 1)
+            found = ids[at] == pids
+            pos_magic = cols.magic.copy()
+            pos_magic[closing[found]] = magics[at[found]]
         # buy → sell for a closing deal: the position it closed was the other side
         side = np.where(opening, cols.type, dc.BUY + dc.SELL - cols.type)
         return pos_magic, side
 
     def _by_day(self, calendar: TradingCalendar, booked: Any, amount: Any) -> None:
         """Realised P&L per trading day (without balance deals) and every balance change per
-        trading day (with them), each added in the order of the deals."""
+        trading day (with them), each added in the order of the deals. `booked`: positions of
+        the deals that moved the balance; `amount`: by how much each of them did."""
         import numpy as np
 
         from broker import columns as dc
@@ -284,11 +289,11 @@ class _Tally:
         n_days = len(self.days)
         self.daily = [0.0] * n_days
         self.day_balance_delta = [0.0] * n_days
-        if not n_days or not bool(booked.any()):
+        if not n_days or not len(booked):
             return
         bounds = np.asarray([dc.micros(calendar.day_start_utc(d)) for d in self.days])
         day = (np.searchsorted(bounds, self.cols.time_us[booked], side="right") - 1) % n_days
-        amounts = amount[booked]
+        amounts = amount
         realised = ~self.balance[booked]
         self.daily = np.bincount(
             day[realised], weights=amounts[realised], minlength=n_days
@@ -533,7 +538,7 @@ def _balance_curve(
         from broker.columns import from_micros
 
         order = events.ordered()
-        n = len(order)
+        n = len(events)
         # the balance after each change, added in order (as a walk adds them)
         running = np.cumsum(np.concatenate(([bal], events.amounts[order])))[1:]
         step = max(1, n // 2000)

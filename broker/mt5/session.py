@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 _DEALS_MARGIN_S = 26 * 3600
 # Columns of a long history are read this many deals at a time (`deal_columns`): the struct
 # sequences of one chunk at a time are held, never a million at once.
-DEAL_CHUNK = 50_000
+DEAL_CHUNK = 20_000
 _CHUNK_DEPTH = 6  # how often a range still over the chunk size is split again
 _OFFSET_RETRY_S = 600.0
 _OFFSET_RECHECK_S = 3600.0
