@@ -102,9 +102,10 @@ def _rss_mib(pid: int) -> float:
 
 
 def _idle_run_mib(folder: Path) -> float:
-    """RSS of `tradechat run` idling with one listening platform (QQ on a loopback port)."""
-    settings = _settings(folder / "run", _free_port())
-    log = folder / "run" / "data" / "logs" / "tradechat.log"
+    """RSS of `tradechat run` idling with one listening platform (QQ on a loopback port),
+    in a folder of its own (a log left by an earlier run would say "running" too early)."""
+    settings = _settings(folder, _free_port())
+    log = folder / "data" / "logs" / "tradechat.log"
     proc = subprocess.Popen(
         _cli("--config", str(settings), "run"), cwd=folder, env=_env(),
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -139,7 +140,7 @@ def run() -> str:
         print(
             f"  startup: parse {statistics.median(parse):.2f} s, chat {statistics.median(chat):.2f} s"
         )
-        idle = [_idle_run_mib(folder) for _ in range(3)]
+        idle = [_idle_run_mib(folder / f"run-{i}") for i in range(3)]
     lines = [
         "## Start-up",
         "",
