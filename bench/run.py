@@ -43,15 +43,17 @@ class BenchModule:
     module: ModuleType
 
 
-def discover(names: Sequence[str] = ()) -> list[BenchModule]:
-    """Every `bench/bench_*.py` with a `run()`, in ORDER then name; only `names` if given."""
+def discover(
+    names: Sequence[str] = (), folder: Path = HERE, package: str = "bench"
+) -> list[BenchModule]:
+    """Every `<folder>/bench_*.py` with a `run()`, in ORDER then name; only `names` if given."""
     wanted = {n if n.startswith("bench_") else f"bench_{n}" for n in names}
     found: list[BenchModule] = []
-    for path in sorted(HERE.glob("bench_*.py")):
+    for path in sorted(folder.glob("bench_*.py")):
         name = path.stem
         if wanted and name not in wanted:
             continue
-        mod = importlib.import_module(f"bench.{name}")
+        mod = importlib.import_module(f"{package}.{name}")
         if not callable(getattr(mod, "run", None)):
             continue
         found.append(BenchModule(name, int(getattr(mod, "ORDER", DEFAULT_ORDER)), mod))
@@ -90,16 +92,22 @@ def document(sections: Sequence[str]) -> str:
     return head + "\n" + "\n".join(sections)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
-    ap.add_argument("--write", action="store_true", help=f"write {OUT.relative_to(HERE.parent)}")
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    folder: Path = HERE,
+    package: str = "bench",
+    out: Path = OUT,
+) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description="run the benchmarks")
+    ap.add_argument("--write", action="store_true", help="write docs/BENCHMARKS.md")
     ap.add_argument("names", nargs="*", help="bench modules to run (default: all)")
     args = ap.parse_args(argv)
-    sections, failed = run_all(discover(args.names))
+    sections, failed = run_all(discover(args.names, folder, package))
     if args.write:
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(document(sections), encoding="utf-8")
-        print(f"wrote {OUT}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(document(sections), encoding="utf-8")
+        print(f"wrote {out}")
     else:
         print("(not written: `make bench WRITE=1` writes docs/BENCHMARKS.md)")
     return 1 if failed else 0
