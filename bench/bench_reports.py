@@ -2,8 +2,8 @@
 
 For each size a paper account is written once (N deals = N/2 closed trades on 6 symbols and
 3 EAs, with commissions and swaps, all inside last month), then each measurement runs in a
-process of its own, so that its peak RSS (`ru_maxrss` of that child, from `os.wait4`) is its
-own and not the filler's or another step's:
+process of its own, so that its peak RSS (`VmHWM`, read by the child itself as it ends) is
+its own and not the filler's or another step's:
 
 - **raw**: `history_deals_get` over the month on the opened terminal — the hand-over of a
   tuple of struct sequences, which is what any report has to start from;
@@ -165,6 +165,15 @@ def _report(path: Path, columns: bool) -> dict[str, Any]:
     return asyncio.run(_report_async(path, columns))
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (`VmHWM`, of its memory since exec — unlike `ru_maxrss`,
+    which keeps the high-water mark of the parent image it was forked from)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def _child(role: str, path: str, deals: int) -> None:
     p = Path(path)
     if role == "fill":
@@ -173,23 +182,31 @@ def _child(role: str, path: str, deals: int) -> None:
         out = _raw(p)
     else:
         out = _report(p, columns=role == "report")
-    print(json.dumps(out), flush=True)
+    print(json.dumps({**out, "peak_mb": peak_rss_mb()}), flush=True)
+
+
+# runs `tradechat <args>` and, as it exits, prints its own peak RSS as the last JSON line
+_CLI_PROBE = """
+import atexit, json, sys
+from bench.bench_reports import peak_rss_mb
+atexit.register(lambda: print(json.dumps({"peak_mb": peak_rss_mb()}), flush=True))
+from bot.cli import main
+sys.argv = ["tradechat", *sys.argv[1:]]
+sys.exit(main())
+"""
 
 
 # -- the parent --------------------------------------------------------------------------
 
 
 def measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[dict[str, Any], float]:
-    """Run a child; its last stdout line as JSON (if any) and its own peak RSS in MB."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, env=env, text=True)
-    out = proc.stdout.read() if proc.stdout else ""
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    """Run a child; its last JSON stdout line and the peak RSS (MB) it reported there."""
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, env=env, text=True, check=False)
     if proc.returncode:
         raise RuntimeError(f"{argv} exited {proc.returncode}")
-    lines = [ln for ln in out.splitlines() if ln.startswith("{")]
-    rss_mb = usage.ru_maxrss / 1024  # Linux: kilobytes
-    return (json.loads(lines[-1]) if lines else {}), rss_mb
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    out = json.loads(lines[-1])
+    return out, float(out["peak_mb"])
 
 
 def _role(role: str, path: Path, deals: int) -> tuple[dict[str, Any], float]:
@@ -219,7 +236,7 @@ def _cli(folder: Path, path: Path) -> tuple[float, float]:
     target.unlink(missing_ok=True)
     os.link(path, target)
     day = (_month()[0] + timedelta(days=10)).date().isoformat()
-    argv = [sys.executable, "-m", "bot.cli", "--config", str(settings), "report", "monthly",
+    argv = [sys.executable, "-c", _CLI_PROBE, "--config", str(settings), "report", "monthly",
             "--date", day, "--out", str(folder / "out")]  # fmt: skip
     t0 = time.perf_counter()
     _out, rss = measure(argv, env={**os.environ, "TRADECHAT_CONFIG": str(settings)})
@@ -270,7 +287,7 @@ def _section(rows: list[dict[str, Any]]) -> str:
         "A monthly P&L report (totals, per symbol/EA/side, trade stats, daily buckets, balance "
         "curve, drawdown, text) over N deals (N/2 closed trades) held by the paper terminal, "
         "against the terminal's own hand-over of those deals (`history_deals_get`). Each "
-        "figure comes from a process of its own; RSS is that process's peak (`ru_maxrss`), "
+        "figure comes from a process of its own; RSS is that process's peak (`VmHWM`), "
         "interpreter and imports included.",
         "",
         "| deals | history_deals_get | its peak RSS | deal_columns | compute + text | "
