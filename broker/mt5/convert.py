@@ -242,11 +242,17 @@ def _field_reader(rows: Any) -> Callable[[str], Iterable[Any]]:
 
 
 def deal_columns_into(
-    buffer: Any, rows: Any, name_filter: str | None, canonical: Canonical, offset: int
+    buffer: Any,
+    rows: Any,
+    name_filter: str | None,
+    canonical: Canonical,
+    offset: int,
+    seconds: tuple[int, int] | None = None,
 ) -> None:
     """Append `history_deals_get` rows (only `name_filter`'s when given) to a
     `broker.columns.ColumnBuffer` as columns: no `Deal` per row, server time → UTC as one
-    vectorised offset, MT5 type and entry codes mapped by table (as `deal_of` maps them)."""
+    vectorised offset, MT5 type and entry codes mapped by table (as `deal_of` maps them).
+    `seconds` (server time, both ends included) keeps only the rows of that span."""
     import numpy as np
 
     from broker import columns as dc
@@ -278,6 +284,10 @@ def deal_columns_into(
     if name_filter is not None:
         wanted = pair.get(name_filter)
         keep = symbol == (-1 if wanted is None else wanted)
+    if seconds is not None:
+        inside = (t >= seconds[0]) & (t <= seconds[1])
+        keep = inside if keep is None else keep & inside
+    if keep is not None:
         chunk = {k: v[keep] for k, v in chunk.items()}
     buffer.add(chunk)
     # comments of the non-trade deals only (a report lists those one by one)

@@ -484,8 +484,15 @@ class TerminalSession:
         name = self.resolve(symbol) if symbol else None
         total = self._deal_count(date_from, date_to)
         buffer = ColumnBuffer(total or 0)
-        for lo, hi, _count in self._deal_spans(date_from, date_to, total):
-            rows = self._deal_rows(lo, hi, name)
-            deal_columns_into(buffer, rows, name, self.canonical, offset)
+        spans = self._deal_spans(date_from, date_to, total)
+        for lo, hi, _count in spans:
+            if len(spans) == 1:
+                rows = self._deal_rows(lo, hi, name)
+                deal_columns_into(buffer, rows, name, self.canonical, offset)
+            else:
+                # asked one second past the span and cut to it: whether a terminal's date_to
+                # is inclusive or not, each deal is read once, in the span of its own second
+                rows = self._deal_rows(lo, hi + 1, name)
+                deal_columns_into(buffer, rows, name, self.canonical, offset, (lo, hi))
             del rows  # this chunk's structs go before the next chunk's arrive
         return buffer.build().between(start_utc, end_utc).in_time_order()

@@ -92,7 +92,8 @@ async def test_a_long_history_is_read_in_chunks_of_about_the_chunk_size(
     assert len(reads) >= 8
     sizes = [len(rec.target.history_deals_get(*args)) for args, _kw in reads]
     assert max(sizes) <= 2 * 50
-    assert sum(sizes) == len(cols) == len(await broker.deals(start, end)) == 401  # + deposit
+    assert len(cols) == len(await broker.deals(start, end)) == 401  # + the deposit
+    assert len(cols) <= sum(sizes) <= len(cols) + len(reads)  # a span's next second at most
     assert bool(np.all(np.diff(cols.time_us) >= 0))
 
 
@@ -124,3 +125,36 @@ async def test_one_deal_of_the_columns_reads_back_as_the_model(
             d.ticket, d.time, d.type, d.entry, d.symbol, d.net, d.magic,
         )  # fmt: skip
         assert c.comment == (d.comment if d.type not in ("buy", "sell") else "")
+
+
+@pytest.mark.parametrize("date_to_included", [True, False])
+async def test_chunks_cut_inside_a_busy_second_read_each_deal_once(
+    date_to_included: bool,
+) -> None:
+    """Ten deals a second, cut into chunks of 7: whether the terminal's `date_to` is
+    inclusive (MT5's history is) or exclusive, every deal is read exactly once."""
+    clock = Clock(T0.timestamp())
+    term = PaperTerminal(None, clock=clock, server_utc_offset_hours=2)
+    end = int(T0.timestamp()) + SERVER_OFFSET_S - 3600
+    rows = _random_rows(300, random.Random(9))
+    for i, row in enumerate(rows):
+        row["time"] = end - 30 + i // 10
+        row["time_msc"] = row["time"] * 1000 + i % 10
+    term.bulk_insert_deals(rows)
+    rec = Recorder(term)
+    if not date_to_included:
+        rec.hooks["history_deals_get"] = lambda real, lo, hi, **k: tuple(
+            d for d in real(lo, hi, **k) if d.time < hi
+        )
+    broker = MT5Broker(rec, server_utc_offset_hours=2, clock=clock)
+    await broker.connect()
+    broker.session.deal_chunk = 7
+    start, stop = T0 - timedelta(hours=2), T0
+    cols = await broker.deal_columns(start, stop)
+    broker.session.deal_chunk = 10_000
+    whole = await broker.deal_columns(start, stop)
+    assert len(rec.called("history_deals_get")) > 10
+    assert len(whole) == 300
+    _same(cols, whole)
+    await broker.close()
+    term.close()
