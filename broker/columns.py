@@ -176,7 +176,9 @@ class DealColumns:
         return self.profit + self.commission + self.swap + self.fee
 
     def deal(self, i: int) -> Deal:
-        """Deal `i` as a model (for the few a report names: best, worst, balance operations)."""
+        """Deal `i` as a model (for the few a report names: best, worst, balance operations).
+        The order ticket and the price are not kept in columns (no report reads them): 0 here,
+        and a trade deal's comment is "" (only non-trade deals keep theirs)."""
         code = int(self.symbol[i])
         ticket = int(self.ticket[i])
         return Deal(
