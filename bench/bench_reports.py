@@ -319,7 +319,8 @@ def _section(rows: list[dict[str, Any]]) -> str:
         ]
     lines += [
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), Python "
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), load average "
+        f"{os.getloadavg()[0]:.1f}, Python "
         f"{platform.python_version()}, {platform.system()}; {datetime.now(UTC):%Y-%m-%d}.",
     ]
     return "\n".join(lines) + "\n"

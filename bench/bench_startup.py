@@ -160,7 +160,8 @@ def run() -> str:
         "matplotlib, numpy and the other chart/indicator libraries are loaded when a chart, an "
         "indicator or a report first needs them (tests/bot/cli/test_lazy_imports.py).",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), Python "
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), load average "
+        f"{os.getloadavg()[0]:.1f}, Python "
         f"{platform.python_version()}, {platform.system()}.",
     ]
     return "\n".join(lines) + "\n"
