@@ -12,8 +12,10 @@ The interface a bench module plugs in with (no edit of this file needed):
   this process with the modules before it), and never asserts on a timing.
 
 `python -m bench.run [--write] [NAME ...]` runs the named modules only (`reports` or
-`bench_reports`); `make bench ONLY="reports startup"` does the same. A module that raises is
-reported as failed (exit status 1) and the others still run.
+`bench_reports`); `make bench ONLY="reports startup"` does the same. With `--write`, a run of
+some modules replaces only their sections of docs/BENCHMARKS.md (each section sits between
+`<!-- bench:NAME -->` markers) and keeps the others. A module that raises is reported as
+failed (exit status 1) and the others still run.
 """
 
 from __future__ import annotations
@@ -63,8 +65,8 @@ def discover(
     return sorted(found, key=lambda b: (b.order, b.name))
 
 
-def run_all(benches: Sequence[BenchModule]) -> tuple[list[str], int]:
-    sections: list[str] = []
+def run_all(benches: Sequence[BenchModule]) -> tuple[dict[str, str], int]:
+    sections: dict[str, str] = {}
     failed = 0
     for b in benches:
         print(f"== {b.name}", flush=True)
@@ -77,11 +79,30 @@ def run_all(benches: Sequence[BenchModule]) -> tuple[list[str], int]:
             section = f"## {b.name}\n\nFAILED — see the console output of `make bench`.\n"
         print(section, flush=True)
         print(f"({b.name}: {time.perf_counter() - t0:.1f} s)\n", flush=True)
-        sections.append(section.strip() + "\n")
+        sections[b.name] = section.strip() + "\n"
     return sections, failed
 
 
-def document(sections: Sequence[str]) -> str:
+def _marked(name: str, section: str) -> str:
+    return f"<!-- bench:{name} -->\n{section.strip()}\n<!-- /bench:{name} -->\n"
+
+
+def _kept_sections(old: str) -> dict[str, str]:
+    """The sections of an earlier document, by module name (from their markers)."""
+    kept: dict[str, str] = {}
+    for part in old.split("<!-- bench:")[1:]:
+        name, _sep, rest = part.partition(" -->\n")
+        body, end, _tail = rest.partition(f"<!-- /bench:{name} -->")
+        if end:
+            kept[name] = body.strip() + "\n"
+    return kept
+
+
+def document(sections: dict[str, str], old: str = "", order: Sequence[str] = ()) -> str:
+    """The whole document: these sections, and those of `old` that were not run again, in
+    `order` (the discovered modules') and then any others."""
+    merged = {**_kept_sections(old), **sections}
+    names = [n for n in order if n in merged] + [n for n in merged if n not in order]
     head = (
         "# Benchmarks\n\n"
         f"Written by `make bench WRITE=1` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — "
@@ -89,7 +110,7 @@ def document(sections: Sequence[str]) -> str:
         f"{os.cpu_count() or 1} cores. Numbers are from one run on this machine; compare runs "
         "on the same machine only.\n"
     )
-    return head + "\n" + "\n".join(sections)
+    return head + "\n" + "\n".join(_marked(n, merged[n]) for n in names)
 
 
 def main(
@@ -105,8 +126,10 @@ def main(
     args = ap.parse_args(argv)
     sections, failed = run_all(discover(args.names, folder, package))
     if args.write:
+        old = out.read_text(encoding="utf-8") if out.exists() and args.names else ""
+        order = [b.name for b in discover(folder=folder, package=package)]
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(document(sections), encoding="utf-8")
+        out.write_text(document(sections, old, order), encoding="utf-8")
         print(f"wrote {out}")
     else:
         print("(not written: `make bench WRITE=1` writes docs/BENCHMARKS.md)")

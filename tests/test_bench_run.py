@@ -4,6 +4,8 @@ writes the document, a failing module is reported and the others still run."""
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,22 @@ def test_write_puts_every_section_in_the_document_and_a_failure_is_marked(
     assert text.startswith("# Benchmarks\n")
     assert text.index("## Zeta") < text.index("## Alpha") < text.index("## bench_broken")
     assert "FAILED" in text
+
+
+def test_writing_some_modules_replaces_their_sections_and_keeps_the_others(
+    package: tuple[Path, str], tmp_path: Path
+) -> None:
+    folder, name = package
+    out = tmp_path / "BENCHMARKS.md"
+    bench_run.main(["--write", "alpha", "zeta"], folder=folder, package=name, out=out)
+    (folder / "bench_zeta.py").write_text(
+        'ORDER = 10\ndef run() -> str:\n    return "## Zeta\\n\\nsecond run\\n"\n', encoding="utf-8"
+    )
+    sys.modules.pop(f"{name}.bench_zeta", None)
+    importlib.invalidate_caches()
+    bench_run.main(["--write", "zeta"], folder=folder, package=name, out=out)
+    text = out.read_text(encoding="utf-8")
+    assert "second run" in text
+    assert text.count("## Zeta") == 1
+    assert "## Alpha" in text  # kept from the first run
+    assert text.index("## Zeta") < text.index("## Alpha")
