@@ -41,8 +41,10 @@ fmt: $(DEVSTAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# `make bench` prints the numbers; `make bench WRITE=1` also writes docs/BENCHMARKS.md;
+# `make bench ONLY="reports startup"` runs those modules only (bench/run.py says how one plugs in).
 bench: $(DEVSTAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(if $(WRITE),--write) $(ONLY)
 
 # After changing dependencies in pyproject.toml: universal locks (every platform and Python
 # the project supports, markers included), for the run and the dev installs.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from broker.models import (
     Account,
@@ -28,6 +28,9 @@ from broker.models import (
     Timeframe,
     TradeResult,
 )
+
+if TYPE_CHECKING:  # numpy-backed; imported when a report first builds columns
+    from broker.columns import DealColumns
 
 
 @runtime_checkable
@@ -60,6 +63,12 @@ class Broker(Protocol):
     async def deals(
         self, start: datetime, end: datetime, symbol: str | None = None
     ) -> list[Deal]: ...
+    async def deal_columns(
+        self, start: datetime, end: datetime, symbol: str | None = None
+    ) -> DealColumns:
+        """The deals of `deals()` as columns (`broker/columns.py`), oldest first: what
+        reports aggregate over, without a `Deal` per deal."""
+        ...
 
     async def open_market(
         self,

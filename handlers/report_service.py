@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from types import ModuleType
 from typing import Any
 
 from broker.base import Broker
@@ -21,7 +22,6 @@ from handlers.broker_text import note_text
 from handlers.hedge_actions import suggestion_buttons
 from handlers.i18n import t
 from handlers.messages import Button, Image, Lang
-from reports import charts as chartlib
 from reports import render
 from reports.clock import UserClock
 from reports.hedge import HedgeRules, HedgeSummary, compute_hedge
@@ -31,6 +31,16 @@ from store.db import Database
 from store.snapshots import Snapshot, SnapshotStore
 
 log = logging.getLogger(__name__)
+
+
+def _charts() -> ModuleType:
+    """`reports.charts` — and with it matplotlib and numpy, most of a second — loaded when
+    the first chart is drawn, not when the bot starts (`tradechat chat` and `parse` never
+    draw one; tests/bot/cli/test_lazy_imports.py keeps it so)."""
+    from reports import charts
+
+    return charts
+
 
 Commentary = Callable[[str], Awaitable[str | None]]
 REPORT_KINDS: tuple[str, ...] = ("daily", "weekly", "monthly", "hedge")
@@ -145,7 +155,8 @@ class ReportService:
         cal = self.calendar()
         # up to now, so that the balance curve can be walked back from today's balance
         end = max(p.end, now) + timedelta(minutes=1)
-        deals = await self._deals(p.start, end)
+        # columns, not a `Deal` per deal: a period can hold a million of them
+        deals = await self.broker.deal_columns(p.start, end)
         account, positions, snaps = await asyncio.gather(
             self._account(), self._positions(), self._snapshots(p)
         )
@@ -204,14 +215,14 @@ class ReportService:
         zone = self.zone()
         suffix = rep.period.label(lang)
         # the balance chart's axis reads times of day: its heading names the clock
-        timed = suffix + self.user_clock().suffix(chartlib.chart_lang(lang), rep.period.start)
+        timed = suffix + self.user_clock().suffix(_charts().chart_lang(lang), rep.period.start)
         key = rep.period.key
         jobs: list[tuple[str, Callable[[], bytes], str]] = []
         if full and (len(rep.balance_curve) > 1 or rep.equity_curve):
             jobs.append(
                 (
                     f"balance-{key}.png",
-                    lambda: chartlib.balance_chart(rep, zone, lang, timed, as_of=now),
+                    lambda: _charts().balance_chart(rep, zone, lang, timed, as_of=now),
                     t(lang, "chart_caption_balance"),
                 )
             )
@@ -219,7 +230,7 @@ class ReportService:
             jobs.append(
                 (
                     f"daily-{key}.png",
-                    lambda: chartlib.daily_pnl_chart(rep, lang, suffix),
+                    lambda: _charts().daily_pnl_chart(rep, lang, suffix),
                     t(lang, "chart_caption_daily"),
                 )
             )
@@ -227,7 +238,7 @@ class ReportService:
             jobs.append(
                 (
                     f"symbols-{key}.png",
-                    lambda: chartlib.pnl_by_symbol_chart(rep, lang, suffix),
+                    lambda: _charts().pnl_by_symbol_chart(rep, lang, suffix),
                     t(lang, "chart_caption_symbols"),
                 )
             )
@@ -373,8 +384,8 @@ class ReportService:
                 [
                     (
                         f"hedge-{local:%Y%m%d-%H%M}.png",
-                        lambda: chartlib.hedge_chart(
-                            s, lang, title_suffix=clock.stamp(now, chartlib.chart_lang(lang))
+                        lambda: _charts().hedge_chart(
+                            s, lang, title_suffix=clock.stamp(now, _charts().chart_lang(lang))
                         ),
                         t(lang, "chart_caption_hedge"),
                     )

@@ -1,36 +1,23 @@
-"""The account curve a report can actually build, and its largest fall.
-
-What we know of the account over a period:
-- the balance at the period's start and after every deal inside it (rebuilt from the deals);
-- the equity at each snapshot the bot took (store/snapshots.py), and the equity read now while
-  the period is running.
-
-Equity is what a trader loses sleep over, so where snapshots cover the time they stand for the
-account; a balance point is used only where no snapshot lies within `cover` of it (before the
-bot ran, during an outage, between sparse snapshots). Mixing both at the same moment would
-count a floating loss twice: once in the equity and again when the trade closes.
-
-Deposits and withdrawals are no gain and no loss: every value is taken net of the balance
-operations made up to its time ("flows"), so a withdrawal is not a drawdown and a deposit is not
-a new peak. The percentage is the fall over the account's value at the peak.
-
-Fewer than two points is not a curve: the drawdown is unknown (None), never 0.
-
-The points are walked one at a time (`curve_points`), so a million deals cost no list of
-points; the events themselves are flat arrays.
-"""
-
 from __future__ import annotations
 
-from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from statistics import median
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 MIN_COVER = timedelta(minutes=15)  # a lone snapshot stands for the account this long around it
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def _micros(t: datetime) -> int:
+    return (t - _EPOCH) // _US
+
+
+def _from_micros(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(us))
 
 
 class CurvePoint(NamedTuple):
@@ -39,7 +26,7 @@ class CurvePoint(NamedTuple):
     flows: float  # deposits minus withdrawals inside the period up to `time`
 
 
-_Point = tuple[datetime, float, float]  # a CurvePoint without the names (cheaper by the million)
+_Point = tuple[datetime, float, float]  # a CurvePoint without the names
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,36 +36,60 @@ class Drawdown:
     points: int  # how many points the curve had
 
 
+def _empty(dtype: str) -> Any:
+    import numpy as np
+
+    return np.empty(0, dtype)
+
+
 @dataclass(slots=True)
 class BalanceEvents:
-    """Balance changes inside a period in the order they were met: time, amount, and whether
-    the change is a deposit/withdrawal (a flow) rather than a result. Kept as flat arrays so
-    that a million deals cost some megabytes, not a tuple each."""
+    """Balance changes inside a period in the order they were met: time (UTC microseconds),
+    amount, and whether the change is a deposit/withdrawal (a flow) rather than a result.
+    numpy arrays, so that a million deals cost some megabytes."""
 
-    times: list[datetime] = field(default_factory=list)
-    amounts: array[float] = field(default_factory=lambda: array("d"))
-    flows: bytearray = field(default_factory=bytearray)
+    times_us: Any = field(default_factory=lambda: _empty("int64"))
+    amounts: Any = field(default_factory=lambda: _empty("float64"))
+    flows: Any = field(default_factory=lambda: _empty("bool"))
 
     def add(self, t: datetime, amount: float, flow: bool) -> None:
-        self.times.append(t)
-        self.amounts.append(amount)
-        self.flows.append(1 if flow else 0)
+        """One more change (tests and small curves; reports build the arrays at once)."""
+        import numpy as np
 
-    def ordered(self) -> Sequence[int]:
-        """Indices in time order (stable: deals at the same instant keep their order); the
-        terminal hands deals over in time order, so usually no sort and no index list."""
-        times = self.times
-        if all(a <= b for a, b in pairwise(times)):
-            return range(len(times))
-        return sorted(range(len(times)), key=times.__getitem__)
+        self.times_us = np.append(self.times_us, np.int64(_micros(t)))
+        self.amounts = np.append(self.amounts, np.float64(amount))
+        self.flows = np.append(self.flows, bool(flow))
+
+    def ordered(self) -> Any:
+        """Indices in time order (stable: changes at the same instant keep their order), or
+        a whole slice when they are in order already — the terminal hands deals over in time
+        order, so usually no sort and no copy."""
+        import numpy as np
+
+        t = self.times_us
+        if len(t) < 2 or bool(np.all(t[1:] >= t[:-1])):
+            return slice(None)
+        return np.argsort(t, kind="stable")
 
     def __len__(self) -> int:
-        return len(self.times)
+        return len(self.times_us)
 
 
 class Snap(NamedTuple):
     time: datetime
     equity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Curve:
+    """The account curve as arrays: UTC microseconds, value, flows up to then."""
+
+    times_us: Any
+    values: Any
+    flows: Any
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
 def _cover(snap_times: Sequence[datetime]) -> timedelta:
@@ -90,54 +101,65 @@ def _cover(snap_times: Sequence[datetime]) -> timedelta:
     return max(MIN_COVER, timedelta(seconds=2 * median(gaps)))
 
 
-def curve_points(
+def _covered(t_us: Any, snap_us: Any, cover_us: int) -> Any:
+    """For each time: is a snapshot within `cover` of it (before or after)?"""
+    import numpy as np
+
+    n = len(snap_us)
+    if not n:
+        return np.zeros(len(t_us), dtype=bool)
+    j = np.searchsorted(snap_us, t_us, side="left")  # the first snapshot at or after t
+    after = snap_us[np.minimum(j, n - 1)]
+    before = snap_us[np.maximum(j - 1, 0)]
+    return ((j < n) & (after - t_us <= cover_us)) | ((j > 0) & (t_us - before <= cover_us))
+
+
+def curve_arrays(
     start: datetime,
     start_balance: float | None,
     events: BalanceEvents,
     snapshots: Sequence[Snap],
     now: Snap | None = None,
-) -> Iterator[_Point]:
-    """Every point the report knows — (time, value, flows) — in time order (see the module
-    text), one at a time: a million deals are walked, not held. `start_balance` None: the
-    balance is unknown (no account), so only equity readings make the curve."""
+) -> Curve:
+    """Every point the report knows — time, value, flows — in time order (see the module
+    text). `start_balance` None: the balance is unknown (no account), so only equity readings
+    make the curve. Readings at the same instant as a deal come before it."""
+    import numpy as np
+
     snaps = sorted(snapshots, key=lambda s: s.time)
-    snap_times = [s.time for s in snaps]
-    cover = _cover(snap_times)
+    snap_us = np.asarray([_micros(s.time) for s in snaps], dtype=np.int64)
+    cover_us = _cover([s.time for s in snaps]) // _US
     readings = [*snaps, *([now] if now is not None else [])]
-    n_snaps, k = len(snap_times), 0
-    j = 0  # the first snapshot at or after the point being placed
-
-    def covered(t: datetime) -> bool:
-        nonlocal j
-        if not n_snaps:
-            return False
-        while j < n_snaps and snap_times[j] < t:
-            j += 1
-        return (j < n_snaps and snap_times[j] - t <= cover) or (
-            j > 0 and t - snap_times[j - 1] <= cover
-        )
-
-    bal, flows = start_balance or 0.0, 0.0
-    if start_balance is not None and not covered(start):
-        yield (start, start_balance, 0.0)
-    times, amounts, is_flow = events.times, events.amounts, events.flows
-    balance_known = start_balance is not None
-    n_readings = len(readings)
-    next_reading = readings[0].time if readings else None
-    for i in events.ordered():
-        t = times[i]
-        while next_reading is not None and next_reading <= t:
-            yield (next_reading, readings[k].equity, flows)
-            k += 1
-            next_reading = readings[k].time if k < n_readings else None
-        amount = amounts[i]
-        bal += amount
-        if is_flow[i]:
-            flows += amount
-        elif balance_known and (not n_snaps or not covered(t)):
-            yield (t, bal, flows)
-    for r in readings[k:]:
-        yield (r.time, r.equity, flows)
+    order = events.ordered()
+    ev_t = events.times_us[order]
+    amounts = events.amounts[order]
+    is_flow = events.flows[order]
+    # running sums in the order of the events, as a walk adds them
+    bal = np.cumsum(np.concatenate(([start_balance or 0.0], amounts)))[1:]
+    flows_after = np.cumsum(np.concatenate(([0.0], np.where(is_flow, amounts, 0.0))))
+    if start_balance is None:
+        ev_idx = np.empty(0, dtype=np.int64)
+    else:
+        ev_idx = np.flatnonzero(~is_flow & ~_covered(ev_t, snap_us, cover_us))
+    times, values, flows = ev_t[ev_idx], bal[ev_idx], flows_after[ev_idx + 1]
+    del bal
+    if readings:
+        # a reading waits for the readings before it and goes before the first deal at or
+        # after it: inserted, in their order, before the first shown deal from there on
+        r_us = np.asarray([_micros(r.time) for r in readings], dtype=np.int64)
+        r_at = np.searchsorted(ev_t, np.maximum.accumulate(r_us), side="left")
+        at = np.searchsorted(ev_idx, r_at, side="left")
+        times = np.insert(times, at, r_us)
+        values = np.insert(values, at, [r.equity for r in readings])
+        flows = np.insert(flows, at, flows_after[r_at])
+    start_us = _micros(start)
+    if start_balance is not None and not bool(
+        _covered(np.asarray([start_us], dtype=np.int64), snap_us, cover_us)[0]
+    ):
+        times = np.insert(times, 0, start_us)
+        values = np.insert(values, 0, start_balance)
+        flows = np.insert(flows, 0, 0.0)
+    return Curve(times, values, flows)
 
 
 def account_curve(
@@ -147,27 +169,60 @@ def account_curve(
     snapshots: Sequence[Snap],
     now: Snap | None = None,
 ) -> list[CurvePoint]:
-    """`curve_points` as a list (for inspection and tests)."""
-    return [CurvePoint(*p) for p in curve_points(start, start_balance, events, snapshots, now)]
+    """`curve_arrays` as a list of points (for inspection and tests)."""
+    c = curve_arrays(start, start_balance, events, snapshots, now)
+    return [
+        CurvePoint(_from_micros(t), v, f)
+        for t, v, f in zip(c.times_us.tolist(), c.values.tolist(), c.flows.tolist(), strict=True)
+    ]
 
 
-def max_drawdown(points: Iterable[_Point]) -> Drawdown:
-    """Largest fall from a running peak, net of flows; unknown with fewer than two points."""
-    n = 0
-    peak_net = peak_value = worst = worst_pct = 0.0
-    for _t, value, flows in points:
-        net = value - flows
-        if n == 0 or net > peak_net:
-            peak_net, peak_value = net, value
-        n += 1
-        fall = peak_net - net
-        if fall <= 0:
-            continue
-        if fall > worst:
-            worst = fall
-        if peak_value > 0 and fall > worst_pct * peak_value:
-            worst_pct = fall / peak_value
+def max_drawdown(points: Curve | Iterable[_Point]) -> Drawdown:
+    """Largest fall from a running peak, net of flows; unknown with fewer than two points.
+
+    Vectorised, with the numbers of the walk that keeps the peak and the worst fall so far
+    (a new peak only when strictly higher; the percentage is the fall over the value at its
+    peak, kept when it beats the one before)."""
+    import numpy as np
+
+    if isinstance(points, Curve):
+        values, flows = points.values, points.flows
+    else:
+        pts = list(points)
+        values = np.asarray([p[1] for p in pts], dtype=np.float64)
+        flows = np.asarray([p[2] for p in pts], dtype=np.float64)
+    n = len(values)
     if n < 2:
         return Drawdown(None, None, n)
-    pct = worst_pct * 100.0 if peak_value > 0 or worst == 0 else None
+    net = values - flows
+    peak = np.maximum.accumulate(net)  # the net value at the running peak
+    # where each peak was set (a new peak only when strictly higher than all before)
+    new_peak = np.empty(n, dtype=bool)
+    new_peak[0] = True
+    np.greater(net[1:], peak[:-1], out=new_peak[1:])
+    peak_value = values[np.flatnonzero(new_peak)[np.cumsum(new_peak) - 1]]
+    fall = np.subtract(peak, net, out=peak)
+    del net
+    worst = float(fall.max()) if bool((fall > 0).any()) else 0.0
+    worst_pct = _worst_pct(fall, peak_value)
+    pct = worst_pct * 100.0 if float(peak_value[-1]) > 0 or worst == 0 else None
     return Drawdown(worst, pct, n)
+
+
+def _worst_pct(fall: Any, peak_value: Any) -> float:
+    """The walk's `if fall > pct * peak: pct = fall / peak`, run only on the points that can
+    change it: those whose ratio comes near the best ratio before them (a point well under it
+    cannot pass the test), so the result is the walk's to the last bit."""
+    import numpy as np
+
+    cand = np.flatnonzero((fall > 0) & (peak_value > 0))
+    if not len(cand):
+        return 0.0
+    ratio = fall[cand] / peak_value[cand]
+    best_before = np.concatenate(([0.0], np.maximum.accumulate(ratio)[:-1]))
+    near = ratio >= best_before * (1 - 1e-9)
+    pct = 0.0
+    for f, pv in zip(fall[cand[near]].tolist(), peak_value[cand[near]].tolist(), strict=True):
+        if f > pct * pv:
+            pct = f / pv
+    return pct

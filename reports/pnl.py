@@ -23,21 +23,28 @@ positions were read):
   realised plus floating now;
 - the drawdown comes from the curve the report can build (reports/drawdown.py), or is unknown.
 
-One pass over the deals, no per-deal allocations beyond dictionary updates and three appends
-to flat arrays (the balance changes, for the curve and the drawdown): 1M deals are fine.
+Computed over columns (`broker/columns.py`: one numpy array per field), never a model per
+deal: masks pick the deals of the period and the filters, `bincount` groups them by trading
+day and by (symbol, EA, side), and every sum runs in the order the deals were handed over
+(`bincount` and cumulative sums add in array order), so the numbers are those of a walk over
+the deals one by one, to the last bit (tests/reports/test_pnl_columns.py holds that walk as
+the oracle). numpy is imported inside the functions, so importing this module (the chat path
+does) stays cheap.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from broker.models import Account, Deal, Position
-from reports.drawdown import BalanceEvents, Snap, curve_points, max_drawdown
+from reports.drawdown import BalanceEvents, Snap, curve_arrays, max_drawdown
 from reports.periods import Period, TradingCalendar
+
+if TYPE_CHECKING:
+    from broker.columns import DealColumns
 
 CLOSING = frozenset({"out", "inout", "out_by"})
 OPPOSITE = {"buy": "sell", "sell": "buy"}
@@ -191,206 +198,260 @@ def symbol_key(d: Deal | Position) -> str:
 
 
 _Key = tuple[str, int, str]  # (symbol, EA, side of the position)
-# accumulator slots per key: profit, swap, commission, fee, trades, volume, wins, losses
-_PROFIT, _SWAP, _COMMISSION, _FEE, _TRADES, _VOLUME, _WINS, _LOSSES = range(8)
 
 
-class _Pass:
-    """The one pass over the deals: totals, one accumulator per (symbol, EA, side) — rolled
-    up into the three breakdowns afterwards — and the balance change per trading day."""
+def _in_order_sum(values: Any) -> float:
+    """The sum of `values` added one after another, as a walk over the deals adds them
+    (numpy's own sum adds pairwise, which can differ in the last bit)."""
+    import numpy as np
+
+    return float(np.cumsum(values)[-1]) if len(values) else 0.0
+
+
+class _Tally:
+    """Everything the report counts and sums over the deals, from columns (see the module
+    text); the same numbers as the one walk over `Deal`s it replaces."""
 
     def __init__(
         self,
+        cols: DealColumns,
         period: Period,
         calendar: TradingCalendar,
         symbol: str | None,
         magic: int | None,
-        open_magic: dict[int, int],
     ) -> None:
-        self.start, self.end = period.start, period.end
-        self.symbol, self.magic = symbol, magic
+        import numpy as np
+
+        from broker import columns as dc
+
+        self.cols = cols
         self.filtered = symbol is not None or magic is not None
-        self.open_magic = open_magic
         _stamps, self.days = calendar.day_boundaries(period)
-        # aware UTC, compared without .timestamp()
-        self.bounds = [calendar.day_start_utc(d) for d in self.days]
+        t, typ = cols.time_us, cols.type
+        self.net = net = cols.net()
+        start, end = dc.micros(period.start), dc.micros(period.end)
+        # credit is not balance
+        self.later_balance_delta = _in_order_sum(net[(t >= end) & (typ != dc.CREDIT)])
+        inside = (t >= start) & (t < end)
+        self.pos_magic, self.side = self._positions(cols)
+        trade = inside & ((typ == dc.BUY) | (typ == dc.SELL))
+        if symbol is not None:
+            trade &= np.isin(cols.symbol, cols.symbol_codes(symbol))
+        if magic is not None:
+            trade &= self.pos_magic == magic
+        self.trade = trade
+        none = np.zeros(len(t), dtype=bool)
+        self.other = none if self.filtered else inside & (typ == dc.OTHER)
+        self.balance = none if self.filtered else inside & (typ == dc.BALANCE)
+        self.credit = none if self.filtered else inside & (typ == dc.CREDIT)
+        # what each booked deal moved the balance by: a balance deal its profit, others net
+        booked = np.flatnonzero(trade | self.other | self.balance)
+        del inside
+        amount = np.where(self.balance[booked], cols.profit[booked], net[booked])
+        self._by_day(calendar, booked, amount)
+        self.events: BalanceEvents | None = None
+        if not self.filtered:
+            self.events = BalanceEvents(t[booked], amount, self.balance[booked])
+
+    @staticmethod
+    def _positions(cols: DealColumns) -> tuple[Any, Any]:
+        """Each deal's position EA — an opening deal's own magic, else the magic of its
+        position's opening deal when it is in the history (the last one, for a position
+        opened by several deals), else its own — and the side of that position."""
+        import numpy as np
+
+        from broker import columns as dc
+
+        opening = cols.entry == dc.IN
+        # the last opening deal of each position id: unique over the reversed arrays
+        ids, first = np.unique(cols.position_id[opening][::-1], return_index=True)
+        magics = cols.magic[opening][::-1][first]
+        pos_magic = cols.magic
+        closing = np.flatnonzero(~opening)
+        if len(ids) and len(closing):
+            pids = cols.position_id[closing]
+            at = np.minimum(np.searchsorted(ids, pids), len(ids) - 1)
+            found = ids[at] == pids
+            pos_magic = cols.magic.copy()
+            pos_magic[closing[found]] = magics[at[found]]
+        # buy → sell for a closing deal: the position it closed was the other side
+        side = np.where(opening, cols.type, dc.BUY + dc.SELL - cols.type)
+        return pos_magic, side
+
+    def _by_day(self, calendar: TradingCalendar, booked: Any, amount: Any) -> None:
+        """Realised P&L per trading day (without balance deals) and every balance change per
+        trading day (with them), each added in the order of the deals. `booked`: positions of
+        the deals that moved the balance; `amount`: by how much each of them did."""
+        import numpy as np
+
+        from broker import columns as dc
+
         n_days = len(self.days)
         self.daily = [0.0] * n_days
-        # balance changes per trading day (incl. deposits) — for the balance curve
         self.day_balance_delta = [0.0] * n_days
-        # every balance change inside the period, for the curve (unfiltered reports only)
-        self.events: BalanceEvents | None = None if self.filtered else BalanceEvents()
-        self.later_balance_delta = 0.0  # balance change after the period (unfiltered)
-        self.acc: dict[_Key, list[float]] = {}
-        self.trades = self.wins = self.losses = self.deal_count = self.trading_deals = 0
-        self.sum_wins = self.sum_losses = self.entry_costs = self.other_ops = 0.0
-        self.best: Deal | None = None
-        self.worst: Deal | None = None
-        self.best_net = self.worst_net = 0.0
-        self.best_key: _Key = ("", 0, "")
-        self.worst_key: _Key = ("", 0, "")
-        self.balance_ops: list[BalanceOp] = []
-        self.deposits = self.withdrawals = self.credit = 0.0
-        self._day = -1
-        self._day_lo = self._day_hi = self.start
+        if not n_days or not len(booked):
+            return
+        bounds = np.asarray([dc.micros(calendar.day_start_utc(d)) for d in self.days])
+        day = (np.searchsorted(bounds, self.cols.time_us[booked], side="right") - 1) % n_days
+        amounts = amount
+        realised = ~self.balance[booked]
+        self.daily = np.bincount(
+            day[realised], weights=amounts[realised], minlength=n_days
+        ).tolist()
+        self.day_balance_delta = np.bincount(day, weights=amounts, minlength=n_days).tolist()
 
-    def run(self, deals: Iterable[Deal]) -> None:
-        # the hot loop of a report over a million deals: dispatch and day lookup inline
-        start, end, filtered = self.start, self.end, self.filtered
-        daily, day_delta, events = self.daily, self.day_balance_delta, self.events
-        if events is not None:  # bound once: three appends per deal in the hot loop
-            ev_time, ev_amount = events.times.append, events.amounts.append
-            ev_flow = events.flows.append
-        trade = self._trade
-        for d in deals:
-            t = d.time
-            net = d.profit + d.commission + d.swap + d.fee
-            if t >= end:
-                if d.type != "credit":  # credit is not balance
-                    self.later_balance_delta += net
-                continue
-            if t < start:
-                continue
-            dtype = d.type
-            if dtype == "buy" or dtype == "sell":
-                booked = trade(d, net)
-            elif filtered:
-                continue
-            else:
-                booked = self._other(d, net)
-            if booked is None:
-                continue
-            if not (self._day_lo <= t < self._day_hi):
-                self._seek_day(t)
-            if dtype != "balance":
-                daily[self._day] += booked
-            day_delta[self._day] += booked
-            if events is not None:
-                ev_time(t)
-                ev_amount(booked)
-                ev_flow(dtype == "balance")
+    def into(self, rep: PnLReport) -> None:
+        self._counts(rep)
+        self._groups(rep)
+        self._extremes(rep)
+        self._balance_ops(rep)
 
-    def _other(self, d: Deal, net: float) -> float | None:
-        """A non-trade deal (unfiltered reports only): "other" charges are P&L; balance and
-        credit deals are listed apart; the amount it moved the balance by, or None."""
-        self.deal_count += 1
-        if d.type == "other":
-            self.trading_deals += 1
-            self.other_ops += net
-            return net
-        return self._balance_op(d)
+    def _counts(self, rep: PnLReport) -> None:
+        import numpy as np
 
-    def _trade(self, d: Deal, net: float) -> float | None:
-        symbol = self.symbol
-        if symbol is not None and d.symbol != symbol and d.broker_symbol != symbol:
-            return None
-        if d.entry == "in":
-            pos_magic = d.magic
-            side: str = d.type
-        else:
-            pos_magic = self.open_magic.get(d.position_id, d.magic)
-            side = "sell" if d.type == "buy" else "buy"
-        if self.magic is not None and pos_magic != self.magic:
-            return None
-        self.deal_count += 1
-        self.trading_deals += 1
-        key = (d.symbol or d.broker_symbol or "?", pos_magic, side)
-        a = self.acc.get(key)
-        if a is None:
-            a = self.acc[key] = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
-        a[_PROFIT] += d.profit
-        a[_SWAP] += d.swap
-        a[_COMMISSION] += d.commission
-        a[_FEE] += d.fee
-        if d.entry == "in":
-            self.entry_costs += net
-        else:
-            self._close(d, net, a, key)
-        return net
+        from broker import columns as dc
 
-    def _close(self, d: Deal, net: float, a: list[float], key: _Key) -> None:
-        self.trades += 1
-        a[_TRADES] += 1
-        a[_VOLUME] += d.volume
-        if net > 0:
-            self.wins += 1
-            self.sum_wins += net
-            a[_WINS] += 1
-        elif net < 0:
-            self.losses += 1
-            self.sum_losses += net
-            a[_LOSSES] += 1
-        if self.best is None or net > self.best_net:
-            self.best, self.best_net, self.best_key = d, net, key
-        if self.worst is None or net < self.worst_net:
-            self.worst, self.worst_net, self.worst_key = d, net, key
+        cols, net, trade = self.cols, self.net, self.trade
+        closes = trade & (cols.entry != dc.IN)
+        n_trade, n_other = int(trade.sum()), int(self.other.sum())
+        rep.deal_count = n_trade + n_other + int(self.balance.sum()) + int(self.credit.sum())
+        rep.trading_deals = n_trade + n_other
+        rep.trades = int(closes.sum())
+        rep.wins = int(np.count_nonzero(closes & (net > 0)))
+        rep.losses = int(np.count_nonzero(closes & (net < 0)))
+        rep.sum_wins = _in_order_sum(net[closes & (net > 0)])
+        rep.sum_losses = _in_order_sum(net[closes & (net < 0)])
+        rep.entry_costs = _in_order_sum(net[trade & (cols.entry == dc.IN)])
+        rep.other_ops = _in_order_sum(net[self.other])
+        rep.daily = list(zip(self.days, self.daily, strict=True))
 
-    def _balance_op(self, d: Deal) -> float | None:
-        """Balance and credit deals: listed, never P&L; only balance deals move the balance."""
-        amount = d.profit
-        if d.type == "credit":
-            self.credit += amount
-            kind = "credit"
-        elif amount >= 0:
-            self.deposits += amount
-            kind = "deposit"
-        else:
-            self.withdrawals += amount
-            kind = "withdrawal"
-        self.balance_ops.append(BalanceOp(d.time, kind, amount, d.comment, d.ticket))
-        return amount if d.type == "balance" else None
+    def _keys(self) -> tuple[list[_Key], Any]:
+        """The (symbol, EA, side) of every trade deal: the keys in the order they are first
+        met, and each deal's index among them."""
+        import numpy as np
 
-    def _seek_day(self, t: datetime) -> None:
-        """Find the trading day of `t` by bisection; remembered while the next deals fall on
-        the same day."""
-        idx = bisect.bisect_right(self.bounds, t) - 1
-        self._day = idx
-        self._day_lo = self.bounds[idx]
-        self._day_hi = self.bounds[idx + 1] if idx + 1 < len(self.bounds) else self.end
-
-
-def _totals(rep: PnLReport, tally: _Pass) -> None:
-    rep.deal_count = tally.deal_count
-    rep.trading_deals = tally.trading_deals
-    rep.trades, rep.wins, rep.losses = tally.trades, tally.wins, tally.losses
-    rep.sum_wins, rep.sum_losses = tally.sum_wins, tally.sum_losses
-    rep.entry_costs = tally.entry_costs
-    rep.other_ops = tally.other_ops
-    rep.credit, rep.deposits, rep.withdrawals = tally.credit, tally.deposits, tally.withdrawals
-    rep.balance_ops = tally.balance_ops
-    rep.daily = list(zip(tally.days, tally.daily, strict=True))
-
-
-def _roll_up(rep: PnLReport, acc: dict[_Key, list[float]]) -> None:
-    """The accumulators into the realised totals and the symbol / EA / side breakdowns."""
-    for (sym, pos_magic, side), a in acc.items():
-        rep.gross_profit += a[_PROFIT]
-        rep.swap += a[_SWAP]
-        rep.commission += a[_COMMISSION]
-        rep.fee += a[_FEE]
-        groups: tuple[tuple[dict[Any, Bucket], Any], ...] = (
-            (rep.by_symbol, sym),
-            (rep.by_magic, pos_magic),
-            (rep.by_side, side),
+        cols, idx = self.cols, np.flatnonzero(self.trade)
+        names = [cols.symbol_key(c) for c in range(len(cols.symbols))]
+        name_ids = {n: i for i, n in enumerate(dict.fromkeys(names))}
+        name_of_code = np.asarray([name_ids[n] for n in names], dtype=np.int64)
+        magics, magic_id = np.unique(self.pos_magic[idx], return_inverse=True)
+        combined = (name_of_code[cols.symbol[idx]] * len(magics) + magic_id) * 2 + (
+            self.side[idx] == 1
         )
-        for bucket_map, bkey in groups:
-            b = bucket_map.get(bkey)
-            if b is None:
-                b = bucket_map[bkey] = Bucket(str(bkey))
-            b.profit += a[_PROFIT]
-            b.swap += a[_SWAP]
-            b.commission += a[_COMMISSION]
-            b.fee += a[_FEE]
-            b.trades += int(a[_TRADES])
-            b.volume += a[_VOLUME]
-            b.wins += int(a[_WINS])
-            b.losses += int(a[_LOSSES])
+        uniq, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")  # keys in the order first met
+        rank = np.empty(len(uniq), dtype=np.int64)
+        rank[order] = np.arange(len(uniq))
+        by_id = list(name_ids)
+        keys: list[_Key] = []
+        for u in uniq[order].tolist():
+            name, rest = divmod(u // 2, len(magics))
+            keys.append((by_id[name], int(magics[rest]), "sell" if u % 2 else "buy"))
+        return keys, rank[inverse]
+
+    def _groups(self, rep: PnLReport) -> None:
+        """Per (symbol, EA, side) sums, rolled up into the totals and the three breakdowns
+        in the order the keys were first met."""
+        import numpy as np
+
+        from broker import columns as dc
+
+        if not bool(self.trade.any()):
+            return
+        keys, key_of = self._keys()
+        cols, net, sel = self.cols, self.net[self.trade], self.trade
+        closing = cols.entry[sel] != dc.IN
+        n = len(keys)
+
+        def per_key(weights: Any) -> list[float]:
+            return np.bincount(key_of, weights=weights, minlength=n).tolist()  # type: ignore[no-any-return]
+
+        sums = {
+            "profit": per_key(cols.profit[sel]),
+            "swap": per_key(cols.swap[sel]),
+            "commission": per_key(cols.commission[sel]),
+            "fee": per_key(cols.fee[sel]),
+            "trades": per_key(closing.astype(np.float64)),
+            "volume": per_key(np.where(closing, cols.volume[sel], 0.0)),
+            "wins": per_key((closing & (net > 0)).astype(np.float64)),
+            "losses": per_key((closing & (net < 0)).astype(np.float64)),
+        }
+        for k, (sym, pos_magic, side) in enumerate(keys):
+            _roll_up(rep, sym, pos_magic, side, {name: v[k] for name, v in sums.items()})
+
+    def _extremes(self, rep: PnLReport) -> None:
+        """The best and the worst closed trade: the first of the largest and smallest nets."""
+        import numpy as np
+
+        from broker import columns as dc
+
+        closes = np.flatnonzero(self.trade & (self.cols.entry != dc.IN))
+        if not len(closes):
+            return
+        nets = self.net[closes]
+        rep.best = self._trade_ref(int(closes[int(np.argmax(nets))]))
+        rep.worst = self._trade_ref(int(closes[int(np.argmin(nets))]))
+
+    def _trade_ref(self, i: int) -> TradeRef:
+        from broker.columns import from_micros
+
+        cols = self.cols
+        return TradeRef(
+            int(cols.ticket[i]),
+            int(cols.position_id[i]),
+            from_micros(int(cols.time_us[i])),
+            cols.symbol_key(int(cols.symbol[i])),
+            "sell" if int(self.side[i]) == 1 else "buy",
+            float(cols.volume[i]),
+            float(self.net[i]),
+            int(self.pos_magic[i]),
+        )
+
+    def _balance_ops(self, rep: PnLReport) -> None:
+        """Balance and credit deals: listed one by one, never P&L."""
+        import numpy as np
+
+        from broker.columns import from_micros
+
+        cols = self.cols
+        profit = cols.profit
+        ops = self.balance | self.credit
+        rep.credit = _in_order_sum(profit[self.credit])
+        rep.deposits = _in_order_sum(profit[self.balance & (profit >= 0)])
+        rep.withdrawals = _in_order_sum(profit[self.balance & (profit < 0)])
+        for i in np.flatnonzero(ops).tolist():
+            amount = float(profit[i])
+            kind = "credit" if self.credit[i] else "deposit" if amount >= 0 else "withdrawal"
+            ticket = int(cols.ticket[i])
+            when = from_micros(int(cols.time_us[i]))
+            rep.balance_ops.append(
+                BalanceOp(when, kind, amount, cols.comments.get(ticket, ""), ticket)
+            )
 
 
-def _trade_ref(d: Deal | None, net: float, key: _Key) -> TradeRef | None:
-    if d is None:
-        return None
-    return TradeRef(d.ticket, d.position_id, d.time, key[0], key[2], d.volume, net, key[1])
+def _roll_up(rep: PnLReport, sym: str, pos_magic: int, side: str, a: dict[str, float]) -> None:
+    """One (symbol, EA, side) accumulator into the realised totals and the breakdowns."""
+    rep.gross_profit += a["profit"]
+    rep.swap += a["swap"]
+    rep.commission += a["commission"]
+    rep.fee += a["fee"]
+    groups: tuple[tuple[dict[Any, Bucket], Any], ...] = (
+        (rep.by_symbol, sym),
+        (rep.by_magic, pos_magic),
+        (rep.by_side, side),
+    )
+    for bucket_map, bkey in groups:
+        b = bucket_map.get(bkey)
+        if b is None:
+            b = bucket_map[bkey] = Bucket(str(bkey))
+        b.profit += a["profit"]
+        b.swap += a["swap"]
+        b.commission += a["commission"]
+        b.fee += a["fee"]
+        b.trades += int(a["trades"])
+        b.volume += a["volume"]
+        b.wins += int(a["wins"])
+        b.losses += int(a["losses"])
 
 
 def _open_positions(
@@ -407,7 +468,7 @@ def _open_positions(
 
 
 def compute_pnl(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | DealColumns,
     period: Period,
     calendar: TradingCalendar,
     *,
@@ -418,23 +479,20 @@ def compute_pnl(
     magic: int | None = None,
     now: datetime | None = None,
 ) -> PnLReport:
-    """Aggregate `deals` (any order) into a `PnLReport`.
+    """Aggregate `deals` (columns from `Broker.deal_columns`, or `Deal` models; any order)
+    into a `PnLReport`.
 
     `account` and `positions` were read at `now` (default: the current time). For a period
     that has ended they only give its closing balance — which is why `deals` should run up to
     `now`: the balance changes after the period are walked back from today's balance."""
+    from broker.columns import DealColumns
+
     now = now or datetime.now(UTC)
     rep = PnLReport(period=period, symbol=symbol, magic=magic, as_of=now)
     rep.running = period.start <= now < period.end
-    deal_list = deals if isinstance(deals, list) else list(deals)
-    # opening magics first, so that a close handed over before its open still finds it
-    open_magic: dict[int, int] = {d.position_id: d.magic for d in deal_list if d.entry == "in"}
-    tally = _Pass(period, calendar, symbol, magic, open_magic)
-    tally.run(deal_list)
-    _totals(rep, tally)
-    _roll_up(rep, tally.acc)
-    rep.best = _trade_ref(tally.best, tally.best_net, tally.best_key)
-    rep.worst = _trade_ref(tally.worst, tally.worst_net, tally.worst_key)
+    cols = deals if isinstance(deals, DealColumns) else DealColumns.from_deals(list(deals))
+    tally = _Tally(cols, period, calendar, symbol, magic)
+    tally.into(rep)
     if positions is not None and rep.running:
         _open_positions(rep, positions, symbol, magic)
     end_balance = _account(rep, account, tally.later_balance_delta)
@@ -475,12 +533,20 @@ def _balance_curve(
     bal = start_balance
     curve = [(rep.period.start, bal)]
     if rep.period.kind == "day":
+        import numpy as np
+
+        from broker.columns import from_micros
+
         order = events.ordered()
-        step = max(1, len(order) // 2000)
-        for n, i in enumerate(order):
-            bal += events.amounts[i]
-            if n % step == 0 or n == len(order) - 1:
-                curve.append((events.times[i], bal))
+        n = len(events)
+        # the balance after each change, added in order (as a walk adds them)
+        running = np.cumsum(np.concatenate(([bal], events.amounts[order])))[1:]
+        step = max(1, n // 2000)
+        shown = sorted({*range(0, n, step), n - 1}) if n else []
+        times = events.times_us[order]
+        curve += [(from_micros(times[k]), float(running[k])) for k in shown]
+        if n:
+            bal = float(running[-1])
         curve.append((rep.period.end, bal))  # flat to the end of the day
         rep.balance_curve = curve
         return
@@ -502,7 +568,7 @@ def _equity_curve(
 def _drawdown(
     rep: PnLReport,
     end_balance: float | None,
-    tally: _Pass,
+    tally: _Tally,
     snapshots: Sequence[EquitySample],
     account: Account | None,
 ) -> None:
@@ -513,7 +579,7 @@ def _drawdown(
     now = None
     if rep.running and account is not None and rep.as_of is not None:
         now = Snap(rep.as_of, account.equity)
-    dd = max_drawdown(curve_points(rep.period.start, start_balance, events, snaps, now))
+    dd = max_drawdown(curve_arrays(rep.period.start, start_balance, events, snaps, now))
     rep.drawdown_points = dd.points
     rep.max_drawdown = dd.amount
     rep.max_drawdown_pct = dd.pct

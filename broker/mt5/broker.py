@@ -65,7 +65,7 @@ import logging
 import time as _time
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from broker.errors import BrokerError, TemporaryBrokerError
 from broker.models import (
@@ -99,6 +99,9 @@ from broker.mt5.retcodes import OUTCOME_UNKNOWN, failure_state
 from broker.mt5.session import NOT_CONNECTED, Login, TerminalSession
 from broker.mt5.snapshot import Snapshots, accepting
 from broker.mt5.worker import CallAbandoned, TerminalStuck, Worker, WorkerBusy
+
+if TYPE_CHECKING:  # numpy is imported when columns are first built, not at start-up
+    from broker.columns import DealColumns
 
 log = logging.getLogger(__name__)
 
@@ -360,6 +363,13 @@ class MT5Broker:
     async def deals(self, start: datetime, end: datetime, symbol: str | None = None) -> list[Deal]:
         """Deals with `start <= time < end` (UTC), oldest first."""
         return await self._lookup(None, self.session.deals, start, end, symbol)
+
+    async def deal_columns(
+        self, start: datetime, end: datetime, symbol: str | None = None
+    ) -> DealColumns:
+        """The deals of `deals()` as columns (`broker/columns.py`) for reports over long
+        histories: read and converted in chunks on the worker thread, no `Deal` per deal."""
+        return await self._lookup(None, self.session.deal_columns, start, end, symbol)
 
     # ---------------------------------------------------------------- orders
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from broker.models import (
@@ -261,3 +262,101 @@ def contract_of(
         account_currency=account_currency,
         last_tick=obj_time(tick, "time", offset) if quoted else None,
     )
+
+
+# TradeDeal field positions, for transposing struct sequences into columns
+_DEAL_INDEX = {
+    name: i
+    for i, name in enumerate(
+        [
+            "ticket",
+            "order",
+            "time",
+            "time_msc",
+            "type",
+            "entry",
+            "magic",
+            "position_id",
+            "reason",
+            "volume",
+            "price",
+            "commission",
+            "swap",
+            "profit",
+            "fee",
+            "symbol",
+            "comment",
+            "external_id",
+        ]
+    )
+}
+_COLUMN_FIELDS = ("ticket", "position_id", "volume", "profit", "commission", "swap", "fee", "magic")
+_FLOAT_FIELDS = frozenset({"volume", "profit", "commission", "swap", "fee"})
+
+
+def _field_reader(rows: Any) -> Callable[[str], Iterable[Any]]:
+    """`read(name)`: the values of one field over `rows`, in order. Struct sequences in the
+    documented field order are read by position (one C-level pass per field, no transposed
+    copy of the rows); anything else by attribute name."""
+    if all(isinstance(d, tuple) and len(d) == _TRADE_DEAL_LEN for d in rows):
+        return lambda name: map(itemgetter(_DEAL_INDEX[name]), rows)
+    defaults = {"symbol": "", "comment": "", "volume": 0.0, "profit": 0.0, "commission": 0.0,
+                "swap": 0.0, "fee": 0.0}  # fmt: skip
+    return lambda name: [field(d, name, defaults.get(name, 0)) for d in rows]
+
+
+def deal_columns_into(
+    buffer: Any,
+    rows: Any,
+    name_filter: str | None,
+    canonical: Canonical,
+    offset: int,
+    seconds: tuple[int, int] | None = None,
+) -> None:
+    """Append `history_deals_get` rows (only `name_filter`'s when given) to a
+    `broker.columns.ColumnBuffer` as columns: no `Deal` per row, server time → UTC as one
+    vectorised offset, MT5 type and entry codes mapped by table (as `deal_of` maps them).
+    `seconds` (server time, both ends included) keeps only the rows of that span."""
+    import numpy as np
+
+    from broker import columns as dc
+
+    n = len(rows)
+    if not n:
+        return
+    read = _field_reader(rows)
+
+    def column(name: str, dtype: Any) -> Any:
+        return np.fromiter(read(name), dtype, n)
+
+    pair = {s: buffer.code(canonical(s) if s else "", s) for s in set(read("symbol"))}
+    symbol = np.fromiter(map(pair.__getitem__, read("symbol")), np.int32, n)
+    t, t_msc = column("time", np.int64), column("time_msc", np.int64)
+    millis = np.where(t_msc != 0, t_msc, t * 1000) - offset * 1000
+    mt5_type, mt5_entry = column("type", np.int64), column("entry", np.int64)
+    type_of = np.full(n, dc.OTHER, dtype=np.int8)
+    for code, ours in DEAL_TYPES.items():
+        type_of[mt5_type == code] = dc.TYPES.index(ours)
+    entry_of = np.zeros(n, dtype=np.int8)  # unknown entries read as "in"
+    for code, entry in DEAL_ENTRIES.items():
+        entry_of[mt5_entry == code] = dc.ENTRIES.index(entry)
+    chunk: dict[str, Any] = {"time_us": millis * 1000, "type": type_of, "entry": entry_of,
+                             "symbol": symbol}  # fmt: skip
+    for fname in _COLUMN_FIELDS:
+        chunk[fname] = column(fname, np.float64 if fname in _FLOAT_FIELDS else np.int64)
+    keep = None
+    if name_filter is not None:
+        wanted = pair.get(name_filter)
+        keep = symbol == (-1 if wanted is None else wanted)
+    if seconds is not None:
+        inside = (t >= seconds[0]) & (t <= seconds[1])
+        keep = inside if keep is None else keep & inside
+    if keep is not None:
+        chunk = {k: v[keep] for k, v in chunk.items()}
+    buffer.add(chunk)
+    # comments of the non-trade deals only (a report lists those one by one)
+    listed = type_of > dc.SELL if keep is None else (type_of > dc.SELL) & keep
+    if bool(listed.any()):
+        comments, tickets = list(read("comment")), list(read("ticket"))
+        for i in np.flatnonzero(listed).tolist():
+            buffer.comments[int(tickets[i])] = str(comments[i])

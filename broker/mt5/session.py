@@ -15,7 +15,7 @@ import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from broker.errors import BrokerError, SymbolNotFound, TemporaryBrokerError
 from broker.models import (
@@ -39,6 +39,7 @@ from broker.mt5.convert import (
     bar_of,
     book_level_of,
     contract_of,
+    deal_columns_into,
     deals_from_rows,
     obj_time,
     pending_of,
@@ -48,10 +49,17 @@ from broker.mt5.convert import (
 from broker.mt5.retcodes import CONNECTION_LOST, error_for_retcode
 from broker.symbols import BrokerSymbol, SymbolMapper
 
+if TYPE_CHECKING:  # numpy is imported when columns are first built, not at start-up
+    from broker.columns import DealColumns
+
 log = logging.getLogger(__name__)
 
 # Deal history is asked for this much wider than the UTC window, then filtered exactly.
 _DEALS_MARGIN_S = 26 * 3600
+# Columns of a long history are read this many deals at a time (`deal_columns`): the struct
+# sequences of one chunk at a time are held, never a million at once.
+DEAL_CHUNK = 20_000
+_CHUNK_DEPTH = 6  # how often a range still over the chunk size is split again
 _OFFSET_RETRY_S = 600.0
 _OFFSET_RECHECK_S = 3600.0
 NOT_CONNECTED = Note("not_connected")
@@ -107,6 +115,7 @@ class TerminalSession:
         self.book_sleep: Callable[[float], None] = _time.sleep  # between empty book reads
         self.connected = False
         self.disconnect_reason: Note = NOT_CONNECTED  # why the terminal is away
+        self.deal_chunk = DEAL_CHUNK  # deals per history read of `deal_columns`
 
     def mark_disconnected(self, reason: Note | None = None) -> None:
         self.connected = False
@@ -495,15 +504,20 @@ class TerminalSession:
     def deals_from_rows(self, rows: Any, name: str | None) -> list[Deal]:
         return deals_from_rows(rows, name, self.canonical, self.offset())
 
-    def deals(self, start: datetime, end: datetime, symbol: str | None) -> list[Deal]:
-        start_utc = _aware(start)
-        end_utc = _aware(end)
+    def _deal_window(
+        self, start: datetime, end: datetime
+    ) -> tuple[datetime, datetime, int, int, int]:
+        """The UTC window and the server-time range to ask the terminal for. Deal times are
+        server-time epochs: the window is shifted by the offset and widened, so an unknown or
+        changed (DST) offset still covers it; the exact cut happens afterwards, in UTC."""
+        start_utc = start if start.tzinfo else start.replace(tzinfo=UTC)
+        end_utc = end if end.tzinfo else end.replace(tzinfo=UTC)
         offset = self.offset()
-        # Deal times are server-time epochs: shift the window by the offset and widen it, so an
-        # unknown or changed (DST) offset still covers it; the exact cut happens below, in UTC.
         date_from = max(0, int(start_utc.timestamp()) + offset - _DEALS_MARGIN_S)
         date_to = int(end_utc.timestamp()) + offset + _DEALS_MARGIN_S
-        name = self.resolve(symbol) if symbol else None
+        return start_utc, end_utc, offset, date_from, date_to
+
+    def _deal_rows(self, date_from: int, date_to: int, name: str | None) -> Any:
         if name:
             rows = self.call("history_deals_get", date_from, date_to, group=name)
         else:
@@ -513,10 +527,72 @@ class TerminalSession:
             if code != 1:  # (1, 'Success') with None means "no deals"
                 raise self.error("read_deals")
             rows = ()
+        return rows
+
+    def deals(self, start: datetime, end: datetime, symbol: str | None) -> list[Deal]:
+        start_utc, end_utc, _offset, date_from, date_to = self._deal_window(start, end)
+        name = self.resolve(symbol) if symbol else None
+        rows = self._deal_rows(date_from, date_to, name)
         deals = self.deals_from_rows(rows, name)
         return sorted(
             (d for d in deals if start_utc <= d.time < end_utc), key=lambda d: (d.time, d.ticket)
         )
+
+    def _deal_count(self, date_from: int, date_to: int) -> int | None:
+        """`history_deals_total` of a server-time range; None when the terminal cannot tell."""
+        try:
+            total = self.call("history_deals_total", date_from, date_to)
+        except BrokerError:
+            return None
+        return int(total) if isinstance(total, int) and total >= 0 else None
+
+    def _deal_spans(
+        self, date_from: int, date_to: int, total: int | None, depth: int = 0
+    ) -> list[tuple[int, int, int | None]]:
+        """Server-time ranges (both ends included, whole seconds as deal times are) of at
+        most about `deal_chunk` deals each, with their counts where known: a range over it is
+        cut into equal parts, and a part still over it is cut again."""
+        if (
+            total is None
+            or total <= self.deal_chunk
+            or date_to <= date_from
+            or depth >= _CHUNK_DEPTH
+        ):
+            return [(date_from, date_to, total)]
+        parts = -(-total // self.deal_chunk)
+        step = max(1, -(-(date_to - date_from + 1) // parts))
+        spans: list[tuple[int, int, int | None]] = []
+        for lo in range(date_from, date_to + 1, step):
+            hi = min(lo + step - 1, date_to)
+            count = self._deal_count(lo, hi)
+            if count == 0:
+                continue
+            spans += self._deal_spans(lo, hi, count, depth + 1)
+        return spans
+
+    def deal_columns(self, start: datetime, end: datetime, symbol: str | None) -> DealColumns:
+        """Deals with `start <= time < end` (UTC) as columns (`broker/columns.py`), oldest
+        first — the same deals `deals()` returns, without a `Deal` per deal. A long history is
+        read in chunks of about `deal_chunk` deals, each turned into columns before the next
+        is asked for."""
+        from broker.columns import ColumnBuffer
+
+        start_utc, end_utc, offset, date_from, date_to = self._deal_window(start, end)
+        name = self.resolve(symbol) if symbol else None
+        total = self._deal_count(date_from, date_to)
+        buffer = ColumnBuffer(total or 0)
+        spans = self._deal_spans(date_from, date_to, total)
+        for lo, hi, _count in spans:
+            if len(spans) == 1:
+                rows = self._deal_rows(lo, hi, name)
+                deal_columns_into(buffer, rows, name, self.canonical, offset)
+            else:
+                # asked one second past the span and cut to it: whether a terminal's date_to
+                # is inclusive or not, each deal is read once, in the span of its own second
+                rows = self._deal_rows(lo, hi + 1, name)
+                deal_columns_into(buffer, rows, name, self.canonical, offset, (lo, hi))
+            del rows  # this chunk's structs go before the next chunk's arrive
+        return buffer.build().between(start_utc, end_utc).in_time_order()
 
 
 def _aware(when: datetime) -> datetime:

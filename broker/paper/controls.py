@@ -14,7 +14,6 @@ from broker.paper.constants import MT5Constants as c
 from broker.paper.ledger import Quote
 from broker.paper.orders import TradeServer
 from broker.paper.store import deal_table
-from broker.paper.structs import TradeDeal, build
 
 
 class SimulationControls(TradeServer):
@@ -70,8 +69,8 @@ class SimulationControls(TradeServer):
             return bool(
                 self._positions
                 or self._orders
-                or self._horders
-                or any(d.type not in (c.DEAL_TYPE_BALANCE, c.DEAL_TYPE_CREDIT) for d in self._deals)
+                or self._order_book.count() > 0
+                or self._deal_book.exists_outside("type", (c.DEAL_TYPE_BALANCE, c.DEAL_TYPE_CREDIT))
             )
 
     def reset_balance_history(self) -> float:
@@ -80,10 +79,7 @@ class SimulationControls(TradeServer):
         with self._lock, self._store.tx():
             if self.has_trading_history():
                 raise ValueError("the paper account already has trading history")
-            total = round(sum(float(d.profit) for d in self._deals), 2)
-            self._deals.clear()
-            self._deal_times.clear()
-            self._deal_by_ticket.clear()
+            total = round(self._deal_book.total("profit"), 2)
             self._store.clear_history()
             self._now = self._clock()
             self._acct["balance"] = 0.0
@@ -114,7 +110,6 @@ class SimulationControls(TradeServer):
                 values = dict(d)
                 values["ticket"] = self._next("next_deal")
                 rows.append(values)
-                self._index_deal(build(TradeDeal, **values))
                 self._acct["balance"] += (
                     values["profit"] + values["commission"] + values["swap"] + values["fee"]
                 )

@@ -283,7 +283,7 @@ def seed_demo_history(terminal: PaperTerminal, days: int, seed: int = 7) -> Demo
     with terminal._lock:
         balance = float(terminal._acct["balance"])
         equity = float(info.equity) if info is not None else terminal._equity()
-        return DemoSummary(len(terminal._deals), len(terminal._positions), balance, equity)
+        return DemoSummary(terminal._deal_book.count(), len(terminal._positions), balance, equity)
 
 
 def _ensure_both_sides(sim: _Sim) -> None:

@@ -2,7 +2,7 @@
 
 `PaperLedger` holds the account state and writes every change through to SQLite (`store.py`):
 quotes from the simulated price paths, profit and margin in account currency (USD), the deal
-and history-order indexes, and the fills that open, add to, reduce or reverse positions. The
+and history-order books (read from SQLite on demand, never all held in memory), and the fills that open, add to, reduce or reverse positions. The
 lazy events (`triggers.py`), the trade server's rules (`orders.py`), the simulation controls
 (`controls.py`) and the MetaTrader5 API surface (`terminal.py`) build on it, in that order.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time as _time
-from bisect import bisect_right, insort
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from broker.paper.constants import MT5Constants as c
 from broker.paper.prices import PricePath
 from broker.paper.specs import SPECS, Spec
 from broker.paper.store import (
+    History,
     Store,
     deal_table,
     history_order_table,
@@ -106,15 +106,12 @@ class PaperLedger(c):
         self._positions: dict[int, PaperPosition] = {}
         self._stop_watch: set[int] = set()  # positions with SL or TP
         self._orders: dict[int, dict[str, Any]] = {}
-        self._deals: list[StructSeq] = []
-        self._deal_times: list[int] = []
-        self._deal_by_ticket: dict[int, StructSeq] = {}
-        self._deals_by_order: dict[int, list[StructSeq]] = {}
-        self._deals_by_position: dict[int, list[StructSeq]] = {}
-        self._horders: list[StructSeq] = []
-        self._horder_times: list[int] = []
-        self._horder_by_ticket: dict[int, StructSeq] = {}
-        self._horders_by_position: dict[int, list[StructSeq]] = {}
+        # the history lives in the store only: opening an account with a million deals reads
+        # none of them, and each history call reads just the rows it asks for
+        self._deal_book = History(self._store, deal_table, TradeDeal, "time", "time_msc")
+        self._order_book = History(
+            self._store, history_order_table, TradeOrder, "time_setup", "time_setup_msc"
+        )
         self._visible: dict[str, bool] = {n: s.visible for n, s in self._specs.items()}
         self._load(balance=balance, leverage=leverage, hedging=hedging)
 
@@ -151,10 +148,6 @@ class PaperLedger(c):
                 self._stop_watch.add(pos.ticket)
         for row in self._store.load_rows(order_table, order_by="time_setup_msc"):
             self._orders[row["ticket"]] = row
-        for tup in self._store.load_tuples(deal_table, "time_msc"):
-            self._index_deal(TradeDeal(tup))
-        for tup in self._store.load_tuples(history_order_table, "time_setup_msc"):
-            self._index_horder(TradeOrder(tup))
 
     def close(self) -> None:
         """Release the database (the terminal can no longer be used)."""
@@ -285,34 +278,6 @@ class PaperLedger(c):
     def _save_account(self) -> None:
         self._store.save_account(self._acct)
 
-    def _index_deal(self, deal: StructSeq) -> None:
-        t = deal.time
-        if not self._deal_times or t >= self._deal_times[-1]:
-            self._deals.append(deal)
-            self._deal_times.append(t)
-        else:
-            i = bisect_right(self._deal_times, t)
-            self._deals.insert(i, deal)
-            self._deal_times.insert(i, t)
-        self._deal_by_ticket[deal.ticket] = deal
-        if deal.order:
-            self._deals_by_order.setdefault(deal.order, []).append(deal)
-        if deal.position_id:
-            self._deals_by_position.setdefault(deal.position_id, []).append(deal)
-
-    def _index_horder(self, order: StructSeq) -> None:
-        t = order.time_setup
-        if not self._horder_times or t >= self._horder_times[-1]:
-            self._horders.append(order)
-            self._horder_times.append(t)
-        else:
-            i = bisect_right(self._horder_times, t)
-            self._horders.insert(i, order)
-            insort(self._horder_times, t)
-        self._horder_by_ticket[order.ticket] = order
-        if order.position_id:
-            self._horders_by_position.setdefault(order.position_id, []).append(order)
-
     def _add_deal(self, **fields: Any) -> StructSeq:
         now_s, now_ms = self._server_s(), self._server_ms()
         values: dict[str, Any] = {
@@ -324,7 +289,6 @@ class PaperLedger(c):
         values.update(fields)
         deal = build(TradeDeal, **values)
         self._memo.clear()
-        self._index_deal(deal)
         self._store.insert(deal_table, [values])
         self._acct["balance"] = round(
             self._acct["balance"] + values["profit"] + values["commission"] + values["swap"]
@@ -334,7 +298,6 @@ class PaperLedger(c):
 
     def _add_history_order(self, order: dict[str, Any]) -> StructSeq:
         struct = build(TradeOrder, **order)
-        self._index_horder(struct)
         self._store.insert(history_order_table, [order])
         return struct
 

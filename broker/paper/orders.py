@@ -82,7 +82,7 @@ class TradeServer(PaperTriggers):
     def _find_position(self, ticket: int) -> PaperPosition:
         p = self._positions.get(ticket)
         if p is None:
-            if ticket in self._deals_by_position:
+            if self._deal_book.exists("position_id", ticket):
                 raise Reject(c.TRADE_RETCODE_POSITION_CLOSED)
             raise Reject(c.TRADE_RETCODE_INVALID, "Invalid request")
         return p

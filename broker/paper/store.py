@@ -2,10 +2,15 @@
 
 Every state change is written in the same call that makes it, so a new `PaperTerminal` on the
 same file resumes exactly: account, positions, pending orders, history and ticket counters.
+
+The history (deals and history orders) is never held in memory: an account with a million deals
+opens in milliseconds, and each `history_*_get` reads the rows it asks for (`History`), by the
+indexed time range, order ticket or position, as a real terminal reads its own history files.
 """
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -106,6 +111,7 @@ history_order_table = Table(
     *_struct_columns(TradeOrder),
     Index("ix_paper_history_order_time", "time_setup"),
     Index("ix_paper_history_order_position", "position_id"),
+    Index("ix_paper_history_order_seconds", "time_setup", "time_setup_msc", "ticket"),
 )
 deal_table = Table(
     "paper_deal",
@@ -113,6 +119,9 @@ deal_table = Table(
     *_struct_columns(TradeDeal),
     Index("ix_paper_deal_time", "time_msc"),
     Index("ix_paper_deal_position", "position_id"),
+    # the range reads of `History.between`, in the order they return rows
+    Index("ix_paper_deal_seconds", "time", "time_msc", "ticket"),
+    Index("ix_paper_deal_order", "order"),
 )
 
 
@@ -168,6 +177,12 @@ class Store:
                     cur.close()
 
         metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            # files written before an index existed get it now (create_all only indexes the
+            # tables it creates)
+            for table in (deal_table, history_order_table):
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
         self._conn: Connection = self.engine.connect()
         self._depth = 0
 
@@ -204,17 +219,12 @@ class Store:
                 stmt = stmt.order_by(table.c[order_by], table.c.ticket)
             return [dict(r) for r in conn.execute(stmt).mappings()]
 
-    def load_tuples(self, table: Table, order_by: str) -> list[tuple[Any, ...]]:
-        """All rows as plain tuples in column order (straight from the driver: fast)."""
-        if order_by not in table.c:
-            raise ValueError(f"{table.name} has no column {order_by!r}")
-        cols = ", ".join(f'"{c.name}"' for c in table.columns)
-        # Every name here is one of our table's own columns (checked above), never user input;
-        # the raw driver path is kept because it returns plain tuples, several times faster
-        # than SQLAlchemy rows for a million deals.
-        sql = f'SELECT {cols} FROM {table.name} ORDER BY "{order_by}", ticket'  # noqa: S608
+    def driver_rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a statement built by `History` from its own table's column names, as plain
+        tuples straight from the driver (several times faster than SQLAlchemy rows for a
+        million deals); values always travel as parameters."""
         with self.tx() as conn:
-            return list(conn.exec_driver_sql(sql).fetchall())
+            return list(conn.exec_driver_sql(sql, params).fetchall())
 
     # --- writes (statements are built once; values travel as parameters, so SQLAlchemy's
     # compiled-statement cache is hit on every call) -----------------------------------------
@@ -243,3 +253,90 @@ class Store:
         with self.tx() as conn:
             conn.execute(delete(deal_table))
             conn.execute(delete(history_order_table))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a history read builds its rows: a million new
+    tuples (which hold no reference cycles) would otherwise set off collection after
+    collection of every object in the process — half the time of the read. A real terminal
+    builds its answer in C and costs its caller nothing of the kind."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+class History:
+    """One history table (deals or history orders) read on demand, as `struct` rows.
+
+    `seconds` is the table's time column in server seconds (what `history_*_get` ranges are
+    given in); rows come ordered by it, then by its millisecond column and the ticket — the
+    order the terminal hands history over in."""
+
+    def __init__(
+        self, store: Store, table: Table, struct: type[StructSeq], seconds: str, msc: str
+    ) -> None:
+        for name in (seconds, msc):
+            if name not in table.c:
+                raise ValueError(f"{table.name} has no column {name!r}")
+        self._store = store
+        self._table = table
+        self._struct = struct
+        self._seconds = seconds
+        cols = ", ".join(f'"{col.name}"' for col in table.columns)
+        # Every name below is one of the table's own columns (checked above and taken from its
+        # definition), never user input; values are bound parameters.
+        self._select = f"SELECT {cols} FROM {table.name}"  # noqa: S608
+        self._order = f' ORDER BY "{seconds}", "{msc}", ticket'
+
+    def _structs(self, sql: str, params: tuple[Any, ...]) -> list[StructSeq]:
+        # the rows have the struct's fields in its order (the table is built from them), so
+        # each becomes a struct without the length check and copy of `StructSeq.__new__`
+        new, struct = tuple.__new__, self._struct
+        with _collector_paused():
+            return [new(struct, r) for r in self._store.driver_rows(sql, params)]
+
+    def between(self, lo: int, hi: int) -> list[StructSeq]:
+        """Rows with `lo <= time <= hi` (server seconds, both ends included, as MT5)."""
+        sql = f'{self._select} WHERE "{self._seconds}" BETWEEN ? AND ?{self._order}'
+        return self._structs(sql, (lo, hi))
+
+    def count_between(self, lo: int, hi: int) -> int:
+        sql = f'SELECT COUNT(*) FROM {self._table.name} WHERE "{self._seconds}" BETWEEN ? AND ?'  # noqa: S608
+        return int(self._store.driver_rows(sql, (lo, hi))[0][0])
+
+    def where(self, column: str, value: int) -> list[StructSeq]:
+        """Rows whose `column` (one of the table's own) equals `value`."""
+        if column not in self._table.c:
+            raise ValueError(f"{self._table.name} has no column {column!r}")
+        sql = f'{self._select} WHERE "{column}" = ?{self._order}'
+        return self._structs(sql, (value,))
+
+    def exists(self, column: str, value: int) -> bool:
+        if column not in self._table.c:
+            raise ValueError(f"{self._table.name} has no column {column!r}")
+        sql = f'SELECT 1 FROM {self._table.name} WHERE "{column}" = ? LIMIT 1'  # noqa: S608
+        return bool(self._store.driver_rows(sql, (value,)))
+
+    def exists_outside(self, column: str, values: tuple[int, ...]) -> bool:
+        """Is there a row whose `column` holds none of `values`?"""
+        if column not in self._table.c:
+            raise ValueError(f"{self._table.name} has no column {column!r}")
+        marks = ", ".join("?" for _ in values) or "NULL"
+        sql = f'SELECT 1 FROM {self._table.name} WHERE "{column}" NOT IN ({marks}) LIMIT 1'  # noqa: S608
+        return bool(self._store.driver_rows(sql, values))
+
+    def total(self, column: str) -> float:
+        """The sum of a numeric column over every row (0 without rows)."""
+        if column not in self._table.c:
+            raise ValueError(f"{self._table.name} has no column {column!r}")
+        sql = f'SELECT COALESCE(SUM("{column}"), 0) FROM {self._table.name}'  # noqa: S608
+        return float(self._store.driver_rows(sql)[0][0])
+
+    def count(self) -> int:
+        sql = f"SELECT COUNT(*) FROM {self._table.name}"  # noqa: S608
+        return int(self._store.driver_rows(sql)[0][0])

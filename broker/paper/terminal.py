@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +30,7 @@ from broker.paper.controls import SimulationControls
 from broker.paper.groups import group_matches
 from broker.paper.ledger import PaperPosition, Quote
 from broker.paper.orders import Reject
+from broker.paper.store import History
 from broker.paper.structs import (
     AccountInfo,
     OrderCheckResult,
@@ -392,25 +392,24 @@ class PaperTerminal(SimulationControls):
 
     def _history(
         self,
-        items: list[StructSeq],
-        times: list[int],
-        by_ticket: Callable[[int], list[StructSeq]],
-        by_position: dict[int, list[StructSeq]],
+        book: History,
+        ticket_column: str,
         date_from: Any,
         date_to: Any,
         group: Any,
         ticket: Any,
         position: Any,
     ) -> tuple[StructSeq, ...] | None:
+        """One history read from the store: by time range (with a group), by ticket, or by
+        position — only the rows asked for are read."""
         if date_from is not _UNSET or date_to is not _UNSET:
             rng = self._range(date_from, date_to)
             if rng is None:
                 return None
-            lo, hi = bisect_left(times, rng[0]), bisect_right(times, rng[1])
-            found = items[lo:hi]
+            if group is not _UNSET and group is not None and not isinstance(group, str):
+                raise TypeError("argument 'group' must be str")
+            found = book.between(*rng)
             if group is not _UNSET and group is not None:
-                if not isinstance(group, str):
-                    raise TypeError("argument 'group' must be str")
                 verdict: dict[str, bool] = {}
                 for d in found:
                     if d.symbol not in verdict:
@@ -420,11 +419,11 @@ class PaperTerminal(SimulationControls):
         if ticket is not _UNSET:
             if not isinstance(ticket, int):
                 raise TypeError("argument 'ticket' must be int")
-            return tuple(by_ticket(ticket))
+            return tuple(book.where(ticket_column, ticket))
         if position is not _UNSET:
             if not isinstance(position, int):
                 raise TypeError("argument 'position' must be int")
-            return tuple(by_position.get(position, ()))
+            return tuple(book.where("position_id", position))
         self._error = (c.RES_E_INVALID_PARAMS, "Invalid arguments")
         return None
 
@@ -440,17 +439,14 @@ class PaperTerminal(SimulationControls):
     ) -> tuple[StructSeq, ...] | None:
         """Deals in [date_from, date_to] (server-time seconds or datetime), or by order
         `ticket=` (the deal's `order`), or by `position=`."""
-        return self._history(
-            self._deals, self._deal_times, lambda t: self._deals_by_order.get(t, []),
-            self._deals_by_position, date_from, date_to, group, ticket, position,
-        )  # fmt: skip
+        return self._history(self._deal_book, "order", date_from, date_to, group, ticket, position)
 
     @_api
     def history_deals_total(self, date_from: Any, date_to: Any) -> int | None:
         rng = self._range(date_from, date_to)
         if rng is None:
             return None
-        return bisect_right(self._deal_times, rng[1]) - bisect_left(self._deal_times, rng[0])
+        return self._deal_book.count_between(*rng)
 
     @_api
     def history_orders_get(
@@ -462,21 +458,16 @@ class PaperTerminal(SimulationControls):
         ticket: int = _UNSET,
         position: int = _UNSET,
     ) -> tuple[StructSeq, ...] | None:
-        def by_ticket(t: int) -> list[StructSeq]:
-            hit = self._horder_by_ticket.get(t)
-            return [hit] if hit is not None else []
-
         return self._history(
-            self._horders, self._horder_times, by_ticket, self._horders_by_position,
-            date_from, date_to, group, ticket, position,
-        )  # fmt: skip
+            self._order_book, "ticket", date_from, date_to, group, ticket, position
+        )
 
     @_api
     def history_orders_total(self, date_from: Any, date_to: Any) -> int | None:
         rng = self._range(date_from, date_to)
         if rng is None:
             return None
-        return bisect_right(self._horder_times, rng[1]) - bisect_left(self._horder_times, rng[0])
+        return self._order_book.count_between(*rng)
 
     # ------------------------------------------------------------------ calculations
     @_api

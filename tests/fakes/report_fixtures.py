@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from itertools import count
+from typing import TYPE_CHECKING
 
 from broker.models import Account, Bar, Deal, Position, SymbolSpec
+
+if TYPE_CHECKING:
+    from broker.columns import DealColumns
 
 _tickets = count(1000)
 
@@ -182,6 +186,15 @@ class FakeTerminalBroker:
             for d in self.deal_list
             if start <= d.time < end and (symbol is None or d.symbol == symbol)
         ]
+
+    async def deal_columns(
+        self, start: datetime, end: datetime, symbol: str | None = None
+    ) -> DealColumns:
+        """The same deals as columns, oldest first (as a terminal hands them over)."""
+        from broker.columns import DealColumns
+
+        found = await self.deals(start, end, symbol)
+        return DealColumns.from_deals(sorted(found, key=lambda d: (d.time, d.ticket)))
 
     async def rates(self, symbol: str, timeframe: str, count: int) -> list[Bar]:
         assert timeframe == "H1"
