@@ -40,17 +40,21 @@ from handlers.config import ConversationConfig, RiskLimits, TradingConfig
 from handlers.conversation import Conversation, LogReader, build_conversation
 from handlers.exposure import AccountGuard
 from handlers.messages import Pusher
+from handlers.proposals import Proposals
 from handlers.pushes import Pushes
 from handlers.recovery import Reconciler, build_reconciler
 from handlers.report_service import ReportConfig, ReportService
 from handlers.subscriptions import Audience, Member, NotificationPolicy
+from handlers.trading_service import TradingService
 from nlp.parser import IntentParser
 from nlp.rules import RuleParser
 from reports.hedge import HedgeRules
 from scheduler import ReportScheduler, SchedulerConfig
 from store.audit import AuditLog
 from store.db import Database
+from store.idempotency import IdempotencyStore
 from store.prefs import PrefsStore
+from store.proposals import ProposalStore
 from store.snapshots import SnapshotStore
 from store.subscriptions import KINDS, SubscriptionStore
 
@@ -83,6 +87,10 @@ class App:
     # settles trades a crash left `executing`: started by `run` once the platforms are up,
     # and again by the terminal's return (through `pushes.terminal_up`)
     reconciler: Reconciler
+    # trading for programs and orders they propose for a ✅ in chat (the gateway, MCP): the
+    # conversation's own confirmation flow underneath (make_program_trading)
+    trading: TradingService
+    proposals: Proposals
     platforms: list[Platform] = field(default_factory=list)
 
 
@@ -159,6 +167,7 @@ async def build_app(settings: Settings) -> App:
     supervisor = Supervisor(
         broker, on_disconnect=pushes.terminal_down, on_reconnect=pushes.terminal_up
     )
+    trading, proposals = make_program_trading(settings, conversation, fanout, db)
     return App(
         settings=settings,
         db=db,
@@ -173,7 +182,37 @@ async def build_app(settings: Settings) -> App:
         scheduler=scheduler,
         supervisor=supervisor,
         reconciler=reconciler,
+        trading=trading,
+        proposals=proposals,
     )
+
+
+def make_program_trading(
+    settings: Settings, conversation: Conversation, pusher: Pusher, db: Database
+) -> tuple[TradingService, Proposals]:
+    """The trading service for programs and their chat proposals, over the conversation's
+    own confirmation flow, audit trail and access list (no second brain)."""
+    flow = conversation.flow
+    trading = TradingService(
+        flow,
+        conversation.trail,
+        IdempotencyStore(db),
+        clock=conversation.clock,
+        use_default_volume=False,  # a program says its volume; a default is a guessed trade
+    )
+    proposals = Proposals(
+        flow=flow,
+        trading=trading,
+        store=ProposalStore(db),
+        pusher=pusher,
+        acl=conversation.acl,
+        prefs=conversation.prefs,
+        trail=conversation.trail,
+        default_lang=settings.app.language,
+        chat_of=private_chat,
+        clock=conversation.clock,
+    )
+    return trading, proposals
 
 
 def platform_parts(

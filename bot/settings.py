@@ -225,6 +225,65 @@ class DatabaseSettings(Section):
     url: str = ""  # empty: SQLite file under [app] data_dir
 
 
+# ---- the gateway: REST + WebSocket (bot/api/, docs/gateway.md) --------------------------------
+
+
+ApiScope = Literal["read", "trade", "admin"]
+
+
+class ApiOwner(Section):
+    """Who confirms in chat what a `confirm = "chat"` token asks for: a [[users]] entry."""
+
+    platform: Literal["console", "telegram", "qq", "wecom"]
+    id: str
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+
+class ApiToken(Section):
+    name: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    token_env: str = Field(min_length=1)
+    scopes: list[ApiScope] = Field(default_factory=lambda: list[ApiScope](["read"]))
+    allow_ips: list[str] = Field(default_factory=list)
+    # None: "none" for a trade-scoped token (a script), "chat" for every other one
+    confirm: Literal["none", "chat"] | None = None
+    owner: ApiOwner | None = None
+
+    @field_validator("allow_ips")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        for cidr in v:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not an IP address or CIDR network") from None
+        return v
+
+
+class ApiSettings(Section):
+    enabled: bool = False
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(8787, ge=1, le=65535)
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
+    allow_plain_http_on: list[str] = Field(default_factory=list)
+    requests_per_minute: int = Field(120, ge=1, le=100_000)
+    burst: int = Field(20, ge=1, le=10_000)
+    jwt_secret_env: str = "TRADECHAT_API_JWT_SECRET"  # noqa: S105 - a variable's name
+    jwt_max_ttl_s: int = Field(900, ge=30, le=86_400)
+    ws_queue_size: int = Field(256, ge=8, le=100_000)
+    ws_ping_timeout_s: float = Field(60.0, ge=5, le=3600)
+    ws_tick_interval_s: float = Field(1.0, ge=0.1, le=60)
+    ws_account_interval_s: float = Field(5.0, ge=0.5, le=3600)
+    ws_max_clients: int = Field(100, ge=1, le=10_000)
+    jobs_keep_days: int = Field(7, ge=1, le=3650)
+    idempotency_keep_days: int = Field(7, ge=1, le=3650)
+    tokens: list[ApiToken] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TRADECHAT_", env_nested_delimiter="__", extra="forbid"
@@ -246,6 +305,7 @@ class Settings(BaseSettings):
     qq: QQSettings = Field(default_factory=QQSettings)
     wecom: WeComSettings = Field(default_factory=WeComSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -10,6 +10,7 @@ brought to head, so no developer database is needed and a stale one cannot misle
 from __future__ import annotations
 
 import argparse
+import re
 import asyncio
 import sys
 import tempfile
@@ -23,8 +24,10 @@ from store.migrations.runner import alembic_config, head_revision, upgrade_to_he
 
 
 def next_revision_id(head: str | None) -> str:
-    """Four digits, one more than the newest: the scripts sort in the order they run."""
-    return f"{int(head or '0') + 1:04d}"
+    """Four digits, one more than the newest: the scripts sort in the order they run. A head
+    may carry a name after its digits ("0006_gateway"); the digits count."""
+    digits = re.match(r"\d+", head or "")
+    return f"{int(digits.group() if digits else '0') + 1:04d}"
 
 
 async def _upgrade(url: str) -> None:
