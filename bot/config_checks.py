@@ -37,6 +37,7 @@ DATABASE_ONLY = (DATABASE, DATA_FOLDER)  # tradechat db
 # what each command refuses to start on (`check-config` reports ALL and starts nothing)
 COMMAND_CHECKS: dict[str, tuple[str, ...]] = {
     "run": ALL,
+    "api": ACCOUNT,
     "chat": ACCOUNT,
     "report": ACCOUNT,
     "audit": RECORDS,

@@ -89,4 +89,89 @@ STRINGS: dict[str, tuple[str, str]] = {
         "已发送，结果未知：请先查看持仓。",
         "Sent, but the outcome is not known: look at the positions.",
     ),
+    # ---- the gateway's answers (bot/api/): programs read the English ---------------------
+    "gw_api_terminal_away": (
+        "交易终端暂时不可用（{reason}），请稍后重试。",
+        "The trading terminal is away ({reason}); try again in a minute.",
+    ),
+    "gw_api_bad_request": ("请求有误：{problems}", "The request is not valid: {problems}."),
+    "gw_api_not_found": ("没有这个地址。", "There is no such endpoint (see /docs)."),
+    "gw_api_method_not_allowed": (
+        "该地址不接受此方法。",
+        "This endpoint does not take that method (see /docs).",
+    ),
+    "gw_api_http_error": ("请求无法处理。", "The request cannot be handled."),
+    "gw_api_internal": (
+        "网关内部出错；已记录日志，请稍后重试。",
+        "The gateway failed on an internal error; it is logged. Try again later.",
+    ),
+    "gw_api_rate_limited": (
+        "请求过于频繁；{seconds} 秒后再试。",
+        "Too many requests for this token; try again in {seconds} s.",
+    ),
+    "gw_api_missing_scope": (
+        "令牌「{name}」没有 {scope} 权限。",
+        "Token “{name}” does not have the {scope} scope.",
+    ),
+    "gw_api_bad_timeframe": (
+        "未知周期「{tf}」；可用：{known}。",
+        "Unknown timeframe “{tf}”; known: {known}.",
+    ),
+    "gw_api_bad_range": ("结束时间必须晚于开始时间。", "The end must come after the start."),
+    "gw_api_range_too_long": (
+        "时间范围太长（最多 {max} 根 K 线）；请缩短范围或使用更大的周期。",
+        "The range is too long (at most {max} bars); shorten it or use a longer timeframe.",
+    ),
+    "gw_api_deals_too_long": (
+        "一次最多查询 {days} 天的成交。",
+        "Ask for at most {days} days of deals at once.",
+    ),
+    "gw_api_bad_magic": (
+        "本网关只以 magic {magic} 下单；请省略 magic 或使用 {magic}。",
+        "This gateway opens orders under magic {magic} only; leave magic out or send {magic}.",
+    ),
+    "gw_api_bad_deviation": (
+        "deviation 最多为 {max} 点（[broker] deviation_points）。",
+        "deviation can be at most {max} points ([broker] deviation_points).",
+    ),
+    "gw_api_price_needed": ("{type} 订单需要 price。", "A {type} order needs a price."),
+    "gw_api_price_not_taken": (
+        "{type} 是市价单，不接受 price；挂单请用 buy_limit、sell_stop 等类型。",
+        "A {type} order is a market order and takes no price; use buy_limit, sell_stop … "
+        "for pending orders.",
+    ),
+    "gw_api_close_target": (
+        "平仓需要 ticket，或 symbol / side / magic / selector 之一。",
+        "A close needs a ticket, or one of symbol, side, magic, selector.",
+    ),
+    "gw_api_nothing_to_modify": ("修改需要 sl 或 tp。", "A modify needs sl or tp."),
+    "gw_api_key_needed": (
+        "下单请求必须带 Idempotency-Key 请求头（每个新请求一个新值，重试时沿用）。",
+        "Order requests need an Idempotency-Key header: a new value for each new request, the "
+        "same value when retrying it.",
+    ),
+    "gw_api_key_bad": (
+        "Idempotency-Key 最长 {max} 个可打印字符。",
+        "The Idempotency-Key must be at most {max} printable characters.",
+    ),
+    "gw_api_no_such_proposal": ("没有这个提议。", "There is no such proposal (for this token)."),
+    "gw_api_no_such_job": ("没有这个任务。", "There is no such job (for this token)."),
+    "gw_job_interrupted": (
+        "任务运行时网关停止了；请重新提交。",
+        "The gateway stopped while the job ran; start it again.",
+    ),
+    "gw_job_failed": (
+        "任务因内部错误失败；已记录日志。",
+        "The job failed on an internal error; it is logged.",
+    ),
+    "gw_ws_full": ("WebSocket 连接数已满。", "Too many WebSocket clients; try again later."),
+    "gw_ws_bad_message": (
+        '无法理解该消息；应为 JSON，如 {"action": "subscribe", …}。',
+        'The message is not understood; send JSON such as {"action": "subscribe", …}.',
+    ),
+    "gw_ws_bad_symbols": ("symbols 必须是品种名列表。", "symbols must be a list of symbol names."),
+    "gw_ws_bad_channel": (
+        "未知频道；可用：ticks、account、trades。",
+        "Unknown channel; known: ticks, account, trades.",
+    ),
 }

@@ -10,8 +10,8 @@ brought to head, so no developer database is needed and a stale one cannot misle
 from __future__ import annotations
 
 import argparse
-import re
 import asyncio
+import re
 import sys
 import tempfile
 from pathlib import Path
