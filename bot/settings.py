@@ -266,7 +266,7 @@ class ApiToken(Section):
 class ApiSettings(Section):
     enabled: bool = False
     listen_host: str = "127.0.0.1"
-    listen_port: int = Field(8787, ge=1, le=65535)
+    listen_port: int = Field(8787, ge=0, le=65535)  # 0: a free port the OS picks
     ssl_certfile: str = ""
     ssl_keyfile: str = ""
     allow_plain_http_on: list[str] = Field(default_factory=list)

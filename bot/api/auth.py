@@ -103,7 +103,7 @@ def _digest(token: str) -> bytes:
 def effective_confirm(entry: ApiToken) -> ConfirmMode:
     if entry.confirm is not None:
         return entry.confirm
-    return "none" if "trade" in entry.scopes else "chat"
+    return "none" if {"trade", "admin"} & set(entry.scopes) else "chat"
 
 
 def token_problems(settings: ApiSettings) -> list[str]:
@@ -116,7 +116,8 @@ def token_problems(settings: ApiSettings) -> list[str]:
             problems.append(f"{where} is configured twice; names must be unique")
         seen.add(entry.name)
         mode = effective_confirm(entry)
-        if mode == "none" and entry.confirm == "none" and "trade" not in entry.scopes:
+        trades = {"trade", "admin"} & set(entry.scopes)
+        if mode == "none" and entry.confirm == "none" and not trades:
             problems.append(
                 f'{where}: confirm = "none" executes orders at once, which only a token with '
                 'the "trade" scope may do; add "trade" to scopes or set confirm = "chat"'

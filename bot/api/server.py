@@ -120,7 +120,7 @@ class GatewayServer:
             log_config=None,  # our logging (bot/logs.py), with its secret redaction
             access_log=False,  # every request is in the audit log instead
             lifespan="off",
-            ws="websockets",
+            ws="websockets-sansio",  # the websockets library's current (non-legacy) core
             ws_ping_interval=max(1.0, s.ws_ping_timeout_s / 2),
             ws_ping_timeout=s.ws_ping_timeout_s,
             server_header=False,
