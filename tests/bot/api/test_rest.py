@@ -196,11 +196,11 @@ async def test_every_request_is_audited_with_the_tokens_name_and_never_the_token
 def test_a_non_loopback_bind_is_refused_without_tls_or_an_explicit_plain_http_host() -> None:
     assert bind_problem(ApiSettings()) is None
     assert bind_problem(ApiSettings(listen_host="::1")) is None
-    problem = bind_problem(ApiSettings(listen_host="0.0.0.0"))  # noqa: S104
+    problem = bind_problem(ApiSettings(listen_host="0.0.0.0"))
     assert problem is not None
     assert "ssl_certfile" in problem
     assert "allow_plain_http_on" in problem
-    tls = ApiSettings(listen_host="0.0.0.0", ssl_certfile="c.pem", ssl_keyfile="k.pem")  # noqa: S104
+    tls = ApiSettings(listen_host="0.0.0.0", ssl_certfile="c.pem", ssl_keyfile="k.pem")
     assert bind_problem(tls) is None
     vpn = ApiSettings(listen_host="10.8.0.1", allow_plain_http_on=["10.8.0.1"])
     assert bind_problem(vpn) is None
