@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 
+from handlers.config import RiskLimits
 from tests.bot.api.conftest import ADMIN, CHATTY, OWNER, SCRIPTS, Factory, GatewayWorld
 
 BUY = {"symbol": "EURUSD", "type": "buy", "volume": 0.01}
@@ -60,9 +61,7 @@ async def test_orders_go_through_the_risk_gate_and_bad_orders_are_plain_400s(
     make_gateway: Factory,
 ) -> None:
     gw = await make_gateway()
-    gw.app.conversation.flow.risk.limits = gw.app.conversation.flow.risk.limits.__class__(
-        max_lots_per_order=0.05
-    )
+    gw.app.conversation.flow.risk.limits = RiskLimits(max_lots_per_order=0.05)
     r = await gw.post("/api/v1/order/open", {**BUY, "volume": 0.5}, key="big")
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "risk_blocked"
