@@ -133,7 +133,10 @@ def problem_receipt(problem: Problem) -> Receipt:
 def blocked_receipt(plan: Plan) -> Receipt:
     lines = [c.line("en") for c in plan.checks if not c.ok]
     return Receipt(
-        "blocked", "risk_blocked", " ".join([t("en", "blocked_now"), *lines]), plan_summary(plan)
+        "blocked",
+        "risk_blocked",
+        " ".join([t("en", "gw_state_blocked"), *lines]),
+        plan_summary(plan),
     )
 
 

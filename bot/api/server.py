@@ -65,6 +65,7 @@ def build_gateway(
         account_interval_s=api.ws_account_interval_s,
         max_clients=api.ws_max_clients,
         poll_deals=None if deals_by_scheduler else poll_deals,
+        trail=app.conversation.trail,
     )
     pushes.deal_listeners.append(hub.new_deals)
     return Gateway(

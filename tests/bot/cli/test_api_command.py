@@ -38,7 +38,7 @@ def _free_port() -> int:
 
 
 def test_a_network_bind_without_tls_is_refused_with_exit_2(tmp_path: Path) -> None:
-    path = _settings(tmp_path, "0.0.0.0", _free_port())  # noqa: S104 - the refused case
+    path = _settings(tmp_path, "0.0.0.0", _free_port())
     assert main(["--config", str(path), "api"]) == 2
     log = (tmp_path / "data" / "logs" / "api.log").read_text(encoding="utf-8")
     assert "ssl_certfile" in log
