@@ -94,7 +94,9 @@ async def test_a_blocked_plan_is_the_answer_and_nothing_is_sent(world: ChatWorld
     assert world.orders_sent() == []
 
 
-async def test_a_terminal_gone_at_the_send_leaves_nothing_pending(world: ChatWorld) -> None:
+async def test_a_terminal_gone_at_the_send_leaves_nothing_pending_and_the_key_free(
+    world: ChatWorld,
+) -> None:
     service = _service(world)
     built = await service.preview(BUY, SCRIPT)
     assert isinstance(built, Plan)
@@ -108,6 +110,11 @@ async def test_a_terminal_gone_at_the_send_leaves_nothing_pending(world: ChatWor
     world.clock.advance(world.conv.flow.trading.confirm_ttl_s + 1)
     assert await world.conv.flow.store.expire_due(world.clock.now()) == 0
     assert world.orders_sent() == []
+    # nothing was sent, so the same key is a fresh request once the terminal is back
+    again = await service.execute(built, SCRIPT, "key-3")
+    assert again.state == "done"
+    assert not again.replayed
+    assert len(world.orders_sent()) == 1
 
 
 async def test_a_proposal_sends_one_preview_and_executes_only_on_the_owners_press(
