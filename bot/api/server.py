@@ -21,11 +21,11 @@ from typing import Any
 import uvicorn
 
 from bot.api.app import Gateway, create_app
-from bot.api.auth import RateLimit, TokenRegistry, bind_problem
+from bot.api.auth import RateLimit, TokenRegistry
 from bot.api.jobs import JobRunner
 from bot.api.ws import Hub
 from bot.build import App
-from bot.settings import ConfigError
+from bot.settings import ConfigError, bind_problem
 from store.idempotency import IdempotencyStore
 from store.jobs import JobStore
 

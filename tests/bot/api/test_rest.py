@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.api.auth import bind_problem
-from bot.settings import ApiSettings
+from bot.settings import ApiSettings, bind_problem
 from tests.bot.api.conftest import ADMIN, FAR, READER, SCRIPTS, TOKENS, Factory, GatewayWorld
 
 

@@ -37,22 +37,40 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_a_network_bind_without_tls_is_refused_with_exit_2(tmp_path: Path) -> None:
-    path = _settings(tmp_path, "0.0.0.0", _free_port())
+def test_a_network_bind_without_tls_is_refused_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _settings(tmp_path, "0.0.0.0", _free_port())  # the refused case
     assert main(["--config", str(path), "api"]) == 2
-    log = (tmp_path / "data" / "logs" / "api.log").read_text(encoding="utf-8")
-    assert "ssl_certfile" in log
-    assert "allow_plain_http_on" in log
+    err = capsys.readouterr().err
+    assert "ssl_certfile" in err
+    assert "allow_plain_http_on" in err
+    assert not (tmp_path / "data" / "tradechat.sqlite").exists()  # nothing was started
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM ends a Windows process at once")
-def test_tradechat_api_serves_the_gateway_until_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
-    path = _settings(tmp_path, "127.0.0.1", port)
+def test_check_config_finds_what_the_gateway_would_refuse_when_run_serves_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _settings(tmp_path, "0.0.0.0", 8787)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("[api]\n", "[api]\nenabled = true\n").replace(
+        'scopes = ["read"]\n', 'scopes = ["read"]\nconfirm = "none"\n'
+    )
+    path.write_text(text, encoding="utf-8")
+    assert main(["--config", str(path), "check-config"]) == 2
+    out = capsys.readouterr()
+    said = out.err + out.out
+    assert "[api] listen_host = '0.0.0.0'" in said
+    assert 'name = "cli": confirm = "none"' in said
+
+
+def _serve_until_sigterm(path: Path, port: int, command: str) -> None:
+    """Starts `tradechat <command>`, waits for /health, reads the account, stops it."""
     env = {**os.environ, "TC_CLI_TEST_TOKEN": TOKEN}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--config", str(path), "api"],
+        [sys.executable, "-m", "bot.cli", "--config", str(path), command],
         env=env,
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -78,3 +96,21 @@ def test_tradechat_api_serves_the_gateway_until_sigterm(tmp_path: Path) -> None:
             proc.wait()
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM ends a Windows process at once")
+def test_tradechat_api_serves_the_gateway_until_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    _serve_until_sigterm(_settings(tmp_path, "127.0.0.1", port), port, "api")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM ends a Windows process at once")
+def test_tradechat_run_serves_the_gateway_when_api_is_enabled(tmp_path: Path) -> None:
+    port = _free_port()
+    path = _settings(tmp_path, "127.0.0.1", port)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("[api]\n", "[api]\nenabled = true\n"),
+        encoding="utf-8",
+    )
+    # no chat platform is configured: the gateway alone keeps `run` running
+    _serve_until_sigterm(path, port, "run")
