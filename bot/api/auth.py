@@ -277,4 +277,3 @@ def principal_of(entry: ApiToken) -> Principal:
         owner=None if entry.owner is None else (entry.owner.platform, entry.owner.id),
         networks=tuple(ipaddress.ip_network(c, strict=False) for c in entry.allow_ips),
     )
-

@@ -119,7 +119,10 @@ class GatewayServer:
             host=s.listen_host,
             port=s.listen_port,
             log_config=None,  # our logging (bot/logs.py), with its secret redaction
-            access_log=False,  # every request is in the audit log instead
+            # uvicorn's info lines name WebSocket paths with their ?token=…: warnings only;
+            # every request and connection is in the audit log instead, by the token's name
+            log_level="warning",
+            access_log=False,
             lifespan="off",
             ws="websockets-sansio",  # the websockets library's current (non-legacy) core
             ws_ping_interval=max(1.0, s.ws_ping_timeout_s / 2),

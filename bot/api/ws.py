@@ -125,7 +125,9 @@ class Hub:
     async def _authenticate(self, ws: WebSocket) -> Principal | None:
         token = ws.query_params.get("token")
         if not token:
-            with contextlib.suppress(TimeoutError, ValueError, KeyError, TypeError):
+            with contextlib.suppress(
+                TimeoutError, ValueError, KeyError, TypeError, AttributeError, WebSocketDisconnect
+            ):
                 first = json.loads(await asyncio.wait_for(ws.receive_text(), AUTH_WAIT_S))
                 if first.get("action") == "auth":
                     token = str(first["token"])
@@ -197,6 +199,8 @@ class Hub:
                 return
             except (WebSocketDisconnect, RuntimeError):
                 return
+            except KeyError:  # a binary frame: the protocol is JSON text
+                text = ""
             self._handle(client, text)
 
     def _handle(self, client: Client, text: str) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.logs import secret_env_names
 from bot.settings import ApiSettings, bind_problem
 from tests.bot.api.conftest import ADMIN, FAR, READER, SCRIPTS, TOKENS, Factory, GatewayWorld
 
@@ -230,3 +231,8 @@ async def test_the_openapi_document_lists_every_endpoint(gw: GatewayWorld) -> No
     ):
         assert path in paths
     assert (await gw.http.get("/docs")).status_code == 200
+
+
+def test_the_tokens_variables_are_redacted_from_the_log(gw: GatewayWorld) -> None:
+    names = secret_env_names(gw.app.settings)
+    assert {"TC_TEST_SCRIPTS", "TC_TEST_READER", "TC_TEST_JWT"} <= set(names)

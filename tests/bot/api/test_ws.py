@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 from datetime import UTC, datetime
 from typing import Any
@@ -155,3 +156,18 @@ async def test_a_slow_client_is_dropped_while_a_fast_one_keeps_receiving(
     finally:
         await fast.close()
         await slow.close()
+
+
+async def test_a_token_in_the_query_string_never_reaches_the_log(
+    gw: GatewayWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with connect(f"{gw.ws_url}?token={READER}") as ws:
+        await ws.send(b"\x00binary")  # not JSON text: answered, not a crash
+        assert (await _next(ws, "error"))["code"] == "bad_message"
+        await _send(ws, action="ping")
+        await _next(ws, "pong")
+    # the test's own client logs its request line at DEBUG; the server side must not
+    server_side = [r.getMessage() for r in caplog.records if r.name != "websockets.client"]
+    assert server_side
+    assert not [m for m in server_side if READER in m]
