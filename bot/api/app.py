@@ -553,7 +553,7 @@ def _order_routes(router: APIRouter, gw: Gateway) -> None:
     ) -> JSONResponse:
         if body.sl is None and body.tp is None:
             raise ApiError(400, "nothing_to_modify", t("en", "gw_api_nothing_to_modify"))
-        intent = Intent(intent="modify", ticket=body.ticket, sl=body.sl or None, tp=body.tp or None)
+        intent = Intent(intent="modify", ticket=body.ticket, sl=body.sl, tp=body.tp)
         return await order(who, intent, key, body.model_dump(mode="json"))
 
     @router.post("/order/close", response_model=Ok[ReceiptOut])

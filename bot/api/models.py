@@ -205,8 +205,9 @@ class OpenBody(Body):
 
 class ModifyBody(Body):
     ticket: int = Field(gt=0)
-    sl: float | None = Field(None, ge=0, description="new stop loss; 0 removes it")
-    tp: float | None = Field(None, ge=0, description="new take profit; 0 removes it")
+    # the intent contract moves stops; it has no "remove" (a chat cannot say it either)
+    sl: float | None = Field(None, gt=0, description="new stop loss price")
+    tp: float | None = Field(None, gt=0, description="new take profit price")
 
 
 class CloseBody(Body):
