@@ -160,3 +160,24 @@ async def test_a_proposal_whose_owner_chat_is_not_running_is_refused_plainly(
     assert r.status_code == 503
     assert r.json()["error"]["code"] == "owner_unreachable"
     assert await gw.positions() == 0
+
+
+async def test_a_pending_order_is_placed_listed_and_cancelled_over_the_api(
+    gw: GatewayWorld,
+) -> None:
+    quote = (await gw.get("/api/v1/quote/EURUSD")).json()["data"]
+    below = round(quote["bid"] - 0.0050, 5)
+    r = await gw.post(
+        "/api/v1/order/open", {**BUY, "type": "buy_limit", "price": below}, key="limit"
+    )
+    assert r.status_code == 200, r.text
+    [order] = (await gw.get("/api/v1/orders/pending")).json()["data"]
+    assert (order["symbol"], order["side"], order["kind"]) == ("EURUSD", "buy", "limit")
+    assert order["price"] == pytest.approx(below)
+    r = await gw.post("/api/v1/order/open", {**BUY, "price": below}, key="market-price")
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "price_not_taken"
+    r = await gw.post("/api/v1/order/cancel", {"ticket": order["ticket"]}, key="cancel")
+    assert r.status_code == 200, r.text
+    assert (await gw.get("/api/v1/orders/pending")).json()["data"] == []
+    assert await gw.positions() == 0
