@@ -275,7 +275,7 @@ class ApiSettings(Section):
     jwt_secret_env: str = "TRADECHAT_API_JWT_SECRET"  # noqa: S105 - a variable's name
     jwt_max_ttl_s: int = Field(900, ge=30, le=86_400)
     ws_queue_size: int = Field(256, ge=8, le=100_000)
-    ws_ping_timeout_s: float = Field(60.0, ge=5, le=3600)
+    ws_ping_timeout_s: float = Field(60.0, ge=1, le=3600)
     ws_tick_interval_s: float = Field(1.0, ge=0.1, le=60)
     ws_account_interval_s: float = Field(5.0, ge=0.5, le=3600)
     ws_max_clients: int = Field(100, ge=1, le=10_000)

@@ -171,3 +171,13 @@ async def test_a_token_in_the_query_string_never_reaches_the_log(
     server_side = [r.getMessage() for r in caplog.records if r.name != "websockets.client"]
     assert server_side
     assert not [m for m in server_side if READER in m]
+
+
+async def test_a_client_silent_past_the_ping_timeout_is_closed(make_gateway: Factory) -> None:
+    gw = await make_gateway(ws_ping_timeout_s=1)
+    async with connect(f"{gw.ws_url}?token={READER}") as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(_drain(ws), WAIT_S)  # says nothing, never pings
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 1001
+    assert gw.server.gateway.hub.connections == 0
