@@ -2,7 +2,7 @@
 
 Each command lives in its own module here and takes its parts from the composition root
 (`bot/build.py`); this file parses arguments and refuses to start what would surprise: a
-command that uses the account (`run`, `chat`, `report`, `audit`, `db`, `demo-history`) needs
+command that uses the account (`run`, `api`, `chat`, `report`, `audit`, `db`, `demo-history`) needs
 its settings file (unless `--paper-demo`), and the problems `check-config` finds that concern
 it (`bot/config_checks.py`). Command modules are imported when chosen, so `tradechat parse`
 never loads the scheduler or a chat library."""
