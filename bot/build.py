@@ -49,10 +49,12 @@ from handlers.conversation import Conversation, LogReader, build_conversation
 from handlers.exposure import AccountGuard
 from handlers.market import MarketConfig, MarketData
 from handlers.messages import Pusher
+from handlers.proposals import Proposals
 from handlers.pushes import Pushes
 from handlers.recovery import Reconciler, build_reconciler
 from handlers.report_service import ReportConfig, ReportService
 from handlers.subscriptions import Audience, Member, NotificationPolicy
+from handlers.trading_service import TradingService
 from handlers.trailing import TrailingKeeper
 from nlp.parser import IntentParser
 from nlp.rules import RuleParser
@@ -61,7 +63,9 @@ from scheduler import ReportScheduler, SchedulerConfig
 from store.alerts import AlertStore
 from store.audit import AuditLog
 from store.db import Database
+from store.idempotency import IdempotencyStore
 from store.prefs import PrefsStore
+from store.proposals import ProposalStore
 from store.snapshots import SnapshotStore
 from store.subscriptions import KINDS, SubscriptionStore
 from store.trailing import TrailingStore
@@ -95,6 +99,10 @@ class App:
     # settles trades a crash left `executing`: started by `run` once the platforms are up,
     # and again by the terminal's return (through `pushes.terminal_up`)
     reconciler: Reconciler
+    # trading for programs and orders they propose for a ✅ in chat (the gateway, MCP): the
+    # conversation's own confirmation flow underneath (make_program_trading)
+    trading: TradingService
+    proposals: Proposals
     platforms: list[Platform] = field(default_factory=list)
 
 
@@ -175,6 +183,7 @@ async def build_app(settings: Settings) -> App:
     supervisor = Supervisor(
         broker, on_disconnect=pushes.terminal_down, on_reconnect=pushes.terminal_up
     )
+    trading, proposals = make_program_trading(settings, conversation, fanout, db)
     return App(
         settings=settings,
         db=db,
@@ -189,7 +198,37 @@ async def build_app(settings: Settings) -> App:
         scheduler=scheduler,
         supervisor=supervisor,
         reconciler=reconciler,
+        trading=trading,
+        proposals=proposals,
     )
+
+
+def make_program_trading(
+    settings: Settings, conversation: Conversation, pusher: Pusher, db: Database
+) -> tuple[TradingService, Proposals]:
+    """The trading service for programs and their chat proposals, over the conversation's
+    own confirmation flow, audit trail and access list (no second brain)."""
+    flow = conversation.flow
+    trading = TradingService(
+        flow,
+        conversation.trail,
+        IdempotencyStore(db),
+        clock=conversation.clock,
+        use_default_volume=False,  # a program says its volume; a default is a guessed trade
+    )
+    proposals = Proposals(
+        flow=flow,
+        trading=trading,
+        store=ProposalStore(db),
+        pusher=pusher,
+        acl=conversation.acl,
+        prefs=conversation.prefs,
+        trail=conversation.trail,
+        default_lang=settings.app.language,
+        chat_of=private_chat,
+        clock=conversation.clock,
+    )
+    return trading, proposals
 
 
 def platform_parts(

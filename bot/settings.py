@@ -276,6 +276,65 @@ class DatabaseSettings(Section):
     url: str = ""  # empty: SQLite file under [app] data_dir
 
 
+# ---- the gateway: REST + WebSocket (bot/api/, docs/gateway.md) --------------------------------
+
+
+ApiScope = Literal["read", "trade", "admin"]
+
+
+class ApiOwner(Section):
+    """Who confirms in chat what a `confirm = "chat"` token asks for: a [[users]] entry."""
+
+    platform: Literal["console", "telegram", "qq", "wecom"]
+    id: str
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+
+class ApiToken(Section):
+    name: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    token_env: str = Field(min_length=1)
+    scopes: list[ApiScope] = Field(default_factory=lambda: list[ApiScope](["read"]))
+    allow_ips: list[str] = Field(default_factory=list)
+    # None: "none" for a trade-scoped token (a script), "chat" for every other one
+    confirm: Literal["none", "chat"] | None = None
+    owner: ApiOwner | None = None
+
+    @field_validator("allow_ips")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        for cidr in v:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not an IP address or CIDR network") from None
+        return v
+
+
+class ApiSettings(Section):
+    enabled: bool = False
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(8787, ge=0, le=65535)  # 0: a free port the OS picks
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
+    allow_plain_http_on: list[str] = Field(default_factory=list)
+    requests_per_minute: int = Field(120, ge=1, le=100_000)
+    burst: int = Field(20, ge=1, le=10_000)
+    jwt_secret_env: str = "TRADECHAT_API_JWT_SECRET"  # noqa: S105 - a variable's name
+    jwt_max_ttl_s: int = Field(900, ge=30, le=86_400)
+    ws_queue_size: int = Field(256, ge=8, le=100_000)
+    ws_ping_timeout_s: float = Field(60.0, ge=1, le=3600)
+    ws_tick_interval_s: float = Field(1.0, ge=0.1, le=60)
+    ws_account_interval_s: float = Field(5.0, ge=0.5, le=3600)
+    ws_max_clients: int = Field(100, ge=1, le=10_000)
+    jobs_keep_days: int = Field(7, ge=1, le=3650)
+    idempotency_keep_days: int = Field(7, ge=1, le=3650)
+    tokens: list[ApiToken] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TRADECHAT_", env_nested_delimiter="__", extra="forbid"
@@ -301,6 +360,7 @@ class Settings(BaseSettings):
     qq: QQSettings = Field(default_factory=QQSettings)
     wecom: WeComSettings = Field(default_factory=WeComSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -558,3 +618,56 @@ def _telegram_problems(tg: TelegramSettings) -> list[str]:
         f"the network, but the webhook has no secret token: set the environment variable "
         f"{tg.secret_token_env} (named by [telegram] secret_token_env)."
     ]
+
+
+# ---- the gateway's settings that cannot work (`check-config`; the gateway refuses to start) ----
+
+
+def effective_confirm(entry: ApiToken) -> Literal["none", "chat"]:
+    if entry.confirm is not None:
+        return entry.confirm
+    return "none" if {"trade", "admin"} & set(entry.scopes) else "chat"
+
+
+def api_problems(settings: ApiSettings) -> list[str]:
+    """What makes the `[[api.tokens]]` unusable as configured (start is refused)."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for entry in settings.tokens:
+        where = f'[[api.tokens]] name = "{entry.name}"'
+        if entry.name in seen:
+            problems.append(f"{where} is configured twice; names must be unique")
+        seen.add(entry.name)
+        mode = effective_confirm(entry)
+        trades = {"trade", "admin"} & set(entry.scopes)
+        if mode == "none" and entry.confirm == "none" and not trades:
+            problems.append(
+                f'{where}: confirm = "none" executes orders at once, which only a token with '
+                'the "trade" scope may do; add "trade" to scopes or set confirm = "chat"'
+            )
+        if entry.confirm == "chat" and entry.owner is None:
+            problems.append(
+                f'{where}: confirm = "chat" needs owner = {{ platform = "…", id = "…" }}, the '
+                "[[users]] entry who confirms its orders"
+            )
+    return problems
+
+
+def bind_problem(settings: ApiSettings) -> str | None:
+    """Why the gateway may not listen where it is told to: a non-loopback host without TLS
+    and not listed in `allow_plain_http_on` (tokens would cross the network in clear)."""
+    host = settings.listen_host
+    if bool(settings.ssl_certfile) != bool(settings.ssl_keyfile):
+        return "[api] ssl_certfile and ssl_keyfile go together: set both, or neither"
+    if is_loopback(host):
+        return None
+    if settings.ssl_certfile and settings.ssl_keyfile:
+        return None
+    if host in settings.allow_plain_http_on:
+        return None
+    return (
+        f"[api] listen_host = {host!r} is reachable from the network, but there is no TLS: set "
+        "[api] ssl_certfile and ssl_keyfile (PEM files), or list the host in [api] "
+        "allow_plain_http_on when the network itself is private (a VPN). Tokens would "
+        "otherwise cross the network in clear text."
+    )

@@ -117,6 +117,8 @@ class Pushes:
         self._drawdown_alert_day: date | None = None
         self._deals_since: datetime | None = None
         self._deals_seen: set[int] = set()
+        # told of every batch of new deals (the gateway's WebSocket trade events)
+        self.deal_listeners: list[Callable[[list[Deal]], Awaitable[object]]] = []
         self._last_prune: date | None = None
         # trailing stops kept by the bot: the scheduler ticks it, it tells owners through us
         self.trailing = trailing
@@ -391,8 +393,10 @@ class Pushes:
         """Deals before `since` are history, not news (set when the deals job starts)."""
         self._deals_since = since
 
-    async def new_deals(self) -> int:
-        """Aggregate deals since the last look into one message per chat."""
+    async def new_deals(self, *, fan_out: bool = True) -> int:
+        """Aggregate deals since the last look into one message per chat. Every listener in
+        `deal_listeners` (the gateway's WebSocket) is told the new deals first; `fan_out`
+        False: only they are (a look of the gateway's while no deals job runs)."""
         now = self.clock()
         since = self._deals_since or now
         try:
@@ -414,6 +418,13 @@ class Pushes:
             return 0
         new.sort(key=lambda d: d.time)
         own = self.reports.config.own_magic
+        for listener in list(self.deal_listeners):
+            try:
+                await listener(new)
+            except Exception:  # a listener's trouble never costs the chats their notice
+                log.exception("a new-deals listener failed")
+        if not fan_out:
+            return 0
         return await self.fan_out("deals", lambda lang: deals_text(new, lang, own_magic=own))
 
 

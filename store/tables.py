@@ -3,7 +3,10 @@
 import store.alerts
 import store.audit
 import store.confirmations
+import store.idempotency
+import store.jobs
 import store.prefs
+import store.proposals
 import store.replay
 import store.snapshots
 import store.subscriptions

@@ -2,7 +2,7 @@
 
 Each command lives in its own module here and takes its parts from the composition root
 (`bot/build.py`); this file parses arguments and refuses to start what would surprise: a
-command that uses the account (`run`, `chat`, `report`, `audit`, `db`, `demo-history`) needs
+command that uses the account (`run`, `api`, `chat`, `report`, `audit`, `db`, `demo-history`) needs
 its settings file (unless `--paper-demo`), and the problems `check-config` finds that concern
 it (`bot/config_checks.py`). Command modules are imported when chosen, so `tradechat parse`
 never loads the scheduler or a chat library."""
@@ -20,7 +20,9 @@ from bot.settings import ConfigError, Settings, config_path, load_settings, pape
 
 # Commands that use the account or its database refuse to start without the settings file;
 # `parse`, `logs`, `service` and `init` do not need one.
-NEEDS_FILE = frozenset({"run", "chat", "report", "audit", "db", "demo-history", "check-config"})
+NEEDS_FILE = frozenset(
+    {"run", "api", "chat", "report", "audit", "db", "demo-history", "check-config"}
+)
 DEMO = "--paper-demo"
 
 
@@ -55,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", help="chat with the bot in this terminal").add_argument(
         DEMO, action="store_true", help=demo_help
     )
+    sub.add_parser("api", help="serve the REST + WebSocket gateway alone (docs/gateway.md)")
     sub.add_parser("check-config", help="validate the settings and what run needs")
 
     db = sub.add_parser("db", help="the database: its schema revision, upgrade, backup copy")
@@ -203,6 +206,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli.chat import run_chat
 
         return asyncio.run(run_chat(settings, settings_file=settings_file(args)))
+    if cmd == "api":
+        from bot.cli.api import run_api
+
+        return asyncio.run(run_api(settings, settings_file=settings_file(args)))
     if cmd == "run":
         from bot.cli.run import run_app
 

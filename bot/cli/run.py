@@ -13,6 +13,7 @@ import logging
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.build import (
     App,
@@ -23,6 +24,9 @@ from bot.build import (
     sync_robot_subscriptions,
 )
 from bot.cli.startup import where_line
+
+if TYPE_CHECKING:
+    from bot.api.server import GatewayServer
 from bot.logs import close_logging
 from bot.platforms.base import Platform
 from bot.settings import Settings
@@ -43,6 +47,7 @@ async def run_app(settings: Settings, *, settings_file: Path | None = None) -> i
     stop = asyncio.Event()
     _stop_on_signals(stop.set)
     started: list[Platform] = []
+    gateway: GatewayServer | None = None
     try:
         # inside the try: a refused listener (ConfigError) still closes what build_app opened
         app.platforms = make_platforms(app, request_stop=stop.set)
@@ -52,9 +57,10 @@ async def run_app(settings: Settings, *, settings_file: Path | None = None) -> i
         await sync_robot_subscriptions(app)
         app.scheduler.start()
         app.supervisor.start()
+        gateway = await _start_gateway(app)
         names = ", ".join(p.name for p in started) or "none"
         log.info("tradechat running (broker: %s; platforms: %s)", settings.broker.kind, names)
-        if not started:
+        if not started and gateway is None:
             log.warning(
                 "no chat platform is configured and stdin is not a terminal: nothing to do. "
                 "Set a Telegram token (see README) or run `tradechat chat`."
@@ -62,11 +68,23 @@ async def run_app(settings: Settings, *, settings_file: Path | None = None) -> i
             return 1
         await stop.wait()
     finally:
+        if gateway is not None:
+            await gateway.stop()
         await _stop_platforms(started)
         await close_app(app)
         log.info("tradechat stopped")
         close_logging()
     return 0
+
+
+async def _start_gateway(app: App) -> GatewayServer | None:
+    """The REST + WebSocket gateway, when `[api] enabled = true` (bot/api/, docs/gateway.md);
+    its proposals reach the owners through the platforms started above."""
+    if not app.settings.api.enabled:
+        return None
+    from bot.api.server import start_gateway  # only a process that serves it loads FastAPI
+
+    return await start_gateway(app, deals_by_scheduler=app.settings.alerts.push_new_deals)
 
 
 def _stop_on_signals(stop: Callable[[], None]) -> None:
