@@ -38,11 +38,13 @@ from broker.paper import PaperTerminal
 from handlers.auth import UserRule
 from handlers.config import ConversationConfig, RiskLimits, TradingConfig
 from handlers.conversation import Conversation, LogReader, build_conversation
+from handlers.day_pnl import DayPnlTracker
 from handlers.exposure import AccountGuard
 from handlers.messages import Pusher
 from handlers.pushes import Pushes
 from handlers.recovery import Reconciler, build_reconciler
 from handlers.report_service import ReportConfig, ReportService
+from handlers.risk import DayPnl
 from handlers.subscriptions import Audience, Member, NotificationPolicy
 from nlp.parser import IntentParser
 from nlp.rules import RuleParser
@@ -130,6 +132,8 @@ async def build_app(settings: Settings) -> App:
     guard = AccountGuard()  # one broker account, one lock (handlers/exposure.py)
     parser = make_parser(settings)
     reports = make_report_service(settings, broker, db)
+    # the daily-loss limit's running figure: one per account, fed by the deal watcher below
+    day_pnl = DayPnlTracker(reports)
     fanout = Fanout()
     # one audience for the pushes and for /subscriptions; defaults only on running platforms
     audience = make_audience(settings, db, running=fanout.platforms.__contains__)
@@ -143,6 +147,7 @@ async def build_app(settings: Settings) -> App:
         guard=guard,
         audience=audience,
         logs=log_reader(settings),
+        day_pnl=day_pnl,
     )
     reconciler = build_reconciler(conversation, fanout)
     pushes = make_pushes(
@@ -155,6 +160,7 @@ async def build_app(settings: Settings) -> App:
         audience=audience,
         on_terminal_up=reconciler.terminal_up,
     )
+    pushes.on_deals = day_pnl.feed
     scheduler = make_scheduler(settings, pushes)
     supervisor = Supervisor(
         broker, on_disconnect=pushes.terminal_down, on_reconnect=pushes.terminal_up
@@ -479,6 +485,7 @@ def make_conversation(
     guard: AccountGuard | None = None,
     audience: Audience | None = None,
     logs: LogReader | None = None,
+    day_pnl: DayPnl | None = None,
 ) -> Conversation:
     extra = {} if clock is None else {"clock": clock}
     return build_conversation(
@@ -493,6 +500,7 @@ def make_conversation(
         guard=guard,
         audience=audience if audience is not None else make_audience(settings, db),
         logs=logs,
+        day_pnl=day_pnl,
         **extra,
     )
 

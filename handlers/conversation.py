@@ -61,6 +61,7 @@ from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
 from handlers.broker_text import note_text
 from handlers.config import ConversationConfig
 from handlers.confirm import ConfirmFlow, parse_button
+from handlers.day_pnl import day_pnl_for
 from handlers.execute import Executor
 from handlers.exposure import AccountGuard
 from handlers.format import UserClock
@@ -187,13 +188,6 @@ def _not_understood(parser: ParserLike, text: str | None, lang: Lang) -> str:
     return t(lang, "unknown_suggest", example=example) if example else t(lang, "unknown")
 
 
-def _day_pnl(reports: ReportsLike, clock: Callable[[], datetime]) -> DayPnl:
-    async def day_pnl() -> float:
-        return float(await reports.day_pnl(clock()))
-
-    return day_pnl
-
-
 def build_conversation(
     *,
     broker: Broker,
@@ -208,11 +202,14 @@ def build_conversation(
     guard: AccountGuard | None = None,
     audience: Audience | None = None,
     logs: LogReader | None = None,
+    day_pnl: DayPnl | None = None,
 ) -> Conversation:
     """The conversation and all its parts, on one database: the composition root's one call.
-    `audit` is the process's one audit log when the caller has it (pushes write to it too);
-    `guard` the broker account's one lock, which every other mouth trading on the account
-    must share (a new one when not given: then this conversation is the only mouth)."""
+        `audit` is the process's one audit log when the caller has it (pushes write to it too);
+        `guard` the broker account's one lock, which every other mouth trading on the account
+        must share (a new one when not given: then this conversation is the only mouth); `day_pnl`
+    the process's one daily-P&L tracker, which the deal watcher feeds (one over `reports` when
+    not given)."""
 
     def secs() -> float:
         return clock().timestamp()
@@ -226,7 +223,7 @@ def build_conversation(
         broker,
         config.risk,
         read_only=read_only,
-        day_pnl=None if reports is None else _day_pnl(reports, clock),
+        day_pnl=day_pnl if day_pnl is not None or reports is None else day_pnl_for(reports, clock),
     )
     flow = ConfirmFlow(
         broker=broker,

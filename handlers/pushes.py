@@ -116,6 +116,9 @@ class Pushes:
         self._deals_since: datetime | None = None
         self._deals_seen: set[int] = set()
         self._last_prune: date | None = None
+        # who else wants the deals the watcher found (handlers/day_pnl.py: the daily-loss
+        # tracker counts them, so the next preview needs no look at the history of its own)
+        self.on_deals: Callable[[Sequence[Deal]], object] | None = None
 
     # -- which period a scheduled time reports on -------------------------------------------
     def calendar(self) -> TradingCalendar:
@@ -386,6 +389,8 @@ class Pushes:
             for d in deals
             if d.ticket not in self._deals_seen and d.time >= since - _DEALS_OVERLAP
         ]
+        if self.on_deals is not None and deals:
+            self.on_deals(deals)
         self._deals_seen.update(d.ticket for d in deals)
         if deals:
             self._deals_since = max(d.time for d in deals)
