@@ -56,7 +56,7 @@ from broker.base import Broker
 from broker.errors import BrokerError, TemporaryBrokerError
 from broker.mt5.snapshot import accept_snapshots
 from handlers import queries
-from handlers.audit_trail import AuditTrail
+from handlers.audit_trail import AuditTrail, StepNotStoredError
 from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
 from handlers.broker_text import note_text
 from handlers.config import ConversationConfig
@@ -313,6 +313,11 @@ class Conversation:
                     decision = "error"
                 ms = (time.perf_counter() - t0) * 1000
                 await self._audit(inc, "decision", {"decision": decision}, ms)
+        except StepNotStoredError:
+            # the answer (a preview's ✅) names a row the database refused: never shown
+            log.exception("a message's writes could not be stored")
+            lang = result[0].lang if result else lang
+            result = [Outgoing(t(lang, "step_not_stored"), lang=lang, kind="error")]
         except Exception:
             log.exception("could not write the audit log")
         for out in result:  # a broker's text (a comment the terminal cut) may carry half an emoji

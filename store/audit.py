@@ -213,6 +213,11 @@ class AuditLog:
         if written.unstored:
             raise AuditUnavailableError(f"the audit log could not store a {event!r} row")
 
+    def rows_job(self, events: list[dict[str, Any]]) -> Job:
+        """A job that inserts the events' rows (for a write whose rows depend on its outcome:
+        a claim's order request is logged only with the claim it belongs to)."""
+        return _insert_job(events, datetime.now(UTC))
+
     async def record_many(self, events: list[dict[str, Any]]) -> AuditWrite:
         """Several events in one transaction (one commit instead of one per event). Each dict
         takes `record`'s keyword arguments plus `event` and, optionally, `at` (when it

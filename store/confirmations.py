@@ -54,9 +54,8 @@ CODE_ALPHABET = CODE_LETTERS + CODE_DIGITS
 CODE_LENGTH = 4
 
 
-# How often a claim or cancel is tried again when it lost to a press that then released the
-# row (`release`); past that the row is being pressed over and over and the press is "used".
-_RELEASE_RETRIES = 3
+# How often `create` chooses a new reply code when another process took the chosen one.
+_CODE_TRIES = 3
 
 
 class ConfirmationRow(Base):
@@ -256,7 +255,7 @@ class ConfirmationStore:
         now: datetime,
     ) -> Confirmation:
         """`create_job`, written at once (a clash is chosen around, not raised)."""
-        for _ in range(_RELEASE_RETRIES):
+        for _ in range(_CODE_TRIES):
             _, job = self.create_job(
                 platform=platform,
                 chat_id=chat_id,

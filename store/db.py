@@ -61,6 +61,22 @@ T = TypeVar("T")
 Job = Callable[[Connection], Any]
 
 
+def then(
+    first: Callable[[Connection], T], after: Callable[[T], Job | None]
+) -> Callable[[Connection], T]:
+    """A job that runs `first` and then, in the same transaction, the job `after` makes of
+    its result (none: nothing more) — a write whose companion depends on its outcome."""
+
+    def job(conn: Connection) -> T:
+        result = first(conn)
+        more = after(result)
+        if more is not None:
+            more(conn)
+        return result
+
+    return job
+
+
 @dataclass
 class DbStats:
     """What the app database was asked, for `make bench`: thread hops (each a hand-over to
