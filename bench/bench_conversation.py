@@ -1,9 +1,15 @@
-"""Conversation throughput and latency: 100 concurrent chats on the paper terminal.
+"""What a trader feels: a preview and a ✅ at 1 chat and at 100 concurrent chats, on a paper
+account that has booked a grid EA's day — 2,000 deals today, seeded through the paper
+terminal's own `order_send` — and what the daily-loss check costs with 0 and with 2,000 deals.
 
-Each chat is its own trader. Latency is measured from `Conversation.handle(Incoming)` to the
-returned answer — parse, auth, broker calls, risk checks, database writes (confirmations and the
-audit log) included. Phases: queries (balance, positions, quote), previews (market orders with
-every risk check and a stored confirmation) and confirmations (✅ → order on the paper terminal).
+Latency is `Conversation.handle(Incoming)` → the returned answer: parse, auth, broker calls,
+risk checks, the app database (the confirmation and the audit log) included. The ✅'s overhead
+is its latency less the time spent inside the terminal's `order_send`. Per step it also counts
+what the app database was asked: thread hops (to aiosqlite's threads and to the writer's and
+readers' threads), statements and commits, and how much of the step's time was spent inside
+terminal calls (the broker's part; the rest is ours).
+
+`python -m bench.bench_conversation` runs it alone; `make bench` runs it with the others.
 """
 
 from __future__ import annotations
@@ -11,13 +17,22 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import aiosqlite.core
+from sqlalchemy import event
 
 from broker.mt5 import MT5Broker
 from broker.paper import PaperTerminal
+from broker.paper.constants import MT5Constants as c
 from handlers.auth import UserRule
 from handlers.config import ConversationConfig, RiskLimits, TradingConfig
 from handlers.conversation import Conversation, build_conversation
@@ -28,9 +43,11 @@ from nlp.rules import RuleParser
 from store.db import Database, sqlite_url
 
 CHATS = 100
-QUERIES_PER_CHAT = 6
-PREVIEWS_PER_CHAT = 3
-QUERY_TEXTS = ("余额", "持仓", "黄金现在多少", "balance", "挂单列表", "price of EURUSD")
+DEALS_TODAY = 2_000
+ONE_CHAT_ROUNDS = int(os.environ.get("BENCH_CONV_ROUNDS", "200"))
+MANY_CHAT_ROUNDS = 3  # preview + ✅ per chat, at 100 chats
+PREVIEW_TEXT = "买0.01手欧美"
+DAILY_CHECKS = 2_000
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -38,123 +55,357 @@ def _pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
-async def _phase(
-    conv: Conversation, make: Callable[[int, int], Incoming], per_chat: int
-) -> tuple[list[float], float, list[list[Outgoing]]]:
-    lat: list[float] = []
-    answers: list[list[Outgoing]] = []
+class TimedTerminal:
+    """The paper terminal behind a stopwatch: how long each step spent inside terminal calls
+    (the broker's own part), and inside `order_send` alone."""
 
-    async def chat(i: int) -> None:
-        for k in range(per_chat):
+    def __init__(self, target: PaperTerminal) -> None:
+        self._target = target
+        self.calls = 0
+        self.seconds = 0.0
+        self.order_send_s = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
-            out = await conv.handle(make(i, k))
-            lat.append((time.perf_counter() - t0) * 1000)
-            answers.append(out)
+            try:
+                return attr(*args, **kwargs)
+            finally:
+                dt = time.perf_counter() - t0
+                self.calls += 1
+                self.seconds += dt
+                if name == "order_send":
+                    self.order_send_s += dt
 
-    t0 = time.perf_counter()
-    await asyncio.gather(*(chat(i) for i in range(CHATS)))
-    return lat, time.perf_counter() - t0, answers
+        return call
 
 
-async def _bench() -> list[tuple[str, int, float, float, float]]:
-    rows: list[tuple[str, int, float, float, float]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        term = PaperTerminal(Path(tmp) / "paper.sqlite", seed=7, balance=1_000_000.0)
-        broker = MT5Broker(term, magic=20260001, server_utc_offset_hours=2)
-        await broker.connect()
-        db = await Database.open(sqlite_url(Path(tmp) / "tradechat.sqlite"))
+@dataclass
+class DbCount:
+    hops: int = 0
+    statements: int = 0
+    commits: int = 0
+
+    def minus(self, other: DbCount) -> DbCount:
+        return DbCount(
+            self.hops - other.hops,
+            self.statements - other.statements,
+            self.commits - other.commits,
+        )
+
+
+@dataclass
+class DbCounter:
+    """Counts what the app database is asked, whatever the store's shape: every hop to an
+    aiosqlite connection thread, every hop of the store's own writer/readers (`Database.stats`
+    when it has them), every statement and commit on every engine it has."""
+
+    db: Database
+    aiosqlite_hops: int = 0
+    statements: int = 0
+    commits: int = 0
+    _undo: list[Callable[[], None]] = field(default_factory=list)
+
+    @contextmanager
+    def counting(self) -> Iterator[DbCounter]:
+        original = aiosqlite.core.Connection._execute
+        counter = self
+
+        async def counted(conn: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            counter.aiosqlite_hops += 1
+            return await original(conn, fn, *args, **kwargs)
+
+        aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
+        engines = [self.db.engine.sync_engine]
+        engines += [e for e in (getattr(self.db, "_writer_engine", None),) if e is not None]
+        engines += [e for e in (getattr(self.db, "_reader_engine", None),) if e is not None]
+
+        def statement(*_: Any) -> None:
+            counter.statements += 1
+
+        def commit(*_: Any) -> None:
+            counter.commits += 1
+
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", statement)
+            event.listen(engine, "commit", commit)
+        try:
+            yield self
+        finally:
+            aiosqlite.core.Connection._execute = original  # type: ignore[method-assign]
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", statement)
+                event.remove(engine, "commit", commit)
+
+    def now(self) -> DbCount:
+        stats = getattr(self.db, "stats", None)
+        own = int(getattr(stats, "hops", 0))
+        return DbCount(self.aiosqlite_hops + own, self.statements, self.commits)
+
+
+@dataclass
+class Step:
+    """One kind of step measured: latencies (ms), per-step database counts, terminal time."""
+
+    name: str
+    chats: int
+    lat: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+    db: DbCount = field(default_factory=DbCount)
+    terminal_ms: float = 0.0  # in terminal calls, per step
+    overhead: list[float] = field(default_factory=list)  # ✅: latency less order_send
+
+    def row(self) -> str:
+        n = len(self.lat)
+        rate = n / self.wall_s if self.wall_s else 0.0
+        per = DbCount(*(round(v / max(n, 1), 1) for v in vars(self.db).values()))  # type: ignore[arg-type]
+        over = f"{_pct(self.overhead, 0.5):.2f}" if self.overhead else "—"
+        return (
+            f"| {self.name} | {self.chats} | {n} | {rate:,.0f} | {_pct(self.lat, 0.5):.2f} | "
+            f"{_pct(self.lat, 0.99):.2f} | {over} | {self.terminal_ms:.2f} | "
+            f"{per.hops:g} / {per.statements:g} / {per.commits:g} |"
+        )
+
+
+def seed_deals_today(term: PaperTerminal, n: int) -> None:
+    """`n` deals booked now through the terminal's own API: `n / 2` EURUSD round trips of a
+    grid EA (magic 777), each an open and a close."""
+    info = term.symbol_info("EURUSD")
+    mask = int(info.filling_mode) if info is not None else 1
+    filling = c.ORDER_FILLING_FOK if mask & 1 else c.ORDER_FILLING_IOC
+    base = {
+        "action": c.TRADE_ACTION_DEAL,
+        "symbol": "EURUSD",
+        "volume": 0.01,
+        "magic": 777,
+        "deviation": 1000,
+        "type_filling": filling,
+    }
+    for _ in range(n // 2):
+        opened = term.order_send({**base, "type": c.ORDER_TYPE_BUY, "comment": "grid"})
+        if opened is None or opened.retcode != c.TRADE_RETCODE_DONE:
+            raise RuntimeError(f"seeding a deal failed: {opened}")
+        ticket = next(p.ticket for p in term.positions_get() or () if p.magic == 777)
+        closed = term.order_send(
+            {**base, "type": c.ORDER_TYPE_SELL, "position": ticket, "comment": "grid"}
+        )
+        if closed is None or closed.retcode != c.TRADE_RETCODE_DONE:
+            raise RuntimeError(f"seeding a deal failed: {closed}")
+
+
+class Rig:
+    """A paper account with `deals` deals today and a conversation on it, as the app builds it."""
+
+    def __init__(self, tmp: Path, deals: int) -> None:
+        self.term = PaperTerminal(tmp / "paper.sqlite", seed=7, balance=1_000_000_000.0)
+        self.term.initialize()
+        seed_deals_today(self.term, deals)
+        self.timed = TimedTerminal(self.term)
+        self.broker = MT5Broker(self.timed, magic=20260001, server_utc_offset_hours=2)
+        self.tmp = tmp
+
+    async def open(self) -> None:
+        await self.broker.connect()
+        self.db = await Database.open(sqlite_url(self.tmp / "tradechat.sqlite"))
         users = tuple(UserRule("bench", str(i), "trader") for i in range(CHATS))
         config = ConversationConfig(
             users=users,
             messages_per_minute=None,
-            trading=TradingConfig(confirm_ttl_s=600, max_price_drift_points=100_000),
+            trading=TradingConfig(confirm_ttl_s=3_600, max_price_drift_points=100_000),
             risk=RiskLimits(
                 max_lots_per_order=10,
-                max_total_lots_per_symbol=1000,
-                max_open_positions=1000,
-                max_daily_loss=1e9,
+                max_total_lots_per_symbol=1e6,
+                max_open_positions=10**6,
+                max_daily_loss=1e12,
             ),
         )
-        reports = ReportService(broker, db, ReportConfig(server_utc_offset_hours=2, charts=False))
-        conv = build_conversation(
-            broker=broker, parser=IntentParser(RuleParser()), db=db, config=config, reports=reports
+        self.reports = ReportService(
+            self.broker, self.db, ReportConfig(server_utc_offset_hours=2, charts=False)
         )
+        self.conv: Conversation = build_conversation(
+            broker=self.broker,
+            parser=IntentParser(RuleParser()),
+            db=self.db,
+            config=config,
+            reports=self.reports,
+        )
+        self.counter = DbCounter(self.db)
+
+    async def close(self) -> None:
+        await self.broker.close()
+        await self.db.close()
+        self.term.close()
+
+
+async def _round(rig: Rig, chat: int, k: int, preview: Step, confirm: Step) -> None:
+    """One preview and its ✅ in chat `chat`."""
+    user = str(chat)
+    t0 = time.perf_counter()
+    out = await rig.conv.handle(Incoming("bench", user, user, text=PREVIEW_TEXT))
+    preview.lat.append((time.perf_counter() - t0) * 1000)
+    _expect(bool(out and out[0].buttons), out)
+    t0 = time.perf_counter()
+    done = await rig.conv.handle(
+        Incoming("bench", user, user, button_id=out[0].buttons[0].id, message_id=f"m{k}")
+    )
+    confirm.lat.append((time.perf_counter() - t0) * 1000)
+    _expect(bool(done and "已成交" in done[0].text), done)
+
+
+def _expect(ok: bool, out: list[Outgoing]) -> None:
+    """A bench that measured wrong answers would measure nothing: stop with what came back."""
+    if not ok:
+        raise RuntimeError("unexpected answer: " + " / ".join(o.text[:160] for o in out))
+
+
+async def one_chat(rig: Rig) -> tuple[Step, Step]:
+    preview, confirm = Step("preview", 1), Step("✅ → order_send", 1)
+    await _round(rig, 0, -1, Step("warm", 1), Step("warm", 1))  # first use: the day is rebuilt
+    for k in range(ONE_CHAT_ROUNDS):
+        before, term_before = rig.counter.now(), rig.timed.seconds
+        user = "1"
+        t0 = time.perf_counter()
+        out = await rig.conv.handle(Incoming("bench", user, user, text=PREVIEW_TEXT))
+        preview.lat.append((time.perf_counter() - t0) * 1000)
+        preview.wall_s += time.perf_counter() - t0
+        preview.db = _add(preview.db, rig.counter.now().minus(before))
+        preview.terminal_ms += (rig.timed.seconds - term_before) * 1000
+        _expect(bool(out and out[0].buttons), out)
+        before, term_before = rig.counter.now(), rig.timed.seconds
+        sent_before = rig.timed.order_send_s
+        t0 = time.perf_counter()
+        done = await rig.conv.handle(
+            Incoming("bench", user, user, button_id=out[0].buttons[0].id, message_id=f"m{k}")
+        )
+        ms = (time.perf_counter() - t0) * 1000
+        confirm.lat.append(ms)
+        confirm.wall_s += ms / 1000
+        confirm.overhead.append(ms - (rig.timed.order_send_s - sent_before) * 1000)
+        confirm.db = _add(confirm.db, rig.counter.now().minus(before))
+        confirm.terminal_ms += (rig.timed.seconds - term_before) * 1000
+        _expect(bool(done and "已成交" in done[0].text), done)
+    preview.terminal_ms /= ONE_CHAT_ROUNDS
+    confirm.terminal_ms /= ONE_CHAT_ROUNDS
+    return preview, confirm
+
+
+async def many_chats(rig: Rig) -> tuple[Step, Step]:
+    preview, confirm = Step("preview", CHATS), Step("✅ → order_send", CHATS)
+    before, term_before = rig.counter.now(), rig.timed.seconds
+
+    async def chat(i: int) -> None:
+        for k in range(MANY_CHAT_ROUNDS):
+            await _round(rig, i, k, preview, confirm)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(chat(i) for i in range(CHATS)))
+    wall = time.perf_counter() - t0
+    # previews and ✅ interleave at 100 chats: each kind's rate is over the whole run, and
+    # the database counts are per message of either kind
+    preview.wall_s = confirm.wall_s = wall
+    n = len(preview.lat) + len(confirm.lat)
+    total = rig.counter.now().minus(before)
+    preview.db = confirm.db = DbCount(
+        *(v * len(preview.lat) // n for v in vars(total).values())  # type: ignore[arg-type]
+    )
+    preview.terminal_ms = confirm.terminal_ms = (rig.timed.seconds - term_before) * 1000 / n
+    return preview, confirm
+
+
+def _add(a: DbCount, b: DbCount) -> DbCount:
+    return DbCount(a.hops + b.hops, a.statements + b.statements, a.commits + b.commits)
+
+
+async def daily_check_cost(rig: Rig) -> tuple[float, float]:
+    """µs per daily-loss check as the risk gate makes it (the plan's positions and account
+    in hand), and per whole recomputation (`ReportService.day_pnl`, what it replaced)."""
+    try:
+        from handlers.day_pnl import DayPnlTracker
+    except ImportError:  # a tree before the tracker (`make bench` on an older commit)
+        return float("nan"), await _full_day_pnl_cost(rig)
+    tracker = DayPnlTracker(rig.reports)
+    positions = await rig.broker.positions()
+    account = await rig.broker.account()
+    now = datetime.now(UTC)
+    await tracker(positions=positions, account=account, now=now)  # the day's one rebuild
+    t0 = time.perf_counter()
+    for _ in range(DAILY_CHECKS):
+        await tracker(positions=positions, account=account, now=now)
+    lookup = (time.perf_counter() - t0) / DAILY_CHECKS * 1e6
+    return lookup, await _full_day_pnl_cost(rig)
+
+
+async def _full_day_pnl_cost(rig: Rig, n: int = 50) -> float:
+    now = datetime.now(UTC)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        await rig.reports.day_pnl(now)
+    return (time.perf_counter() - t0) / n * 1e6
+
+
+async def _scenario(deals: int) -> tuple[list[Step], tuple[float, float]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        rig = Rig(Path(tmp), deals)
+        await rig.open()
         try:
-
-            def query(i: int, k: int) -> Incoming:
-                text = QUERY_TEXTS[k % len(QUERY_TEXTS)]
-                return Incoming("bench", str(i), str(i), text=text)
-
-            lat, wall, _ = await _phase(conv, query, QUERIES_PER_CHAT)
-            rows.append(("queries", len(lat), len(lat) / wall, _pct(lat, 0.5), _pct(lat, 0.99)))
-            print(f"  queries: {len(lat)} in {wall:.1f} s", flush=True)
-
-            def preview(i: int, k: int) -> Incoming:
-                return Incoming("bench", str(i), str(i), text="买0.01手黄金")
-
-            lat, wall, answers = await _phase(conv, preview, PREVIEWS_PER_CHAT)
-            assert all(a and a[0].buttons for a in answers), "a preview without buttons"
-            rows.append(("previews", len(lat), len(lat) / wall, _pct(lat, 0.5), _pct(lat, 0.99)))
-            print(f"  previews: {len(lat)} in {wall:.1f} s", flush=True)
-
-            # one ✅ per chat, on its newest preview
-            pending = await _pending_buttons(db)
-
-            def press(i: int, k: int) -> Incoming:
-                return Incoming("bench", str(i), str(i), button_id=pending[str(i)], message_id="m")
-
-            lat, wall, answers = await _phase(conv, press, 1)
-            filled = sum(1 for a in answers if a and "已成交" in a[0].text)
-            rows.append(
-                ("confirm → order", len(lat), len(lat) / wall, _pct(lat, 0.5), _pct(lat, 0.99))
-            )
-            print(f"  confirmations: {len(lat)} in {wall:.1f} s, {filled} filled", flush=True)
+            with rig.counter.counting():
+                daily = await daily_check_cost(rig)
+                steps = [*await one_chat(rig), *await many_chats(rig)]
         finally:
-            await broker.close()
-            await db.close()
-            term.close()
-    return rows
-
-
-async def _pending_buttons(db: Database) -> dict[str, str]:
-    """The newest pending confirmation of each bench user, as a ✅ button id."""
-    from sqlalchemy import select
-
-    from store.confirmations import ConfirmationRow
-
-    async with db.session() as s:
-        rows = (
-            await s.scalars(
-                select(ConfirmationRow)
-                .where(ConfirmationRow.state == "pending")
-                .order_by(ConfirmationRow.created_at)
-            )
-        ).all()
-    return {r.user_id: f"c:{r.id}:y" for r in rows}
+            await rig.close()
+    return steps, daily
 
 
 def run() -> str:
-    print(f"conversation: {CHATS} concurrent chats on the paper terminal", flush=True)
-    rows = asyncio.run(_bench())
+    print(f"conversation: 1 and {CHATS} chats, {DEALS_TODAY} deals today", flush=True)
+    steps, daily_full_day = asyncio.run(_scenario(DEALS_TODAY))
+    print("conversation: the daily-loss check on an empty day", flush=True)
+    _, daily_empty = asyncio.run(_scenario_daily_only(0))
     lines = [
-        "## Conversation (Incoming → answer)",
+        "## Conversation: preview and ✅ (Incoming → answer)",
         "",
-        f"{CHATS} concurrent chats, each a trader, on the paper terminal through `MT5Broker`, "
-        "rule parser, SQLite (confirmations + audit log) — everything a real message goes through.",
+        f"A paper account with {DEALS_TODAY:,} deals today (a grid EA's day, booked through the "
+        "paper terminal's `order_send`), `MT5Broker`, the rule parser, SQLite (confirmations + "
+        "audit log): everything a real message goes through. At 100 chats each chat makes "
+        f"{MANY_CHAT_ROUNDS} rounds of preview + ✅, all chats at once.",
         "",
-        "| phase | messages | messages/s | p50 ms | p99 ms |",
-        "|---|---:|---:|---:|---:|",
+        "| step | chats | messages | /s | p50 ms | p99 ms | ✅ overhead p50 ms | in terminal "
+        "ms | db hops / statements / commits per step |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for name, n, rate, p50, p99 in rows:
-        lines.append(f"| {name} | {n} | {rate:,.0f} | {p50:.1f} | {p99:.1f} |")
+    lines += [s.row() for s in steps]
     lines += [
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"{QUERIES_PER_CHAT} queries and {PREVIEWS_PER_CHAT} previews per chat, then one ✅ each. "
-        "Latency under load includes waiting for the broker's single worker thread and SQLite "
-        "writes, so it grows with the number of concurrent chats.",
+        "✅ overhead = the ✅'s latency less the time inside the terminal's `order_send` "
+        '(measured alone, at 1 chat). "in terminal" = time inside terminal calls per step '
+        "(at 100 chats: per message of either kind).",
+        "",
+        "| daily-loss check | 0 deals today | 2,000 deals today |",
+        "|---|---:|---:|",
+        f"| kept up to date (`DayPnlTracker`), µs | {daily_empty[0]:.1f} | "
+        f"{daily_full_day[0]:.1f} |",
+        f"| recomputed whole (`ReportService.day_pnl`), µs | {daily_empty[1]:,.0f} | "
+        f"{daily_full_day[1]:,.0f} |",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; medians of {ONE_CHAT_ROUNDS} rounds at 1 chat "
+        f"(stdev of the preview {statistics.pstdev(steps[0].lat):.2f} ms).",
     ]
     return "\n".join(lines) + "\n"
+
+
+async def _scenario_daily_only(deals: int) -> tuple[None, tuple[float, float]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        rig = Rig(Path(tmp), deals)
+        await rig.open()
+        try:
+            return None, await daily_check_cost(rig)
+        finally:
+            await rig.close()
 
 
 if __name__ == "__main__":

@@ -66,9 +66,7 @@ class PrefsStore:
         first writes at once — two chats, two processes — both succeed, the later one wins. A
         read-then-insert would let both insert and the second fail on the primary key."""
         stmt = _upsert(self.db.engine.dialect.name, key, value, datetime.now(UTC).isoformat())
-        async with self.db.session() as s:
-            await s.execute(stmt)
-            await s.commit()
+        await self.db.write(lambda conn: conn.execute(stmt))
 
     async def user_lang(self, platform: str, user_id: str) -> str | None:
         v = await self.get(_user_key(platform, user_id, "lang"))
