@@ -205,7 +205,7 @@ class ConfirmFlow:
             return [self._refusal(status, conf, lang, edit)]
         # a read first: who may press it and whether it is still pending; the claim itself
         # comes after the re-check, in one transaction with the order request
-        conf = await self.store.get(cid)
+        conf = await self.store.peek(cid)
         status = classify(conf, (inc.platform, inc.chat_id, inc.user_id), now.timestamp())
         lang = _lang_of(conf, lang, inc.user_id)
         if status != "ok" or conf is None:

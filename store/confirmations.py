@@ -174,6 +174,9 @@ class ConfirmationStore:
         # reply codes this store gave to previews, per chat, with their expiry: a new code
         # never repeats one that may still be typed, without asking the database first
         self._live: dict[tuple[str, str], dict[str, float]] = {}
+        # previews this store wrote and nothing here moved since, for `peek` (pruned on
+        # create): what a ✅ reads before its re-check, without a trip to the database
+        self._fresh: dict[str, Confirmation] = {}
 
     def create_job(
         self,
@@ -190,6 +193,9 @@ class ConfirmationStore:
         code this store gave that is still live in the chat; the job checks the chat's pending
         rows once more (another process's) and raises `CodeTakenError` on a clash."""
         ts = now.timestamp()
+        # list() copies in one step: the writer's thread adds entries (each job that wrote one)
+        for cid in [cid for cid, c in list(self._fresh.items()) if c.expires_at <= ts]:
+            self._fresh.pop(cid, None)
         live = self._live.setdefault((platform, chat_id), {})
         for old in [c for c, until in live.items() if until <= ts]:
             del live[old]
@@ -239,6 +245,7 @@ class ConfirmationStore:
             if clash is not None:
                 raise CodeTakenError(f"reply code {code} is live in this chat already")
             conn.execute(insert(_TABLE), values)
+            self._fresh[conf.id] = conf
             return conf
 
         return conf, job
@@ -270,6 +277,14 @@ class ConfirmationStore:
             except CodeTakenError:
                 continue  # the code is in `_live` now: the next choice avoids it
         raise CodeTakenError("no free reply code after several tries")
+
+    async def peek(self, cid: str) -> Confirmation | None:
+        """The confirmation as a ✅ needs it before its re-check: a preview this store wrote
+        and has not moved since comes from memory, anything else from the database. Advisory
+        only — the claim's UPDATE decides; what memory tells (owner, expiry) never changes,
+        and a row another process moved meanwhile simply fails its claim."""
+        conf = self._fresh.get(cid)
+        return conf if conf is not None else await self.get(cid)
 
     async def get(self, cid: str) -> Confirmation | None:
         return await self.db.read(lambda conn: _one(conn, cid))
@@ -320,6 +335,8 @@ class ConfirmationStore:
 
         def job(conn: Connection) -> tuple[ClaimStatus, Confirmation | None]:
             changed = _rowcount(conn.execute(update(_TABLE).where(*conds).values(**values)))
+            if changed:
+                self._fresh.pop(cid, None)
             conf = _one(conn, cid)
             if changed == 1:
                 return "ok", conf
