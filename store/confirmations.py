@@ -56,6 +56,8 @@ CODE_LENGTH = 4
 
 # How often `create` chooses a new reply code when another process took the chosen one.
 _CODE_TRIES = 3
+# How often the memory of fresh previews (`peek`) is swept of expired ones, in seconds.
+_PRUNE_EVERY_S = 10.0
 
 
 class ConfirmationRow(Base):
@@ -105,11 +107,18 @@ def new_id() -> str:
 
 def new_code() -> str:
     """Four characters from the unambiguous alphabet with at least one letter and one digit,
-    so a code never looks like a ticket number or an English word."""
+    so a code never looks like a ticket number or an English word. Uniform over those codes:
+    bytes past the last whole multiple of the alphabet are dropped (no modulo bias), and one
+    call to the system's random source serves several tries (one per character cost ~10
+    calls a code)."""
+    n = len(CODE_ALPHABET)
+    limit = 256 - 256 % n
     while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if any(c in CODE_LETTERS for c in code) and any(c in CODE_DIGITS for c in code):
-            return code
+        chars = [CODE_ALPHABET[b % n] for b in secrets.token_bytes(4 * CODE_LENGTH) if b < limit]
+        for at in range(0, len(chars) - CODE_LENGTH + 1, CODE_LENGTH):
+            code = "".join(chars[at : at + CODE_LENGTH])
+            if any(c in CODE_LETTERS for c in code) and any(c in CODE_DIGITS for c in code):
+                return code
 
 
 def looks_like_code(text: str) -> bool:
@@ -177,6 +186,7 @@ class ConfirmationStore:
         # previews this store wrote and nothing here moved since, for `peek` (pruned on
         # create): what a ✅ reads before its re-check, without a trip to the database
         self._fresh: dict[str, Confirmation] = {}
+        self._pruned_at = 0.0
 
     def create_job(
         self,
@@ -193,9 +203,11 @@ class ConfirmationStore:
         code this store gave that is still live in the chat; the job checks the chat's pending
         rows once more (another process's) and raises `CodeTakenError` on a clash."""
         ts = now.timestamp()
-        # list() copies in one step: the writer's thread adds entries (each job that wrote one)
-        for cid in [cid for cid, c in list(self._fresh.items()) if c.expires_at <= ts]:
-            self._fresh.pop(cid, None)
+        if ts - self._pruned_at >= _PRUNE_EVERY_S:  # a sweep now and then, not per preview
+            self._pruned_at = ts
+            # list() copies in one step: the writer's thread adds entries (each job that wrote one)
+            for cid in [cid for cid, c in list(self._fresh.items()) if c.expires_at <= ts]:
+                self._fresh.pop(cid, None)
         live = self._live.setdefault((platform, chat_id), {})
         for old in [c for c, until in live.items() if until <= ts]:
             del live[old]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import Executable, String, Text
+from sqlalchemy import Executable, String, Text, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,9 +57,8 @@ class PrefsStore:
         self.db = db
 
     async def get(self, key: str) -> str | None:
-        async with self.db.session() as s:
-            row = await s.get(PrefRow, key)
-            return None if row is None else row.value
+        q = select(PrefRow.value).where(PrefRow.key == key)
+        return await self.db.read(lambda conn: conn.execute(q).scalar_one_or_none())
 
     async def set(self, key: str, value: str) -> None:
         """Create or replace `key` in one statement (`INSERT … ON CONFLICT DO UPDATE`): two
