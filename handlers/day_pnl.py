@@ -41,9 +41,10 @@ from handlers.report_service import (
 )
 
 # The window of the incremental look: deals from this long before the newest one seen, so a
-# deal booked a moment late in the same second is not missed (tickets keep it from counting
-# twice).
-_OVERLAP = timedelta(seconds=5)
+# deal booked in the same second after the look is not missed (tickets keep it from counting
+# twice). A deal booked later with an older time leaves the balance's move unexplained, and the
+# day is fetched again whole.
+_OVERLAP = timedelta(seconds=1)
 # How far past the newest moment the history is asked for (as the report service asks).
 _AHEAD = timedelta(minutes=1)
 # While the day has no snapshot yet, a snapshot taken this long after its start may still be
