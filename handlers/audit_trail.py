@@ -13,9 +13,11 @@ message that finishes meanwhile wait and go together in the next one. One writer
 also means the audit log never fights itself for SQLite's write lock (whose busy handler
 sleeps), which is what made latency under 100 concurrent chats grow to seconds.
 
-A write never fails the message that asked for it: the answer is decided by then (and an order
-request must not be stranded between its claim and the terminal because a row could not be
-written). One bad row never fails the others — `AuditLog.record_many` falls back to row by
+An audit row's write never fails the message that asked for it: the answer is decided by then
+(and an order request must not be stranded between its claim and the terminal because a row
+could not be written). Only a write the answer depends on — a preview's confirmation row,
+attached `required` — does: its answer would offer a ✅ that finds nothing, so the message is
+answered with `StepNotStoredError` instead (handlers/conversation.py). One bad row never fails the others — `AuditLog.record_many` falls back to row by
 row and repairs what it cannot store. Rows the database refused even so (it was away) wait
 here and go first in the next write; past `MAX_WAITING_ROWS` the oldest are written to the
 operator's log instead, whole, so that they are still not lost.
