@@ -1,5 +1,9 @@
-"""The confirmation lifecycle: plan → stored preview with ✅/❌ → one atomic claim → re-checks
+"""The confirmation lifecycle: plan → stored preview with ✅/❌ → re-checks → one atomic claim
 → execute once → the preview edited to show the result.
+
+What each step writes (store/db.py: one writer): a preview is one transaction (its row with the
+message's audit rows); a ✅ is two — the claim pending → executing with its order request,
+committed before `order_send`, and the result with the message's last rows after it.
 
 Buttons carry ``c:<id>:y`` / ``c:<id>:n`` (id = 22 url-safe characters, 128 random bits; the
 whole callback is 26 bytes). Apps without buttons type the button's `reply_code` instead
@@ -12,9 +16,11 @@ Safety properties (each has a test):
 - another user's press, a wrong or expired code → refused, nothing sent;
 - a restart between preview and ✅ → the row is still pending in the database: it executes
   once, or says it expired;
-- risk limits and the price drift are checked again after the claim; a drift past
-  `max_price_drift_points` gives a fresh preview instead of an order;
-- the re-check and the send of an opening plan run under the account's one lock
+- risk limits and the price drift are checked again at ✅, just before the claim; a drift
+  past `max_price_drift_points` gives a fresh preview instead of an order (blocked, drifted
+  and failed re-checks settle the row from pending in one UPDATE, so a press that won it
+  meanwhile keeps it);
+- the re-check, the claim and the send of an opening plan run under the account's one lock
   (`AccountGuard`, handlers/exposure.py), so confirmations pressed at the same moment — in
   different chats, on different platforms, through different mouths — are checked against
   each other: together they never break a limit that each fits alone;
@@ -22,10 +28,10 @@ Safety properties (each has a test):
   (see execute.py); the answer keeps ✅ as "🔄 Check again" (typed: "查询 7F3K" /
   "check 7F3K", `check_code`), which only ever looks the order up;
 - a crash between the claim and the stored result → handlers/recovery.py settles the row;
-- the terminal away at ✅ (the re-check cannot reach it, or the broker refuses before sending
-  with "not_connected") → nothing was sent, the row goes back to pending in one UPDATE
-  (`ConfirmationStore.release`) and the preview keeps its buttons: the same ✅ executes once
-  when the terminal is back, until the preview expires.
+- the terminal away at ✅ (the re-check cannot reach it: nothing was claimed; or the broker
+  refuses before sending with "not_connected": the row goes back to pending in one UPDATE,
+  `ConfirmationStore.release`) → nothing was sent and the preview keeps its buttons: the same
+  ✅ executes once when the terminal is back, until the preview expires.
 """
 
 from __future__ import annotations
