@@ -237,16 +237,17 @@ class AuditLog:
         if not events:
             return AuditWrite(), await self.db.submit(jobs) if jobs else []
         now = datetime.now(UTC)
-        results = await self.db.submit([*jobs, _insert_job(events, now)])
-        failure = results[-1]
+        # the rows first: a job's own rows (a claim's order request) come after the message's
+        results = await self.db.submit([_insert_job(events, now), *jobs])
+        failure = results[0]
         if not isinstance(failure, BaseException):
-            return AuditWrite(stored=len(events)), results[:-1]
+            return AuditWrite(stored=len(events)), results[1:]
         log.warning(
             "audit: a batch of %d rows failed (%s); writing them one by one",
             len(events),
             _brief(failure),
         )
-        return await self._one_by_one(events, now), results[:-1]
+        return await self._one_by_one(events, now), results[1:]
 
     async def _one_by_one(self, events: list[dict[str, Any]], now: datetime) -> AuditWrite:
         # in order, so the log keeps the events' order with a repaired row in its place

@@ -93,3 +93,10 @@ async def test_a_preview_the_database_refuses_is_answered_as_such_without_a_butt
         await s.commit()
     again = only(await world.say("buy 0.01 gold"))
     assert again.buttons  # the database back: previews are stored and shown again
+
+
+async def test_a_confirmations_rows_are_in_the_order_things_happened(world: ChatWorld) -> None:
+    preview = only(await world.say("买入0.01手黄金"))
+    only(await world.press(preview.buttons[0].id))
+    events = [e.event for e in await world.conv.audit.entries(limit=100)]
+    assert events[-5:] == ["message", "confirm", "order", "result", "decision"]
