@@ -4,6 +4,7 @@ restart, deals booked between two checks and deals handed over by the deal watch
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -225,7 +226,9 @@ def bars(draw: st.DrawFn) -> list[Bar]:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("TRADECHAT_DAY_PNL_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     early=st.lists(deals(), max_size=12),
@@ -269,3 +272,38 @@ async def test_the_running_figure_equals_the_whole_computation(
     assert await figure(tracker, svc_broker, later) == pytest.approx(
         await svc.day_pnl(later), abs=1e-6
     )
+
+
+async def test_the_deal_watcher_hands_its_deals_to_the_tracker(db: Database) -> None:
+    """As bot/build.py wires them: `Pushes.new_deals` feeds what it found to the tracker, so
+    the next check finds the balance's move explained by deals it already has."""
+    from handlers.pushes import PushConfig, Pushes
+    from store.audit import AuditLog
+    from store.snapshots import SnapshotStore
+    from store.subscriptions import SubscriptionStore
+    from tests.fakes.report_fixtures import RecordingPusher
+
+    acct = Account()
+    svc = ReportService(acct.broker, db, ReportConfig())
+    tracker = DayPnlTracker(svc)
+    clock = [NOW]
+    pushes = Pushes(
+        svc,
+        SubscriptionStore(db),
+        SnapshotStore(db),
+        acct.broker,
+        RecordingPusher(),
+        AuditLog(db),
+        PushConfig(charts=False),
+        clock=lambda: clock[0],
+    )
+    pushes.on_deals = tracker.feed
+    pushes.watch_deals_from(NOW)
+    assert await figure(tracker, acct) == 0.0
+    acct.book(closing(NOW + timedelta(seconds=20), -75.0))
+    clock[0] = NOW + timedelta(minutes=1)
+    await pushes.new_deals()
+    fetched = tracker.fetches
+    assert await figure(tracker, acct, clock[0]) == pytest.approx(-75.0)
+    assert tracker.fetches == fetched + 1  # one look (the balance moved) that found nothing new
+    assert tracker.rebuilds == 1  # and the move was explained: no whole-day fetch
