@@ -46,6 +46,7 @@ from handlers.config import (
     TrailingConfig,
 )
 from handlers.conversation import Conversation, LogReader, build_conversation
+from handlers.day_pnl import DayPnlTracker
 from handlers.exposure import AccountGuard
 from handlers.market import MarketConfig, MarketData
 from handlers.messages import Pusher
@@ -53,6 +54,7 @@ from handlers.proposals import Proposals
 from handlers.pushes import Pushes
 from handlers.recovery import Reconciler, build_reconciler
 from handlers.report_service import ReportConfig, ReportService
+from handlers.risk import DayPnl
 from handlers.subscriptions import Audience, Member, NotificationPolicy
 from handlers.trading_service import TradingService
 from handlers.trailing import TrailingKeeper
@@ -150,6 +152,8 @@ async def build_app(settings: Settings) -> App:
     guard = AccountGuard()  # one broker account, one lock (handlers/exposure.py)
     parser = make_parser(settings)
     reports = make_report_service(settings, broker, db)
+    # the daily-loss limit's running figure: one per account, fed by the deal watcher below
+    day_pnl = DayPnlTracker(reports)
     fanout = Fanout()
     # one audience for the pushes and for /subscriptions; defaults only on running platforms
     audience = make_audience(settings, db, running=fanout.platforms.__contains__)
@@ -165,6 +169,7 @@ async def build_app(settings: Settings) -> App:
         audience=audience,
         logs=log_reader(settings),
         price_alerts=price_alerts,
+        day_pnl=day_pnl,
     )
     reconciler = build_reconciler(conversation, fanout)
     pushes = make_pushes(
@@ -179,6 +184,7 @@ async def build_app(settings: Settings) -> App:
     )
     if pushes.trailing is not None:  # read-only stops the trailing job's moves too
         pushes.trailing.paused = conversation.read_only
+    pushes.on_deals = day_pnl.feed
     scheduler = make_scheduler(settings, pushes, price_alerts=price_alerts)
     supervisor = Supervisor(
         broker, on_disconnect=pushes.terminal_down, on_reconnect=pushes.terminal_up
@@ -584,6 +590,7 @@ def make_conversation(
     audience: Audience | None = None,
     logs: LogReader | None = None,
     price_alerts: PriceAlerts | None = None,
+    day_pnl: DayPnl | None = None,
 ) -> Conversation:
     extra = {} if clock is None else {"clock": clock}
     market = make_market(settings, broker, parser, reports)
@@ -601,6 +608,7 @@ def make_conversation(
         logs=logs,
         price_alerts=price_alerts,
         market=market,
+        day_pnl=day_pnl,
         **extra,
     )
 

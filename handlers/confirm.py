@@ -1,5 +1,9 @@
-"""The confirmation lifecycle: plan → stored preview with ✅/❌ → one atomic claim → re-checks
+"""The confirmation lifecycle: plan → stored preview with ✅/❌ → re-checks → one atomic claim
 → execute once → the preview edited to show the result.
+
+What each step writes (store/db.py: one writer): a preview is one transaction (its row with the
+message's audit rows); a ✅ is two — the claim pending → executing with its order request,
+committed before `order_send`, and the result with the message's last rows after it.
 
 Buttons carry ``c:<id>:y`` / ``c:<id>:n`` (id = 22 url-safe characters, 128 random bits; the
 whole callback is 26 bytes). Apps without buttons type the button's `reply_code` instead
@@ -12,9 +16,11 @@ Safety properties (each has a test):
 - another user's press, a wrong or expired code → refused, nothing sent;
 - a restart between preview and ✅ → the row is still pending in the database: it executes
   once, or says it expired;
-- risk limits and the price drift are checked again after the claim; a drift past
-  `max_price_drift_points` gives a fresh preview instead of an order;
-- the re-check and the send of an opening plan run under the account's one lock
+- risk limits and the price drift are checked again at ✅, just before the claim; a drift
+  past `max_price_drift_points` gives a fresh preview instead of an order (blocked, drifted
+  and failed re-checks settle the row from pending in one UPDATE, so a press that won it
+  meanwhile keeps it);
+- the re-check, the claim and the send of an opening plan run under the account's one lock
   (`AccountGuard`, handlers/exposure.py), so confirmations pressed at the same moment — in
   different chats, on different platforms, through different mouths — are checked against
   each other: together they never break a limit that each fits alone;
@@ -22,10 +28,10 @@ Safety properties (each has a test):
   (see execute.py); the answer keeps ✅ as "🔄 Check again" (typed: "查询 7F3K" /
   "check 7F3K", `check_code`), which only ever looks the order up;
 - a crash between the claim and the stored result → handlers/recovery.py settles the row;
-- the terminal away at ✅ (the re-check cannot reach it, or the broker refuses before sending
-  with "not_connected") → nothing was sent, the row goes back to pending in one UPDATE
-  (`ConfirmationStore.release`) and the preview keeps its buttons: the same ✅ executes once
-  when the terminal is back, until the preview expires.
+- the terminal away at ✅ (the re-check cannot reach it: nothing was claimed; or the broker
+  refuses before sending with "not_connected": the row goes back to pending in one UPDATE,
+  `ConfirmationStore.release`) → nothing was sent and the preview keeps its buttons: the same
+  ✅ executes once when the terminal is back, until the preview expires.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from broker.base import Broker
 from broker.errors import BrokerError, TemporaryBrokerError
@@ -48,11 +55,12 @@ from handlers.hedge_actions import Closes, plan_closes
 from handlers.i18n import t
 from handlers.messages import Button, Incoming, Lang, Outgoing
 from handlers.plan_text import render_plan
-from handlers.plans import Plan, Planner, Problem, market_price
+from handlers.plans import Check, Plan, Planner, Problem, market_price
 from handlers.risk import RiskGate
 from nlp.commands import read_closes
 from nlp.intent import Intent
-from store.confirmations import Confirmation, ConfirmationStore
+from store.confirmations import ClaimStatus, Confirmation, ConfirmationStore, State, classify
+from store.db import Job, then
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +161,7 @@ class ConfirmFlow:
         if not plan.ok:
             await self._audit("preview", inc, {"blocked": True, "plan": stored}, ms)
             return Outgoing(render_plan(plan, lang), lang=lang, kind="preview")
-        conf = await self.store.create(
+        conf, job = self.store.create_job(
             platform=inc.platform,
             chat_id=inc.chat_id,
             user_id=inc.user_id,
@@ -163,6 +171,9 @@ class ConfirmFlow:
             now=self.clock(),
         )
         await self._audit("preview", inc, {"cid": conf.id, "code": conf.code, "plan": stored}, ms)
+        # one transaction for the whole preview: the row goes with the message's audit rows,
+        # before the answer (and its ✅) goes out
+        await self.audit.attach(job, required=True)
         return self._preview_out(plan, conf, lang)
 
     def _preview_out(self, plan: Plan, conf: Confirmation, lang: Lang) -> Outgoing:
@@ -226,22 +237,32 @@ class ConfirmFlow:
             if status == "ok":
                 return [Outgoing(t(lang, "cancelled"), edit_of=edit, lang=lang, kind="result")]
             return [self._refusal(status, conf, lang, edit)]
-        status, conf = await self.store.claim(
-            cid, platform=inc.platform, chat_id=inc.chat_id, user_id=inc.user_id, now=now
-        )
+        # a read first: who may press it and whether it is still pending; the claim itself
+        # comes after the re-check, in one transaction with the order request
+        conf = await self.store.peek(cid)
+        status = classify(conf, (inc.platform, inc.chat_id, inc.user_id), now.timestamp())
         lang = _lang_of(conf, lang, inc.user_id)
-        await self._audit(event, inc, {"cid": cid, "outcome": status})
         if status != "ok" or conf is None:
-            if (
-                status == "used"
-                and conf is not None
-                and conf.state == "unknown"
-                and conf.user_id == inc.user_id
-            ):
-                return [await self._recheck_unknown(inc, conf, lang, edit)]
-            return [self._refusal(status, conf, lang, edit)]
-        with self.executor.working_on(conf.id):  # the reconciler leaves a live send alone
-            return await self._execute_claimed(inc, conf, lang, edit)
+            await self._audit(event, inc, {"cid": cid, "outcome": status})
+            return [await self._not_claimed(inc, status, conf, lang, edit)]
+        plan = Plan.from_dict(conf.plan)
+        # no other open is checked or sent between this plan's re-check and its send
+        async with self.guard.for_plan(plan):
+            return await self._recheck_and_send(inc, conf, plan, lang, edit)
+
+    async def _not_claimed(
+        self, inc: Incoming, status: str, conf: Confirmation | None, lang: Lang, edit: str | None
+    ) -> Outgoing:
+        """The answer to a ✅ that cannot claim the row: an unknown outcome is looked up for its
+        owner; anything else is refused."""
+        if (
+            status == "used"
+            and conf is not None
+            and conf.state == "unknown"
+            and conf.user_id == inc.user_id
+        ):
+            return await self._recheck_unknown(inc, conf, lang, edit)
+        return self._refusal(status, conf, lang, edit)
 
     def _refusal(
         self, status: str, conf: Confirmation | None, lang: Lang, edit: str | None
@@ -270,14 +291,6 @@ class ConfirmFlow:
         if self.executor.on_interrupted is not None:
             self.executor.on_interrupted()
 
-    async def _execute_claimed(
-        self, inc: Incoming, conf: Confirmation, lang: Lang, edit: str | None
-    ) -> list[Outgoing]:
-        plan = Plan.from_dict(conf.plan)
-        # no other open is checked or sent between this plan's re-check and its send
-        async with self.guard.for_plan(plan):
-            return await self._recheck_and_send(inc, conf, plan, lang, edit)
-
     async def _recheck_and_send(
         self, inc: Incoming, conf: Confirmation, plan: Plan, lang: Lang, edit: str | None
     ) -> list[Outgoing]:
@@ -285,74 +298,32 @@ class ConfirmFlow:
         try:
             checks = await self.risk.check(plan)
             if not all(c.ok for c in checks):
-                await self.store.finish(
-                    conf.id, "blocked", {"checks": [c.key for c in checks]}, now=self.clock()
-                )
-                await self._audit(
-                    "decision", inc, {"cid": conf.id, "decision": "blocked_at_confirm"}
-                )
-                lines = [t(lang, "blocked_now")] + [c.line(lang) for c in checks if not c.ok]
-                return [Outgoing("\n".join(lines), edit_of=edit, lang=lang, kind="result")]
+                return await self._blocked(inc, conf, checks, lang, edit)
             drift = await self._drift_points(plan)
-        except TemporaryBrokerError as exc:  # the terminal away: nothing was sent
-            return [await self._away(inc, conf, lang, edit, exc.note, "recheck")]
+        except TemporaryBrokerError as exc:  # the terminal away: nothing was claimed or sent
+            return [await self._away(inc, conf, lang, edit, exc.note, "recheck", claimed=False)]
         except BrokerError as exc:
-            error = note_text(exc.note, "en")
-            await self.store.finish(conf.id, "failed", {"error": error}, now=self.clock())
-            await self._audit(
-                "decision",
-                inc,
-                {"cid": conf.id, "decision": "recheck_failed", "error": error},
-            )
-            return [
-                Outgoing(
-                    t(lang, "result_fail_plain", reason=note_text(exc.note, lang)),
-                    edit_of=edit,
-                    lang=lang,
-                    kind="result",
-                )
-            ]
+            return await self._recheck_failed(inc, conf, exc.note, lang, edit)
         limit = self.trading.max_price_drift_points
         if drift is not None and drift > limit:
-            await self.store.finish(conf.id, "drifted", {"drift_points": drift}, now=self.clock())
-            await self._audit(
-                "decision", inc, {"cid": conf.id, "decision": "drifted", "points": drift}
+            return await self._drifted(inc, conf, plan, drift, lang, edit)
+        status, claimed = await self._claim(inc, conf, plan)
+        if status != "ok" or claimed is None:
+            return [await self._not_claimed(inc, status, claimed, lang, edit)]
+        with self.executor.working_on(conf.id):  # the reconciler leaves a live send alone
+            outcome = await self.executor.run(plan, conf.id)
+            ms = (time.perf_counter() - t0) * 1000
+            if outcome.away:  # refused before sending: nothing reached the terminal
+                return [await self._away(inc, conf, lang, edit, Note("not_connected"), "send")]
+            for o in outcome.legs:
+                if o.ok and o.ticket and plan.legs[o.index].action in ("open", "pending"):
+                    self.last_tickets[(inc.platform, inc.user_id)] = o.ticket
+            # the result goes with the message's last rows, in one transaction at its end
+            finish = self.store.finish_job(
+                conf.id, outcome.state, outcome.to_dict(), now=self.clock()
             )
-            fresh = await self._rebuild(plan, inc, lang)
-            note = Outgoing(
-                t(lang, "drifted", points=drift, max=limit), edit_of=edit, lang=lang, kind="result"
-            )
-            return [note, fresh]
-        await self._audit(
-            "order",
-            inc,
-            {
-                "cid": conf.id,
-                "legs": [
-                    {
-                        "action": leg.action,
-                        "symbol": leg.broker_symbol,
-                        "ticket": leg.ticket,
-                        "side": leg.side,
-                        "volume": leg.volume,
-                        "price": leg.price,
-                        "sl": leg.sl,
-                        "tp": leg.tp,
-                        "comment": order_comment(conf.id, i),
-                    }
-                    for i, leg in enumerate(plan.legs)
-                ],
-            },
-        )
-        await self.audit.flush()  # the request is on disk before the broker sees it
-        outcome = await self.executor.run(plan, conf.id)
-        ms = (time.perf_counter() - t0) * 1000
-        if outcome.away:  # refused before sending: nothing reached the terminal
-            return [await self._away(inc, conf, lang, edit, Note("not_connected"), "send")]
-        for o in outcome.legs:
-            if o.ok and o.ticket and plan.legs[o.index].action in ("open", "pending"):
-                self.last_tickets[(inc.platform, inc.user_id)] = o.ticket
-        await self.store.finish(conf.id, outcome.state, outcome.to_dict(), now=self.clock())
+            written = await self.audit.attach(finish, required=False)
+        self.executor.hold(conf.id, written)  # the send counts as live until it is written
         await self._audit("result", inc, {"cid": conf.id, **outcome.to_dict()}, ms)
         return [
             Outgoing(
@@ -364,6 +335,117 @@ class ConfirmFlow:
             )
         ]
 
+    async def _claim(
+        self, inc: Incoming, conf: Confirmation, plan: Plan
+    ) -> tuple[ClaimStatus, Confirmation | None]:
+        """pending → executing, in one transaction with the message's rows so far and — only
+        when this press won the row — its order request: on disk before the broker sees it."""
+        claim = self.store.claim_job(
+            conf.id,
+            platform=inc.platform,
+            chat_id=inc.chat_id,
+            user_id=inc.user_id,
+            now=self.clock(),
+        )
+        legs = _order_legs(plan, conf.id)
+
+        def rows(won: tuple[ClaimStatus, Confirmation | None]) -> Job:
+            events = [_event(inc, "confirm", {"cid": conf.id, "outcome": won[0]})]
+            if won[0] == "ok":
+                events.append(_event(inc, "order", {"cid": conf.id, "legs": legs}))
+            return self.audit.audit.rows_job(events)
+
+        (result,) = await self.audit.flush([then(claim, rows)])
+        if not isinstance(result, BaseException):
+            status, claimed = result
+            return status, claimed
+        # the rows could not be stored (the audit log is away): the claim goes alone, and the
+        # rows wait in the trail for the database like every other row (handlers/audit_trail)
+        (result,) = await self.audit.flush([claim])
+        if isinstance(result, BaseException):
+            raise result  # nothing was sent; the conversation answers with an error
+        status, claimed = result
+        await self._audit("confirm", inc, {"cid": conf.id, "outcome": status})
+        if status == "ok":
+            await self._audit("order", inc, {"cid": conf.id, "legs": legs})
+        return status, claimed
+
+    async def _settle_unclaimed(
+        self, inc: Incoming, conf: Confirmation, to_state: State, result: dict[str, object]
+    ) -> tuple[ClaimStatus, Confirmation | None]:
+        """pending → a final state without sending (blocked, drifted, failed at the re-check),
+        in one UPDATE … WHERE state='pending' AND owner: a press that won the row meanwhile
+        keeps it."""
+        job = self.store.transition_job(
+            conf.id,
+            platform=inc.platform,
+            chat_id=inc.chat_id,
+            user_id=inc.user_id,
+            now=self.clock(),
+            to_state=to_state,
+            check_expiry=False,
+            result=dict(result),
+        )
+        (outcome,) = await self.audit.flush([job])
+        if isinstance(outcome, BaseException):
+            raise outcome
+        status, now_conf = outcome
+        await self._audit("confirm", inc, {"cid": conf.id, "outcome": status})
+        return status, now_conf
+
+    async def _blocked(
+        self, inc: Incoming, conf: Confirmation, checks: list[Check], lang: Lang, edit: str | None
+    ) -> list[Outgoing]:
+        status, now_conf = await self._settle_unclaimed(
+            inc, conf, "blocked", {"checks": [c.key for c in checks]}
+        )
+        if status != "ok":
+            return [await self._not_claimed(inc, status, now_conf, lang, edit)]
+        await self._audit("decision", inc, {"cid": conf.id, "decision": "blocked_at_confirm"})
+        lines = [t(lang, "blocked_now")] + [c.line(lang) for c in checks if not c.ok]
+        return [Outgoing("\n".join(lines), edit_of=edit, lang=lang, kind="result")]
+
+    async def _recheck_failed(
+        self, inc: Incoming, conf: Confirmation, note: Note, lang: Lang, edit: str | None
+    ) -> list[Outgoing]:
+        error = note_text(note, "en")
+        status, now_conf = await self._settle_unclaimed(inc, conf, "failed", {"error": error})
+        if status != "ok":
+            return [await self._not_claimed(inc, status, now_conf, lang, edit)]
+        await self._audit(
+            "decision", inc, {"cid": conf.id, "decision": "recheck_failed", "error": error}
+        )
+        return [
+            Outgoing(
+                t(lang, "result_fail_plain", reason=note_text(note, lang)),
+                edit_of=edit,
+                lang=lang,
+                kind="result",
+            )
+        ]
+
+    async def _drifted(
+        self,
+        inc: Incoming,
+        conf: Confirmation,
+        plan: Plan,
+        drift: int,
+        lang: Lang,
+        edit: str | None,
+    ) -> list[Outgoing]:
+        limit = self.trading.max_price_drift_points
+        status, now_conf = await self._settle_unclaimed(
+            inc, conf, "drifted", {"drift_points": drift}
+        )
+        if status != "ok":
+            return [await self._not_claimed(inc, status, now_conf, lang, edit)]
+        await self._audit("decision", inc, {"cid": conf.id, "decision": "drifted", "points": drift})
+        fresh = await self._rebuild(plan, inc, lang)
+        note = Outgoing(
+            t(lang, "drifted", points=drift, max=limit), edit_of=edit, lang=lang, kind="result"
+        )
+        return [note, fresh]
+
     async def _away(
         self,
         inc: Incoming,
@@ -372,12 +454,15 @@ class ConfirmFlow:
         edit: str | None,
         note: Note,
         stage: str,
+        *,
+        claimed: bool = True,
     ) -> Outgoing:
-        """The terminal was away at ✅ and nothing was sent: the row goes back to pending in one
-        UPDATE, and the preview keeps its buttons (the answer is a toast or a new message, not
-        an edit), so the same ✅ executes once when the terminal is back."""
+        """The terminal was away at ✅ and nothing was sent: the row is still pending (the
+        re-check failed before the claim) or goes back to pending in one UPDATE (the broker
+        refused the send), and the preview keeps its buttons (the answer is a toast or a new
+        message, not an edit), so the same ✅ executes once when the terminal is back."""
         now = self.clock()
-        released = await self.store.release(conf.id, now=now)
+        released = await self.store.release(conf.id, now=now) if claimed else True
         await self._audit(
             "decision",
             inc,
@@ -449,6 +534,34 @@ class ConfirmFlow:
         return Outgoing(
             t(lang, "result_found_later", ticket=found[0]), edit_of=edit, lang=lang, kind="result"
         )
+
+
+def _event(inc: Incoming, event: str, detail: dict[str, object]) -> dict[str, Any]:
+    return {
+        "event": event,
+        "platform": inc.platform,
+        "chat_id": inc.chat_id,
+        "user_id": inc.user_id,
+        "detail": detail,
+    }
+
+
+def _order_legs(plan: Plan, cid: str) -> list[dict[str, object]]:
+    """What the order request names for each leg: exactly what is about to be sent."""
+    return [
+        {
+            "action": leg.action,
+            "symbol": leg.broker_symbol,
+            "ticket": leg.ticket,
+            "side": leg.side,
+            "volume": leg.volume,
+            "price": leg.price,
+            "sl": leg.sl,
+            "tp": leg.tp,
+            "comment": order_comment(cid, i),
+        }
+        for i, leg in enumerate(plan.legs)
+    ]
 
 
 def settled_text(conf: Confirmation, lang: Lang) -> str:

@@ -57,11 +57,12 @@ from broker.errors import BrokerError, TemporaryBrokerError
 from broker.mt5.snapshot import accept_snapshots
 from handlers import queries
 from handlers.alerts import MAX_BUTTONS, Owner, PriceAlerts, alert_button, read_alert_button
-from handlers.audit_trail import AuditTrail
+from handlers.audit_trail import AuditTrail, StepNotStoredError
 from handlers.auth import AccessList, OncePer, RateLimiter, Role, allows
 from handlers.broker_text import note_text
 from handlers.config import ConversationConfig
 from handlers.confirm import ConfirmFlow, parse_button
+from handlers.day_pnl import day_pnl_for
 from handlers.ea_view import ea_view_text
 from handlers.execute import Executor
 from handlers.exposure import AccountGuard
@@ -216,13 +217,6 @@ def _not_understood(parser: ParserLike, text: str | None, lang: Lang) -> str:
     return t(lang, "unknown_suggest", example=example) if example else t(lang, "unknown")
 
 
-def _day_pnl(reports: ReportsLike, clock: Callable[[], datetime]) -> DayPnl:
-    async def day_pnl() -> float:
-        return float(await reports.day_pnl(clock()))
-
-    return day_pnl
-
-
 def build_conversation(
     *,
     broker: Broker,
@@ -239,11 +233,14 @@ def build_conversation(
     logs: LogReader | None = None,
     price_alerts: PriceAlerts | None = None,
     market: MarketData | None = None,
+    day_pnl: DayPnl | None = None,
 ) -> Conversation:
     """The conversation and all its parts, on one database: the composition root's one call.
-    `audit` is the process's one audit log when the caller has it (pushes write to it too);
-    `guard` the broker account's one lock, which every other mouth trading on the account
-    must share (a new one when not given: then this conversation is the only mouth)."""
+        `audit` is the process's one audit log when the caller has it (pushes write to it too);
+        `guard` the broker account's one lock, which every other mouth trading on the account
+        must share (a new one when not given: then this conversation is the only mouth); `day_pnl`
+    the process's one daily-P&L tracker, which the deal watcher feeds (one over `reports` when
+    not given)."""
 
     def secs() -> float:
         return clock().timestamp()
@@ -262,7 +259,7 @@ def build_conversation(
         broker,
         config.risk,
         read_only=read_only,
-        day_pnl=None if reports is None else _day_pnl(reports, clock),
+        day_pnl=day_pnl if day_pnl is not None or reports is None else day_pnl_for(reports, clock),
     )
     flow = ConfirmFlow(
         broker=broker,
@@ -356,6 +353,11 @@ class Conversation:
                     decision = "error"
                 ms = (time.perf_counter() - t0) * 1000
                 await self._audit(inc, "decision", {"decision": decision}, ms)
+        except StepNotStoredError:
+            # the answer (a preview's ✅) names a row the database refused: never shown
+            log.exception("a message's writes could not be stored")
+            lang = result[0].lang if result else lang
+            result = [Outgoing(t(lang, "step_not_stored"), lang=lang, kind="error")]
         except Exception:
             log.exception("could not write the audit log")
         for out in result:  # a broker's text (a comment the terminal cut) may carry half an emoji

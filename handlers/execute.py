@@ -21,13 +21,14 @@ The same lookup (`Executor.find`) settles what a crash left ``executing``
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from broker.base import Broker
 from broker.errors import BrokerError
@@ -112,6 +113,14 @@ class Executor:
             raise
         finally:
             self.in_flight.discard(cid)
+
+    def hold(self, cid: str, written: asyncio.Future[Any]) -> None:
+        """Keep `cid` counted as in flight until its result is written (`written` resolves):
+        the result is stored with the message's last rows, a moment after the send."""
+        if written.done():
+            return
+        self.in_flight.add(cid)
+        written.add_done_callback(lambda _: self.in_flight.discard(cid))
 
     async def run(self, plan: Plan, cid: str) -> ExecOutcome:
         outcomes: list[LegOutcome] = []

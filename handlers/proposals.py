@@ -133,6 +133,7 @@ class Proposals:
         chat = self.chat_of(*owner)
         inc = Incoming(platform=owner[0], chat_id=chat, user_id=owner[1])
         out = await self.flow.preview(intent, inc, lang)
+        await self.trail.settle()  # the confirmation exists before its preview goes out
         cid = next(
             (p[0] for b in out.buttons if (p := parse_button(b.id)) is not None and p[1]), None
         )

@@ -124,6 +124,9 @@ class Pushes:
         self.trailing = trailing
         if trailing is not None:
             trailing.notify = self.tell
+        # who else wants the deals the watcher found (handlers/day_pnl.py: the daily-loss
+        # tracker counts them, so the next preview needs no look at the history of its own)
+        self.on_deals: Callable[[Sequence[Deal]], object] | None = None
 
     # -- which period a scheduled time reports on -------------------------------------------
     def calendar(self) -> TradingCalendar:
@@ -409,6 +412,8 @@ class Pushes:
             for d in deals
             if d.ticket not in self._deals_seen and d.time >= since - _DEALS_OVERLAP
         ]
+        if self.on_deals is not None and deals:
+            self.on_deals(deals)
         self._deals_seen.update(d.ticket for d in deals)
         if deals:
             self._deals_since = max(d.time for d in deals)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from types import ModuleType
@@ -17,7 +17,7 @@ from typing import Any
 
 from broker.base import Broker
 from broker.errors import BrokerError
-from broker.models import Account, Deal, Position, SymbolSpec
+from broker.models import Account, Bar, Deal, Position, SymbolSpec
 from handlers.broker_text import note_text
 from handlers.hedge_actions import suggestion_buttons
 from handlers.i18n import t
@@ -403,17 +403,18 @@ class ReportService:
         Floating at the day's start comes from the day's first equity snapshot when one was
         taken near the start; otherwise each position opened before the start is valued at
         the price the day began with (P&L is linear in price), so losses carried over from
-        earlier days do not count against today."""
+        earlier days do not count against today.
+
+        This is the whole computation, from the terminal, every time; the risk limit keeps
+        the same figure up to date instead (handlers/day_pnl.py: `DayPnlTracker`)."""
         now = now or datetime.now(UTC)
         start = self.trading_day_start(now)
         deals = await self._deals(start, now + timedelta(minutes=1))
-        realised = sum(
-            d.net for d in deals if start <= d.time and d.type in ("buy", "sell", "other")
-        )
+        realised = sum(d.net for d in deals if start <= d.time and d.type in DAY_PNL_DEAL_TYPES)
         positions = await self.broker.positions()
         floating_now = sum(p.profit + p.swap for p in positions)
         snap = await self.snapshots.first_since(start)
-        if snap is not None and snap.time - start <= _SNAPSHOT_BASELINE_SLACK:
+        if snap is not None and snap.time - start <= SNAPSHOT_BASELINE_SLACK:
             return realised + floating_now - (snap.equity - snap.balance)
         return realised + sum([await self._change_since(p, start) for p in positions])
 
@@ -422,16 +423,30 @@ class ReportService:
         if p.time >= start or p.price_current == p.price_open:
             return p.profit + p.swap
         bars = await self.broker.rates(p.symbol, "H1", 30)
-        opening = [b for b in bars if b.time <= start]
-        if not opening:
-            return p.profit + p.swap
-        price_at_start = (
-            opening[-1].close if opening[-1].time <= start - _HOUR else opening[-1].open
-        )
-        per_price = p.profit / (p.price_current - p.price_open)
-        return per_price * (p.price_current - price_at_start)
+        return floating_change(p, start, price_at_day_start(bars, start))
 
 
+# The deal types whose net counts as the day's realised P&L (deposits and credit do not).
+DAY_PNL_DEAL_TYPES = frozenset({"buy", "sell", "other"})
 _HOUR = timedelta(hours=1)
 # a snapshot taken this long after the day began still stands for the day's start
-_SNAPSHOT_BASELINE_SLACK = timedelta(minutes=30)
+SNAPSHOT_BASELINE_SLACK = timedelta(minutes=30)
+
+
+def price_at_day_start(bars: Sequence[Bar], start: datetime) -> float | None:
+    """The price a trading day began with, from H1 bars oldest first: the open of the bar
+    holding `start`, or the close of the last bar before it; None when no bar reaches back."""
+    opening = [b for b in bars if b.time <= start]
+    if not opening:
+        return None
+    last = opening[-1]
+    return last.close if last.time <= start - _HOUR else last.open
+
+
+def floating_change(p: Position, start: datetime, price_at_start: float | None) -> float:
+    """Floating P&L `p` gained since `start`, given the price the day began with: all of it
+    when it was opened later or no price is known (P&L is linear in price)."""
+    if p.time >= start or p.price_current == p.price_open or price_at_start is None:
+        return p.profit + p.swap
+    per_price = p.profit / (p.price_current - p.price_open)
+    return per_price * (p.price_current - price_at_start)

@@ -4,13 +4,17 @@ anything is sent. Each check yields a `Check` with a line for the preview.
 - read-only mode blocks every trade (open, close, modify, cancel);
 - allowed symbols, lots per order, total lots per symbol, open positions, the daily loss and
   free margin apply to new exposure (market and pending opens);
-- the daily loss (realised + floating since the trading day began, from the report service)
-  blocks new opens but never closes; when it cannot be computed, opens are blocked (fail safe);
+- the daily loss (realised + floating since the trading day began, kept up to date by
+  handlers/day_pnl.py) blocks new opens but never closes; when it cannot be told, opens are
+  blocked (fail safe);
 - SL/TP and pending prices must sit on the right side of the market and outside the symbol's
   stops level (the same rule the broker adapter applies before sending), so a bad stop shows
   in the preview instead of as a refusal after ✅.
 
-The gate only reads the account; it is not atomic with the send by itself. At ✅ the caller
+The gate reads the account and positions the plan was built from (`Plan.view`, one terminal
+hop for the whole preview) and reads them itself only for a plan without one (at ✅ the plan
+comes back from the store, and the re-check must see the account as it is now). The gate only
+reads the account; it is not atomic with the send by itself. At ✅ the caller
 (handlers/confirm.py) runs the re-check and the send under the account's one lock
 (handlers/exposure.py), so what a check reads cannot change under it because of another
 confirmation.
@@ -18,10 +22,11 @@ confirmation.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
 
 from broker.base import Broker
-from broker.models import Quote
+from broker.models import Account, Position, Quote
 from broker.validation import (
     Refusal,
     StopsRef,
@@ -36,7 +41,16 @@ from handlers.format import money, signed
 from handlers.plans import Check, Leg, Plan
 from store.prefs import PrefsStore
 
-DayPnl = Callable[[], Awaitable[float]]
+
+class DayPnl(Protocol):
+    """The trading day's P&L so far (handlers/day_pnl.py: `DayPnlTracker`), given the positions
+    and the account the caller already read."""
+
+    async def __call__(
+        self, *, positions: Sequence[Position] | None = ..., account: Account | None = ...
+    ) -> float: ...
+
+
 ReadOnly = Callable[[], Awaitable[bool]]
 
 
@@ -99,7 +113,12 @@ class RiskGate:
                 {"lots": fmt_lots(leg.volume), "max": fmt_lots(lim.max_lots_per_order)},
             )
         )
-        positions = await self.broker.positions()
+        view = plan.view
+        positions = list(view.positions) if view is not None else await self.broker.positions()
+        account = view.account if view is not None else None
+        if account is None and leg.action == "open" and plan.margin is not None:
+            # read once for both: the margin check and the daily loss's "was anything booked"
+            account = await self.broker.account()
         total = round(sum(p.volume for p in positions if p.symbol == symbol) + leg.volume, 8)
         tot_ok = total <= lim.max_total_lots_per_symbol + 1e-9
         checks.append(
@@ -123,9 +142,9 @@ class RiskGate:
             )
         )
         if lim.max_daily_loss > 0:
-            checks.append(await self._daily(lim.max_daily_loss))
+            checks.append(await self._daily(lim.max_daily_loss, positions, account))
         if leg.action == "open" and plan.margin is not None:
-            acct = await self.broker.account()
+            acct = account if account is not None else await self.broker.account()
             m_ok = plan.margin <= acct.margin_free + 1e-9
             checks.append(
                 Check(
@@ -138,7 +157,8 @@ class RiskGate:
 
     async def _stops(self, plan: Plan) -> list[Check]:
         """One line when every stop and order price is valid, else one line per problem."""
-        quotes: dict[str, Quote] = {}
+        # the moment the plan was priced at, when it carries it; read afresh otherwise
+        quotes: dict[str, Quote] = dict(plan.view.quotes) if plan.view is not None else {}
         failed: list[Check] = []
         checked = False
         for leg in plan.legs:
@@ -164,11 +184,13 @@ class RiskGate:
             return failed
         return [Check("risk_stops_ok", True)] if checked else []
 
-    async def _daily(self, max_loss: float) -> Check:
+    async def _daily(
+        self, max_loss: float, positions: Sequence[Position], account: Account | None
+    ) -> Check:
         if self.day_pnl is None:
             return Check("risk_daily_unknown", False)
         try:
-            pnl = await self.day_pnl()
+            pnl = await self.day_pnl(positions=positions, account=account)
         except Exception:  # a broken report must block opens, not crash the preview
             return Check("risk_daily_unknown", False)
         ok = pnl > -max_loss

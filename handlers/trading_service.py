@@ -299,6 +299,7 @@ class TradingService:
             await self.keys.attach(actor.name, key, conf.id)
         await self.trail.about("api_order", inc, {"cid": conf.id, "key": key})
         outs = await self.flow.press(inc, conf.id, True, "en", via_code=True)
+        await self.trail.settle()  # the result is on disk before it is read back
         final = await self.flow.store.get(conf.id)
         if final is None:  # pragma: no cover - the row was created above and is never deleted
             raise LookupError(f"confirmation {conf.id} vanished")

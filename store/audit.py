@@ -6,7 +6,9 @@ Nothing handed to the log is lost, and one row never costs another its place:
   encoder writes, and which names from QQ, comments cut by the terminal and exception texts
   carry — and NUL (PostgreSQL's text refuses it) become U+FFFD; a value longer than its
   column is cut and kept whole in the row's note;
-- `record_many` writes a batch in one transaction; when that fails, it writes the rows one
+- `record_many` writes a batch in one transaction (one Core executemany, through the
+  database's one writer — `write` puts it in the same transaction as the step's other
+  writes); when that fails, it writes the rows one
   by one, and a row that still fails is written once more with every field made plain ASCII
   (lossless escapes), the duration and time checked, and a note naming what was replaced and
   why. Only a row the database refuses even then (the database is away) comes back to the
@@ -18,14 +20,15 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Integer, String, Text, select
+from sqlalchemy import Connection, DateTime, Float, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.db import Base, Database
+from store.db import Base, Database, Job
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +131,7 @@ def _detail_text(detail: object, note: dict[str, Any] | None, ascii_only: bool =
     return text if ascii_only else storable(text)
 
 
-def _row(ev: dict[str, Any], now: datetime) -> AuditRow:
+def _row(ev: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The row of one event, every value storable; a column value cut to its width is kept
     whole in the note."""
     columns: dict[str, str] = {}
@@ -140,15 +143,15 @@ def _row(ev: dict[str, Any], now: datetime) -> AuditRow:
             cut[name] = value
             value = value[:width]
         columns[name] = value
-    return AuditRow(
-        at=ev.get("at") or now,
-        detail=_detail_text(ev.get("detail"), {"cut": cut} if cut else None),
-        duration_ms=ev.get("duration_ms"),
+    return {
+        "at": ev.get("at") or now,
+        "detail": _detail_text(ev.get("detail"), {"cut": cut} if cut else None),
+        "duration_ms": ev.get("duration_ms"),
         **columns,
-    )
+    }
 
 
-def _repaired(ev: dict[str, Any], now: datetime, error: Exception) -> AuditRow:
+def _repaired(ev: dict[str, Any], now: datetime, error: BaseException) -> dict[str, Any]:
     """The row of an event that could not be stored as it was: every text in plain ASCII,
     time and duration checked, and a note saying what was replaced and why."""
     columns: dict[str, str] = {}
@@ -168,12 +171,12 @@ def _repaired(ev: dict[str, Any], now: datetime, error: Exception) -> AuditRow:
     if ms is not None and duration is None:
         replaced["duration_ms"] = _ascii(str(ms))
     note = {"replaced": replaced, "error": _brief(error)}
-    return AuditRow(
-        at=at if isinstance(at, datetime) and at.tzinfo is not None else now,
-        detail=_detail_text(ev.get("detail"), note, ascii_only=True),
-        duration_ms=duration,
+    return {
+        "at": at if isinstance(at, datetime) and at.tzinfo is not None else now,
+        "detail": _detail_text(ev.get("detail"), note, ascii_only=True),
+        "duration_ms": duration,
         **columns,
-    )
+    }
 
 
 class AuditLog:
@@ -210,35 +213,53 @@ class AuditLog:
         if written.unstored:
             raise AuditUnavailableError(f"the audit log could not store a {event!r} row")
 
+    def rows_job(self, events: list[dict[str, Any]]) -> Job:
+        """A job that inserts the events' rows (for a write whose rows depend on its outcome:
+        a claim's order request is logged only with the claim it belongs to)."""
+        return _insert_job(events, datetime.now(UTC))
+
     async def record_many(self, events: list[dict[str, Any]]) -> AuditWrite:
         """Several events in one transaction (one commit instead of one per event). Each dict
         takes `record`'s keyword arguments plus `event` and, optionally, `at` (when it
         happened; default now). When the transaction fails, the events are written one by
         one, so that one unstorable event never costs the others their rows. Never raises:
         what the database refused even repaired is in `unstored`."""
+        written, _ = await self.write(events)
+        return written
+
+    async def write(
+        self, events: list[dict[str, Any]], jobs: Sequence[Job] = ()
+    ) -> tuple[AuditWrite, list[Any]]:
+        """`record_many`, in one transaction with `jobs` (the step's other writes: a stored
+        preview, a claim), through the database's one writer. Returns what became of the
+        events and each job's result — or the exception it failed with, not raised: the job's
+        owner decides. A failing job costs the events nothing, nor they it."""
         if not events:
-            return AuditWrite()
+            return AuditWrite(), await self.db.submit(jobs) if jobs else []
         now = datetime.now(UTC)
-        failure = await self._insert(events, now)
-        if failure is None:
-            return AuditWrite(stored=len(events))
+        # the rows first: a job's own rows (a claim's order request) come after the message's
+        results = await self.db.submit([_insert_job(events, now), *jobs])
+        failure = results[0]
+        if not isinstance(failure, BaseException):
+            return AuditWrite(stored=len(events)), results[1:]
         log.warning(
             "audit: a batch of %d rows failed (%s); writing them one by one",
             len(events),
             _brief(failure),
         )
-        return await self._one_by_one(events, now)
+        return await self._one_by_one(events, now), results[1:]
 
     async def _one_by_one(self, events: list[dict[str, Any]], now: datetime) -> AuditWrite:
+        # in order, so the log keeps the events' order with a repaired row in its place
         stored = repaired = 0
         unstored: list[dict[str, Any]] = []
         for ev in events:
-            failure = await self._insert([ev], now)
-            if failure is None:
+            (failure,) = await self.db.submit([_insert_job([ev], now)])
+            if not _failed(failure):
                 stored += 1
                 continue
-            second = await self._insert([ev], now, repair=failure)
-            if second is None:
+            (second,) = await self.db.submit([_insert_job([ev], now, repair=failure)])
+            if not _failed(second):
                 stored += 1
                 repaired += 1
                 log.warning(
@@ -250,21 +271,6 @@ class AuditLog:
                 )
                 unstored.append(ev)
         return AuditWrite(stored, repaired, tuple(unstored))
-
-    async def _insert(
-        self, events: list[dict[str, Any]], now: datetime, *, repair: Exception | None = None
-    ) -> Exception | None:
-        """Insert the events' rows in one transaction; the error when that failed."""
-        try:
-            rows = [
-                _row(ev, now) if repair is None else _repaired(ev, now, repair) for ev in events
-            ]
-            async with self.db.session() as s:
-                s.add_all(rows)
-                await s.commit()
-        except Exception as exc:  # any failure of one transaction is answered by the caller
-            return exc
-        return None
 
     async def entries(
         self, *, since: datetime | None = None, user_id: str | None = None, limit: int = 200
@@ -289,6 +295,24 @@ class AuditLog:
             )
             for r in reversed(rows)
         ]
+
+
+def _failed(result: object) -> bool:
+    return isinstance(result, BaseException)
+
+
+def _insert_job(
+    events: list[dict[str, Any]], now: datetime, *, repair: BaseException | None = None
+) -> Job:
+    """The events' rows in one Core executemany (no INSERT … RETURNING per row: nobody reads
+    the ids back). The rows are made in the job, so a value that cannot even be made into a
+    row fails that job alone, like one the database refuses."""
+
+    def job(conn: Connection) -> None:
+        rows = [_row(ev, now) if repair is None else _repaired(ev, now, repair) for ev in events]
+        conn.execute(insert(AuditRow), rows)
+
+    return job
 
 
 def _brief(exc: BaseException) -> str:

@@ -19,14 +19,14 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import Float, Index, String, Text, select, update
+from sqlalchemy import Connection, Float, Index, String, Table, Text, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.audit import storable
-from store.db import Base, Database
+from store.db import Base, Database, Job
 
 State = Literal[
     "pending",
@@ -54,9 +54,10 @@ CODE_ALPHABET = CODE_LETTERS + CODE_DIGITS
 CODE_LENGTH = 4
 
 
-# How often a claim or cancel is tried again when it lost to a press that then released the
-# row (`release`); past that the row is being pressed over and over and the press is "used".
-_RELEASE_RETRIES = 3
+# How often `create` chooses a new reply code when another process took the chosen one.
+_CODE_TRIES = 3
+# How often the memory of fresh previews (`peek`) is swept of expired ones, in seconds.
+_PRUNE_EVERY_S = 10.0
 
 
 class ConfirmationRow(Base):
@@ -106,11 +107,18 @@ def new_id() -> str:
 
 def new_code() -> str:
     """Four characters from the unambiguous alphabet with at least one letter and one digit,
-    so a code never looks like a ticket number or an English word."""
+    so a code never looks like a ticket number or an English word. Uniform over those codes:
+    bytes past the last whole multiple of the alphabet are dropped (no modulo bias), and one
+    call to the system's random source serves several tries (one per character cost ~10
+    calls a code)."""
+    n = len(CODE_ALPHABET)
+    limit = 256 - 256 % n
     while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if any(c in CODE_LETTERS for c in code) and any(c in CODE_DIGITS for c in code):
-            return code
+        chars = [CODE_ALPHABET[b % n] for b in secrets.token_bytes(4 * CODE_LENGTH) if b < limit]
+        for at in range(0, len(chars) - CODE_LENGTH + 1, CODE_LENGTH):
+            code = "".join(chars[at : at + CODE_LENGTH])
+            if any(c in CODE_LETTERS for c in code) and any(c in CODE_DIGITS for c in code):
+                return code
 
 
 def looks_like_code(text: str) -> bool:
@@ -123,7 +131,8 @@ def looks_like_code(text: str) -> bool:
     )
 
 
-def _to_model(r: ConfirmationRow) -> Confirmation:
+def _to_model(r: Any) -> Confirmation:
+    """A confirmation from its row (a Core row or an ORM object: the same attribute names)."""
     return Confirmation(
         id=r.id,
         code=r.code,
@@ -153,9 +162,105 @@ def _dump(obj: dict[str, Any]) -> str:
     return storable(json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str))
 
 
+_TABLE = cast(Table, ConfirmationRow.__table__)
+_COLS = _TABLE.c
+
+
+class CodeTakenError(Exception):
+    """Another process gave the same reply code to a live preview in the same chat between
+    this one's choice and its write (the store's own codes are never given twice): the preview
+    is not stored, and its asker is told to ask again."""
+
+
 class ConfirmationStore:
+    """Every write is one job of the database's one writer (store/db.py): a preview's row can
+    go in the same transaction as the step's audit rows (`create_job`, `claim_job`,
+    `finish_job` with `AuditLog.write`), and a claim's UPDATE and the read of its outcome are
+    one transaction, so no other press can come between them."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        # reply codes this store gave to previews, per chat, with their expiry: a new code
+        # never repeats one that may still be typed, without asking the database first
+        self._live: dict[tuple[str, str], dict[str, float]] = {}
+        # previews this store wrote and nothing here moved since, for `peek` (pruned on
+        # create): what a ✅ reads before its re-check, without a trip to the database
+        self._fresh: dict[str, Confirmation] = {}
+        self._pruned_at = 0.0
+
+    def create_job(
+        self,
+        *,
+        platform: str,
+        chat_id: str,
+        user_id: str,
+        lang: str,
+        plan: dict[str, Any],
+        ttl_s: float,
+        now: datetime,
+    ) -> tuple[Confirmation, Job]:
+        """A new pending confirmation and the job that stores it. The reply code avoids every
+        code this store gave that is still live in the chat; the job checks the chat's pending
+        rows once more (another process's) and raises `CodeTakenError` on a clash."""
+        ts = now.timestamp()
+        if ts - self._pruned_at >= _PRUNE_EVERY_S:  # a sweep now and then, not per preview
+            self._pruned_at = ts
+            # list() copies in one step: the writer's thread adds entries (each job that wrote one)
+            for cid in [cid for cid, c in list(self._fresh.items()) if c.expires_at <= ts]:
+                self._fresh.pop(cid, None)
+        live = self._live.setdefault((platform, chat_id), {})
+        for old in [c for c, until in live.items() if until <= ts]:
+            del live[old]
+        code = new_code()
+        while code in live:
+            code = new_code()
+        live[code] = ts + ttl_s
+        conf = Confirmation(
+            id=new_id(),
+            code=code,
+            platform=platform,
+            chat_id=chat_id,
+            user_id=user_id,
+            lang=lang,
+            state="pending",
+            created_at=ts,
+            expires_at=ts + ttl_s,
+            updated_at=ts,
+            plan=plan,
+            result={},
+        )
+        values = {
+            "id": conf.id,
+            "code": code,
+            "platform": platform,
+            "chat_id": chat_id,
+            "user_id": user_id,
+            "lang": lang,
+            "state": "pending",
+            "created_at": ts,
+            "expires_at": ts + ttl_s,
+            "updated_at": ts,
+            "plan": _dump_plan(plan),
+            "result": "",
+        }
+
+        def job(conn: Connection) -> Confirmation:
+            clash = conn.execute(
+                select(_COLS.id).where(
+                    _COLS.platform == platform,
+                    _COLS.chat_id == chat_id,
+                    _COLS.code == code,
+                    _COLS.state == "pending",
+                    _COLS.expires_at > ts,
+                )
+            ).first()
+            if clash is not None:
+                raise CodeTakenError(f"reply code {code} is live in this chat already")
+            conn.execute(insert(_TABLE), values)
+            self._fresh[conf.id] = conf
+            return conf
+
+        return conf, job
 
     async def create(
         self,
@@ -168,62 +273,88 @@ class ConfirmationStore:
         ttl_s: float,
         now: datetime,
     ) -> Confirmation:
-        ts = now.timestamp()
-        async with self.db.session() as s:
-            taken = set(
-                (
-                    await s.scalars(
-                        select(ConfirmationRow.code).where(
-                            ConfirmationRow.platform == platform,
-                            ConfirmationRow.chat_id == chat_id,
-                            ConfirmationRow.state == "pending",
-                            ConfirmationRow.expires_at > ts,
-                        )
-                    )
-                ).all()
-            )
-            code = new_code()
-            while code in taken:
-                code = new_code()
-            row = ConfirmationRow(
-                id=new_id(),
-                code=code,
+        """`create_job`, written at once (a clash is chosen around, not raised)."""
+        for _ in range(_CODE_TRIES):
+            _, job = self.create_job(
                 platform=platform,
                 chat_id=chat_id,
                 user_id=user_id,
                 lang=lang,
-                state="pending",
-                created_at=ts,
-                expires_at=ts + ttl_s,
-                updated_at=ts,
-                plan=_dump_plan(plan),
-                result="",
+                plan=plan,
+                ttl_s=ttl_s,
+                now=now,
             )
-            s.add(row)
-            await s.commit()
-            return _to_model(row)
+            try:
+                return await self.db.write(job)
+            except CodeTakenError:
+                continue  # the code is in `_live` now: the next choice avoids it
+        raise CodeTakenError("no free reply code after several tries")
+
+    async def peek(self, cid: str) -> Confirmation | None:
+        """The confirmation as a ✅ needs it before its re-check: a preview this store wrote
+        and has not moved since comes from memory, anything else from the database. Advisory
+        only — the claim's UPDATE decides; what memory tells (owner, expiry) never changes,
+        and a row another process moved meanwhile simply fails its claim."""
+        conf = self._fresh.get(cid)
+        return conf if conf is not None else await self.get(cid)
 
     async def get(self, cid: str) -> Confirmation | None:
-        async with self.db.session() as s:
-            row = await s.get(ConfirmationRow, cid)
-            return None if row is None else _to_model(row)
+        return await self.db.read(lambda conn: _one(conn, cid))
 
     async def by_code(self, platform: str, chat_id: str, code: str) -> list[Confirmation]:
         """Every confirmation in this chat that carries `code` (any user, any state), newest
         first: the caller tells "not yours", "expired" and "used" apart."""
-        async with self.db.session() as s:
-            rows = (
-                await s.scalars(
-                    select(ConfirmationRow)
-                    .where(
-                        ConfirmationRow.platform == platform,
-                        ConfirmationRow.chat_id == chat_id,
-                        ConfirmationRow.code == code.upper(),
-                    )
-                    .order_by(ConfirmationRow.created_at.desc())
-                )
-            ).all()
-            return [_to_model(r) for r in rows]
+        q = (
+            select(_TABLE)
+            .where(
+                _COLS.platform == platform,
+                _COLS.chat_id == chat_id,
+                _COLS.code == code.upper(),
+            )
+            .order_by(_COLS.created_at.desc())
+        )
+        return await self.db.read(lambda conn: [_to_model(r) for r in conn.execute(q)])
+
+    def transition_job(
+        self,
+        cid: str,
+        *,
+        platform: str,
+        chat_id: str,
+        user_id: str,
+        now: datetime,
+        to_state: State,
+        check_expiry: bool,
+        result: dict[str, Any] | None = None,
+    ) -> Job:
+        """pending → `to_state` in one UPDATE … WHERE state='pending' AND owner (AND not
+        expired), and the row read back in the same transaction; the job returns
+        (status, confirmation): "ok" only for the one caller whose UPDATE changed the row."""
+        ts = now.timestamp()
+        conds = [
+            _COLS.id == cid,
+            _COLS.state == "pending",
+            _COLS.platform == platform,
+            _COLS.chat_id == chat_id,
+            _COLS.user_id == user_id,
+        ]
+        if check_expiry:
+            conds.append(_COLS.expires_at > ts)
+        values: dict[str, Any] = {"state": to_state, "updated_at": ts}
+        if result is not None:
+            values["result"] = _dump(result)
+        owner = (platform, chat_id, user_id)
+
+        def job(conn: Connection) -> tuple[ClaimStatus, Confirmation | None]:
+            changed = _rowcount(conn.execute(update(_TABLE).where(*conds).values(**values)))
+            if changed:
+                self._fresh.pop(cid, None)
+            conf = _one(conn, cid)
+            if changed == 1:
+                return "ok", conf
+            return classify(conf, owner, ts), conf
+
+        return job
 
     async def _transition(
         self,
@@ -236,45 +367,31 @@ class ConfirmationStore:
         to_state: State,
         check_expiry: bool,
     ) -> tuple[ClaimStatus, Confirmation | None]:
-        ts = now.timestamp()
-        conds = [
-            ConfirmationRow.id == cid,
-            ConfirmationRow.state == "pending",
-            ConfirmationRow.platform == platform,
-            ConfirmationRow.chat_id == chat_id,
-            ConfirmationRow.user_id == user_id,
-        ]
-        if check_expiry:
-            conds.append(ConfirmationRow.expires_at > ts)
-        for _ in range(_RELEASE_RETRIES):
-            async with self.db.session() as s:
-                res = await s.execute(
-                    update(ConfirmationRow).where(*conds).values(state=to_state, updated_at=ts)
-                )
-                await s.commit()
-                changed = res.rowcount if isinstance(res, CursorResult) else 0
-            conf = await self.get(cid)
-            if changed == 1:
-                return "ok", conf
-            # Pending again and live: another press held it and `release`d it between our
-            # UPDATE and this read (the terminal was away). This press is as good as that one.
-            live = (
-                conf is not None
-                and conf.state == "pending"
-                and conf.expires_at > ts
-                and (conf.platform, conf.chat_id, conf.user_id) == (platform, chat_id, user_id)
-            )
-            if not live:
-                break
-        if conf is None:
-            return "not_found", None
-        if (conf.platform, conf.chat_id, conf.user_id) != (platform, chat_id, user_id):
-            return "not_owner", conf
-        if conf.state == "pending" and conf.expires_at > ts:
-            return "used", conf
-        if conf.state == "pending" or conf.state == "expired":
-            return "expired", conf
-        return "used", conf
+        job = self.transition_job(
+            cid,
+            platform=platform,
+            chat_id=chat_id,
+            user_id=user_id,
+            now=now,
+            to_state=to_state,
+            check_expiry=check_expiry,
+        )
+        status, conf = await self.db.write(job)
+        return status, conf
+
+    def claim_job(
+        self, cid: str, *, platform: str, chat_id: str, user_id: str, now: datetime
+    ) -> Job:
+        """`claim` as a job, to be written with the step's audit rows (the order request)."""
+        return self.transition_job(
+            cid,
+            platform=platform,
+            chat_id=chat_id,
+            user_id=user_id,
+            now=now,
+            to_state="executing",
+            check_expiry=True,
+        )
 
     async def claim(
         self, cid: str, *, platform: str, chat_id: str, user_id: str, now: datetime
@@ -304,106 +421,71 @@ class ConfirmationStore:
             check_expiry=False,
         )
 
+    def finish_job(self, cid: str, state: State, result: dict[str, Any], *, now: datetime) -> Job:
+        """`finish` as a job, to be written with the step's audit rows (the result)."""
+        return _moved(cid, "executing", state, now, result)
+
     async def finish(
         self, cid: str, state: State, result: dict[str, Any], *, now: datetime
     ) -> bool:
         """executing → a final state, storing the result. Returns False if the row was not
         executing (nothing is changed then)."""
-        async with self.db.session() as s:
-            res = await s.execute(
-                update(ConfirmationRow)
-                .where(ConfirmationRow.id == cid, ConfirmationRow.state == "executing")
-                .values(state=state, result=_dump(result), updated_at=now.timestamp())
-            )
-            await s.commit()
-            return isinstance(res, CursorResult) and res.rowcount == 1
+        return bool(await self.db.write(self.finish_job(cid, state, result, now=now)))
 
     async def release(self, cid: str, *, now: datetime) -> bool:
         """executing → pending, in one UPDATE … WHERE state='executing': the terminal was away
-        and nothing was sent (the re-check could not reach it, or the broker refused before
-        sending), so the preview stays confirmable until it expires. Only the claimant calls
-        it, before anything reached the terminal; a press meanwhile saw ``executing`` and was
-        told so, and the next press claims the row afresh — still one order at most."""
-        async with self.db.session() as s:
-            res = await s.execute(
-                update(ConfirmationRow)
-                .where(ConfirmationRow.id == cid, ConfirmationRow.state == "executing")
-                .values(state="pending", updated_at=now.timestamp())
-            )
-            await s.commit()
-            return isinstance(res, CursorResult) and res.rowcount == 1
+        and nothing was sent (the broker refused before sending), so the preview stays
+        confirmable until it expires. Only the claimant calls it, before anything reached the
+        terminal; a press meanwhile saw ``executing`` and was told so, and the next press
+        claims the row afresh — still one order at most."""
+        return bool(await self.db.write(_moved(cid, "executing", "pending", now, None)))
 
     async def annotate(self, cid: str, result: dict[str, Any], *, now: datetime) -> None:
         """Replace the stored result of a finished row (e.g. an "unknown" order later found)."""
-        async with self.db.session() as s:
-            await s.execute(
-                update(ConfirmationRow)
-                .where(ConfirmationRow.id == cid)
-                .values(result=_dump(result), updated_at=now.timestamp())
-            )
-            await s.commit()
+        values = {"result": _dump(result), "updated_at": now.timestamp()}
+        await self.db.write(
+            lambda conn: conn.execute(update(_TABLE).where(_COLS.id == cid).values(**values))
+        )
 
     async def settle_unknown(
         self, cid: str, state: State, result: dict[str, Any], *, now: datetime
     ) -> bool:
         """unknown → done once a later check finds the order (no order is ever sent here)."""
-        async with self.db.session() as s:
-            res = await s.execute(
-                update(ConfirmationRow)
-                .where(ConfirmationRow.id == cid, ConfirmationRow.state == "unknown")
-                .values(state=state, result=_dump(result), updated_at=now.timestamp())
-            )
-            await s.commit()
-            return isinstance(res, CursorResult) and res.rowcount == 1
+        return bool(await self.db.write(_moved(cid, "unknown", state, now, result)))
 
     async def executing(self) -> list[Confirmation]:
         """Every row claimed and not finished (a send in flight, or one a crash interrupted),
         oldest claim first."""
-        async with self.db.session() as s:
-            rows = (
-                await s.scalars(
-                    select(ConfirmationRow)
-                    .where(ConfirmationRow.state == "executing")
-                    .order_by(ConfirmationRow.updated_at)
-                )
-            ).all()
-            return [_to_model(r) for r in rows]
+        q = select(_TABLE).where(_COLS.state == "executing").order_by(_COLS.updated_at)
+        return await self.db.read(lambda conn: [_to_model(r) for r in conn.execute(q)])
 
     async def unknown_since(self, since: datetime) -> list[Confirmation]:
         """Rows whose outcome is unknown, settled at or after `since`, oldest first."""
-        async with self.db.session() as s:
-            rows = (
-                await s.scalars(
-                    select(ConfirmationRow)
-                    .where(
-                        ConfirmationRow.state == "unknown",
-                        ConfirmationRow.updated_at >= since.timestamp(),
-                    )
-                    .order_by(ConfirmationRow.updated_at)
-                )
-            ).all()
-            return [_to_model(r) for r in rows]
+        q = (
+            select(_TABLE)
+            .where(_COLS.state == "unknown", _COLS.updated_at >= since.timestamp())
+            .order_by(_COLS.updated_at)
+        )
+        return await self.db.read(lambda conn: [_to_model(r) for r in conn.execute(q)])
 
     async def untold_recoveries(self) -> list[Confirmation]:
         """Rows that recovery settled whose owner has not been told yet, oldest first."""
-        async with self.db.session() as s:
-            rows = (
-                await s.scalars(
-                    select(ConfirmationRow)
-                    .where(
-                        ConfirmationRow.state.in_(("done", "failed", "unknown")),
-                        ConfirmationRow.result.contains(_UNTOLD_MARK, autoescape=True),
-                    )
-                    .order_by(ConfirmationRow.updated_at)
-                )
-            ).all()
-        found = [_to_model(r) for r in rows]
+        q = (
+            select(_TABLE)
+            .where(
+                _COLS.state.in_(("done", "failed", "unknown")),
+                _COLS.result.contains(_UNTOLD_MARK, autoescape=True),
+            )
+            .order_by(_COLS.updated_at)
+        )
+        found = await self.db.read(lambda conn: [_to_model(r) for r in conn.execute(q)])
         return [c for c in found if _recovery(c).get("told") is False]
 
     async def mark_told(self, cid: str, *, now: datetime) -> bool:
         """A recovered row's owner has been told: untold → told, once."""
-        async with self.db.session() as s:
-            row = await s.get(ConfirmationRow, cid)
+
+        def job(conn: Connection) -> bool:
+            row = conn.execute(select(_COLS.result).where(_COLS.id == cid)).first()
             if row is None:
                 return False
             result = json.loads(row.result) if row.result else {}
@@ -412,21 +494,55 @@ class ConfirmationStore:
                 return False
             rec["told"] = True
             rec["told_at"] = now.timestamp()
-            row.result = _dump(result)
-            await s.commit()
+            conn.execute(update(_TABLE).where(_COLS.id == cid).values(result=_dump(result)))
             return True
+
+        return bool(await self.db.write(job))
 
     async def expire_due(self, now: datetime) -> int:
         """Housekeeping: pending rows past their expiry become ``expired``."""
         ts = now.timestamp()
-        async with self.db.session() as s:
-            res = await s.execute(
-                update(ConfirmationRow)
-                .where(ConfirmationRow.state == "pending", ConfirmationRow.expires_at <= ts)
-                .values(state="expired", updated_at=ts)
-            )
-            await s.commit()
-            return res.rowcount if isinstance(res, CursorResult) else 0
+        stmt = (
+            update(_TABLE)
+            .where(_COLS.state == "pending", _COLS.expires_at <= ts)
+            .values(state="expired", updated_at=ts)
+        )
+        return int(await self.db.write(lambda conn: _rowcount(conn.execute(stmt))))
+
+
+def classify(conf: Confirmation | None, owner: tuple[str, str, str], ts: float) -> ClaimStatus:
+    """Why `owner` cannot move `conf` out of pending now (or "ok" when they can): not found,
+    not theirs, expired, or used (pressed already)."""
+    if conf is None:
+        return "not_found"
+    if (conf.platform, conf.chat_id, conf.user_id) != owner:
+        return "not_owner"
+    if conf.state == "pending" and conf.expires_at > ts:
+        return "ok"
+    if conf.state in ("pending", "expired"):
+        return "expired"
+    return "used"
+
+
+def _moved(
+    cid: str, from_state: State, to_state: State, now: datetime, result: dict[str, Any] | None
+) -> Job:
+    """A job: `from_state` → `to_state` in one UPDATE … WHERE state = from_state; True when it
+    changed the row."""
+    values: dict[str, Any] = {"state": to_state, "updated_at": now.timestamp()}
+    if result is not None:
+        values["result"] = _dump(result)
+    stmt = update(_TABLE).where(_COLS.id == cid, _COLS.state == from_state).values(**values)
+    return lambda conn: _rowcount(conn.execute(stmt)) == 1
+
+
+def _rowcount(res: Any) -> int:
+    return res.rowcount if isinstance(res, CursorResult) else 0
+
+
+def _one(conn: Connection, cid: str) -> Confirmation | None:
+    row = conn.execute(select(_TABLE).where(_COLS.id == cid)).first()
+    return None if row is None else _to_model(row)
 
 
 def _recovery(conf: Confirmation) -> dict[str, Any]:

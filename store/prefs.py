@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import Executable, String, Text
+from sqlalchemy import Executable, String, Text, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,18 +57,15 @@ class PrefsStore:
         self.db = db
 
     async def get(self, key: str) -> str | None:
-        async with self.db.session() as s:
-            row = await s.get(PrefRow, key)
-            return None if row is None else row.value
+        q = select(PrefRow.value).where(PrefRow.key == key)
+        return await self.db.read(lambda conn: conn.execute(q).scalar_one_or_none())
 
     async def set(self, key: str, value: str) -> None:
         """Create or replace `key` in one statement (`INSERT … ON CONFLICT DO UPDATE`): two
         first writes at once — two chats, two processes — both succeed, the later one wins. A
         read-then-insert would let both insert and the second fail on the primary key."""
         stmt = _upsert(self.db.engine.dialect.name, key, value, datetime.now(UTC).isoformat())
-        async with self.db.session() as s:
-            await s.execute(stmt)
-            await s.commit()
+        await self.db.write(lambda conn: conn.execute(stmt))
 
     async def user_lang(self, platform: str, user_id: str) -> str | None:
         v = await self.get(_user_key(platform, user_id, "lang"))

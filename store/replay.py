@@ -2,7 +2,7 @@
 with the timestamp it carried, in one table.
 
 A platform asks `first_time(source, key, ts)` before acting on a callback: the key is inserted
-under a unique (source, key) constraint, so of two identical callbacks — at the same moment, or
+(through the database's one writer) under a unique (source, key) constraint, so of two identical callbacks — at the same moment, or
 one before and one after a restart — exactly one gets True. The platform also refuses any
 callback whose timestamp lies outside the window (`within_window`); that is what makes pruning
 safe: a row is deleted only once its timestamp has left the window, and a replay of it would
@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Float, String, delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Executable, Float, String, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.db import Base, Database
@@ -71,25 +72,35 @@ class ReplayGuard:
         if not self.within_window(ts):
             return False
         await self._prune_now_and_then()
-        async with self.db.session() as s:
-            s.add(ReplayRow(source=source, key=stored_key(key), ts=float(ts)))
-            try:
-                await s.commit()
-            except IntegrityError:
-                await s.rollback()
-                return False
-        return True
+        row = {"source": source, "key": stored_key(key), "ts": float(ts)}
+        stmt = _insert_new(self.db.engine.dialect.name, row)
+        # one statement through the one writer: the unique key decides, and a key seen before
+        # inserts nothing instead of failing the transaction it shares with other writes
+        inserted = await self.db.write(lambda conn: _rowcount(conn.execute(stmt)))
+        return inserted == 1
 
     async def prune(self) -> int:
         """Delete the rows whose timestamp has left the window; returns how many."""
         cutoff = self._clock() - self.window_s
-        async with self.db.session() as s:
-            result = await s.execute(delete(ReplayRow).where(ReplayRow.ts < cutoff))
-            await s.commit()
+        stmt = delete(ReplayRow).where(ReplayRow.ts < cutoff)
+        removed = await self.db.write(lambda conn: _rowcount(conn.execute(stmt)))
         self._pruned_at = self._clock()
-        return int(getattr(result, "rowcount", 0) or 0)
+        return removed
 
     async def _prune_now_and_then(self) -> None:
         now = self._clock()
         if self._pruned_at is None or now - self._pruned_at >= self._prune_every_s:
             await self.prune()
+
+
+def _insert_new(dialect: str, row: dict[str, object]) -> Executable:
+    """INSERT … ON CONFLICT DO NOTHING for the databases tradechat runs on."""
+    if dialect == "sqlite":
+        return sqlite.insert(ReplayRow).values(row).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        return postgresql.insert(ReplayRow).values(row).on_conflict_do_nothing()
+    raise NotImplementedError(f"the replay guard needs SQLite or PostgreSQL, not {dialect!r}")
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

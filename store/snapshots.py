@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Float, Integer, delete, select
+from sqlalchemy import DateTime, Float, Integer, delete, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.db import Base, Database
@@ -40,13 +40,8 @@ class SnapshotStore:
     async def add(
         self, time: datetime, balance: float, equity: float, margin_level: float | None
     ) -> None:
-        async with self.db.session() as s:
-            s.add(
-                SnapshotRow(
-                    at=_utc(time), balance=balance, equity=equity, margin_level=margin_level
-                )
-            )
-            await s.commit()
+        row = {"at": _utc(time), "balance": balance, "equity": equity, "margin_level": margin_level}
+        await self.db.write(lambda conn: conn.execute(insert(SnapshotRow), row))
 
     async def between(self, start: datetime, end: datetime) -> list[Snapshot]:
         """Snapshots with start <= time < end, oldest first."""
@@ -67,7 +62,7 @@ class SnapshotStore:
 
     async def prune(self, before: datetime) -> int:
         """Delete snapshots older than `before`; returns how many."""
-        async with self.db.session() as s:
-            res = await s.execute(delete(SnapshotRow).where(SnapshotRow.at < _utc(before)))
-            await s.commit()
-        return int(getattr(res, "rowcount", 0) or 0)
+        stmt = delete(SnapshotRow).where(SnapshotRow.at < _utc(before))
+        return await self.db.write(
+            lambda conn: int(getattr(conn.execute(stmt), "rowcount", 0) or 0)
+        )

@@ -14,17 +14,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     DateTime,
+    Executable,
     Integer,
     String,
     UniqueConstraint,
     delete,
+    insert,
     select,
     true,
+    update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -88,39 +94,34 @@ class SubscriptionStore:
     ) -> bool:
         if kind not in KINDS:
             raise ValueError(f"unknown subscription kind {kind!r}")
-        for _ in range(2):  # a concurrent first write wins the insert: then update its row
-            async with self.db.session() as s:
-                row = (
-                    await s.scalars(
-                        select(SubscriptionRow).where(
-                            SubscriptionRow.platform == platform,
-                            SubscriptionRow.chat_id == chat_id,
-                            SubscriptionRow.kind == kind,
-                        )
-                    )
-                ).first()
-                if row is not None:
-                    changed = row.wanted != wanted
-                    row.lang = lang
-                    row.wanted = wanted
-                    await s.commit()
-                    return changed
-                s.add(
-                    SubscriptionRow(
-                        platform=platform,
-                        chat_id=chat_id,
-                        kind=kind,
-                        lang=lang,
-                        wanted=wanted,
-                        created_at=datetime.now(UTC),
-                    )
+        where = (
+            SubscriptionRow.platform == platform,
+            SubscriptionRow.chat_id == chat_id,
+            SubscriptionRow.kind == kind,
+        )
+
+        def choose(conn: Connection) -> bool:
+            before = conn.execute(select(SubscriptionRow.wanted).where(*where)).first()
+            if before is not None:
+                conn.execute(update(SubscriptionRow).where(*where).values(lang=lang, wanted=wanted))
+                return bool(before.wanted) != wanted
+            conn.execute(
+                insert(SubscriptionRow).values(
+                    platform=platform,
+                    chat_id=chat_id,
+                    kind=kind,
+                    lang=lang,
+                    wanted=wanted,
+                    created_at=datetime.now(UTC),
                 )
-                try:
-                    await s.commit()
-                except IntegrityError:
-                    await s.rollback()
-                    continue
+            )
             return True
+
+        for _ in range(2):  # another process's first write won the insert: update its row
+            try:
+                return bool(await self.db.write(choose))
+            except IntegrityError:
+                continue
         return False
 
     async def remove(self, platform: str, chat_id: str, kind: str | None = None) -> int:
@@ -131,11 +132,13 @@ class SubscriptionStore:
         )
         if kind is not None:
             q = q.where(SubscriptionRow.kind == kind)
-        async with self.db.session() as s:
-            res = await s.execute(q.where(SubscriptionRow.wanted.is_(True)))
-            await s.execute(q)
-            await s.commit()
-        return int(getattr(res, "rowcount", 0) or 0)
+
+        def remove(conn: Connection) -> int:
+            wanted = conn.execute(q.where(SubscriptionRow.wanted.is_(True)))
+            conn.execute(q)
+            return int(getattr(wanted, "rowcount", 0) or 0)
+
+        return int(await self.db.write(remove))
 
     async def list_for_chat(self, platform: str, chat_id: str) -> list[Subscription]:
         """The kinds the chat subscribed to."""
@@ -195,23 +198,18 @@ class SubscriptionStore:
     async def mark_sent(
         self, kind: str, period_key: str, platform: str = "", chat_id: str = ""
     ) -> bool:
-        """Record a push; False when it was already recorded."""
-        async with self.db.session() as s:
-            s.add(
-                SentMarkerRow(
-                    kind=kind,
-                    period_key=period_key,
-                    platform=platform,
-                    chat_id=chat_id,
-                    sent_at=datetime.now(UTC),
-                )
-            )
-            try:
-                await s.commit()
-            except IntegrityError:
-                await s.rollback()
-                return False
-        return True
+        """Record a push; False when it was already recorded (one INSERT … ON CONFLICT DO
+        NOTHING through the one writer: the unique marker decides, and a marker already there
+        fails no transaction it shares with other writes)."""
+        row = {
+            "kind": kind,
+            "period_key": period_key,
+            "platform": platform,
+            "chat_id": chat_id,
+            "sent_at": datetime.now(UTC),
+        }
+        stmt = _insert_new(self.db.engine.dialect.name, row)
+        return bool(await self.db.write(lambda conn: _rowcount(conn.execute(stmt)) == 1))
 
     async def last_sent_key(self, kind: str) -> str | None:
         """The newest period key pushed for `kind` to any chat."""
@@ -223,3 +221,16 @@ class SubscriptionStore:
         )
         async with self.db.session() as s:
             return (await s.scalars(q)).first()
+
+
+def _insert_new(dialect: str, row: dict[str, object]) -> Executable:
+    """INSERT … ON CONFLICT DO NOTHING of a sent marker, for the databases tradechat runs on."""
+    if dialect == "sqlite":
+        return sqlite.insert(SentMarkerRow).values(row).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        return postgresql.insert(SentMarkerRow).values(row).on_conflict_do_nothing()
+    raise NotImplementedError(f"sent markers need SQLite or PostgreSQL, not {dialect!r}")
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

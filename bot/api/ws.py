@@ -177,6 +177,9 @@ class Hub:
             return
         client = Client(ws, principal, asyncio.Queue(self.queue_size), task=asyncio.current_task())
         self.clients.add(client)
+        log.info(
+            "gateway: WebSocket client %r connected (%d open)", principal.name, len(self.clients)
+        )
         await self._audit(ws, principal.name, "connected")
         self._ensure_feeder()
         sender = asyncio.create_task(self._send_loop(client), name=f"ws send {principal.name}")
@@ -188,6 +191,7 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await sender
             what = "dropped" if client.dropped else "closed"  # dropped: too slow or silent
+            log.info("gateway: WebSocket client %r %s", principal.name, what)
             await asyncio.shield(self._audit(ws, principal.name, what))
 
     async def _receive_loop(self, client: Client) -> None:

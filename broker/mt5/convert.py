@@ -189,6 +189,20 @@ def deal_of(d: Any, canonical: Canonical, offset: int) -> Deal:
     )
 
 
+def deal_rows_near(rows: Iterable[Any], lo: float, hi: float) -> list[Any]:
+    """The rows whose server time (seconds, `time_msc` when set) lies in [lo, hi), before any
+    is converted: struct sequences are cut on their raw fields; any other row is kept (its
+    time is read when it is converted, and the caller's exact cut decides)."""
+    kept: list[Any] = []
+    for d in rows:
+        if isinstance(d, tuple) and len(d) == _TRADE_DEAL_LEN:
+            raw = d[3] / 1000 if d[3] else d[2]
+            if not lo <= raw < hi:
+                continue
+        kept.append(d)
+    return kept
+
+
 def deals_from_rows(
     rows: Iterable[Any], name: str | None, canonical: Canonical, offset: int
 ) -> list[Deal]:

@@ -595,4 +595,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Answer within {minutes} min.",
     ),
     "ask_side_lots": ("{symbol} {lots} 手", "{lots} lots {symbol}"),
+    # --- the database refused a step's write (handlers/audit_trail.py: StepNotStoredError)
+    "step_not_stored": (
+        "⚠️ 这一步没能保存（数据库暂时不可用），什么都没有执行。请稍后再发一次。",
+        "⚠️ This step could not be saved (the database is unavailable); nothing was done. "
+        "Please send it again in a moment.",
+    ),
 }

@@ -16,7 +16,7 @@ BUY = {"symbol": "EURUSD", "type": "buy", "volume": 0.01}
 
 async def test_a_retried_post_with_the_same_idempotency_key_opens_once(gw: GatewayWorld) -> None:
     first = await gw.post("/api/v1/order/open", BUY, key="retry-1")
-    assert first.status_code == 200
+    assert first.status_code == 200, first.text
     data = first.json()["data"]
     assert data["state"] == "done"
     assert data["legs"][0]["ticket"]
