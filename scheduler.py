@@ -73,6 +73,16 @@ class SchedulerConfig:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class IntervalJob:
+    """A job the composition root adds (the outbox courier …): `fn` every `seconds`."""
+
+    fn: Callable[[], Awaitable[Any]]
+    seconds: float
+    id: str
+    name: str
+
+
 class ReportScheduler:
     def __init__(
         self,
@@ -87,6 +97,7 @@ class ReportScheduler:
         self.scheduler: AsyncIOScheduler | None = None
         self.catchup_task: asyncio.Task[dict[str, str]] | None = None
         self._zone: tzinfo | None = None
+        self.interval_jobs: list[IntervalJob] = []
 
     @classmethod
     def build(
@@ -187,6 +198,14 @@ class ReportScheduler:
                 IntervalTrigger(seconds=c.deals_min_interval_s, timezone=self._zone),
                 id="deals",
                 name="new deals",
+                replace_existing=True,
+            )
+        for job in self.interval_jobs:
+            sched.add_job(
+                job.fn,
+                IntervalTrigger(seconds=job.seconds, timezone=self._zone),
+                id=job.id,
+                name=job.name,
                 replace_existing=True,
             )
         sched.start()
