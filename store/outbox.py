@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import DateTime, Integer, String, Text, delete, select, update
@@ -65,7 +65,8 @@ def _item(r: OutboxRow) -> OutboxItem:
         source=r.source,
         state=r.state,  # type: ignore[arg-type]
         attempts=r.attempts,
-        created_at=r.created_at,
+        # SQLite gives naive datetimes back; every time here is UTC
+        created_at=r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC),
     )
 
 

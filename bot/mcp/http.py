@@ -121,7 +121,8 @@ class McpHttpServer:
         self.bind = bind
         self._server: _InOurLoop | None = None
         self._task: asyncio.Task[None] | None = None
-        self._stack = contextlib.AsyncExitStack()
+        self._sessions: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     @property
     def port(self) -> int:
@@ -135,7 +136,9 @@ class McpHttpServer:
         problem = bind_problem(self.bind)
         if problem:
             raise ConfigError(problem.replace("[api]", "[mcp]"))
-        await self._stack.enter_async_context(self.session_run())
+        ready = asyncio.Event()
+        self._sessions = asyncio.create_task(self._hold_sessions(ready), name="mcp-sessions")
+        await ready.wait()
         b = self.bind
         extra: dict[str, Any] = {}
         if b.ssl_certfile and b.ssl_keyfile:
@@ -155,7 +158,7 @@ class McpHttpServer:
         while not self._server.started:
             if self._task.done():
                 exc = self._task.exception()
-                await self._stack.aclose()
+                await self._end_sessions()
                 raise ConfigError(
                     f"the MCP server could not listen on {b.listen_host}:{b.listen_port}: "
                     f"{exc or 'uvicorn stopped'}"
@@ -169,7 +172,20 @@ class McpHttpServer:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError, SystemExit):
                 await self._task
-        await self._stack.aclose()
+        await self._end_sessions()
+
+    async def _hold_sessions(self, ready: asyncio.Event) -> None:
+        """The SDK's session manager, entered and left in this one task (anyio's cancel
+        scopes must be left in the task that entered them)."""
+        async with self.session_run():
+            ready.set()
+            await self._stopping.wait()
+
+    async def _end_sessions(self) -> None:
+        self._stopping.set()
+        if self._sessions is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sessions
 
 
 def build_http(

@@ -62,6 +62,8 @@ Symbol = Annotated[str, Field(description='e.g. "XAUUSD", "EURUSD" (aliases like
 OptSymbol = Annotated[str | None, Field(description="only this symbol (canonical or alias)")]
 Magic = Annotated[int | None, Field(description="only positions/deals of this EA magic number")]
 LangArg = Annotated[Lang, Field(description="language of text answers")]
+PeriodArg = Annotated[PeriodName | None, Field(description="default: today")]
+PosPrice = Annotated[float | None, Field(gt=0)]
 
 
 class CallerGate:
@@ -89,10 +91,8 @@ class CallerGate:
     ) -> HandlerResult:
         if ctx.method == "tools/list":
             result = await call_next(ctx)
-            if isinstance(result, ListToolsResult) and not await self.may_propose(self.caller(ctx)):
-                result = result.model_copy(
-                    update={"tools": [x for x in result.tools if x.name not in PROPOSAL_TOOLS]}
-                )
+            if not await self.may_propose(self.caller(ctx)):
+                result = _without_proposals(result)
             return result
         if ctx.method == "tools/call":
             name = str((ctx.params or {}).get("name", ""))
@@ -104,6 +104,22 @@ class CallerGate:
                 text = t("en", key, name=caller.principal.name if caller else "?")
                 return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
         return await call_next(ctx)
+
+
+def _without_proposals(result: HandlerResult) -> HandlerResult:
+    """A tools/list result without the proposal tools (the SDK hands middleware either the
+    model or its serialised dict)."""
+    if isinstance(result, ListToolsResult):
+        kept = [x for x in result.tools if x.name not in PROPOSAL_TOOLS]
+        return result.model_copy(update={"tools": kept})
+    if isinstance(result, dict) and isinstance(result.get("tools"), list):
+        kept_raw = [
+            x
+            for x in result["tools"]
+            if not (isinstance(x, dict) and x.get("name") in PROPOSAL_TOOLS)
+        ]
+        return {**result, "tools": kept_raw}
+    return result
 
 
 def _caller_of(gate: CallerGate, ctx: Context) -> Caller:
@@ -186,12 +202,10 @@ def _read_tools(server: MCPServer, svc: McpService, gate: CallerGate) -> None:
 
 
 def _report_tools(server: MCPServer, svc: McpService, gate: CallerGate) -> None:
-    period_arg = Annotated[PeriodName | None, Field(description="default: today")]
-
     @server.tool(annotations=READ, description="Profit and loss for a period, as text.")
     async def get_pnl(
         ctx: Context,
-        period: period_arg = None,
+        period: PeriodArg = None,
         symbol: OptSymbol = None,
         magic: Magic = None,
         lang: LangArg = "en",
@@ -201,7 +215,7 @@ def _report_tools(server: MCPServer, svc: McpService, gate: CallerGate) -> None:
 
     @server.tool(annotations=READ, description="Closed trades (deals) of a period with totals.")
     async def get_history(
-        ctx: Context, period: period_arg = None, symbol: OptSymbol = None, magic: Magic = None
+        ctx: Context, period: PeriodArg = None, symbol: OptSymbol = None, magic: Magic = None
     ) -> HistoryOut:
         caller = _caller_of(gate, ctx)
         return await _run(svc.history(caller, period, symbol, magic), "get_history")  # type: ignore[no-any-return]
@@ -222,7 +236,7 @@ def _report_tools(server: MCPServer, svc: McpService, gate: CallerGate) -> None:
     async def start_report(
         ctx: Context,
         kind: Annotated[Literal["daily", "weekly", "monthly", "hedge", "pnl"], Field()] = "daily",
-        period: period_arg = None,
+        period: PeriodArg = None,
         lang: LangArg = "en",
     ) -> JobOut:
         caller = _caller_of(gate, ctx)
@@ -240,8 +254,6 @@ _NO_EXEC = (
 
 
 def _proposal_tools(server: MCPServer, svc: McpService, gate: CallerGate) -> None:
-    pos = Annotated[float | None, Field(gt=0)]
-
     async def propose(ctx: Context, name: str, fields: dict[str, Any]) -> ProposalOut:
         caller = _caller_of(gate, ctx)
         return await _run(svc.propose(caller, fields), name)  # type: ignore[no-any-return]
@@ -259,8 +271,8 @@ def _proposal_tools(server: MCPServer, svc: McpService, gate: CallerGate) -> Non
         ] = None,
         order_type: Literal["market", "limit", "stop"] = "market",
         price: Annotated[float | None, Field(gt=0, description="entry of a limit/stop")] = None,
-        sl: pos = None,
-        tp: pos = None,
+        sl: PosPrice = None,
+        tp: PosPrice = None,
     ) -> ProposalOut:
         fields: dict[str, Any] = {"intent": "open", "symbol": symbol, "side": side}
         fields.update(volume=volume, risk_percent=risk_percent, order_type=order_type)
@@ -300,8 +312,8 @@ def _proposal_tools(server: MCPServer, svc: McpService, gate: CallerGate) -> Non
         ticket: Annotated[int | None, Field(gt=0)] = None,
         side: Literal["buy", "sell"] | None = None,
         magic: Magic = None,
-        sl: pos = None,
-        tp: pos = None,
+        sl: PosPrice = None,
+        tp: PosPrice = None,
         breakeven: Annotated[bool, Field(description="SL to the entry price")] = False,
         sl_shift_pips: Annotated[float | None, Field(description="+ up, - down")] = None,
         tp_shift_pips: Annotated[float | None, Field(description="+ up, - down")] = None,
