@@ -64,14 +64,14 @@ def mcp_api_settings(**changes: Any) -> dict[str, Any]:
                 "scopes": ["read", "trade"],
                 "confirm": "chat",
                 "owner": owner,
-            },  # fmt: skip
+            },
             {"name": "reader", "token_env": "TC_MCP_READER", "scopes": ["read"]},
             {
                 "name": "far",
                 "token_env": "TC_MCP_FAR",
                 "scopes": ["read"],
                 "allow_ips": ["10.0.0.0/8"],
-            },  # fmt: skip
+            },
         ],
     }
     base.update(changes)
