@@ -38,6 +38,7 @@ DATABASE_ONLY = (DATABASE, DATA_FOLDER)  # tradechat db
 COMMAND_CHECKS: dict[str, tuple[str, ...]] = {
     "run": ALL,
     "api": ACCOUNT,
+    "mcp": ACCOUNT,
     "chat": ACCOUNT,
     "report": ACCOUNT,
     "audit": RECORDS,
