@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from bot.api.auth import Principal, RateLimit, TokenRegistry
 from bot.api.jobs import JobRunner
@@ -25,6 +26,9 @@ from handlers.outbox import OutboxPusher
 from nlp.aliases import SymbolAliases
 from store.jobs import JobStore
 from store.outbox import OutboxStore
+
+if TYPE_CHECKING:  # the HTTP side loads uvicorn and the SDK only when it serves
+    from bot.mcp.http import McpHttpServer
 
 
 def _version() -> str:
@@ -90,6 +94,21 @@ __all__ = [
     "http_tokens",
     "mcp_service",
     "queue_previews",
+    "start_mcp_http",
     "stdio_caller",
     "stdio_owner",
 ]
+
+
+async def start_mcp_http(app: App) -> McpHttpServer | None:
+    """The MCP server over HTTP inside `tradechat run`, when `[mcp] enabled = true`: its
+    proposals reach the owners through the platforms this process runs."""
+    if not app.settings.mcp.enabled:
+        return None
+    from bot.mcp.http import build_http, http_bind_settings
+
+    tokens, limit = http_tokens(app.settings)
+    bind = http_bind_settings(app.settings.mcp, app.settings.api)
+    server = build_http(mcp_service(app, queued=False), tokens, limit, bind, version=_version())
+    await server.start()
+    return server

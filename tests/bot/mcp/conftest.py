@@ -17,8 +17,8 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from bot.build import App, build_app, close_app
-from bot.mcp import http_tokens, mcp_service
-from bot.mcp.http import McpHttpServer, build_http, http_bind_settings
+from bot.mcp import start_mcp_http
+from bot.mcp.http import McpHttpServer
 from bot.settings import Settings
 from handlers.messages import Incoming, Outgoing, PlatformCaps
 from tests.fakes.mt5_fakes import Recorder
@@ -125,17 +125,15 @@ async def make_mcp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
             broker={"paper": {"demo_history_days": 0}},
             users=[{"platform": "telegram", "id": OWNER, "role": "trader", "lang": "en"}],
             api=mcp_api_settings(**api),
-            mcp={"listen_host": "127.0.0.1", "listen_port": 0},
+            mcp={"enabled": True, "listen_host": "127.0.0.1", "listen_port": 0},
         )
         app = await build_app(settings)
         terminal = Recorder(app.broker.session.api)
         app.broker.session.api = terminal
         telegram = RecordingTelegram()
         app.fanout.add(telegram)
-        service = mcp_service(app, queued=False)
-        tokens, limit = http_tokens(settings)
-        server = build_http(service, tokens, limit, http_bind_settings(settings.mcp, settings.api))
-        await server.start()
+        server = await start_mcp_http(app)  # as `tradechat run` serves it
+        assert server is not None
         world = McpWorld(app, server, telegram, terminal)
         worlds.append(world)
         return world

@@ -215,3 +215,26 @@ async def test_every_tool_call_is_in_the_audit_log_with_the_token_name(make_mcp:
         assert tools
         assert tools[0].platform == "mcp"
         assert tools[0].user_id == "reader"
+
+
+async def test_a_non_loopback_bind_without_tls_is_refused(make_mcp: Factory) -> None:
+    from bot.mcp.http import McpHttpServer, http_bind_settings
+    from bot.settings import ConfigError, McpSettings
+
+    world = await make_mcp()
+    bind = http_bind_settings(McpSettings(listen_host="0.0.0.0"), world.app.settings.api)
+    server = McpHttpServer(object(), world.server.session_run, bind)
+    with pytest.raises(ConfigError, match=r"\[mcp\] listen_host"):
+        await server.start()
+
+
+async def test_the_rate_limit_answers_429_with_retry_after(make_mcp: Factory) -> None:
+    world = await make_mcp(requests_per_minute=1, burst=1)
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    headers = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {READER}"}
+    async with httpx2.AsyncClient() as http:
+        first = await http.post(world.url, json=body, headers=headers)
+        second = await http.post(world.url, json=body, headers=headers)
+    assert first.status_code != 429
+    assert second.status_code == 429
+    assert int(second.headers["retry-after"]) >= 1
