@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("api", help="serve the REST + WebSocket gateway alone (docs/gateway.md)")
     mc = sub.add_parser("mcp", help="serve the MCP server for AI assistants (docs/mcp.md)")
     mc.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
+    mc.add_argument(DEMO, action="store_true", help=demo_help + "; read tools only")
     sub.add_parser("check-config", help="validate the settings and what run needs")
 
     db = sub.add_parser("db", help="the database: its schema revision, upgrade, backup copy")
