@@ -70,6 +70,16 @@ class SchedulerConfig:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class IntervalJob:
+    """A job the composition root adds (the outbox courier …): `fn` every `seconds`."""
+
+    fn: Callable[[], Awaitable[Any]]
+    seconds: float
+    id: str
+    name: str
+
+
 class ReportScheduler:
     def __init__(
         self,
@@ -86,6 +96,7 @@ class ReportScheduler:
         self.scheduler: AsyncIOScheduler | None = None
         self.catchup_task: asyncio.Task[dict[str, str]] | None = None
         self._zone: tzinfo | None = None
+        self.interval_jobs: list[IntervalJob] = []
 
     # -- triggers ----------------------------------------------------------------------------
     @property
@@ -146,40 +157,33 @@ class ReportScheduler:
             )
         if c.push_new_deals:
             self.pushes.watch_deals_from(self.clock())
-        for fn, seconds, job_id, name in self.every():
+        for job in self.every():
             sched.add_job(
-                fn,
-                IntervalTrigger(seconds=seconds, timezone=self._zone),
-                id=job_id,
-                name=name,
+                job.fn,
+                IntervalTrigger(seconds=job.seconds, timezone=self._zone),
+                id=job.id,
+                name=job.name,
                 replace_existing=True,
             )
         sched.start()
         self.scheduler = sched
         self.catchup_task = asyncio.get_running_loop().create_task(self.catch_up())
 
-    def every(self) -> list[tuple[Callable[[], Awaitable[Any]], float, str, str]]:
-        """The jobs that run every so many seconds: (call, seconds, id, name)."""
-        c = self.config
-        jobs: list[tuple[Callable[[], Awaitable[Any]], float, str, str]] = [
-            (
-                self.pushes.snapshot,
-                c.snapshot_minutes * 60.0,
-                "snapshot",
-                "equity snapshot and alerts",
-            )
-        ]
+    def every(self) -> list[IntervalJob]:
+        """The jobs that run every so many seconds: ours, then the composition root's."""
+        c, p = self.config, self.pushes
+        jobs = [IntervalJob(p.snapshot, c.snapshot_minutes * 60.0, "snapshot", "equity snapshot")]
         if c.push_new_deals:
-            jobs.append((self.pushes.new_deals, c.deals_min_interval_s, "deals", "new deals"))
+            jobs.append(IntervalJob(p.new_deals, c.deals_min_interval_s, "deals", "new deals"))
         if self.price_alerts is not None:
             jobs.append(
-                (self.check_price_alerts, c.price_alert_seconds, "price_alerts", "price alerts")
+                IntervalJob(
+                    self.check_price_alerts, c.price_alert_seconds, "price_alerts", "alerts"
+                )
             )
-        if self.pushes.trailing is not None:
-            jobs.append(
-                (self.pushes.trailing.tick, c.trailing_interval_s, "trailing", "trailing stops")
-            )
-        return jobs
+        if p.trailing is not None:
+            jobs.append(IntervalJob(p.trailing.tick, c.trailing_interval_s, "trailing", "trailing"))
+        return [*jobs, *self.interval_jobs]
 
     async def shutdown(self) -> None:
         if self.catchup_task is not None and not self.catchup_task.done():

@@ -50,6 +50,7 @@ from handlers.day_pnl import DayPnlTracker
 from handlers.exposure import AccountGuard
 from handlers.market import MarketConfig, MarketData
 from handlers.messages import Pusher
+from handlers.outbox import OutboxCourier
 from handlers.proposals import Proposals
 from handlers.pushes import Pushes
 from handlers.recovery import Reconciler, build_reconciler
@@ -61,11 +62,12 @@ from handlers.trailing import TrailingKeeper
 from nlp.parser import IntentParser
 from nlp.rules import RuleParser
 from reports.hedge import HedgeRules
-from scheduler import ReportScheduler, SchedulerConfig
+from scheduler import IntervalJob, ReportScheduler, SchedulerConfig
 from store.alerts import AlertStore
 from store.audit import AuditLog
 from store.db import Database
 from store.idempotency import IdempotencyStore
+from store.outbox import OutboxStore
 from store.prefs import PrefsStore
 from store.proposals import ProposalStore
 from store.snapshots import SnapshotStore
@@ -75,6 +77,9 @@ from store.trailing import TrailingStore
 log = logging.getLogger("tradechat")
 
 EngineName = Literal["auto", "rules", "llm"]
+# How often `tradechat run` looks for previews another process queued (handlers/outbox.py):
+# an assistant's proposal reaches the chat within this many seconds.
+OUTBOX_EVERY_S = 2.0
 CONSOLE_USER = UserRule(platform="console", user_id="local", role="admin", name="local")
 
 T = TypeVar("T")
@@ -190,6 +195,11 @@ async def build_app(settings: Settings) -> App:
         broker, on_disconnect=pushes.terminal_down, on_reconnect=pushes.terminal_up
     )
     trading, proposals = make_program_trading(settings, conversation, fanout, db)
+    # previews that `tradechat mcp` (no chats of its own) queued: delivered from here
+    courier = OutboxCourier(OutboxStore(db), fanout, clock=conversation.clock)
+    scheduler.interval_jobs.append(
+        IntervalJob(courier.deliver_due, OUTBOX_EVERY_S, "outbox", "deliver queued previews")
+    )
     return App(
         settings=settings,
         db=db,

@@ -40,6 +40,7 @@ DATABASE_ONLY = (DATABASE, DATA_FOLDER)  # tradechat db
 COMMAND_CHECKS: dict[str, tuple[str, ...]] = {
     "run": ALL,
     "api": (*ACCOUNT, GATEWAY_SERVED),
+    "mcp": ACCOUNT,
     "chat": ACCOUNT,
     "report": ACCOUNT,
     "audit": RECORDS,

@@ -335,6 +335,22 @@ class ApiSettings(Section):
     tokens: list[ApiToken] = Field(default_factory=list)
 
 
+# ---- the MCP server (bot/mcp/, docs/mcp.md) ---------------------------------------------------
+
+
+class McpSettings(Section):
+    enabled: bool = False  # also serve MCP over HTTP inside `tradechat run`
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(8788, ge=0, le=65535)
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
+    allow_plain_http_on: list[str] = Field(default_factory=list)
+    # who confirms the proposals of the stdio server (default: the first admin in [[users]])
+    owner: ApiOwner | None = None
+    # what the stdio server may do: ["read"] lists only the read tools
+    stdio_scopes: list[ApiScope] = Field(default_factory=lambda: list[ApiScope](["read", "trade"]))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TRADECHAT_", env_nested_delimiter="__", extra="forbid"
@@ -361,6 +377,7 @@ class Settings(BaseSettings):
     wecom: WeComSettings = Field(default_factory=WeComSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    mcp: McpSettings = Field(default_factory=McpSettings)
 
     @classmethod
     def settings_customise_sources(

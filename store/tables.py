@@ -5,6 +5,7 @@ import store.audit
 import store.confirmations
 import store.idempotency
 import store.jobs
+import store.outbox
 import store.prefs
 import store.proposals
 import store.replay

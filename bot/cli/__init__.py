@@ -21,7 +21,7 @@ from bot.settings import ConfigError, Settings, config_path, load_settings, pape
 # Commands that use the account or its database refuse to start without the settings file;
 # `parse`, `logs`, `service` and `init` do not need one.
 NEEDS_FILE = frozenset(
-    {"run", "api", "chat", "report", "audit", "db", "demo-history", "check-config"}
+    {"run", "api", "mcp", "chat", "report", "audit", "db", "demo-history", "check-config"}
 )
 DEMO = "--paper-demo"
 
@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
         DEMO, action="store_true", help=demo_help
     )
     sub.add_parser("api", help="serve the REST + WebSocket gateway alone (docs/gateway.md)")
+    mc = sub.add_parser("mcp", help="serve the MCP server for AI assistants (docs/mcp.md)")
+    mc.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
+    mc.add_argument(DEMO, action="store_true", help=demo_help + "; read tools only")
     sub.add_parser("check-config", help="validate the settings and what run needs")
 
     db = sub.add_parser("db", help="the database: its schema revision, upgrade, backup copy")
@@ -202,6 +205,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli.report import run_report
 
         return asyncio.run(run_report(settings, kind=args.kind, date=args.date, out=args.out))
+    return _serve(args, settings)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """The long-running commands: the chat, the gateway, the MCP server, the whole bot."""
+    cmd = args.command
     if cmd == "chat":
         from bot.cli.chat import run_chat
 
@@ -210,6 +219,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli.api import run_api
 
         return asyncio.run(run_api(settings, settings_file=settings_file(args)))
+    if cmd == "mcp":
+        from bot.cli.mcp import run_mcp
+
+        return asyncio.run(run_mcp(settings, http=args.http, settings_file=settings_file(args)))
     if cmd == "run":
         from bot.cli.run import run_app
 

@@ -27,6 +27,7 @@ from bot.cli.startup import where_line
 
 if TYPE_CHECKING:
     from bot.api.server import GatewayServer
+    from bot.mcp.http import McpHttpServer
 from bot.logs import close_logging
 from bot.platforms.base import Platform
 from bot.settings import Settings
@@ -48,6 +49,7 @@ async def run_app(settings: Settings, *, settings_file: Path | None = None) -> i
     _stop_on_signals(stop.set)
     started: list[Platform] = []
     gateway: GatewayServer | None = None
+    assistants: McpHttpServer | None = None
     try:
         # inside the try: a refused listener (ConfigError) still closes what build_app opened
         app.platforms = make_platforms(app, request_stop=stop.set)
@@ -58,9 +60,13 @@ async def run_app(settings: Settings, *, settings_file: Path | None = None) -> i
         app.scheduler.start()
         app.supervisor.start()
         gateway = await _start_gateway(app)
+        if settings.mcp.enabled:  # MCP over HTTP, here; its proposals reach these chats
+            from bot.mcp import start_mcp_http
+
+            assistants = await start_mcp_http(app)
         names = ", ".join(p.name for p in started) or "none"
         log.info("tradechat running (broker: %s; platforms: %s)", settings.broker.kind, names)
-        if not started and gateway is None:
+        if not started and gateway is None and assistants is None:
             log.warning(
                 "no chat platform is configured and stdin is not a terminal: nothing to do. "
                 "Set a Telegram token (see README) or run `tradechat chat`."
@@ -68,6 +74,8 @@ async def run_app(settings: Settings, *, settings_file: Path | None = None) -> i
             return 1
         await stop.wait()
     finally:
+        if assistants is not None:
+            await assistants.stop()
         if gateway is not None:
             await gateway.stop()
         await _stop_platforms(started)

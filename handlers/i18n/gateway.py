@@ -174,4 +174,61 @@ STRINGS: dict[str, tuple[str, str]] = {
         "未知频道；可用：ticks、account、trades。",
         "Unknown channel; known: ticks, account, trades.",
     ),
+    # --- MCP (bot/mcp/): assistants read the English; zh for the chat side -----------------
+    "mcp_bad_symbol": (
+        "不认识的品种「{symbol}」。可用：{known}。",
+        "{symbol!r} is not a symbol this bot knows. Known symbols: {known}.",
+    ),
+    "mcp_bad_side": ("side 只能是 buy 或 sell。", 'side must be "buy" or "sell".'),
+    "mcp_bad_timeframe": (
+        "不认识的周期「{tf}」。可用：{known}。",
+        "{tf!r} is not a timeframe. Known: {known}.",
+    ),
+    "mcp_bad_count": ("K线数量须在 1 到 {max} 之间。", "count must be between 1 and {max}."),
+    "mcp_bad_period": (
+        "不认识的周期；可用：today、yesterday、week、last_week、month、last_month、year。",
+        "Unknown period; use today, yesterday, week, last_week, month, last_month or year.",
+    ),
+    "mcp_bad_report_kind": (
+        "报告类型只能是 daily、weekly、monthly、hedge 或 pnl。",
+        "kind must be daily, weekly, monthly, hedge or pnl.",
+    ),
+    "mcp_no_job": (
+        "没有这个任务（或它不是你的）。",
+        "There is no such job (or it is not yours).",
+    ),
+    "mcp_no_proposal": (
+        "没有这个提议（或它不是你的）。",
+        "There is no such proposal (or it is not yours).",
+    ),
+    "mcp_read_only_token": (
+        "令牌「{name}」没有 trade 权限或没有确认人，只能读取。",
+        'The token {name!r} has no "trade" scope or no owner to confirm, so it can only read; '
+        "proposals are refused.",
+    ),
+    "mcp_read_only_mode": (
+        "机器人处于只读模式（/readonly），现在不接受交易提议。",
+        "The bot is in read-only mode (/readonly): no trade proposals are taken now.",
+    ),
+    "mcp_bad_request": (
+        "请求无效：{problems}",
+        "The request is not valid: {problems}",
+    ),
+    "mcp_awaits_confirmation": (
+        "提议 {id} 等待确认：预览已发到 {platform} 聊天 {chat}，在那里按 ✅ 之前不会执行任何交易。",
+        "Proposal {id} awaits confirmation in chat: the preview was sent to the {platform} chat "
+        "{chat}, and nothing executes until the owner presses ✅ there (❌ or expiry cancels it).",
+    ),
+    "mcp_awaits_confirmation_queued": (
+        "提议 {id} 等待确认：预览已排队，由运行中的机器人（tradechat run）发到 {platform} 聊天 "
+        "{chat}；在那里按 ✅ 之前不会执行任何交易。",
+        "Proposal {id} awaits confirmation in chat: its preview is queued for the running bot "
+        "(tradechat run) to deliver to the {platform} chat {chat}, and nothing executes until "
+        "the owner presses ✅ there (❌ or expiry cancels it). If the bot is not running, the "
+        "proposal expires unseen.",
+    ),
+    "mcp_internal_error": (
+        "工具执行失败（已记录在日志中）。",
+        "The tool failed on the server's side (the details are in the bot's log).",
+    ),
 }
