@@ -120,6 +120,36 @@ def indicator_text(reading: IndicatorReading, lang: Lang, clock: UserClock) -> s
     return "\n".join(lines)
 
 
+def indicator_summary(
+    reading: IndicatorReading, clock: UserClock, *, points: int = 20
+) -> dict[str, Any]:
+    """An indicator as programs read it (the gateway's /indicators, MCP's get_indicator):
+    its label and parameters, the latest value of each line, the last `points` values with
+    their bar times (None where a line is not defined yet: JSON has no NaN), and what the
+    latest values show, in words (facts, never advice)."""
+    r = reading.result
+    bars = reading.bars[-points:] if points > 0 else ()
+
+    def finite(v: float) -> float | None:
+        return None if v != v or v in (float("inf"), float("-inf")) else round(v, 8)
+
+    series = [
+        {"time": b.time.isoformat(), **{k: finite(vals[i]) for k, vals in r.lines.items()}}
+        for i, b in zip(range(len(reading.bars) - len(bars), len(reading.bars)), bars, strict=True)
+    ]
+    return {
+        "symbol": reading.symbol,
+        "timeframe": reading.timeframe,
+        "name": r.name,
+        "label": r.label,
+        "params": dict(r.params),
+        "close": r.close,
+        "last": {k: finite(r.last(k)) for k in r.lines},
+        "series": series,
+        "reading": {lang: indicator_text(reading, lang, clock) for lang in ("en", "zh")},
+    }
+
+
 def _dist(a: float, b: float, digits: int) -> str:
     return f"{abs(a - b):,.{digits}f}"
 

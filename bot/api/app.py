@@ -59,7 +59,9 @@ from broker.models import Timeframe
 from broker.mt5 import MT5Broker
 from handlers.audit_trail import AuditTrail
 from handlers.broker_text import note_text
+from handlers.format import UserClock
 from handlers.i18n import t
+from handlers.market import MarketData, MarketError, indicator_summary
 from handlers.proposals import Proposal, ProposalRefused, Proposals
 from handlers.trading_service import Receipt, TradingService
 from nlp.intent import Intent
@@ -119,6 +121,10 @@ class Gateway:
     magic: int
     deviation: int
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # indicators (handlers/market.py) and the clock their readings are told in; None: the
+    # /indicators endpoint answers 503 "not available"
+    market: MarketData | None = None
+    user_clock: UserClock | None = None
     _seen: tuple[bool, datetime] | None = None
 
     def terminal_state(self) -> tuple[bool, datetime]:
@@ -176,6 +182,7 @@ def create_app(gw: Gateway) -> FastAPI:
     router = APIRouter(prefix=PREFIX)
     _health_routes(router, gw)
     _read_routes(router, gw)
+    _indicator_routes(router, gw)
     _order_routes(router, gw)
     _job_routes(router, gw)
     app.include_router(router)
@@ -407,6 +414,28 @@ def _read_routes(router: APIRouter, gw: Gateway) -> None:  # noqa: C901 - one ro
             )
         found = await gw.broker.deals(begin, stop, canonical(symbol) if symbol else None)
         return ok([DealOut.of(d) for d in found])
+
+
+def _indicator_routes(router: APIRouter, gw: Gateway) -> None:
+    read = Depends(requires(gw, "read"))
+
+    @router.get("/indicators/{name}", response_model=Ok[dict[str, Any]])
+    async def indicators(
+        name: str,
+        indicator: str = Query("RSI", description="MA, EMA, RSI, MACD, BOLL, KDJ or ATR"),
+        tf: str = "h1",
+        period: int | None = Query(None, ge=2, le=500, description="the main window"),
+        points: int = Query(20, ge=0, le=1000, description="how many recent values"),
+        _: Principal = read,
+    ) -> JSONResponse:
+        if gw.market is None or gw.user_clock is None:
+            raise ApiError(503, "not_available", t("en", "not_available"))
+        frame, _secs = _timeframe(tf)
+        try:
+            reading = await gw.market.indicator(canonical(name), indicator, frame, period)
+        except MarketError as exc:
+            raise ApiError(400, exc.key.removeprefix("mk_"), exc.text("en")) from None
+        return ok(indicator_summary(reading, gw.user_clock, points=points))
 
 
 # ---- orders -----------------------------------------------------------------------------------

@@ -81,6 +81,8 @@ def build_gateway(
         version=_version(),
         magic=app.settings.broker.magic,
         deviation=app.settings.broker.deviation_points,
+        market=app.conversation.parts.market,
+        user_clock=app.reports.user_clock(),
     )
 
 

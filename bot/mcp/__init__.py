@@ -74,6 +74,7 @@ def mcp_service(app: App, *, queued: bool) -> McpService:
         trail=app.conversation.trail,
         read_only=app.conversation.flow.risk.read_only,
         aliases=aliases,
+        market=app.conversation.parts.market,
         queued_delivery=queued,
         clock=app.conversation.clock,
     )

@@ -27,6 +27,7 @@ from bot.mcp.service import (
     BarsOut,
     Caller,
     HistoryOut,
+    IndicatorOut,
     JobOut,
     Lang,
     McpService,
@@ -152,6 +153,7 @@ def build_server(
         log_level="WARNING",
     )
     _read_tools(server, service, gate)
+    _indicator_tool(server, service, gate)
     _report_tools(server, service, gate)
     _proposal_tools(server, service, gate)
     return server
@@ -199,6 +201,27 @@ def _read_tools(server: MCPServer, svc: McpService, gate: CallerGate) -> None:
     ) -> BarsOut:
         caller = _caller_of(gate, ctx)
         return await _run(svc.bars(caller, symbol, timeframe, count), "get_bars")  # type: ignore[no-any-return]
+
+
+def _indicator_tool(server: MCPServer, svc: McpService, gate: CallerGate) -> None:
+    @server.tool(
+        annotations=READ,
+        description="A technical indicator (MA, EMA, RSI, MACD, BOLL, KDJ, ATR; TA-Lib, usual "
+        "defaults) with its latest values, recent series and a plain-words reading of facts.",
+    )
+    async def get_indicator(
+        ctx: Context,
+        symbol: Symbol,
+        name: Annotated[
+            Literal["MA", "EMA", "RSI", "MACD", "BOLL", "KDJ", "ATR"], Field(description="which")
+        ],
+        timeframe: Annotated[str | None, Field(description="M1 … MN1; default H1")] = None,
+        period: Annotated[int | None, Field(ge=2, le=500, description="main window")] = None,
+        lang: LangArg = "en",
+    ) -> IndicatorOut:
+        caller = _caller_of(gate, ctx)
+        call = svc.indicator(caller, symbol, name, timeframe, period, lang)
+        return await _run(call, "get_indicator")  # type: ignore[no-any-return]
 
 
 def _report_tools(server: MCPServer, svc: McpService, gate: CallerGate) -> None:

@@ -36,6 +36,7 @@ from broker.models import Timeframe
 from handlers.audit_trail import AuditTrail
 from handlers.broker_text import note_text
 from handlers.i18n import t
+from handlers.market import MarketData, MarketError, indicator_summary
 from handlers.proposals import Proposal, ProposalRefused, Proposals
 from handlers.report_service import ReportService
 from handlers.trading_service import Actor
@@ -99,6 +100,18 @@ class SymbolInfoOut(BaseModel):
     spread_points: int | None = None
 
 
+class IndicatorOut(BaseModel):
+    symbol: str
+    timeframe: str
+    name: str
+    label: str = Field(description='e.g. "RSI(14)", "MACD(12,26,9)"')
+    params: dict[str, float]
+    close: float = Field(description="the last bar's close the reading is taken against")
+    last: dict[str, float | None] = Field(description="the latest value of each line")
+    series: list[dict[str, Any]] = Field(description="the last values with their bar times")
+    reading: str = Field(description="what the latest values show, in words; never advice")
+
+
 class TextReport(BaseModel):
     text: str = Field(description="the report as the chat shows it")
     period: str | None = Field(None, description="the period's key, e.g. 2026-12")
@@ -148,6 +161,7 @@ class McpService:
         trail: AuditTrail,
         read_only: Callable[[], Awaitable[bool]],
         aliases: SymbolAliases | None = None,
+        market: MarketData | None = None,
         queued_delivery: bool = False,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -158,6 +172,7 @@ class McpService:
         self.trail = trail
         self.read_only = read_only
         self.aliases = aliases or SymbolAliases()
+        self.market = market  # indicators (handlers/market.py); None: not served
         # True when this process has no chat platforms: previews go through the outbox and
         # the running bot delivers them (handlers/outbox.py); the answers say so
         self.queued_delivery = queued_delivery
@@ -235,6 +250,29 @@ class McpService:
         await self.audit(caller, "get_bars", {"symbol": sym, "timeframe": tf, "count": count})
         found = await self._broker(self.broker.rates(sym, tf, count))
         return BarsOut(symbol=sym, timeframe=tf, bars=[BarOut.of(b) for b in found])
+
+    async def indicator(
+        self,
+        caller: Caller,
+        symbol: str,
+        name: str,
+        timeframe: str | None,
+        period: int | None,
+        lang: Lang,
+    ) -> IndicatorOut:
+        if self.market is None:
+            raise ToolFailure(t("en", "not_available"))
+        sym = self.symbol(symbol)
+        await self.audit(caller, "get_indicator", {"symbol": sym, "name": name, "tf": timeframe})
+        try:
+            reading = await self.market.indicator(sym, name, timeframe, period)
+        except MarketError as exc:
+            raise ToolFailure(exc.text("en")) from None
+        except BrokerError as exc:
+            raise ToolFailure(note_text(exc.note, "en")) from None
+        summary = indicator_summary(reading, self.reports.user_clock())
+        summary["reading"] = summary["reading"][lang]
+        return IndicatorOut(**summary)
 
     async def pnl(
         self, caller: Caller, period: str | None, symbol: str | None, magic: int | None, lang: Lang

@@ -223,6 +223,7 @@ async def test_the_openapi_document_lists_every_endpoint(gw: GatewayWorld) -> No
         "/api/v1/symbols",
         "/api/v1/rates/{name}",
         "/api/v1/rates/{name}/range",
+        "/api/v1/indicators/{name}",
         "/api/v1/quote/{name}",
         "/api/v1/deals",
         "/api/v1/reports",
@@ -231,6 +232,24 @@ async def test_the_openapi_document_lists_every_endpoint(gw: GatewayWorld) -> No
     ):
         assert path in paths
     assert (await gw.http.get("/docs")).status_code == 200
+
+
+async def test_indicators_answer_values_series_and_a_reading_with_json_nulls(
+    gw: GatewayWorld,
+) -> None:
+    r = await gw.get("/api/v1/indicators/XAUUSD", indicator="RSI", tf="h1", points=30)
+    assert r.status_code == 200
+    data = r.json()["data"]
+    assert (data["symbol"], data["timeframe"], data["label"]) == ("XAUUSD", "H1", "RSI(14)")
+    assert len(data["series"]) == 30
+    (value,) = data["last"].values()
+    assert 0 <= value <= 100
+    assert data["reading"]["en"] and data["reading"]["zh"]
+    boll = (await gw.get("/api/v1/indicators/EURUSD", indicator="BOLL", period=10)).json()
+    assert boll["data"]["label"] == "BOLL(10,2)"
+    bad = await gw.get("/api/v1/indicators/EURUSD", indicator="VWAP")
+    assert bad.status_code == 400
+    assert bad.json()["success"] is False
 
 
 def test_the_tokens_variables_are_redacted_from_the_log(gw: GatewayWorld) -> None:

@@ -20,6 +20,7 @@ READ_TOOLS = {
     "get_quote",
     "get_symbol_info",
     "get_bars",
+    "get_indicator",
     "get_pnl",
     "get_history",
     "get_hedge_summary",
@@ -35,15 +36,15 @@ PROPOSAL_TOOLS = {
 }
 
 
-async def call(world: McpWorld, client: Any, name: str, **args: Any) -> dict[str, Any]:
-    result = await client.call_tool(name, args)
+async def call(world: McpWorld, client: Any, tool: str, /, **args: Any) -> dict[str, Any]:
+    result = await client.call_tool(tool, args)
     assert not result.is_error, result.content
     assert result.structured_content is not None
     return dict(result.structured_content)
 
 
-async def error_text(client: Any, name: str, **args: Any) -> str:
-    result = await client.call_tool(name, args)
+async def error_text(client: Any, tool: str, /, **args: Any) -> str:
+    result = await client.call_tool(tool, args)
     assert result.is_error
     return " ".join(getattr(c, "text", "") for c in result.content)
 
@@ -85,6 +86,15 @@ async def test_every_read_tool_answers_from_the_paper_terminal(make_mcp: Factory
         assert all(b["high"] >= b["low"] for b in bars["bars"])
         assert (await call(world, client, "get_positions"))["count"] == 0
         assert (await call(world, client, "get_pending_orders"))["count"] == 0
+        rsi = await call(world, client, "get_indicator", symbol="XAUUSD", name="RSI")
+        assert rsi["label"] == "RSI(14)"
+        assert 0 <= next(v for v in rsi["last"].values() if v is not None) <= 100
+        assert rsi["reading"]
+        macd = await call(
+            world, client, "get_indicator", symbol="EURUSD", name="MACD", timeframe="H4"
+        )
+        assert macd["timeframe"] == "H4"
+        assert len(macd["last"]) == 3  # the line, the signal and the histogram
         pnl = await call(world, client, "get_pnl", period="month")
         assert pnl["text"]
         history = await call(world, client, "get_history", period="today")
