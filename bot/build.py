@@ -50,7 +50,7 @@ from handlers.day_pnl import DayPnlTracker
 from handlers.exposure import AccountGuard
 from handlers.market import MarketConfig, MarketData
 from handlers.messages import Pusher
-from handlers.outbox import OutboxCourier
+from handlers.outbox import OutboxCourier, OutboxPusher
 from handlers.proposals import Proposals
 from handlers.pushes import Pushes
 from handlers.recovery import Reconciler, build_reconciler
@@ -216,6 +216,15 @@ async def build_app(settings: Settings) -> App:
         reconciler=reconciler,
         trading=trading,
         proposals=proposals,
+    )
+
+
+def queue_previews(app: App, source: str) -> None:
+    """For a process that runs no chat (`tradechat api` alone, `tradechat mcp`): programs'
+    proposals are queued in the outbox, and the `tradechat run` on the same database delivers
+    them (handlers/outbox.py); the owner's ✅ then reaches that process."""
+    app.proposals.pusher = OutboxPusher(
+        OutboxStore(app.db), source=source, clock=app.conversation.clock
     )
 
 

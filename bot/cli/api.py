@@ -1,8 +1,8 @@
 """`tradechat api`: the gateway alone (no chat platform, no scheduler): the broker, the
 supervisor that watches the terminal, and the REST + WebSocket API on `[api] listen_host:
-listen_port`. Orders of confirm = "chat" tokens need a chat to confirm in, so they are refused
-here ("the owner's chat is not running"); serve such tokens from `tradechat run` with
-`[api] enabled = true`."""
+listen_port`. No chat platform runs here, so the previews of confirm = "chat" tokens are
+queued in the database (the outbox) for a `tradechat run` on the same database to deliver;
+its chats take the owner's ✅."""
 
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ async def run_api(settings: Settings, *, settings_file: Path | None = None) -> i
         with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C is KeyboardInterrupt
             loop.add_signal_handler(sig, stop.set)
     from bot.api.server import start_gateway
+    from bot.build import queue_previews
+
+    queue_previews(app, "api")
 
     server = None
     try:

@@ -33,9 +33,10 @@ async def run_mcp(settings: Settings, *, http: bool, settings_file: Path | None 
         log.error("cannot start: %s", exc)
         close_logging()
         return 2
-    from bot.mcp import _version, mcp_service, queue_previews, stdio_caller
+    from bot.build import queue_previews
+    from bot.mcp import _version, mcp_service, stdio_caller
 
-    queue_previews(app)
+    queue_previews(app, "mcp")
     service = mcp_service(app, queued=True)
     app.supervisor.start()
     try:

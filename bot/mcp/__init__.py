@@ -22,10 +22,8 @@ from bot.api.jobs import JobRunner
 from bot.build import App
 from bot.mcp.service import Caller, McpService
 from bot.settings import Settings
-from handlers.outbox import OutboxPusher
 from nlp.aliases import SymbolAliases
 from store.jobs import JobStore
-from store.outbox import OutboxStore
 
 if TYPE_CHECKING:  # the HTTP side loads uvicorn and the SDK only when it serves
     from bot.mcp.http import McpHttpServer
@@ -54,13 +52,6 @@ def stdio_caller(settings: Settings) -> Caller:
         owner=stdio_owner(settings),
     )
     return Caller(principal, "stdio")
-
-
-def queue_previews(app: App) -> None:
-    """This process runs no chat: proposals' previews go to the outbox for `tradechat run`."""
-    app.proposals.pusher = OutboxPusher(
-        OutboxStore(app.db), source="mcp", clock=app.conversation.clock
-    )
 
 
 def mcp_service(app: App, *, queued: bool) -> McpService:
@@ -94,7 +85,6 @@ __all__ = [
     "_version",
     "http_tokens",
     "mcp_service",
-    "queue_previews",
     "start_mcp_http",
     "stdio_caller",
     "stdio_owner",

@@ -244,7 +244,8 @@ async def test_indicators_answer_values_series_and_a_reading_with_json_nulls(
     assert len(data["series"]) == 30
     (value,) = data["last"].values()
     assert 0 <= value <= 100
-    assert data["reading"]["en"] and data["reading"]["zh"]
+    assert data["reading"]["en"]
+    assert data["reading"]["zh"]
     boll = (await gw.get("/api/v1/indicators/EURUSD", indicator="BOLL", period=10)).json()
     assert boll["data"]["label"] == "BOLL(10,2)"
     bad = await gw.get("/api/v1/indicators/EURUSD", indicator="VWAP")
