@@ -17,6 +17,7 @@ MODULES = [
     "bench_broker",
     "bench_conversation",
     "bench_reports",
+    "bench_gateway",
 ]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.settings import Settings, listener_problems, secret
+from bot.settings import Settings, api_problems, bind_problem, listener_problems, secret
 from broker.errors import BrokerSetupError
 from broker.mt5.loader import load_api_module, mt5linux_connector
 from reports.periods import PeriodError, make_zone
@@ -30,14 +30,16 @@ BROKER = "broker"
 DATABASE = "database"
 DATA_FOLDER = "data folder"
 PLATFORMS = "platforms"
-ALL = (TIME_ZONES, BROKER, DATABASE, DATA_FOLDER, PLATFORMS)
+GATEWAY = "gateway"  # the [api] block, when `run` serves it
+GATEWAY_SERVED = "gateway served"  # the [api] block, for `tradechat api`
+ALL = (TIME_ZONES, BROKER, DATABASE, DATA_FOLDER, PLATFORMS, GATEWAY)
 ACCOUNT = (TIME_ZONES, BROKER, DATABASE, DATA_FOLDER)  # chat, report
 RECORDS = (TIME_ZONES, DATABASE, DATA_FOLDER)  # audit: no terminal
 DATABASE_ONLY = (DATABASE, DATA_FOLDER)  # tradechat db
 # what each command refuses to start on (`check-config` reports ALL and starts nothing)
 COMMAND_CHECKS: dict[str, tuple[str, ...]] = {
     "run": ALL,
-    "api": ACCOUNT,
+    "api": (*ACCOUNT, GATEWAY_SERVED),
     "mcp": ACCOUNT,
     "chat": ACCOUNT,
     "report": ACCOUNT,
@@ -276,10 +278,28 @@ def _overlap(a: str, b: str) -> bool:
     return a == b or a in every or b in every or {a, b} <= {"localhost", "127.0.0.1"}
 
 
+# ---- the gateway ------------------------------------------------------------------------------
+
+
+def _gateway_served_problems(settings: Settings, settings_file: Path | None) -> list[str]:
+    """What the gateway would refuse to start on: tokens that cannot work, a bind that
+    would expose them (docs/gateway.md)."""
+    bind = bind_problem(settings.api)
+    return [*api_problems(settings.api), *([bind] if bind else [])]
+
+
+def _gateway_problems(settings: Settings, settings_file: Path | None) -> list[str]:
+    if not settings.api.enabled:
+        return []
+    return _gateway_served_problems(settings, settings_file)
+
+
 _CHECKS: dict[str, Check] = {
     TIME_ZONES: _time_zone_problems,
     BROKER: _broker_problems,
     DATABASE: _database_problems,
     DATA_FOLDER: _data_folder_problems,
     PLATFORMS: _platform_problems,
+    GATEWAY: _gateway_problems,
+    GATEWAY_SERVED: _gateway_served_problems,
 }

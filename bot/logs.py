@@ -131,6 +131,10 @@ def secret_env_names(settings: BaseModel) -> list[str]:
             names.append(value)
         elif isinstance(value, BaseModel):
             names.extend(secret_env_names(value))
+        elif isinstance(value, list):  # e.g. the gateway's [[api.tokens]]
+            for item in value:
+                if isinstance(item, BaseModel):
+                    names.extend(secret_env_names(item))
     return names
 
 

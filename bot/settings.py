@@ -266,7 +266,7 @@ class ApiToken(Section):
 class ApiSettings(Section):
     enabled: bool = False
     listen_host: str = "127.0.0.1"
-    listen_port: int = Field(8787, ge=1, le=65535)
+    listen_port: int = Field(8787, ge=0, le=65535)  # 0: a free port the OS picks
     ssl_certfile: str = ""
     ssl_keyfile: str = ""
     allow_plain_http_on: list[str] = Field(default_factory=list)
@@ -580,3 +580,56 @@ def _telegram_problems(tg: TelegramSettings) -> list[str]:
         f"the network, but the webhook has no secret token: set the environment variable "
         f"{tg.secret_token_env} (named by [telegram] secret_token_env)."
     ]
+
+
+# ---- the gateway's settings that cannot work (`check-config`; the gateway refuses to start) ----
+
+
+def effective_confirm(entry: ApiToken) -> Literal["none", "chat"]:
+    if entry.confirm is not None:
+        return entry.confirm
+    return "none" if {"trade", "admin"} & set(entry.scopes) else "chat"
+
+
+def api_problems(settings: ApiSettings) -> list[str]:
+    """What makes the `[[api.tokens]]` unusable as configured (start is refused)."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for entry in settings.tokens:
+        where = f'[[api.tokens]] name = "{entry.name}"'
+        if entry.name in seen:
+            problems.append(f"{where} is configured twice; names must be unique")
+        seen.add(entry.name)
+        mode = effective_confirm(entry)
+        trades = {"trade", "admin"} & set(entry.scopes)
+        if mode == "none" and entry.confirm == "none" and not trades:
+            problems.append(
+                f'{where}: confirm = "none" executes orders at once, which only a token with '
+                'the "trade" scope may do; add "trade" to scopes or set confirm = "chat"'
+            )
+        if entry.confirm == "chat" and entry.owner is None:
+            problems.append(
+                f'{where}: confirm = "chat" needs owner = {{ platform = "…", id = "…" }}, the '
+                "[[users]] entry who confirms its orders"
+            )
+    return problems
+
+
+def bind_problem(settings: ApiSettings) -> str | None:
+    """Why the gateway may not listen where it is told to: a non-loopback host without TLS
+    and not listed in `allow_plain_http_on` (tokens would cross the network in clear)."""
+    host = settings.listen_host
+    if bool(settings.ssl_certfile) != bool(settings.ssl_keyfile):
+        return "[api] ssl_certfile and ssl_keyfile go together: set both, or neither"
+    if is_loopback(host):
+        return None
+    if settings.ssl_certfile and settings.ssl_keyfile:
+        return None
+    if host in settings.allow_plain_http_on:
+        return None
+    return (
+        f"[api] listen_host = {host!r} is reachable from the network, but there is no TLS: set "
+        "[api] ssl_certfile and ssl_keyfile (PEM files), or list the host in [api] "
+        "allow_plain_http_on when the network itself is private (a VPN). Tokens would "
+        "otherwise cross the network in clear text."
+    )

@@ -133,7 +133,10 @@ def problem_receipt(problem: Problem) -> Receipt:
 def blocked_receipt(plan: Plan) -> Receipt:
     lines = [c.line("en") for c in plan.checks if not c.ok]
     return Receipt(
-        "blocked", "risk_blocked", " ".join([t("en", "blocked_now"), *lines]), plan_summary(plan)
+        "blocked",
+        "risk_blocked",
+        " ".join([t("en", "gw_state_blocked"), *lines]),
+        plan_summary(plan),
     )
 
 
@@ -148,6 +151,10 @@ _CONFIRMATION_STATES: dict[str, tuple[ReceiptState, str]] = {
     "expired": ("terminal_away", "terminal_away"),
     "cancelled": ("terminal_away", "terminal_away"),
 }
+
+
+# nothing was sent, for a reason that passes: a retry with the same key is a fresh request
+_RETRYABLE = frozenset({"terminal_away", "drifted"})
 
 
 class TradingService:
@@ -217,7 +224,7 @@ class TradingService:
                     await self.keys.forget(actor.name, idempotency_key)
                 raise
             if idempotency_key is not None:
-                await self.keys.finish(actor.name, idempotency_key, receipt.to_dict())
+                await self._settle_key(actor, idempotency_key, receipt)
             return receipt
 
     async def execute(self, plan: Plan, actor: Actor, idempotency_key: str | None) -> Receipt:
@@ -236,8 +243,16 @@ class TradingService:
                     await self.keys.forget(actor.name, idempotency_key)
                 raise
             if idempotency_key is not None:
-                await self.keys.finish(actor.name, idempotency_key, receipt.to_dict())
+                await self._settle_key(actor, idempotency_key, receipt)
             return receipt
+
+    async def _settle_key(self, actor: Actor, key: str, receipt: Receipt) -> None:
+        """Keep the answer for retries — unless nothing was sent for a passing reason (the
+        terminal away, the price moved): then the same key may simply be sent again."""
+        if receipt.state in _RETRYABLE:
+            await self.keys.forget(actor.name, key, nothing_sent=True)
+        else:
+            await self.keys.finish(actor.name, key, receipt.to_dict())
 
     async def _reserve(self, actor: Actor, key: str, print_: str) -> Receipt | None:
         """None: the key is new and now ours. Otherwise the answer for a repeated key."""

@@ -107,18 +107,20 @@ class IdempotencyStore:
             )
             await s.commit()
 
-    async def forget(self, caller: str, key: str) -> None:
-        """Drop a key whose request failed before anything was decided (an internal error):
-        the client may retry with the same key."""
+    async def forget(self, caller: str, key: str, *, nothing_sent: bool = False) -> None:
+        """Drop a running key whose request ended before anything was decided (an error before
+        its confirmation existed; with `nothing_sent`, also one whose confirmation is known to
+        have sent nothing: the terminal away, the price drifted): the client may retry with the
+        same key, and that retry is a new request."""
+        conds = [
+            IdempotencyRow.caller == caller,
+            IdempotencyRow.key == key,
+            IdempotencyRow.state == "running",
+        ]
+        if not nothing_sent:
+            conds.append(IdempotencyRow.confirmation_id == "")
         async with self.db.session() as s:
-            await s.execute(
-                delete(IdempotencyRow).where(
-                    IdempotencyRow.caller == caller,
-                    IdempotencyRow.key == key,
-                    IdempotencyRow.state == "running",
-                    IdempotencyRow.confirmation_id == "",
-                )
-            )
+            await s.execute(delete(IdempotencyRow).where(*conds))
             await s.commit()
 
     async def prune(self, *, now: datetime, keep_days: int) -> int:

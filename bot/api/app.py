@@ -217,23 +217,31 @@ def _install_audit(app: FastAPI, gw: Gateway) -> None:
     @app.middleware("http")
     async def audit(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
         t0 = time.perf_counter()
-        response = await call_next(request)
-        principal: Principal | None = getattr(request.state, "principal", None)
-        if request.url.path.startswith(PREFIX) and not request.url.path.endswith("/health"):
-            await gw.trail.record(
-                "api_request",
-                platform="api",
-                chat_id=principal.name if principal else "",
-                user_id=principal.name if principal else "",
-                detail={
-                    "method": request.method,
-                    "path": request.url.path,
-                    "status": response.status_code,
-                    "ip": request.client.host if request.client else None,
-                },
-                duration_ms=(time.perf_counter() - t0) * 1000,
-            )
+        status = 500  # an error that escapes every handler is answered 500 outside us
+        try:
+            response = await call_next(request)
+            status = response.status_code
+        finally:
+            await _audit_request(gw, request, status, (time.perf_counter() - t0) * 1000)
         return response
+
+
+async def _audit_request(gw: Gateway, request: Request, status: int, ms: float) -> None:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if request.url.path.startswith(PREFIX) and not request.url.path.endswith("/health"):
+        await gw.trail.record(
+            "api_request",
+            platform="api",
+            chat_id=principal.name if principal else "",
+            user_id=principal.name if principal else "",
+            detail={
+                "method": request.method,
+                "path": request.url.path,
+                "status": status,
+                "ip": request.client.host if request.client else None,
+            },
+            duration_ms=ms,
+        )
 
 
 def _bearer(authorization: str | None) -> str | None:

@@ -31,7 +31,13 @@ from typing import Literal
 
 import jwt
 
-from bot.settings import ApiSettings, ApiToken, ConfigError
+from bot.settings import (
+    ApiSettings,
+    ApiToken,
+    ConfigError,
+    api_problems,
+    effective_confirm,
+)
 from handlers.trading_service import Actor
 
 log = logging.getLogger(__name__)
@@ -100,35 +106,6 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
-def effective_confirm(entry: ApiToken) -> ConfirmMode:
-    if entry.confirm is not None:
-        return entry.confirm
-    return "none" if "trade" in entry.scopes else "chat"
-
-
-def token_problems(settings: ApiSettings) -> list[str]:
-    """What makes the `[[api.tokens]]` unusable as configured (start is refused)."""
-    problems: list[str] = []
-    seen: set[str] = set()
-    for entry in settings.tokens:
-        where = f'[[api.tokens]] name = "{entry.name}"'
-        if entry.name in seen:
-            problems.append(f"{where} is configured twice; names must be unique")
-        seen.add(entry.name)
-        mode = effective_confirm(entry)
-        if mode == "none" and entry.confirm == "none" and "trade" not in entry.scopes:
-            problems.append(
-                f'{where}: confirm = "none" executes orders at once, which only a token with '
-                'the "trade" scope may do; add "trade" to scopes or set confirm = "chat"'
-            )
-        if entry.confirm == "chat" and entry.owner is None:
-            problems.append(
-                f'{where}: confirm = "chat" needs owner = {{ platform = "…", id = "…" }}, the '
-                "[[users]] entry who confirms its orders"
-            )
-    return problems
-
-
 @dataclass(slots=True)
 class _Bucket:
     tokens: float
@@ -182,9 +159,9 @@ class TokenRegistry:
         *,
         clock: Callable[[], float] = time.time,
     ) -> TokenRegistry:
-        """Raises `ConfigError` for tokens that cannot work as configured (`token_problems`)
+        """Raises `ConfigError` for tokens that cannot work as configured (`api_problems`)
         and for a JWT secret too short to sign with. Disabled tokens are logged, by name."""
-        problems = token_problems(settings)
+        problems = api_problems(settings)
         if problems:
             raise ConfigError("\n".join(problems))
         principals: list[tuple[bytes, Principal]] = []
@@ -299,26 +276,4 @@ def principal_of(entry: ApiToken) -> Principal:
         confirm=effective_confirm(entry),
         owner=None if entry.owner is None else (entry.owner.platform, entry.owner.id),
         networks=tuple(ipaddress.ip_network(c, strict=False) for c in entry.allow_ips),
-    )
-
-
-def bind_problem(settings: ApiSettings) -> str | None:
-    """Why the gateway may not listen where it is told to: a non-loopback host without TLS
-    and not listed in `allow_plain_http_on` (tokens would cross the network in clear)."""
-    from bot.settings import is_loopback
-
-    host = settings.listen_host
-    if bool(settings.ssl_certfile) != bool(settings.ssl_keyfile):
-        return "[api] ssl_certfile and ssl_keyfile go together: set both, or neither"
-    if is_loopback(host):
-        return None
-    if settings.ssl_certfile and settings.ssl_keyfile:
-        return None
-    if host in settings.allow_plain_http_on:
-        return None
-    return (
-        f"[api] listen_host = {host!r} is reachable from the network, but there is no TLS: set "
-        "[api] ssl_certfile and ssl_keyfile (PEM files), or list the host in [api] "
-        "allow_plain_http_on when the network itself is private (a VPN). Tokens would "
-        "otherwise cross the network in clear text."
     )

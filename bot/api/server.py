@@ -21,11 +21,11 @@ from typing import Any
 import uvicorn
 
 from bot.api.app import Gateway, create_app
-from bot.api.auth import RateLimit, TokenRegistry, bind_problem
+from bot.api.auth import RateLimit, TokenRegistry
 from bot.api.jobs import JobRunner
 from bot.api.ws import Hub
 from bot.build import App
-from bot.settings import ConfigError
+from bot.settings import ConfigError, bind_problem
 from store.idempotency import IdempotencyStore
 from store.jobs import JobStore
 
@@ -65,6 +65,7 @@ def build_gateway(
         account_interval_s=api.ws_account_interval_s,
         max_clients=api.ws_max_clients,
         poll_deals=None if deals_by_scheduler else poll_deals,
+        trail=app.conversation.trail,
     )
     pushes.deal_listeners.append(hub.new_deals)
     return Gateway(
@@ -118,9 +119,12 @@ class GatewayServer:
             host=s.listen_host,
             port=s.listen_port,
             log_config=None,  # our logging (bot/logs.py), with its secret redaction
-            access_log=False,  # every request is in the audit log instead
+            # uvicorn's info lines name WebSocket paths with their ?token=…: warnings only;
+            # every request and connection is in the audit log instead, by the token's name
+            log_level="warning",
+            access_log=False,
             lifespan="off",
-            ws="websockets",
+            ws="websockets-sansio",  # the websockets library's current (non-legacy) core
             ws_ping_interval=max(1.0, s.ws_ping_timeout_s / 2),
             ws_ping_timeout=s.ws_ping_timeout_s,
             server_header=False,

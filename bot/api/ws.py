@@ -39,6 +39,7 @@ from bot.api.auth import AuthError, Principal, RateLimit, TokenRegistry
 from broker.errors import BrokerError
 from broker.models import Deal, Quote
 from broker.mt5 import MT5Broker
+from handlers.audit_trail import AuditTrail
 from handlers.i18n import t
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class Hub:
         max_clients: int,
         poll_deals: Callable[[], Awaitable[object]] | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        trail: AuditTrail | None = None,
     ) -> None:
         self.broker = broker
         self.tokens = tokens
@@ -106,6 +108,7 @@ class Hub:
         # the deal watcher's look when no scheduler job runs it (the listener is told either way)
         self.poll_deals = poll_deals
         self.sleep = sleep
+        self.trail = trail  # connections, refusals and drops go to the audit log
         self.clients: set[Client] = set()
         self._last: dict[str, tuple[float, float, str]] = {}
         self._feeder: asyncio.Task[None] | None = None
@@ -122,7 +125,9 @@ class Hub:
     async def _authenticate(self, ws: WebSocket) -> Principal | None:
         token = ws.query_params.get("token")
         if not token:
-            with contextlib.suppress(TimeoutError, ValueError, KeyError, TypeError):
+            with contextlib.suppress(
+                TimeoutError, ValueError, KeyError, TypeError, AttributeError, WebSocketDisconnect
+            ):
                 first = json.loads(await asyncio.wait_for(ws.receive_text(), AUTH_WAIT_S))
                 if first.get("action") == "auth":
                     token = str(first["token"])
@@ -144,7 +149,20 @@ class Hub:
             return None
         return principal
 
+    async def _audit(self, ws: WebSocket, name: str, what: str, **detail: object) -> None:
+        if self.trail is None:
+            return
+        address = ws.client.host if ws.client else None
+        await self.trail.record(
+            "api_ws",
+            platform="api",
+            chat_id=name,
+            user_id=name,
+            detail={"what": what, "ip": address, **detail},
+        )
+
     async def _refuse(self, ws: WebSocket, code: str, message: str) -> None:
+        await self._audit(ws, "", "refused", code=code)
         with contextlib.suppress(Exception):
             await ws.send_text(json.dumps({"type": "error", "code": code, "message": message}))
             await ws.close(CLOSE_POLICY)
@@ -159,6 +177,7 @@ class Hub:
             return
         client = Client(ws, principal, asyncio.Queue(self.queue_size), task=asyncio.current_task())
         self.clients.add(client)
+        await self._audit(ws, principal.name, "connected")
         self._ensure_feeder()
         sender = asyncio.create_task(self._send_loop(client), name=f"ws send {principal.name}")
         try:
@@ -168,6 +187,8 @@ class Hub:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await sender
+            what = "dropped" if client.dropped else "closed"  # dropped: too slow or silent
+            await asyncio.shield(self._audit(ws, principal.name, what))
 
     async def _receive_loop(self, client: Client) -> None:
         while not client.dropped:
@@ -178,6 +199,8 @@ class Hub:
                 return
             except (WebSocketDisconnect, RuntimeError):
                 return
+            except KeyError:  # a binary frame: the protocol is JSON text
+                text = ""
             self._handle(client, text)
 
     def _handle(self, client: Client, text: str) -> None:
