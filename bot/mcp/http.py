@@ -20,10 +20,10 @@ from typing import Any
 
 import uvicorn
 
-from bot.api.auth import AuthError, RateLimit, TokenRegistry, bind_problem, retry_after_header
+from bot.api.auth import AuthError, RateLimit, TokenRegistry, retry_after_header
 from bot.mcp.server import CALLER_STATE_KEY, build_server
 from bot.mcp.service import Caller, McpService
-from bot.settings import ApiSettings, ConfigError, McpSettings
+from bot.settings import ApiSettings, ConfigError, McpSettings, bind_problem
 from handlers.audit_trail import AuditTrail
 from handlers.messages import Incoming
 
