@@ -118,8 +118,10 @@ def install(router: APIRouter, gw: Gateway) -> None:
         args = _arguments(op, body)
         if op.trade:
             return await _trade(gw, who, operation, args, _key(key), body)
+        found = getattr(gw.broker, operation, None)
         try:
-            result = await getattr(gw.broker, operation)(**args)
+            # a property (the server's UTC offset) is a fact, not a call
+            result = await found(**args) if callable(found) else found
         except BrokerError as exc:
             return broker_error_response(exc)
         return ok(to_json(result))

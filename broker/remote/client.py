@@ -111,6 +111,7 @@ class RemoteBroker:
         self._reason = Note("not_connected")
         self._lost: asyncio.Event | None = None
         self._returned: asyncio.Event | None = None
+        self._offset: int | None = None
         self.requests = 0  # HTTP requests sent (for the bench and the logs)
         # ticks: the last full quote per symbol, updated by the WebSocket's ticks
         self._quotes: dict[str, Quote] = {}
@@ -153,6 +154,11 @@ class RemoteBroker:
         return self._returned
 
     @property
+    def server_utc_offset_hours(self) -> int | None:
+        """The remote terminal's server offset from UTC (as its `MT5Broker` knows it)."""
+        return self._offset
+
+    @property
     def ws_connected(self) -> bool:
         return self._ws is not None
 
@@ -191,6 +197,9 @@ class RemoteBroker:
         if not health.connected:
             self.mark_disconnected(Note("remote_terminal_away", {"health": health.note}))
             return False
+        if not self._connected:  # (re)connected: the terminal's clock may have changed
+            with contextlib.suppress(BrokerError):
+                self._offset = await self._call("server_utc_offset_hours", {}, int | None)  # type: ignore[arg-type]
         self._connected = True
         self._start_ticks()
         return True

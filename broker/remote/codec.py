@@ -62,6 +62,8 @@ _TRADE_COMMON: dict[str, Any] = {"sl": float | None, "tp": float | None}
 
 OPERATIONS: dict[str, Operation] = {
     "health": Operation({}, Health),
+    # not a verb but the terminal's clock: the reports' "server" time zone needs it
+    "server_utc_offset_hours": Operation({}, int | None),
     "account": Operation({}, Account),
     "symbols": Operation({}, list[SymbolSpec]),
     "symbol_spec": Operation({"symbol": str}, SymbolSpec),
