@@ -18,6 +18,7 @@ MODULES = [
     "bench_conversation",
     "bench_reports",
     "bench_gateway",
+    "bench_remote",
 ]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 
