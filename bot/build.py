@@ -37,6 +37,7 @@ from broker.mt5.loader import load_api_module, mt5linux_connector
 from broker.mt5.supervisor import Supervisor
 from broker.paper import PaperTerminal
 from broker.remote import RemoteBroker
+from broker.remote.client import tls_context
 from handlers.auth import UserRule
 from handlers.config import ConversationConfig, RiskLimits, TradingConfig
 from handlers.conversation import Conversation, LogReader, build_conversation
@@ -622,13 +623,18 @@ def make_broker(settings: Settings, *, clock: Callable[[], float] | None = None)
 def make_remote_broker(settings: Settings) -> RemoteBroker:
     """`RemoteBroker` over `[broker] url`; its token and signing secret from the environment.
     Raises `ConfigError` with every reason it cannot work (as `check-config` says them)."""
+    from bot.remote_ticks import WebSocketTicks
+
     b = settings.broker
     problems = remote_problems(b)
     if problems:
         raise ConfigError("\n".join(problems))
+    token = secret(b.token_env) or ""
+    tls = tls_context(b.verify_tls, b.ca_file)
+    ticks = WebSocketTicks(b.url, token, tls=tls, open_timeout_s=b.connect_timeout_s)
     return RemoteBroker(
         b.url,
-        secret(b.token_env) or "",
+        token,
         signing_secret=secret(b.signing_secret_env),
         verify_tls=b.verify_tls,
         ca_file=b.ca_file,
@@ -636,7 +642,7 @@ def make_remote_broker(settings: Settings) -> RemoteBroker:
         query_deadline_s=b.query_deadline_s,
         trade_deadline_s=b.trade_deadline_s,
         trade_retries=b.trade_retries,
-        ticks_over_ws=b.ticks_over_ws,
+        ticks=ticks if b.ticks_over_ws else None,
     )
 
 

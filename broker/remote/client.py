@@ -17,9 +17,9 @@ Guarantees, as `MT5Broker` gives them:
   order operations are refused without sending and lookups raise `TemporaryBrokerError`. The
   supervisor (`broker/mt5/supervisor.py`) drives the heartbeat (`ping` = the gateway's health)
   and the back-off over the same `Supervised` protocol as for a local terminal.
-- Quotes for symbols asked for once come over the gateway's WebSocket (ticks channel); while
-  the WebSocket is down they are fetched per request (polling), so a dead socket costs speed,
-  never answers.
+- Quotes for symbols asked for once come from a `TickSource` — the gateway's WebSocket
+  (`bot/remote_ticks.py`, handed in by the composition root); while it is down (or without
+  one) each quote is one request (polling), so a dead socket costs speed, never answers.
 """
 
 from __future__ import annotations
@@ -30,13 +30,12 @@ import json
 import logging
 import ssl
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import WebSocketException
 
 from broker.errors import BrokerError, TemporaryBrokerError
 from broker.models import (
@@ -62,10 +61,26 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PATH = "/api/v1/broker/"
-WS_PATH = "/api/v1/ws"
 _NO_TERMINAL = -10004  # as MT5Broker: nothing was sent, the terminal (here: gateway) is away
 _TIMED_OUT = -10005  # as MT5Broker: the request may have executed, the outcome is unknown
-WS_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+TickHandler = Callable[[str, float, float, datetime], None]  # symbol, bid, ask, time (UTC)
+
+
+@runtime_checkable
+class TickSource(Protocol):
+    """Where ticks come from between requests: the gateway's WebSocket
+    (`bot/remote_ticks.py`; the broker layer imports no WebSocket library)."""
+
+    def start(self, on_tick: TickHandler) -> None:
+        """Begin (or keep) streaming; idempotent. Ticks go to `on_tick`."""
+
+    def want(self, symbol: str) -> None:
+        """Stream `symbol` too, from now on (also after a reconnection)."""
+
+    def streaming(self, symbol: str) -> bool:
+        """True while the stream is up and delivers `symbol`: its last tick is current."""
+
+    async def close(self) -> None: ...
 
 
 class _Refused(Exception):
@@ -92,18 +107,18 @@ class RemoteBroker:
         query_deadline_s: float = 15.0,
         trade_deadline_s: float = 30.0,
         trade_retries: int = 2,
-        ticks_over_ws: bool = True,
+        ticks: TickSource | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self._token = token
         self._secret = signing_secret
-        self._tls: ssl.SSLContext | bool = _tls_context(verify_tls, ca_file)
+        self._tls: ssl.SSLContext | bool = tls_context(verify_tls, ca_file)
         self.connect_timeout_s = float(connect_timeout_s)
         self.query_deadline_s = float(query_deadline_s)
         self.trade_deadline_s = float(trade_deadline_s)
         self.trade_retries = max(0, int(trade_retries))
-        self.ticks_over_ws = ticks_over_ws
+        self._ticks = ticks
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._connected = False
@@ -113,12 +128,8 @@ class RemoteBroker:
         self._returned: asyncio.Event | None = None
         self._offset: int | None = None
         self.requests = 0  # HTTP requests sent (for the bench and the logs)
-        # ticks: the last full quote per symbol, updated by the WebSocket's ticks
+        # the last full quote per symbol, kept current by the tick source's ticks
         self._quotes: dict[str, Quote] = {}
-        self._streamed: set[str] = set()  # symbols the WebSocket confirmed it streams
-        self._wanted: set[str] = set()
-        self._ws: ClientConnection | None = None
-        self._ws_task: asyncio.Task[None] | None = None
 
     # ---------------------------------------------------------------- connection state
 
@@ -157,10 +168,6 @@ class RemoteBroker:
     def server_utc_offset_hours(self) -> int | None:
         """The remote terminal's server offset from UTC (as its `MT5Broker` knows it)."""
         return self._offset
-
-    @property
-    def ws_connected(self) -> bool:
-        return self._ws is not None
 
     def mark_disconnected(self, reason: Note | None = None) -> None:
         self._connected = False
@@ -215,11 +222,8 @@ class RemoteBroker:
     async def close(self) -> None:
         self._closed = True
         self._connected = False
-        task, self._ws_task = self._ws_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._ticks is not None:
+            await self._ticks.close()
         http, self._http = self._http, None
         if http is not None:
             await http.aclose()
@@ -245,7 +249,7 @@ class RemoteBroker:
 
     async def quote(self, symbol: str) -> Quote:
         cached = self._quotes.get(symbol)
-        if cached is not None and symbol in self._streamed and self.ws_connected:
+        if cached is not None and self._ticks is not None and self._ticks.streaming(symbol):
             return cached
         fresh: Quote = await self._lookup("quote", {"symbol": symbol}, Quote)
         self._quotes[symbol] = fresh
@@ -454,103 +458,29 @@ class RemoteBroker:
         reason = lost or Note("gateway_unreachable", {"url": self.url, "error": "no reply"})
         return TradeResult("unknown", _TIMED_OUT, Note("may_have_executed", {"reason": reason}))
 
-    # ---------------------------------------------------------------- ticks over the WebSocket
+    # ---------------------------------------------------------------- ticks
 
     def _want(self, symbol: str) -> None:
-        if symbol in self._wanted:
-            return
-        self._wanted.add(symbol)
-        ws = self._ws
-        if ws is not None:
-            task = asyncio.ensure_future(self._subscribe(ws, [symbol]))
-            task.add_done_callback(_ignore)
+        if self._ticks is not None:
+            self._ticks.want(symbol)
 
     def _start_ticks(self) -> None:
-        if not self.ticks_over_ws or self._closed:
-            return
-        if self._ws_task is None or self._ws_task.done():
-            self._ws_task = asyncio.create_task(self._ticks_loop(), name="remote-broker-ticks")
+        if self._ticks is not None and not self._closed:
+            self._ticks.start(self._on_tick)
 
-    def _ws_url(self) -> str:
-        scheme = "wss" if self.url.startswith("https://") else "ws"
-        return scheme + "://" + self.url.split("://", 1)[-1] + WS_PATH
-
-    async def _subscribe(self, ws: ClientConnection, symbols: list[str]) -> None:
-        message = {"action": "subscribe", "channel": "ticks", "symbols": sorted(symbols)}
-        await ws.send(json.dumps(message))
-
-    async def _ticks_loop(self) -> None:
-        """Connect, authenticate, subscribe, read ticks; on any failure back off and retry
-        (quotes are fetched per request meanwhile)."""
-        failures = 0
-        while not self._closed:
-            try:
-                await self._stream()
-                failures = 0
-            except (OSError, WebSocketException, TimeoutError, ValueError) as exc:
-                log.info(
-                    "remote broker: tick WebSocket down (%s); quotes by request", type(exc).__name__
-                )
-            finally:
-                self._ws = None
-                self._streamed.clear()
-            if self._closed:
-                return
-            await asyncio.sleep(WS_BACKOFF_S[min(failures, len(WS_BACKOFF_S) - 1)])
-            failures += 1
-
-    async def _stream(self) -> None:
-        ssl_arg = self._tls if self._ws_url().startswith("wss") else None
-        if ssl_arg is False:  # verification off (a test CA-less setup): websockets wants a context
-            ssl_arg = _unverified()
-        async with connect(
-            self._ws_url(), ssl=ssl_arg or None, open_timeout=self.connect_timeout_s
-        ) as ws:
-            await ws.send(json.dumps({"action": "auth", "token": self._token}))
-            self._ws = ws
-            if self._wanted:
-                await self._subscribe(ws, sorted(self._wanted))
-            async for raw in ws:
-                self._on_message(json.loads(raw))
-
-    def _on_message(self, message: Any) -> None:
-        if not isinstance(message, dict):
-            return
-        kind = message.get("type")
-        if kind == "subscribed":
-            self._streamed = {str(s) for s in message.get("ticks") or []}
-        elif kind == "tick":
-            symbol = str(message.get("symbol", ""))
-            base = self._quotes.get(symbol)
-            if base is None:
-                return
-            try:
-                time: datetime = from_json(message["time"], datetime)
-                bid, ask = float(message["bid"]), float(message["ask"])
-            except (KeyError, TypeError, ValueError):
-                return
+    def _on_tick(self, symbol: str, bid: float, ask: float, time: datetime) -> None:
+        """A tick from the stream: the last full quote of `symbol` (point, digits, day open
+        from its request) with the new prices."""
+        base = self._quotes.get(symbol)
+        if base is not None:
             self._quotes[symbol] = replace(base, bid=bid, ask=ask, time=time)
-        elif kind == "error":
-            log.warning("remote broker: tick WebSocket says %s", message.get("code"))
 
 
-def _ignore(task: asyncio.Future[None]) -> None:
-    """A subscription that could not be sent: the WebSocket is going down and resubscribes
-    everything when it is back."""
-    if not task.cancelled():
-        task.exception()
-
-
-def _tls_context(verify: bool, ca_file: str) -> ssl.SSLContext | bool:
+def tls_context(verify: bool, ca_file: str) -> ssl.SSLContext | bool:
+    """httpx's `verify`: a context with the system's CAs or `ca_file`'s; False only when
+    verification is switched off."""
     if not verify:
         return False
     if ca_file:
         return ssl.create_default_context(cafile=ca_file)
     return ssl.create_default_context()
-
-
-def _unverified() -> ssl.SSLContext:
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx

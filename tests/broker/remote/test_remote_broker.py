@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.remote_ticks import WebSocketTicks
 from broker.errors import SymbolNotFound, TemporaryBrokerError
 from broker.models import Note
 from broker.remote import RemoteBroker
@@ -105,10 +106,8 @@ async def test_a_lost_reply_is_asked_for_again_with_the_same_key_and_opens_once(
 ) -> None:
     proxy = TcpProxy(vps.port)
     await proxy.start()
-    # no tick WebSocket through the proxy: only the order's reply is there to be lost
-    broker = RemoteBroker(
-        f"http://127.0.0.1:{proxy.port}", TOKEN, signing_secret=SECRET, ticks_over_ws=False
-    )
+    # no tick stream through the proxy: only the order's reply is there to be lost
+    broker = RemoteBroker(f"http://127.0.0.1:{proxy.port}", TOKEN, signing_secret=SECRET)
     try:
         await broker.connect()
         proxy.drop_replies(1)  # the gateway opens the position; its answer never arrives
@@ -132,7 +131,6 @@ async def test_no_reply_at_all_is_an_unknown_outcome_never_a_refusal(vps: Vps) -
         TOKEN,
         signing_secret=SECRET,
         trade_retries=1,
-        ticks_over_ws=False,
     )
     try:
         await broker.connect()
@@ -171,10 +169,21 @@ async def test_a_gateway_that_is_gone_blocks_trading_without_sending(vps: Vps) -
 
 
 async def test_quotes_come_over_the_websocket_once_asked_for_and_by_request_without_it(
-    vps: Vps, remote: RemoteBroker
+    vps: Vps,
 ) -> None:
+    ticks = WebSocketTicks(vps.url, TOKEN)
+    remote = RemoteBroker(vps.url, TOKEN, signing_secret=SECRET, ticks=ticks)
+    await remote.connect()
+    try:
+        await _streams_and_polls(vps, remote, ticks)
+    finally:
+        await remote.close()
+    assert not ticks.connected  # closing the broker closed its stream
+
+
+async def _streams_and_polls(vps: Vps, remote: RemoteBroker, ticks: WebSocketTicks) -> None:
     first = await remote.quote("EURUSD")
-    await until(lambda: remote.ws_connected and "EURUSD" in remote._streamed)
+    await until(lambda: ticks.streaming("EURUSD"))
     before = remote.requests
     terminal = vps.app.broker.api  # the paper terminal: move its price
     terminal.set_price("EURUSD", first.bid + 0.01, first.ask + 0.01)
@@ -185,13 +194,20 @@ async def test_quotes_come_over_the_websocket_once_asked_for_and_by_request_with
     assert streamed.digits == first.digits
     assert streamed.point == first.point
 
-    polling = RemoteBroker(vps.url, TOKEN, signing_secret=SECRET, ticks_over_ws=False)
+    # the socket drops (the gateway closes its WebSocket clients): quotes by request again
+    assert vps.server is not None
+    await vps.server.gateway.hub.close()
+    await until(lambda: not ticks.streaming("EURUSD"))
+    sent = remote.requests
+    assert (await remote.quote("EURUSD")).bid == pytest.approx(first.bid + 0.01)
+    assert remote.requests - sent == 1
+
+    polling = RemoteBroker(vps.url, TOKEN, signing_secret=SECRET)  # no tick source
     await polling.connect()
     try:
         sent = polling.requests
         await polling.quote("EURUSD")
         await polling.quote("EURUSD")
         assert polling.requests - sent == 2
-        assert not polling.ws_connected
     finally:
         await polling.close()

@@ -142,7 +142,7 @@ async def test_the_same_idempotency_key_answers_the_stored_result_and_opens_once
 async def test_a_remote_broker_with_the_wrong_secret_is_refused_in_words_and_sends_nothing(
     vps: Vps,
 ) -> None:
-    broker = RemoteBroker(vps.url, TOKEN, signing_secret="not-the-secret", ticks_over_ws=False)
+    broker = RemoteBroker(vps.url, TOKEN, signing_secret="not-the-secret")
     try:
         with pytest.raises(TemporaryBrokerError):  # the supervisor keeps trying, and says why
             await broker.connect()
