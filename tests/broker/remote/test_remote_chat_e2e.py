@@ -103,6 +103,9 @@ async def test_the_scripted_chat_runs_over_the_gateway_and_survives_its_restart(
     # the gateway's service stops: trading is blocked, and the answer says why
     await vps.stop_gateway()
     await until(lambda: not app.broker.connected)
+    # the admins' alert (the console user is one) names the gateway that stopped answering
+    await until(lambda: "连接中断" in console.out.getvalue())
+    assert f"网关 {vps.url} 无应答" in console.out.getvalue()
     away = await console.say("买入0.01手黄金", "网关")
     assert "没有执行任何操作" in away  # nothing was done, and it says so
     assert "已成交" not in away
@@ -113,6 +116,7 @@ async def test_the_scripted_chat_runs_over_the_gateway_and_survives_its_restart(
     # the service is back: the heartbeat reconnects and trading resumes
     await vps.start_gateway()
     await until(lambda: app.broker.connected)
+    await until(lambda: "恢复交易" in console.out.getvalue())
     await console.say("余额", "余额")
     await console.say("下单0.01手黄金", "[1] 买入  [2] 卖出")
     await console.say("1", "[1] ✅ 确认")
