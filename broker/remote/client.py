@@ -371,7 +371,7 @@ class RemoteBroker:
         raise _Refused(response.status_code, code, message)
 
     def _unreachable(self, exc: httpx.HTTPError) -> Note:
-        note = Note("gateway_unreachable", {"url": self.url, "error": type(exc).__name__})
+        note = Note("gateway_unreachable", {"url": self.url, "error": _why(exc)})
         if self._connected and not self._closed:
             self.mark_disconnected(note)
             self.connection_lost.set()
@@ -474,6 +474,17 @@ class RemoteBroker:
         base = self._quotes.get(symbol)
         if base is not None:
             self._quotes[symbol] = replace(base, bid=bid, ask=ask, time=time)
+
+
+def _why(exc: BaseException) -> str:
+    """The name of what went wrong: a certificate the gateway's TLS failed on says so (the
+    fix is `[broker] ca_file`), not just "ConnectError"."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return type(seen).__name__
+        seen = seen.__cause__ or seen.__context__
+    return type(exc).__name__
 
 
 def tls_context(verify: bool, ca_file: str) -> ssl.SSLContext | bool:
