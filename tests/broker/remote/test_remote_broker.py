@@ -13,6 +13,7 @@ from bot.remote_ticks import WebSocketTicks
 from broker.errors import SymbolNotFound, TemporaryBrokerError
 from broker.models import Note
 from broker.remote import RemoteBroker
+from handlers.broker_text import note_text
 from tests.broker.remote.conftest import SECRET, TOKEN, Vps, until
 from tests.fakes.tcp_proxy import TcpProxy
 
@@ -211,3 +212,22 @@ async def _streams_and_polls(vps: Vps, remote: RemoteBroker, ticks: WebSocketTic
         assert polling.requests - sent == 2
     finally:
         await polling.close()
+
+
+async def test_the_terminal_behind_a_gateway_that_answers_being_away_blocks_trading_too(
+    vps: Vps, remote: RemoteBroker
+) -> None:
+    paper = vps.app.broker.api
+    paper.set_connected(False)  # the VPS's terminal lost its trade server
+    try:
+        assert not await remote.ping()
+        reason = remote.disconnect_reason
+        assert reason.key == "remote_terminal_away"
+        refused = await remote.open_market("EURUSD", "buy", 0.01)
+        assert refused.state == "refused"
+        assert "the terminal behind the gateway is away" in note_text(refused.note, "en")
+        assert "网关那边的交易终端不可用" in note_text(refused.note, "zh")
+    finally:
+        paper.set_connected(True)
+    assert await remote.reconnect()
+    assert (await remote.open_market("EURUSD", "buy", 0.01)).state == "done"
