@@ -34,6 +34,7 @@ from bot.build import (
     make_report_service,
     open_database,
 )
+from bot.remote_ticks import WebSocketTicks
 from bot.settings import Settings
 from broker.base import ManagedBroker
 from broker.mt5 import MT5Broker
@@ -118,9 +119,7 @@ def _settings(folder: Path, **broker: Any) -> Settings:
     )
 
 
-async def _chat(
-    folder: Path, settings: Settings, broker: ManagedBroker
-) -> Callable[[str], Awaitable[float]]:
+async def _chat(settings: Settings, broker: ManagedBroker) -> Callable[[str], Awaitable[float]]:
     db = await open_database(settings)
     reports = make_report_service(settings, broker, db)
     conversation = make_conversation(settings, broker, make_parser(settings), db, reports)
@@ -141,10 +140,13 @@ async def _bench(folder: Path) -> dict[str, Any]:
     server = await start_gateway(vps)
     proxy = TcpProxy(server.port, delay_s=RTT_S / 2)
     await proxy.start()
+    url = f"http://127.0.0.1:{proxy.port}"
+    # as `[broker] kind = "remote"` builds it: quotes over the WebSocket (through the proxy too)
     remote = RemoteBroker(
-        f"http://127.0.0.1:{proxy.port}",
+        url,
         os.environ[TOKEN_ENV],
         signing_secret=os.environ[SECRET_ENV],
+        ticks=WebSocketTicks(url, os.environ[TOKEN_ENV]),
     )
     await remote.connect()
     assert isinstance(vps.broker, MT5Broker)
@@ -153,8 +155,8 @@ async def _bench(folder: Path) -> dict[str, Any]:
     await per_field.connect()
     out: dict[str, Any] = {}
     try:
-        remote_say = await _chat(folder / "linux", _settings(folder / "linux"), remote)
-        local_say = await _chat(folder / "mt5linux", _settings(folder / "mt5linux"), per_field)
+        remote_say = await _chat(_settings(folder / "linux"), remote)
+        local_say = await _chat(_settings(folder / "mt5linux"), per_field)
         now = vps.conversation.clock()
         out["deals"] = len(await vps.broker.deals(now.replace(day=1, hour=0), now))
         for label, text in (("preview", PREVIEW), ("monthly report", MONTH)):
