@@ -108,7 +108,6 @@ class RemoteBroker:
         trade_deadline_s: float = 30.0,
         trade_retries: int = 2,
         ticks: TickSource | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self._token = token
@@ -119,7 +118,6 @@ class RemoteBroker:
         self.trade_deadline_s = float(trade_deadline_s)
         self.trade_retries = max(0, int(trade_retries))
         self._ticks = ticks
-        self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._connected = False
         self._closed = False
@@ -181,7 +179,6 @@ class RemoteBroker:
                 base_url=self.url,
                 verify=self._tls,
                 timeout=timeout,
-                transport=self._transport,
                 headers={"Authorization": f"Bearer {self._token}"},
             )
         return self._http
