@@ -30,12 +30,15 @@ from typing import Any, Literal, TypeVar
 
 from bot.platforms import factories
 from bot.platforms.base import Fanout, Platform, PlatformParts
-from bot.settings import ConfigError, Settings, listener_problems, secret
+from bot.settings import ConfigError, Settings, listener_problems, remote_problems, secret
+from broker.base import Broker, ManagedBroker
 from broker.errors import BrokerSetupError, TemporaryBrokerError
 from broker.mt5 import MT5Broker
 from broker.mt5.loader import load_api_module, mt5linux_connector
 from broker.mt5.supervisor import Supervisor
 from broker.paper import PaperTerminal
+from broker.remote import RemoteBroker
+from broker.remote.client import tls_context
 from handlers.alerts import AlertConfig, PriceAlerts
 from handlers.auth import UserRule
 from handlers.config import (
@@ -92,7 +95,7 @@ class App:
     settings: Settings
     db: Database
     audit: AuditLog
-    broker: MT5Broker
+    broker: ManagedBroker
     # The broker account's one trade lock: every mouth that confirms trades (chat, gateway,
     # MCP) must use this one, so their confirmations are checked against each other.
     guard: AccountGuard
@@ -192,7 +195,10 @@ async def build_app(settings: Settings) -> App:
     pushes.on_deals = day_pnl.feed
     scheduler = make_scheduler(settings, pushes, price_alerts=price_alerts)
     supervisor = Supervisor(
-        broker, on_disconnect=pushes.terminal_down, on_reconnect=pushes.terminal_up
+        broker,
+        interval_s=supervisor_interval(settings),
+        on_disconnect=pushes.terminal_down,
+        on_reconnect=pushes.terminal_up,
     )
     trading, proposals = make_program_trading(settings, conversation, fanout, db)
     # previews that `tradechat mcp` (no chats of its own) queued: delivered from here
@@ -335,7 +341,7 @@ class ReportParts:
     broker is not connected yet (the command says why when it cannot be)."""
 
     db: Database
-    broker: MT5Broker
+    broker: ManagedBroker
     reports: ReportService
 
     async def close(self) -> None:
@@ -429,7 +435,7 @@ def scheduler_config(settings: Settings) -> SchedulerConfig:
 
 def make_report_service(
     settings: Settings,
-    broker: MT5Broker,
+    broker: ManagedBroker,
     db: Database,
     commentary: Callable[[str], Awaitable[str | None]] | None = None,
 ) -> ReportService:
@@ -440,7 +446,7 @@ def make_pushes(
     settings: Settings,
     report_service: ReportService,
     db: Database,
-    broker: MT5Broker,
+    broker: ManagedBroker,
     pusher: Pusher,
     audit: AuditLog,
     *,
@@ -526,7 +532,7 @@ def make_scheduler(
 
 def make_price_alerts(
     settings: Settings,
-    broker: MT5Broker,
+    broker: Broker,
     db: Database,
     reports: ReportService | None = None,
     *,
@@ -598,7 +604,7 @@ def trailing_config(settings: Settings) -> TrailingConfig:
 
 def make_conversation(
     settings: Settings,
-    broker: MT5Broker,
+    broker: ManagedBroker,
     parser: IntentParser,
     db: Database,
     reports: ReportService | None,
@@ -647,7 +653,7 @@ def market_config(settings: Settings) -> MarketConfig:
 
 def make_market(
     settings: Settings,
-    broker: MT5Broker,
+    broker: Broker,
     parser: IntentParser | None = None,
     reports: ReportService | None = None,
 ) -> MarketData:
@@ -680,11 +686,13 @@ def log_reader(settings: Settings, file_name: str = "tradechat.log") -> LogReade
 # ---- the broker -------------------------------------------------------------------------------
 
 
-def make_broker(settings: Settings, *, clock: Callable[[], float] | None = None) -> MT5Broker:
+def make_broker(settings: Settings, *, clock: Callable[[], float] | None = None) -> ManagedBroker:
     """The broker for `settings` (not yet connected: `await broker.connect()`).
 
     Raises `ConfigError` with a plain message when the configured API cannot be loaded."""
     b = settings.broker
+    if b.kind == "remote":
+        return make_remote_broker(settings)
     api: Any = None
     api_factory: Callable[[], Any] | None = None
     offset = b.server_utc_offset_hours
@@ -698,8 +706,10 @@ def make_broker(settings: Settings, *, clock: Callable[[], float] | None = None)
         api = _load(lambda: load_api_module(b.api_module))
     elif b.kind == "mt5linux":
         api_factory = _load(lambda: mt5linux_connector(b.host, b.port))
-    else:  # pragma: no cover - the settings model allows only the three kinds
-        raise ConfigError(f'[broker] kind = "{b.kind}" is not one of "paper", "mt5", "mt5linux"')
+    else:  # pragma: no cover - the settings model allows only the four kinds
+        raise ConfigError(
+            f'[broker] kind = "{b.kind}" is not one of "paper", "mt5", "mt5linux", "remote"'
+        )
     if login:
         password = secret(b.password_env)
     return MT5Broker(
@@ -721,6 +731,42 @@ def make_broker(settings: Settings, *, clock: Callable[[], float] | None = None)
         snapshot_wait_s=b.snapshot_wait_s,
         snapshot_max_age_s=b.snapshot_max_age_s,
     )
+
+
+# ---- [broker] kind = "remote": the terminal behind another tradechat's gateway ---------------
+
+
+def make_remote_broker(settings: Settings) -> RemoteBroker:
+    """`RemoteBroker` over `[broker] url`; its token and signing secret from the environment.
+    Raises `ConfigError` with every reason it cannot work (as `check-config` says them)."""
+    from bot.remote_ticks import WebSocketTicks
+
+    b = settings.broker
+    problems = remote_problems(b)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    token = secret(b.token_env) or ""
+    tls = tls_context(b.verify_tls, b.ca_file)
+    ticks = WebSocketTicks(b.url, token, tls=tls, open_timeout_s=b.connect_timeout_s)
+    return RemoteBroker(
+        b.url,
+        token,
+        signing_secret=secret(b.signing_secret_env),
+        verify_tls=b.verify_tls,
+        ca_file=b.ca_file,
+        connect_timeout_s=b.connect_timeout_s,
+        query_deadline_s=b.query_deadline_s,
+        trade_deadline_s=b.trade_deadline_s,
+        trade_retries=b.trade_retries,
+        ticks=ticks if b.ticks_over_ws else None,
+    )
+
+
+def supervisor_interval(settings: Settings) -> float:
+    """How often the supervisor pings: a gateway across the network has its own heartbeat
+    setting (a lost link should block trading within seconds); a local terminal every 30 s."""
+    b = settings.broker
+    return b.heartbeat_s if b.kind == "remote" else 30.0
 
 
 def make_paper_terminal(

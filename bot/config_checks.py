@@ -17,7 +17,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.settings import Settings, api_problems, bind_problem, listener_problems, secret
+from bot.settings import (
+    Settings,
+    api_problems,
+    bind_problem,
+    listener_problems,
+    remote_problems,
+    secret,
+)
 from broker.errors import BrokerSetupError
 from broker.mt5.loader import load_api_module, mt5linux_connector
 from reports.periods import PeriodError, make_zone
@@ -94,6 +101,8 @@ def _broker_problems(settings: Settings, settings_file: Path | None) -> list[str
     does; it connects to nothing)."""
     b = settings.broker
     where = source(settings_file, "broker", "kind")
+    if b.kind == "remote":
+        return [f"{p} ({where})" for p in remote_problems(b)]
     try:
         if b.kind == "mt5":
             load_api_module(b.api_module)

@@ -49,7 +49,7 @@ class PaperSettings(Section):
 
 
 class BrokerSettings(Section):
-    kind: Literal["paper", "mt5", "mt5linux"] = "paper"
+    kind: Literal["paper", "mt5", "mt5linux", "remote"] = "paper"
     api_module: str = "MetaTrader5"
     terminal_path: str = ""
     login: int = 0
@@ -68,6 +68,16 @@ class BrokerSettings(Section):
     snapshot_wait_s: float = Field(2.0, ge=0, le=60)
     snapshot_max_age_s: float = Field(300.0, ge=0, le=3600)
     paper: PaperSettings = Field(default_factory=PaperSettings)
+    # --- kind = "remote": another tradechat's gateway (broker/remote/, remote_problems)
+    url: str = ""  # the gateway's base URL, e.g. "https://vps.example:8787"
+    token_env: str = "TRADECHAT_REMOTE_TOKEN"  # noqa: S105 - a variable's name
+    signing_secret_env: str = "TRADECHAT_REMOTE_SIGNING_SECRET"  # noqa: S105 - a variable's name
+    verify_tls: bool = True
+    ca_file: str = ""
+    connect_timeout_s: float = Field(5.0, gt=0, le=120)
+    heartbeat_s: float = Field(10.0, ge=1, le=3600)
+    trade_retries: int = Field(2, ge=0, le=5)
+    ticks_over_ws: bool = True
 
 
 class SymbolsSettings(Section):
@@ -302,6 +312,9 @@ class ApiToken(Section):
     # None: "none" for a trade-scoped token (a script), "chat" for every other one
     confirm: Literal["none", "chat"] | None = None
     owner: ApiOwner | None = None
+    # a remote tradechat's broker (bot/api/broker_routes.py) signs with the secret in this
+    # variable; empty: its requests are not signed, and it may not send orders
+    signing_secret_env: str = ""
 
     @field_validator("allow_ips")
     @classmethod
@@ -332,6 +345,7 @@ class ApiSettings(Section):
     ws_max_clients: int = Field(100, ge=1, le=10_000)
     jobs_keep_days: int = Field(7, ge=1, le=3650)
     idempotency_keep_days: int = Field(7, ge=1, le=3650)
+    signature_max_age_s: float = Field(5.0, ge=0.5, le=300)
     tokens: list[ApiToken] = Field(default_factory=list)
 
 
@@ -688,3 +702,41 @@ def bind_problem(settings: ApiSettings) -> str | None:
         "allow_plain_http_on when the network itself is private (a VPN). Tokens would "
         "otherwise cross the network in clear text."
     )
+
+
+# ---- the remote broker's settings that cannot work (`check-config`; `run` refuses them) -------
+
+
+def remote_problems(broker: BrokerSettings) -> list[str]:
+    """What keeps `[broker] kind = "remote"` from working: no URL, no token, a plain-HTTP URL
+    to another machine, a CA file that is not there. A missing signing secret is a problem too:
+    the gateway refuses unsigned orders."""
+    if broker.kind != "remote":
+        return []
+    problems: list[str] = []
+    url = broker.url.strip()
+    if not url.startswith(("http://", "https://")):
+        problems.append(
+            '[broker] kind = "remote" needs url = "https://host:8787", the gateway of the '
+            f"tradechat next to the terminal (got {url!r})"
+        )
+    else:
+        host = url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+        if url.startswith("http://") and not is_loopback(host):
+            problems.append(
+                f"[broker] url = {url!r} is plain HTTP to another machine: the token would "
+                "cross the network in clear text; use https:// (the gateway's ssl_certfile)"
+            )
+    for key, env in (
+        ("token_env", broker.token_env),
+        ("signing_secret_env", broker.signing_secret_env),
+    ):
+        if secret(env) is None:
+            problems.append(
+                f"[broker] {key}: the environment variable {env or '(none)'} is not set; it must "
+                "hold the same value as the gateway's [[api.tokens]] "
+                + ("token_env" if key == "token_env" else "signing_secret_env")
+            )
+    if broker.ca_file and not Path(broker.ca_file).is_file():
+        problems.append(f"[broker] ca_file = {broker.ca_file!r} is not a file")
+    return problems

@@ -7,6 +7,7 @@ raise `BrokerError` subclasses.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -19,6 +20,7 @@ from broker.models import (
     Deal,
     Health,
     MarketView,
+    Note,
     PendingKind,
     PendingOrder,
     Position,
@@ -106,3 +108,27 @@ class Broker(Protocol):
         tp: float | None = None,
     ) -> TradeResult: ...
     async def cancel_order(self, ticket: int) -> TradeResult: ...
+
+
+@runtime_checkable
+class ManagedBroker(Broker, Protocol):
+    """A `Broker` the app runs and watches: what the composition root, the supervisor
+    (`broker/mt5/supervisor.py: Supervised`) and the gateway read besides the verbs.
+    `MT5Broker` (a terminal here) and `RemoteBroker` (a terminal behind another tradechat's
+    gateway) both have it, so the app is typed with this rather than with either."""
+
+    @property
+    def connected(self) -> bool: ...
+    @property
+    def stuck(self) -> bool: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def connection_lost(self) -> asyncio.Event: ...
+    @property
+    def disconnect_reason(self) -> Note: ...
+    @property
+    def call_returned(self) -> asyncio.Event: ...
+    def mark_disconnected(self, reason: Note | None = None) -> None: ...
+    async def ping(self) -> bool: ...
+    async def reconnect(self) -> bool: ...

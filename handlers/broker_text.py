@@ -213,6 +213,21 @@ def _not_connected(f: Facts) -> Words:
     )
 
 
+# ---------------------------------------------------------------- the remote broker's link
+
+
+def _gateway_unreachable(f: Facts) -> Words:
+    return _say("rb_gateway_unreachable", url=f["url"], error=f["error"])
+
+
+def _gateway_refused(f: Facts) -> Words:
+    return _say("rb_gateway_refused", status=f["status"], code=f["code"], message=f["message"])
+
+
+def _remote_terminal_away(f: Facts) -> Words:
+    return _say("rb_remote_terminal_away", health=words(f["health"]))
+
+
 # ---------------------------------------------------------------- refused before sending
 
 
@@ -268,6 +283,9 @@ _TEXTS: dict[str, Callable[[Facts], Words]] = {
     "last_error": _last_error,
     "may_have_executed": _may_have_executed,
     "not_connected": _not_connected,
+    "gateway_unreachable": _gateway_unreachable,
+    "gateway_refused": _gateway_refused,
+    "remote_terminal_away": _remote_terminal_away,
     "trade_disabled": _symbol_rule("{symbol} 已禁止交易", "Trading is disabled for {symbol}"),
     "close_only": _symbol_rule(
         "{symbol} 只允许平仓，不能开新仓", "Only closing positions is allowed for {symbol}"

@@ -54,9 +54,10 @@ from bot.api.models import (
     TokenOut,
 )
 from bot.api.ws import Hub
+from broker.base import ManagedBroker
 from broker.errors import BrokerError, InvalidOrder, SymbolNotFound, TemporaryBrokerError
 from broker.models import Timeframe
-from broker.mt5 import MT5Broker
+from broker.remote.signing import Verifier
 from handlers.audit_trail import AuditTrail
 from handlers.broker_text import note_text
 from handlers.format import UserClock
@@ -108,7 +109,7 @@ class ApiError(Exception):
 class Gateway:
     """Everything the app serves from; built by `bot/api/server.py: build_gateway`."""
 
-    broker: MT5Broker
+    broker: ManagedBroker
     trading: TradingService
     proposals: Proposals
     trail: AuditTrail
@@ -126,6 +127,9 @@ class Gateway:
     market: MarketData | None = None
     user_clock: UserClock | None = None
     _seen: tuple[bool, datetime] | None = None
+    # the remote broker's endpoints (bot/api/broker_routes.py): token name → signing secret
+    signing_secrets: dict[str, str] = field(default_factory=dict)
+    verifier: Verifier = field(default_factory=Verifier)
 
     def terminal_state(self) -> tuple[bool, datetime]:
         """Connected or not, and since when this gateway has seen it so."""
@@ -185,6 +189,9 @@ def create_app(gw: Gateway) -> FastAPI:
     _indicator_routes(router, gw)
     _order_routes(router, gw)
     _job_routes(router, gw)
+    from bot.api.broker_routes import install as broker_routes  # it imports this module
+
+    broker_routes(router, gw)
     app.include_router(router)
     gw.hub.install(app, PREFIX + "/ws")
     return app

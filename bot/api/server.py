@@ -26,6 +26,7 @@ from bot.api.jobs import JobRunner
 from bot.api.ws import Hub
 from bot.build import App
 from bot.settings import ConfigError, bind_problem
+from broker.remote.signing import Verifier
 from store.idempotency import IdempotencyStore
 from store.jobs import JobStore
 
@@ -46,7 +47,8 @@ def build_gateway(
     the deal watcher (and tells the gateway's listener); otherwise the WebSocket feeder looks
     for new deals itself while someone listens to trades (without pushing them to chats)."""
     api = app.settings.api
-    tokens = TokenRegistry.from_settings(api, os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
+    tokens = TokenRegistry.from_settings(api, env)
     if not tokens.principals:
         log.warning("the gateway has no enabled token: every request but /health gets 401")
     limit = RateLimit(api.requests_per_minute, api.burst)
@@ -83,6 +85,13 @@ def build_gateway(
         deviation=app.settings.broker.deviation_points,
         market=app.conversation.parts.market,
         user_clock=app.reports.user_clock(),
+        # the remote broker's endpoints (bot/api/broker_routes.py): who signs with what
+        signing_secrets={
+            e.name: env[e.signing_secret_env]
+            for e in api.tokens
+            if e.signing_secret_env and env.get(e.signing_secret_env)
+        },
+        verifier=Verifier(api.signature_max_age_s),
     )
 
 

@@ -36,9 +36,9 @@ from fastapi import FastAPI, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from bot.api.auth import AuthError, Principal, RateLimit, TokenRegistry
+from broker.base import ManagedBroker
 from broker.errors import BrokerError
 from broker.models import Deal, Quote
-from broker.mt5 import MT5Broker
 from handlers.audit_trail import AuditTrail
 from handlers.i18n import t
 
@@ -84,7 +84,7 @@ def _deal(d: Deal) -> dict[str, Any]:
 class Hub:
     def __init__(
         self,
-        broker: MT5Broker,
+        broker: ManagedBroker,
         tokens: TokenRegistry,
         limit: RateLimit,
         *,

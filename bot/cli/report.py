@@ -17,8 +17,8 @@ from pathlib import Path
 
 from bot.build import ReportParts, build_report_parts
 from bot.settings import ConfigError, Settings
+from broker.base import ManagedBroker
 from broker.errors import BrokerError, TemporaryBrokerError
-from broker.mt5 import MT5Broker
 from broker.mt5.supervisor import BACKOFF_S, Supervisor
 from handlers.broker_text import note_text
 from handlers.i18n import t
@@ -71,7 +71,7 @@ async def run_report(
 
 
 async def _connect(
-    broker: MT5Broker, supervisor: Supervisor, up: asyncio.Event, wait_s: float, lang: Lang
+    broker: ManagedBroker, supervisor: Supervisor, up: asyncio.Event, wait_s: float, lang: Lang
 ) -> bool:
     """Connect; a terminal that is away (restarting while cron runs the report) is waited
     for up to `wait_s` while the supervisor reconnects with its back-off. False, said why,

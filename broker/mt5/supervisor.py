@@ -22,7 +22,7 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from broker.errors import log_line
 from broker.models import Health, Note
@@ -35,8 +35,12 @@ BACKOFF_S: tuple[float, ...] = (5, 10, 20, 30, 60)
 HealthCallback = Callable[[Health], Awaitable[None] | None]
 
 
+@runtime_checkable
 class Supervised(Protocol):
-    """What the supervisor needs from the broker (`MT5Broker` has it)."""
+    """What the supervisor needs from the broker: `MT5Broker` (a terminal on this machine or
+    behind mt5linux) and `broker.remote.RemoteBroker` (a terminal behind another tradechat's
+    gateway, whose `ping` is the gateway's health: the heartbeat) both have it, so one
+    supervisor — back-off, trading blocked while away, alerts — serves both."""
 
     @property
     def connected(self) -> bool: ...

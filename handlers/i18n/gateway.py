@@ -231,4 +231,43 @@ STRINGS: dict[str, tuple[str, str]] = {
         "工具执行失败（已记录在日志中）。",
         "The tool failed on the server's side (the details are in the bot's log).",
     ),
+    # --- remote broker (broker/remote/, bot/api/broker_routes.py) ---------------------------
+    "rb_gateway_unreachable": (
+        "网关 {url} 无应答：{error}",
+        "the gateway at {url} does not answer: {error}",
+    ),
+    "rb_gateway_refused": (
+        "网关拒绝了请求（{status} {code}：{message}）",
+        "the gateway refused the request ({status} {code}: {message})",
+    ),
+    "rb_remote_terminal_away": (
+        "网关那边的交易终端不可用：{health}",
+        "the terminal behind the gateway is away: {health}",
+    ),
+    "rb_gw_signature_required": (
+        "令牌「{name}」没有配置签名密钥（signing_secret_env），不能通过 broker 接口下单。",
+        "The token {name!r} has no signing secret (signing_secret_env), so it may not send "
+        "orders through the broker endpoints.",
+    ),
+    "rb_gw_signature_missing": (
+        "请求没有签名（需要时间戳、nonce 和签名头）。",
+        "The request is not signed (timestamp, nonce and signature headers are required).",
+    ),
+    "rb_gw_signature_stale": (
+        "签名已过期：时间戳与网关时钟相差超过 {max_age} 秒（检查两台机器的时钟同步）。",
+        "The signature is stale: its timestamp is more than {max_age} s from the gateway's "
+        "clock (check that both machines keep time, e.g. NTP).",
+    ),
+    "rb_gw_signature_bad": (
+        "签名不正确（签名密钥不一致，或请求在途中被改动）。",
+        "The signature does not match (a different signing secret, or the request was altered).",
+    ),
+    "rb_gw_signature_replayed": (
+        "这个签名已经用过（重放的请求被拒绝）。",
+        "This signature was already used: a replayed request is refused.",
+    ),
+    "rb_gw_unknown_operation": (
+        "没有 broker 操作「{name}」；可用的有：{known}",
+        "There is no broker operation {name!r}; known: {known}",
+    ),
 }
