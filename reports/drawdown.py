@@ -32,7 +32,8 @@ _Point = tuple[datetime, float, float]  # a CurvePoint without the names
 @dataclass(frozen=True, slots=True)
 class Drawdown:
     amount: float | None  # ≥ 0, account currency; None: fewer than two points, unknown
-    pct: float | None  # of the value at the peak; None when unknown or that value is ≤ 0
+    # of the value at the peak plus the flows since; None when unknown or that base is ≤ 0
+    pct: float | None
     points: int  # how many points the curve had
 
 
@@ -200,7 +201,11 @@ def max_drawdown(points: Curve | Iterable[_Point]) -> Drawdown:
     new_peak = np.empty(n, dtype=bool)
     new_peak[0] = True
     np.greater(net[1:], peak[:-1], out=new_peak[1:])
-    peak_value = values[np.flatnonzero(new_peak)[np.cumsum(new_peak) - 1]]
+    at_peak = np.flatnonzero(new_peak)[np.cumsum(new_peak) - 1]
+    # the base of a percentage: what the account held at the peak plus the money that came in
+    # (or went out) since — an account that was empty at its peak and then funded falls from
+    # its funding, not from 0.00000001
+    peak_value = values[at_peak] + (flows - flows[at_peak])
     fall = np.subtract(peak, net, out=peak)
     del net
     worst = float(fall.max()) if bool((fall > 0).any()) else 0.0

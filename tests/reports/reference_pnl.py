@@ -110,22 +110,24 @@ def curve_points(
 def max_drawdown(points: Iterable[_Point]) -> Drawdown:
     """Largest fall from a running peak, net of flows; unknown with fewer than two points."""
     n = 0
-    peak_net = peak_value = worst = worst_pct = 0.0
+    peak_net = peak_value = peak_flows = base = worst = worst_pct = 0.0
     for _t, value, flows in points:
         net = value - flows
         if n == 0 or net > peak_net:
-            peak_net, peak_value = net, value
+            peak_net, peak_value, peak_flows = net, value, flows
         n += 1
+        # the percentage's base: the value at the peak plus the flows since (reports/drawdown.py)
+        base = peak_value + (flows - peak_flows)
         fall = peak_net - net
         if fall <= 0:
             continue
         if fall > worst:
             worst = fall
-        if peak_value > 0 and fall > worst_pct * peak_value:
-            worst_pct = fall / peak_value
+        if base > 0 and fall > worst_pct * base:
+            worst_pct = fall / base
     if n < 2:
         return Drawdown(None, None, n)
-    pct = worst_pct * 100.0 if peak_value > 0 or worst == 0 else None
+    pct = worst_pct * 100.0 if base > 0 or worst == 0 else None
     return Drawdown(worst, pct, n)
 
 

@@ -149,3 +149,18 @@ def test_curve_and_fall_on_points_given_directly() -> None:
     assert max_drawdown(pts).points == 4
     assert max_drawdown([CurvePoint(t0, 1_000.0, 0.0)]).amount is None
     assert max_drawdown([]).amount is None
+
+
+def test_a_peak_worth_next_to_nothing_is_no_base_for_a_percentage() -> None:
+    # before the first deposit the account is worth a float sum's crumb; the fall after the
+    # deposit is measured from the first real peak, not divided by 0.00000001
+    t0 = utc(2026, 12, 1)
+    points = [
+        CurvePoint(t0, 3e-10, 0.0),
+        CurvePoint(t0 + timedelta(hours=1), 10_000.0, 10_000.0),
+        CurvePoint(t0 + timedelta(hours=2), 9_500.0, 10_000.0),
+    ]
+    dd = max_drawdown(points)
+    assert dd.amount == pytest.approx(500.0)
+    assert dd.pct is not None
+    assert dd.pct < 100.0
