@@ -55,8 +55,12 @@ if TYPE_CHECKING:  # numpy is imported when columns are first built, not at star
 
 log = logging.getLogger(__name__)
 
-# Deal history is asked for this much wider than the UTC window, then filtered exactly.
+# Deal history is asked for this much wider than the UTC window, then filtered exactly: a
+# whole day either way while the server's offset is unknown, two hours once it is known
+# (a DST change moves it by one between two checks). The narrow window keeps "what is new
+# since a minute ago" from reading back the whole day (the daily-loss check after each fill).
 _DEALS_MARGIN_S = 26 * 3600
+_DEALS_MARGIN_KNOWN_S = 2 * 3600
 # Columns of a long history are read this many deals at a time (`deal_columns`): the struct
 # sequences of one chunk at a time are held, never a million at once.
 DEAL_CHUNK = 20_000
@@ -514,8 +518,10 @@ class TerminalSession:
         start_utc = start if start.tzinfo else start.replace(tzinfo=UTC)
         end_utc = end if end.tzinfo else end.replace(tzinfo=UTC)
         offset = self.offset()
-        date_from = max(0, int(start_utc.timestamp()) + offset - _DEALS_MARGIN_S)
-        date_to = int(end_utc.timestamp()) + offset + _DEALS_MARGIN_S
+        known = self._fixed_offset is not None or self.offset_s is not None
+        margin = _DEALS_MARGIN_KNOWN_S if known else _DEALS_MARGIN_S
+        date_from = max(0, int(start_utc.timestamp()) + offset - margin)
+        date_to = int(end_utc.timestamp()) + offset + margin
         return start_utc, end_utc, offset, date_from, date_to
 
     def _deal_rows(self, date_from: int, date_to: int, name: str | None) -> Any:
